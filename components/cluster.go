@@ -1,0 +1,48 @@
+package components
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// ClusterType is the Cluster component's type token.
+const ClusterType = "backendai:index:Cluster"
+
+// ClusterArgs is a whole cluster.
+type ClusterArgs struct {
+	// Spec is the validated cluster (spec.Load).
+	Spec spec.Cluster
+	// PrivateKey logs in to every node; a secret.
+	PrivateKey pulumi.StringInput
+}
+
+// Cluster is every node of a Backend.AI cluster, each prepared by a Host.
+type Cluster struct {
+	pulumi.ResourceState
+
+	// Hosts by node name.
+	Hosts map[string]*Host
+}
+
+// NewCluster builds the cluster. Hosts proceed independently of each other.
+func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	c := &Cluster{Hosts: map[string]*Host{}}
+	if err := ctx.RegisterComponentResource(ClusterType, name, c, opts...); err != nil {
+		return nil, err
+	}
+	outputs := pulumi.Map{}
+	for _, node := range args.Spec.Nodes {
+		h, err := NewHost(ctx, node.Name, HostArgs{
+			Cluster:    args.Spec,
+			Node:       node,
+			PrivateKey: args.PrivateKey,
+		}, pulumi.Parent(c))
+		if err != nil {
+			return nil, err
+		}
+		c.Hosts[node.Name] = h
+		outputs[node.Name] = pulumi.Map{"facts": h.Facts, "docker": h.Docker}
+	}
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"hosts": outputs})
+}

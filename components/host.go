@@ -1,0 +1,109 @@
+// Package components holds the public Pulumi components of a Backend.AI cluster.
+// Each reads top-down like the install guide it automates.
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/remote"
+	"github.com/backendai-infra/backendai-infra/infra/scripts"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// HostType is the Host component's type token.
+const HostType = "backendai:index:Host"
+
+// HostArgs selects the node to prepare within its cluster.
+type HostArgs struct {
+	// Cluster is the validated cluster the node belongs to (the hosts block lists all nodes).
+	Cluster spec.Cluster
+	// Node is the node to prepare.
+	Node spec.Node
+	// PrivateKey logs in to the node; a secret.
+	PrivateKey pulumi.StringInput
+}
+
+// Host is one node's operating system prepared for Backend.AI (seeds 000 and 001):
+// facts, the operations account, network aliases, resource limits, kernel
+// parameters and Docker Engine.
+type Host struct {
+	pulumi.ResourceState
+
+	// Facts is the node's OS, version, architecture and NVIDIA GPU presence, as JSON.
+	Facts pulumi.StringOutput `pulumi:"facts"`
+	// Docker is the installed Docker Engine and Compose versions.
+	Docker pulumi.StringOutput `pulumi:"docker"`
+
+	// Connection reaches the node, for the steps of other components.
+	Connection remote.Connection
+	// Ready is what later steps on this node wait for: Docker and the account in place.
+	Ready []pulumi.Resource
+}
+
+// NewHost prepares one node. Steps run in parallel where the guide allows it; the
+// account comes before the limits and Docker that refer to it.
+func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.ResourceOption) (*Host, error) {
+	h := &Host{Connection: remote.Connection{
+		Host:       args.Node.SSH.Host,
+		Port:       args.Node.SSH.Port,
+		User:       args.Node.SSH.User,
+		PrivateKey: args.PrivateKey,
+		HostKey:    args.Node.SSH.HostKey,
+	}}
+	if err := ctx.RegisterComponentResource(HostType, name, h, opts...); err != nil {
+		return nil, err
+	}
+	c := args.Cluster
+	step := func(suffix, script string, env map[string]string, deps ...pulumi.Resource) (*remote.Script, error) {
+		s, err := remote.NewScript(ctx, name+"-"+suffix, remote.ScriptArgs{
+			Connection:  h.Connection,
+			Script:      script,
+			Environment: pulumi.ToStringMap(env),
+		}, pulumi.Parent(h), pulumi.DependsOn(deps))
+		if err != nil {
+			return nil, fmt.Errorf("host %s: step %s: %w", name, suffix, err)
+		}
+		return s, nil
+	}
+
+	facts, err := step("facts", scripts.Facts, nil)
+	if err != nil {
+		return nil, err
+	}
+	account, err := step("account", scripts.Account, scripts.AccountEnv(c))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := step("hosts", scripts.Hosts, map[string]string{"HOSTS_BLOCK": scripts.HostsBlock(c)}); err != nil {
+		return nil, err
+	}
+	if _, err := step("limits", scripts.Limits, map[string]string{"LIMITS_CONF": scripts.LimitsConf(c)}, account); err != nil {
+		return nil, err
+	}
+	if _, err := step("sysctl", scripts.Sysctl, map[string]string{"SYSCTL_CONF": scripts.SysctlConf(c)}); err != nil {
+		return nil, err
+	}
+	docker, err := step("docker", scripts.Docker, map[string]string{
+		"DOCKER_SOURCE": c.Docker.Source,
+		"BAI_USER":      c.Account.Name,
+	}, account)
+	if err != nil {
+		return nil, err
+	}
+
+	h.Facts = facts.Stdout
+	h.Docker = docker.Stdout.ApplyT(func(out string) string {
+		// The script's last line: "docker: <engine> / <compose> changed=..."
+		line := out[strings.LastIndex(out, "\n")+1:]
+		line = strings.TrimPrefix(line, "docker: ")
+		if i := strings.LastIndex(line, " changed="); i >= 0 {
+			line = line[:i]
+		}
+		return line
+	}).(pulumi.StringOutput)
+	h.Ready = []pulumi.Resource{account, docker}
+	return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
+}

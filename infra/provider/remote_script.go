@@ -1,0 +1,152 @@
+package provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+)
+
+// Script is a convergent shell script run on a host over SSH (backendai:remote:Script).
+//
+// It differs from pulumi-command's remote.Command in what this project needs: the
+// script and its inputs travel on stdin (the command line is always `bash -s`), secret
+// inputs are exported there too and are scrubbed from every message, a failure reports
+// the exit status and the end of stderr but never the script, and a change of only the
+// login key does not rerun the script.
+type Script struct{}
+
+// ScriptArgs are the inputs of a Script.
+type ScriptArgs struct {
+	Connection Connection `pulumi:"connection"`
+	// Script is the body run by bash; its inputs come from the environment.
+	Script string `pulumi:"script"`
+	// Environment is exported before the script runs; values show in previews.
+	Environment map[string]string `pulumi:"environment,optional"`
+	// SecretEnvironment is exported like Environment but stays secret everywhere.
+	SecretEnvironment map[string]string `pulumi:"secretEnvironment,optional" provider:"secret"`
+	// Delete, when set, runs on destroy with the same environment.
+	Delete *string `pulumi:"delete,optional"`
+}
+
+// ScriptState is what a Script records.
+type ScriptState struct {
+	ScriptArgs
+	// Stdout of the last run; empty for scripts with secret inputs.
+	Stdout string `pulumi:"stdout"`
+}
+
+// Annotate documents the resource and sets its token.
+func (s *Script) Annotate(a infer.Annotator) {
+	a.SetToken("remote", "Script")
+	a.Describe(&s, "A convergent shell script run on a host over SSH; it reruns when its script or inputs change.")
+}
+
+func (s *Script) Create(ctx context.Context, req infer.CreateRequest[ScriptArgs]) (infer.CreateResponse[ScriptState], error) {
+	id, err := newID(req.Name)
+	if err != nil {
+		return infer.CreateResponse[ScriptState]{}, err
+	}
+	state := ScriptState{ScriptArgs: req.Inputs}
+	if req.DryRun {
+		return infer.CreateResponse[ScriptState]{ID: id, Output: state}, nil
+	}
+	state.Stdout, err = execute(ctx, req.Name, req.Inputs, req.Inputs.Script)
+	return infer.CreateResponse[ScriptState]{ID: id, Output: state}, err
+}
+
+func (s *Script) Update(ctx context.Context, req infer.UpdateRequest[ScriptArgs, ScriptState]) (infer.UpdateResponse[ScriptState], error) {
+	state := ScriptState{ScriptArgs: req.Inputs, Stdout: req.State.Stdout}
+	if req.DryRun || !needsRun(req.State.ScriptArgs, req.Inputs) {
+		return infer.UpdateResponse[ScriptState]{Output: state}, nil
+	}
+	var err error
+	state.Stdout, err = execute(ctx, req.ID, req.Inputs, req.Inputs.Script)
+	return infer.UpdateResponse[ScriptState]{Output: state}, err
+}
+
+func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState]) (infer.DeleteResponse, error) {
+	if req.State.Delete == nil || *req.State.Delete == "" {
+		return infer.DeleteResponse{}, nil
+	}
+	_, err := execute(ctx, req.ID, req.State.ScriptArgs, *req.State.Delete)
+	return infer.DeleteResponse{}, err
+}
+
+// needsRun is false when only how the host is logged in to changed (key, host key,
+// retries): the host and what runs on it are the same.
+func needsRun(old, new ScriptArgs) bool {
+	return old.Script != new.Script ||
+		!maps.Equal(old.Environment, new.Environment) ||
+		!maps.Equal(old.SecretEnvironment, new.SecretEnvironment) ||
+		old.Connection.addr() != new.Connection.addr() ||
+		old.Connection.user() != new.Connection.user()
+}
+
+// execute runs body with the step's environment and returns its stdout, which is
+// dropped when the step has secret inputs.
+func execute(ctx context.Context, name string, args ScriptArgs, body string) (string, error) {
+	res, err := args.Connection.run(ctx, stdinFor(args, body))
+	secrets := slices.Collect(maps.Values(args.SecretEnvironment))
+	if err != nil {
+		return "", fmt.Errorf("step %s: %s", name, scrub(err.Error(), secrets))
+	}
+	if res.exit != 0 {
+		return "", fmt.Errorf("step %s failed on %s with exit status %d:\n%s",
+			name, args.Connection.addr(), res.exit, scrub(tail(res.stderr, 20), secrets))
+	}
+	if line := lastLine(res.stdout); line != "" {
+		p.GetLogger(ctx).Info(scrub(line, secrets))
+	}
+	if len(secrets) > 0 {
+		return "", nil
+	}
+	return strings.TrimRight(res.stdout, "\n"), nil
+}
+
+// stdinFor exports the environment, in a stable order, ahead of the script.
+func stdinFor(args ScriptArgs, body string) string {
+	var b strings.Builder
+	for _, env := range []map[string]string{args.Environment, args.SecretEnvironment} {
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			fmt.Fprintf(&b, "export %s=%s\n", k, shellQuote(env[k]))
+		}
+	}
+	b.WriteString(body)
+	return b.String()
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func scrub(s string, secrets []string) string {
+	for _, v := range secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "[secret]")
+		}
+	}
+	return s
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return lines[len(lines)-1]
+}
+
+func newID(name string) (string, error) {
+	b := make([]byte, 4)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("making an ID for %s: %w", name, err)
+	}
+	return name + "-" + hex.EncodeToString(b), nil
+}

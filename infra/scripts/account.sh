@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The operations account of the guide: a user and group with a fixed UID/GID, in the
+# sudo group (and the docker group once Docker is installed). An existing account with
+# another UID/GID is reported, never renumbered: files on shared storage belong to it.
+#   BAI_USER=bai BAI_UID=1100 BAI_GID=1100 account.sh
+set -euo pipefail
+: "${BAI_USER:?}" "${BAI_UID:?}" "${BAI_GID:?}"
+changed=no
+
+if ! command -v sudo >/dev/null; then
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q sudo >/dev/null 2>&1 ||
+		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sudo >/dev/null; }
+	changed=yes
+fi
+
+if entry=$(getent group "$BAI_USER"); then
+	gid=$(cut -d: -f3 <<<"$entry")
+	[ "$gid" = "$BAI_GID" ] || { echo "account: group $BAI_USER exists with GID $gid, not $BAI_GID" >&2; exit 1; }
+elif entry=$(getent group "$BAI_GID"); then
+	echo "account: GID $BAI_GID already belongs to group ${entry%%:*}" >&2; exit 1
+else
+	groupadd --gid "$BAI_GID" "$BAI_USER"
+	changed=yes
+fi
+
+if entry=$(getent passwd "$BAI_USER"); then
+	uid=$(cut -d: -f3 <<<"$entry") gid=$(cut -d: -f4 <<<"$entry")
+	[ "$uid" = "$BAI_UID" ] || { echo "account: user $BAI_USER exists with UID $uid, not $BAI_UID" >&2; exit 1; }
+	[ "$gid" = "$BAI_GID" ] || { echo "account: user $BAI_USER has primary GID $gid, not $BAI_GID" >&2; exit 1; }
+elif entry=$(getent passwd "$BAI_UID"); then
+	echo "account: UID $BAI_UID already belongs to user ${entry%%:*}" >&2; exit 1
+else
+	# No password: the guide's chpasswd step is replaced by key-based login and sudo.
+	useradd --uid "$BAI_UID" --gid "$BAI_GID" --create-home --shell /bin/bash "$BAI_USER"
+	changed=yes
+fi
+
+for group in sudo docker; do
+	getent group "$group" >/dev/null || continue # docker appears with Docker Engine
+	if ! id -nG "$BAI_USER" | tr ' ' '\n' | grep -qx "$group"; then
+		usermod -aG "$group" "$BAI_USER"
+		changed=yes
+	fi
+done
+echo "account: $(id "$BAI_USER") changed=$changed"

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Gather a host's facts as one JSON line: OS, version, architecture, NVIDIA GPU.
+# Changes nothing.
+set -euo pipefail
+. /etc/os-release
+gpu=false
+if [ -e /proc/driver/nvidia/version ] || ls /dev/nvidia[0-9]* >/dev/null 2>&1; then
+	gpu=true
+elif command -v lspci >/dev/null && lspci -n 2>/dev/null | grep -q ' 10de:'; then
+	gpu=true # an NVIDIA PCI device without its driver yet
+fi
+printf '{"os":"%s","version":"%s","codename":"%s","arch":"%s","nvidiaGpu":%s,"cpus":%s,"memoryMiB":%s,"systemd":%s}\n' \
+	"${ID:-unknown}" "${VERSION_ID:-}" "${VERSION_CODENAME:-}" "$(uname -m)" "$gpu" "$(nproc)" \
+	"$(awk '/^MemTotal:/ {print int($2/1024)}' /proc/meminfo)" \
+	"$([ -d /run/systemd/system ] && echo true || echo false)"

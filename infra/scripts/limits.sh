@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Resource limits for root and the operations account, as a limits.d drop-in.
+# They apply to new login sessions.
+#   LIMITS_CONF=$'root hard nofile 512000\n...' limits.sh
+set -euo pipefail
+: "${LIMITS_CONF:?}"
+file=/etc/security/limits.d/99-backendai.conf
+mkdir -p "$(dirname "$file")"
+if [ -f "$file" ] && [ "$(cat "$file")" = "$LIMITS_CONF" ]; then
+	echo "limits: changed=no"
+else
+	printf '%s\n' "$LIMITS_CONF" >"$file.tmp"
+	chmod 0644 "$file.tmp"
+	mv "$file.tmp" "$file"
+	echo "limits: changed=yes"
+fi

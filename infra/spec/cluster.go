@@ -1,0 +1,104 @@
+// Package spec is the typed form of a stack's configuration: the cluster to build.
+//
+// A stack's `backendai-cluster:*` config keys are decoded into a Cluster, defaults from the
+// install guides are filled in, and Validate reports every bad field by its path
+// before a single resource is registered.
+package spec
+
+// Role is what a node does in the cluster.
+type Role string
+
+const (
+	// RoleManager runs the halfstack (PostgreSQL, Redis, etcd), the Manager and the Webserver.
+	RoleManager Role = "manager"
+	// RoleAgent runs the Agent and the compute sessions.
+	RoleAgent Role = "agent"
+	// RoleStorage runs the Storage Proxy and exports the shared /vfroot storage.
+	RoleStorage Role = "storage"
+)
+
+var knownRoles = []Role{RoleManager, RoleAgent, RoleStorage}
+
+// Cluster is one stack: the whole Backend.AI cluster.
+type Cluster struct {
+	// Nodes are the hosts of the cluster.
+	Nodes []Node `json:"nodes"`
+	// Version is the Backend.AI release to install, e.g. "26.4.10".
+	Version string `json:"version"`
+	// Account is the operations account that installs and runs the services.
+	Account Account `json:"account"`
+	// Limits are the ulimits written to /etc/security/limits.d/99-backendai.conf.
+	Limits Limits `json:"limits"`
+	// Sysctl is the final set of kernel parameters for /etc/sysctl.d/99-backendai.conf:
+	// the guide's defaults merged with the stack's overrides.
+	Sysctl map[string]string `json:"-"`
+	// Docker says where Docker Engine comes from.
+	Docker Docker `json:"docker"`
+	// SSHPrivateKey logs in to every node; it comes from the secret config key
+	// `sshPrivateKey` and is never printed.
+	SSHPrivateKey string `json:"-"`
+}
+
+// Node is one host.
+type Node struct {
+	// Name is the host's alias in /etc/hosts and the name of its resources.
+	Name string `json:"name"`
+	// Address is the IP address the other nodes reach this node at.
+	Address string `json:"address"`
+	// Roles are what the node runs.
+	Roles []Role `json:"roles"`
+	// SSH is how Pulumi reaches the node.
+	SSH SSH `json:"ssh"`
+}
+
+// SSH is how a node is reached for remote steps.
+type SSH struct {
+	// Host is the address Pulumi connects to; defaults to the node's address.
+	Host string `json:"host"`
+	// Port defaults to 22.
+	Port int `json:"port"`
+	// User defaults to root; any other user needs password-less sudo.
+	User string `json:"user"`
+	// HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+	HostKey string `json:"hostKey"`
+}
+
+// Account is the operations account (the guide's `bai`).
+type Account struct {
+	Name string `json:"name"`
+	UID  int    `json:"uid"`
+	GID  int    `json:"gid"`
+}
+
+// Limits are the open-file and process limits for root and the operations account.
+type Limits struct {
+	NoFile int `json:"nofile"`
+	NProc  int `json:"nproc"`
+}
+
+// Docker selects the Docker Engine packages.
+type Docker struct {
+	// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or
+	// "distro" (the distribution's docker.io and compose packages).
+	Source string `json:"source"`
+}
+
+// HasRole reports whether the node has the role.
+func (n Node) HasRole(r Role) bool {
+	for _, have := range n.Roles {
+		if have == r {
+			return true
+		}
+	}
+	return false
+}
+
+// Manager returns the management node; Validate guarantees there is exactly one.
+func (c Cluster) Manager() Node {
+	for _, n := range c.Nodes {
+		if n.HasRole(RoleManager) {
+			return n
+		}
+	}
+	return Node{}
+}

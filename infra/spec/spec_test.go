@@ -1,0 +1,170 @@
+package spec
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+)
+
+func testKey(t *testing.T) (private, public string) {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(block)), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
+}
+
+// baseConfig is a valid two-node cluster, as raw config values.
+func baseConfig(t *testing.T) map[string]string {
+	key, hostKey := testKey(t)
+	return map[string]string{
+		"nodes": `[
+			{"name": "bai-m1", "address": "10.20.30.10", "roles": ["manager", "storage"],
+			 "ssh": {"hostKey": "` + hostKey + `"}},
+			{"name": "bai-a01", "address": "10.20.30.20", "roles": ["agent"], "ssh": {"port": 2222, "user": "ubuntu"}}
+		]`,
+		"sshPrivateKey": key,
+	}
+}
+
+func load(cfg map[string]string) (Cluster, error) {
+	return Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := load(baseConfig(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Version != DefaultVersion || c.Account != (Account{"bai", 1100, 1100}) ||
+		c.Limits != (Limits{512000, 65536}) || c.Docker.Source != DockerCE {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+	if got := c.Nodes[0].SSH; got.Host != "10.20.30.10" || got.Port != 22 || got.User != "root" {
+		t.Errorf("ssh defaults: %+v", got)
+	}
+	if got := c.Nodes[1].SSH; got.Port != 2222 || got.User != "ubuntu" {
+		t.Errorf("ssh overrides lost: %+v", got)
+	}
+	if len(c.Sysctl) != 14 || c.Sysctl["net.ipv4.ip_local_port_range"] != "10000 65000" {
+		t.Errorf("sysctl defaults: %v", c.Sysctl)
+	}
+	if c.Manager().Name != "bai-m1" {
+		t.Errorf("manager = %q", c.Manager().Name)
+	}
+}
+
+func TestSysctlOverrides(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg["sysctl"] = `{"net.core.somaxconn": 4096, "vm.swappiness": "10", "fs.file-max": null}`
+	c, err := load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Sysctl["net.core.somaxconn"] != "4096" || c.Sysctl["vm.swappiness"] != "10" {
+		t.Errorf("overrides not merged: %v", c.Sysctl)
+	}
+	if _, ok := c.Sysctl["fs.file-max"]; ok {
+		t.Error("null did not drop fs.file-max")
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	_, hostKey := testKey(t)
+	node := func(name, addr, roles string) string {
+		return `{"name":"` + name + `","address":"` + addr + `","roles":[` + roles + `]}`
+	}
+	agent := node("bai-a01", "10.0.0.2", `"agent"`)
+	tests := []struct {
+		name  string
+		set   map[string]string
+		field string // the error must name this field
+		want  string // and say this
+	}{
+		{"no nodes", map[string]string{"nodes": `[]`}, "nodes", "at least one node"},
+		{"missing name", map[string]string{"nodes": `[` + node("", "10.0.0.1", `"manager","agent"`) + `]`}, "nodes[0].name", "required"},
+		{"bad name", map[string]string{"nodes": `[` + node("Bai_M1", "10.0.0.1", `"manager","agent"`) + `]`}, "nodes[0].name", "not a host name"},
+		{"duplicate name", map[string]string{"nodes": `[` + node("bai-a01", "10.0.0.1", `"manager"`) + `,` + agent + `]`}, "nodes[1].name", "already the name of nodes[0]"},
+		{"missing address", map[string]string{"nodes": `[` + node("m", "", `"manager","agent"`) + `]`}, "nodes[0].address", "required"},
+		{"bad address", map[string]string{"nodes": `[` + node("m", "10.0.0.300", `"manager"`) + `,` + agent + `]`}, "nodes[0].address", "not an IP address"},
+		{"duplicate address", map[string]string{"nodes": `[` + node("m", "10.0.0.2", `"manager"`) + `,` + agent + `]`}, "nodes[1].address", "already the address of nodes[0]"},
+		{"loopback in a multi-node cluster", map[string]string{"nodes": `[` + node("m", "127.0.0.1", `"manager"`) + `,` + agent + `]`}, "nodes[0].address", "loopback"},
+		{"unknown role", map[string]string{"nodes": `[` + node("m", "10.0.0.1", `"manager","agnet"`) + `,` + agent + `]`}, "nodes[0].roles[1]", `unknown role "agnet"`},
+		{"no roles", map[string]string{"nodes": `[` + node("m", "10.0.0.1", ``) + `,` + agent + `]`}, "nodes[0].roles", "at least one of"},
+		{"role twice", map[string]string{"nodes": `[` + node("m", "10.0.0.1", `"manager","manager"`) + `,` + agent + `]`}, "nodes[0].roles[1]", "listed twice"},
+		{"no manager", map[string]string{"nodes": `[` + agent + `]`}, "nodes", `exactly one node must have the role "manager", found 0`},
+		{"two managers", map[string]string{"nodes": `[` + node("m1", "10.0.0.1", `"manager"`) + `,` + node("m2", "10.0.0.3", `"manager","agent"`) + `]`}, "nodes", "found 2"},
+		{"no agent", map[string]string{"nodes": `[` + node("m", "10.0.0.1", `"manager","storage"`) + `]`}, "nodes", `role "agent"`},
+		{"ssh port out of range", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"port":70000}}]`}, "nodes[0].ssh.port", "outside 1..65535"},
+		{"ssh port not a number", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"port":"22"}}]`}, "nodes", "field ssh.port"},
+		{"bad ssh host", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"host":"bad host!"}}]`}, "nodes[0].ssh.host", "neither an IP address nor a host name"},
+		{"bad ssh user", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"user":"Root User"}}]`}, "nodes[0].ssh.user", "not a valid user name"},
+		{"bad host key", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"hostKey":"ssh-ed25519 notbase64"}}]`}, "nodes[0].ssh.hostKey", "authorized_keys form"},
+		{"two host keys", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"hostKey":"` + hostKey + `\n` + hostKey + `"}}]`}, "nodes[0].ssh.hostKey", "not one public key"},
+		{"unknown node field", map[string]string{"nodes": `[{"name":"m","adress":"10.0.0.1"}]`}, "nodes", `unknown field "adress"`},
+		{"malformed version", map[string]string{"version": "26.4"}, "version", "not a Backend.AI release"},
+		{"unsupported version line", map[string]string{"version": "25.15.12"}, "version", "release line 25.15 is not supported"},
+		{"account is root", map[string]string{"account": `{"name":"root"}`}, "account.name", "cannot be root"},
+		{"bad account name", map[string]string{"account": `{"name":"9bai"}`}, "account.name", "not a valid user name"},
+		{"uid too low", map[string]string{"account": `{"uid":999}`}, "account.uid", "999 is outside 1000..59999"},
+		{"gid too high", map[string]string{"account": `{"gid":65534}`}, "account.gid", "65534 is outside"},
+		{"nofile above nr_open", map[string]string{"limits": `{"nofile":2000000}`}, "limits.nofile", "outside 1024..1048576"},
+		{"nproc too low", map[string]string{"limits": `{"nproc":10}`}, "limits.nproc", "below 1024"},
+		{"malformed sysctl key", map[string]string{"sysctl": `{"somaxconn":"1024"}`}, "sysctl", `"somaxconn" is not a sysctl key`},
+		{"sysctl key with a slash", map[string]string{"sysctl": `{"net/core/somaxconn":"1024"}`}, "sysctl", "not a sysctl key"},
+		{"empty sysctl value", map[string]string{"sysctl": `{"net.core.somaxconn":" "}`}, "sysctl.net.core.somaxconn", "value is empty"},
+		{"multi-line sysctl value", map[string]string{"sysctl": `{"net.core.somaxconn":"1\n2"}`}, "sysctl.net.core.somaxconn", "one line"},
+		{"sysctl value of a wrong type", map[string]string{"sysctl": `{"net.core.somaxconn":true}`}, "sysctl.net.core.somaxconn", "string, a number or null"},
+		{"unknown docker source", map[string]string{"docker": `{"source":"snap"}`}, "docker.source", `"snap" is not one of`},
+		{"missing private key", map[string]string{"sshPrivateKey": ""}, "sshPrivateKey", "is required"},
+		{"not a private key", map[string]string{"sshPrivateKey": "hunter2-not-a-key"}, "sshPrivateKey", "not a private key"},
+		{"nodes not a list", map[string]string{"nodes": `{"name":"m"}`}, "nodes", "expected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := baseConfig(t)
+			for k, v := range tt.set {
+				cfg[k] = v
+			}
+			_, err := load(cfg)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			line := ""
+			for _, l := range strings.Split(err.Error(), "\n") {
+				if strings.HasPrefix(strings.TrimSpace(l), tt.field+":") && strings.Contains(l, tt.want) {
+					line = l
+				}
+			}
+			if line == "" {
+				t.Errorf("error does not say %q about %s:\n%v", tt.want, tt.field, err)
+			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error echoes the private key: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg["version"] = "1.0"
+	cfg["account"] = `{"uid": 5}`
+	_, err := load(cfg)
+	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") {
+		t.Fatalf("want both problems reported, got %v", err)
+	}
+}

@@ -1,0 +1,193 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/crypto/ssh"
+)
+
+var (
+	hostLabel   = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	hostName    = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$`)
+	userName    = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	versionForm = regexp.MustCompile(`^(\d{2}\.\d{1,2})\.\d+((a|b|rc)\d+)?$`)
+	sysctlKey   = regexp.MustCompile(`^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$`)
+)
+
+// Bounds of the checked values.
+const (
+	minAccountID = 1000  // below are system accounts (Debian's FIRST_UID)
+	maxAccountID = 59999 // above are reserved ranges (Debian's LAST_UID)
+	maxNoFile    = 1048576
+)
+
+// Validate returns every problem of the cluster, each naming its field.
+func (c Cluster) Validate() []error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+
+	if len(c.Nodes) == 0 {
+		bad("nodes", "at least one node is required")
+	}
+	names := map[string]int{}
+	addrs := map[string]int{}
+	managers, agents := 0, 0
+	for i, n := range c.Nodes {
+		f := fmt.Sprintf("nodes[%d]", i)
+		switch {
+		case n.Name == "":
+			bad(f+".name", "is required")
+		case !hostLabel.MatchString(n.Name):
+			bad(f+".name", "%q is not a host name (lower-case letters, digits and '-', at most 63)", n.Name)
+		}
+		if j, dup := names[n.Name]; dup && n.Name != "" {
+			bad(f+".name", "%q is already the name of nodes[%d]", n.Name, j)
+		}
+		names[n.Name] = i
+
+		addr, err := netip.ParseAddr(n.Address)
+		switch {
+		case n.Address == "":
+			bad(f+".address", "is required")
+		case err != nil:
+			bad(f+".address", "%q is not an IP address (the /etc/hosts block needs one)", n.Address)
+		case addr.IsUnspecified() || addr.IsMulticast():
+			bad(f+".address", "%s cannot be a node's address", n.Address)
+		case addr.IsLoopback() && len(c.Nodes) > 1:
+			bad(f+".address", "%s is a loopback address, which the other nodes cannot reach", n.Address)
+		}
+		if j, dup := addrs[n.Address]; dup && n.Address != "" {
+			bad(f+".address", "%s is already the address of nodes[%d]", n.Address, j)
+		}
+		addrs[n.Address] = i
+
+		if len(n.Roles) == 0 {
+			bad(f+".roles", "at least one of %s is required", roleList())
+		}
+		seen := map[Role]bool{}
+		for k, r := range n.Roles {
+			switch {
+			case !slices.Contains(knownRoles, r):
+				bad(fmt.Sprintf("%s.roles[%d]", f, k), "unknown role %q (want %s)", r, roleList())
+			case seen[r]:
+				bad(fmt.Sprintf("%s.roles[%d]", f, k), "role %q is listed twice", r)
+			}
+			seen[r] = true
+		}
+		if seen[RoleManager] {
+			managers++
+		}
+		if seen[RoleAgent] {
+			agents++
+		}
+
+		errs = append(errs, n.SSH.validate(f+".ssh")...)
+	}
+	if len(c.Nodes) > 0 && managers != 1 {
+		bad("nodes", "exactly one node must have the role %q, found %d", RoleManager, managers)
+	}
+	if len(c.Nodes) > 0 && agents == 0 {
+		bad("nodes", "at least one node must have the role %q", RoleAgent)
+	}
+
+	if m := versionForm.FindStringSubmatch(c.Version); m == nil {
+		bad("version", "%q is not a Backend.AI release such as %q", c.Version, DefaultVersion)
+	} else if !slices.Contains(SupportedLines, m[1]) {
+		bad("version", "release line %s is not supported (supported: %s)", m[1], strings.Join(SupportedLines, ", "))
+	}
+
+	switch {
+	case !userName.MatchString(c.Account.Name):
+		bad("account.name", "%q is not a valid user name", c.Account.Name)
+	case c.Account.Name == "root":
+		bad("account.name", "the operations account cannot be root")
+	}
+	if c.Account.UID < minAccountID || c.Account.UID > maxAccountID {
+		bad("account.uid", "%d is outside %d..%d", c.Account.UID, minAccountID, maxAccountID)
+	}
+	if c.Account.GID < minAccountID || c.Account.GID > maxAccountID {
+		bad("account.gid", "%d is outside %d..%d", c.Account.GID, minAccountID, maxAccountID)
+	}
+
+	// A nofile above the kernel's nr_open makes PAM refuse every login.
+	if c.Limits.NoFile < 1024 || c.Limits.NoFile > maxNoFile {
+		bad("limits.nofile", "%d is outside 1024..%d", c.Limits.NoFile, maxNoFile)
+	}
+	if c.Limits.NProc < 1024 {
+		bad("limits.nproc", "%d is below 1024", c.Limits.NProc)
+	}
+
+	keys := make([]string, 0, len(c.Sysctl))
+	for k := range c.Sysctl {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := c.Sysctl[k]
+		switch {
+		case !sysctlKey.MatchString(k):
+			bad("sysctl", "%q is not a sysctl key such as net.core.somaxconn", k)
+		case strings.TrimSpace(v) == "":
+			bad("sysctl."+k, "value is empty (use null to leave the key out)")
+		case strings.ContainsAny(v, "\n\r#\"'"):
+			bad("sysctl."+k, "value %q must be one line without quotes or '#'", v)
+		}
+	}
+
+	if c.Docker.Source != DockerCE && c.Docker.Source != DockerDistro {
+		bad("docker.source", "%q is not one of %q, %q", c.Docker.Source, DockerCE, DockerDistro)
+	}
+
+	switch {
+	case c.SSHPrivateKey == "":
+		bad("sshPrivateKey", "is required: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519")
+	default:
+		if _, err := ssh.ParsePrivateKey([]byte(c.SSHPrivateKey)); err != nil {
+			// Never echo the key itself.
+			var missing *ssh.PassphraseMissingError
+			if errors.As(err, &missing) {
+				bad("sshPrivateKey", "the key is protected by a passphrase; give an unprotected key")
+			} else {
+				bad("sshPrivateKey", "not a private key in OpenSSH or PEM form")
+			}
+		}
+	}
+	return errs
+}
+
+func (s SSH) validate(f string) []error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if _, err := netip.ParseAddr(s.Host); err != nil && !hostName.MatchString(s.Host) {
+		bad(f+".host", "%q is neither an IP address nor a host name", s.Host)
+	}
+	if s.Port < 1 || s.Port > 65535 {
+		bad(f+".port", "%d is outside 1..65535", s.Port)
+	}
+	if !userName.MatchString(s.User) {
+		bad(f+".user", "%q is not a valid user name", s.User)
+	}
+	if s.HostKey != "" {
+		if _, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(s.HostKey)); err != nil || len(strings.TrimSpace(string(rest))) > 0 {
+			bad(f+".hostKey", "not one public key in authorized_keys form (\"ssh-ed25519 AAAA...\")")
+		}
+	}
+	return errs
+}
+
+func roleList() string {
+	s := make([]string, len(knownRoles))
+	for i, r := range knownRoles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}

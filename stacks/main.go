@@ -1,0 +1,50 @@
+// Command stacks is the Pulumi program: it reads the stack's configuration and builds
+// the cluster it describes.
+package main
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"github.com/backendai-infra/backendai-infra/components"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+func main() { pulumi.Run(Program) }
+
+// Program builds the stack. Bad configuration stops it before any resource exists.
+func Program(ctx *pulumi.Context) error {
+	cfg := config.New(ctx, spec.Namespace)
+	cluster, err := spec.Load(func(key string) (string, bool) {
+		v, err := cfg.Try(key)
+		return v, err == nil
+	})
+	if err != nil {
+		return err
+	}
+	key := pulumi.ToSecret(pulumi.String(cluster.SSHPrivateKey)).(pulumi.StringOutput)
+	c, err := components.NewCluster(ctx, "cluster", components.ClusterArgs{Spec: cluster, PrivateKey: key})
+	if err != nil {
+		return fmt.Errorf("building the cluster: %w", err)
+	}
+	for _, node := range cluster.Nodes {
+		h := c.Hosts[node.Name]
+		ctx.Export(node.Name, pulumi.Map{
+			"address": pulumi.String(node.Address),
+			"roles":   pulumi.ToStringArray(rolesOf(node)),
+			"facts":   h.Facts,
+			"docker":  h.Docker,
+		})
+	}
+	return nil
+}
+
+func rolesOf(n spec.Node) []string {
+	out := make([]string, len(n.Roles))
+	for i, r := range n.Roles {
+		out[i] = string(r)
+	}
+	return out
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Sandbox hosts: Debian containers on this machine that stand in for cluster nodes.
+#
+#   sandbox.sh up [NAME:ROLES ...]   start hosts (default: bai-m1:manager,storage bai-a01:agent)
+#                                    and write Pulumi.sandbox.yaml for them
+#   sandbox.sh down                  remove the hosts (and dockerd, if this script started it)
+#   sandbox.sh ssh NAME [CMD...]     run a command on a host over SSH
+#
+# Each host runs sshd published on 127.0.0.1 only. No registry is reachable here, so the
+# image is built locally: debootstrap of Debian 13 (trixie) from deb.debian.org, imported
+# with `docker import`, cached as a tarball. Test traffic goes only to 127.0.0.1 and to
+# these containers.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+state="$root/.sandbox"
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/backendai-infra"
+suite=trixie
+image="backendai-sandbox:$suite-1"
+label=backendai-infra.sandbox
+packages=openssh-server,sudo,ca-certificates,curl,gnupg,iproute2,procps,kmod,lsb-release,pciutils
+
+log() { printf 'sandbox: %s\n' "$*" >&2; }
+
+ensure_dockerd() {
+	if docker info >/dev/null 2>&1; then return; fi
+	command -v dockerd >/dev/null || { log "dockerd is missing: apt-get install docker.io"; exit 1; }
+	log "starting dockerd (storage driver vfs)"
+	mkdir -p "$state"
+	dockerd --storage-driver=vfs >"$state/dockerd.log" 2>&1 &
+	echo $! >"$state/dockerd.pid"
+	for _ in $(seq 60); do docker info >/dev/null 2>&1 && return; sleep 1; done
+	log "dockerd did not come up; see $state/dockerd.log"
+	exit 1
+}
+
+ensure_image() {
+	if docker image inspect "$image" >/dev/null 2>&1; then return; fi
+	local tarball="$cache/rootfs-$suite-1.tar"
+	if [ ! -s "$tarball" ]; then
+		command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
+		local dir
+		dir=$(mktemp -d)
+		log "building the $suite root file system with debootstrap (about a minute)"
+		debootstrap --variant=minbase --include="$packages" "$suite" "$dir" http://deb.debian.org/debian >"$state/debootstrap.log" 2>&1 ||
+			{ log "debootstrap failed; see $state/debootstrap.log"; exit 1; }
+		install -m 0755 "$root/tests/sandbox/sandbox-init.sh" "$dir/usr/local/sbin/sandbox-init"
+		rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb "$dir"/etc/ssh/ssh_host_*
+		mkdir -p "$cache"
+		tar -C "$dir" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+		rm -rf "$dir"
+	fi
+	log "importing $image"
+	docker import -c 'CMD ["/usr/local/sbin/sandbox-init"]' "$tarball" "$image" >/dev/null
+}
+
+ensure_key() {
+	mkdir -p "$state"
+	[ -s "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C backendai-sandbox -f "$state/id_ed25519"
+}
+
+start_host() { # name
+	local name=$1 c="bai-sbx-$1"
+	docker rm -f "$c" >/dev/null 2>&1 || true
+	# The capabilities and unconfined profiles are the ones verified for a host that runs
+	# its own Docker engine; --privileged is refused on this machine.
+	docker run -d --name "$c" --hostname "$name" --label "$label=1" \
+		--cap-add SYS_ADMIN --cap-add NET_ADMIN \
+		--security-opt systempaths=unconfined --security-opt apparmor=unconfined \
+		--security-opt seccomp=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup \
+		-p 127.0.0.1::22 "$image" >/dev/null
+	docker exec -i "$c" sh -c 'umask 077; mkdir -p /root/.ssh; cat >/root/.ssh/authorized_keys' <"$state/id_ed25519.pub"
+}
+
+host_port() { docker port "bai-sbx-$1" 22/tcp | sed -n 's/^127\.0\.0\.1://p' | head -n1; }
+host_ip() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "bai-sbx-$1"; }
+host_key() { # waits for sshd to have made its keys
+	for _ in $(seq 30); do
+		docker exec "bai-sbx-$1" cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null | awk '{print $1" "$2}' && return
+		sleep 0.5
+	done
+	log "host $1 has no SSH host key"; exit 1
+}
+
+wait_ssh() { # name
+	for _ in $(seq 60); do
+		sandbox_ssh "$1" true 2>/dev/null && return
+		sleep 0.5
+	done
+	log "host $1 does not answer SSH on 127.0.0.1:$(host_port "$1")"; exit 1
+}
+
+sandbox_ssh() { # name cmd...
+	local name=$1; shift
+	ssh -q -i "$state/id_ed25519" -p "$(host_port "$name")" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ConnectTimeout=5 \
+		root@127.0.0.1 "$@"
+}
+
+write_stack() { # specs...
+	local file="$root/Pulumi.sandbox.yaml" salt=""
+	[ -f "$file" ] && salt=$(grep '^encryptionsalt:' "$file" || true)
+	{
+		echo "# Written by tests/sandbox/sandbox.sh for the sandbox hosts on this machine: not a real cluster."
+		[ -n "$salt" ] && echo "$salt"
+		echo "config:"
+		echo "  backendai-cluster:nodes:"
+		local spec name roles
+		for spec in "$@"; do
+			name=${spec%%:*} roles=${spec#*:}
+			echo "    - name: $name"
+			echo "      address: $(host_ip "$name")"
+			echo "      roles: [${roles//,/, }]"
+			echo "      ssh:"
+			echo "        host: 127.0.0.1"
+			echo "        port: $(host_port "$name")"
+			echo "        user: root"
+			echo "        hostKey: $(host_key "$name")"
+		done
+		# Debian's own packages: download.docker.com is not reachable from here.
+		echo "  backendai-cluster:docker:"
+		echo "    source: distro"
+		# Kernel-wide keys are read-only in a sandbox host (see sandbox-init.sh), and
+		# net.core.[rw]mem_max exist only in the machine's first network namespace.
+		echo "  backendai-cluster:sysctl:"
+		echo "    fs.file-max: null"
+		echo "    vm.overcommit_memory: null"
+		echo "    net.core.rmem_max: null"
+		echo "    net.core.wmem_max: null"
+	} >"$file.tmp"
+	mv "$file.tmp" "$file"
+}
+
+cmd_up() {
+	local specs=("$@")
+	[ ${#specs[@]} -gt 0 ] || specs=(bai-m1:manager,storage bai-a01:agent)
+	mkdir -p "$state"
+	ensure_dockerd
+	ensure_image
+	ensure_key
+	local spec
+	for spec in "${specs[@]}"; do start_host "${spec%%:*}"; done
+	for spec in "${specs[@]}"; do wait_ssh "${spec%%:*}"; done
+	write_stack "${specs[@]}"
+	log "up: ${specs[*]} (stack config in Pulumi.sandbox.yaml)"
+}
+
+cmd_down() {
+	local ids
+	if docker info >/dev/null 2>&1; then
+		ids=$(docker ps -aq --filter "label=$label")
+		[ -z "$ids" ] || docker rm -f $ids >/dev/null
+	fi
+	if [ -s "$state/dockerd.pid" ]; then
+		local pid
+		pid=$(cat "$state/dockerd.pid")
+		log "stopping the dockerd this script started (pid $pid)"
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+		rm -f "$state/dockerd.pid"
+	fi
+	log "down"
+}
+
+case "${1:-}" in
+up) shift; cmd_up "$@" ;;
+down) cmd_down ;;
+ssh) shift; sandbox_ssh "$@" ;;
+*) sed -n '2,9p' "$0" >&2; exit 2 ;;
+esac

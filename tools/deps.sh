@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the project needs from Debian's packages, once: Docker Engine for the
+# sandbox hosts, debootstrap to build their image, the OpenSSH client.
+set -euo pipefail
+need=()
+command -v dockerd >/dev/null || need+=(docker.io)
+command -v debootstrap >/dev/null || need+=(debootstrap)
+command -v ssh >/dev/null || need+=(openssh-client)
+command -v ssh-keygen >/dev/null || need+=(openssh-client)
+if [ ${#need[@]} -gt 0 ]; then
+	[ "$(id -u)" = 0 ] || { echo "deps: need root to install ${need[*]}" >&2; exit 1; }
+	echo "deps: installing ${need[*]}" >&2
+	apt-get update -q >/dev/null
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${need[@]}" >/dev/null
+fi
+command -v go >/dev/null || [ -x /usr/local/go/bin/go ] || { echo "deps: Go is missing" >&2; exit 1; }

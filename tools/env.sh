@@ -1,0 +1,15 @@
+# Sourced by the project's scripts: the Pulumi CLI built into bin/, a local file
+# backend, and no prompts, update checks or plugin downloads.
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export PATH="$root/bin:/usr/local/go/bin:$PATH"
+export PULUMI_HOME="${PULUMI_HOME:-$root/.pulumi-home}"
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$root/.pulumi-state}"
+# The sandbox stack's secrets are encrypted with this passphrase unless one is given.
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-sandbox}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
+export PULUMI_SKIP_CONFIRMATIONS=true
+export PULUMI_SKIP_NEW_VERSION_CHECK=true
+unset SSH_AUTH_SOCK
+mkdir -p "${PULUMI_BACKEND_URL#file://}"

@@ -1,0 +1,168 @@
+// Command pulumi-language-go is a small Go language host for the Pulumi CLI.
+//
+// Why it exists: the Go module proxy this project can reach refuses the upstream
+// module github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3 (every version,
+// "403 This module version is not available"), while the Pulumi SDK is served.
+// The language host's contract is small and lives in the SDK: build the program
+// with `go build`, run it with the PULUMI_* environment that pulumi.Run reads,
+// and report how it ended. This host does exactly that and nothing more
+// (no code generation, no `pulumi new` templates).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/constant"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/version"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+	"google.golang.org/grpc"
+	"google.golang.org/protobuf/types/known/emptypb"
+)
+
+func main() {
+	flag.String("root", "", "project root (accepted for compatibility; the engine sends it again with each run)")
+	flag.Bool("tracing", false, "accepted for compatibility")
+	flag.Parse()
+	var engine string
+	if args := flag.Args(); len(args) > 0 {
+		engine = args[len(args)-1] // the engine address always comes last
+	}
+
+	cancel := make(chan bool)
+	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
+		Cancel: cancel,
+		Init: func(srv *grpc.Server) error {
+			pulumirpc.RegisterLanguageRuntimeServer(srv, &host{engine: engine})
+			return nil
+		},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-go: cannot serve: %v\n", err)
+		os.Exit(1)
+	}
+	// The CLI reads the port from the first line of stdout.
+	fmt.Printf("%d\n", handle.Port)
+	if err := <-handle.Done; err != nil {
+		fmt.Fprintf(os.Stderr, "pulumi-language-go: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+type host struct {
+	pulumirpc.UnimplementedLanguageRuntimeServer
+	engine string
+}
+
+func (h *host) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
+	return &pulumirpc.PluginInfo{Version: version.Version}, nil
+}
+
+// GetRequiredPlugins reports nothing: the project's plugins are declared in Pulumi.yaml
+// and resolved by path, and nothing is ever downloaded.
+func (h *host) GetRequiredPlugins(context.Context, *pulumirpc.GetRequiredPluginsRequest,
+) (*pulumirpc.GetRequiredPluginsResponse, error) {
+	return &pulumirpc.GetRequiredPluginsResponse{}, nil
+}
+
+func (h *host) InstallDependencies(req *pulumirpc.InstallDependenciesRequest,
+	srv pulumirpc.LanguageRuntime_InstallDependenciesServer,
+) error {
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetDirectory() //nolint:staticcheck // older engines send only this
+	}
+	cmd := exec.CommandContext(srv.Context(), "go", "mod", "download")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("go mod download in %s: %w\n%s", dir, err, out)
+	}
+	return nil
+}
+
+func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.RunResponse, error) {
+	dir := req.GetInfo().GetProgramDirectory()
+	if dir == "" {
+		dir = req.GetPwd()
+	}
+
+	binary, cleanup, err := h.program(ctx, req, dir)
+	if err != nil {
+		return &pulumirpc.RunResponse{Error: err.Error()}, nil
+	}
+	defer cleanup()
+
+	config, err := json.Marshal(req.GetConfig())
+	if err != nil {
+		return nil, fmt.Errorf("encoding config: %w", err)
+	}
+	secretKeys, err := json.Marshal(req.GetConfigSecretKeys())
+	if err != nil {
+		return nil, fmt.Errorf("encoding secret config keys: %w", err)
+	}
+	engine := h.engine
+	if len(req.GetArgs()) > 0 {
+		engine = req.GetArgs()[0]
+	}
+
+	cmd := exec.CommandContext(ctx, binary)
+	cmd.Dir = req.GetPwd()
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(),
+		pulumi.EnvProject+"="+req.GetProject(),
+		pulumi.EnvStack+"="+req.GetStack(),
+		pulumi.EnvOrganization+"="+req.GetOrganization(),
+		pulumi.EnvConfig+"="+string(config),
+		pulumi.EnvConfigSecretKeys+"="+string(secretKeys),
+		pulumi.EnvDryRun+"="+strconv.FormatBool(req.GetDryRun()),
+		pulumi.EnvParallel+"="+strconv.Itoa(int(req.GetParallel())),
+		pulumi.EnvMonitor+"="+req.GetMonitorAddress(),
+		pulumi.EnvEngine+"="+engine,
+		pulumi.EnvPulumiRootDirectory+"="+req.GetInfo().GetRootDirectory(),
+	)
+	err = cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return &pulumirpc.RunResponse{}, nil
+	case errors.As(err, &exit) && exit.ExitCode() == constant.ExitStatusLoggedError:
+		// The program already reported its error through the engine.
+		return &pulumirpc.RunResponse{Bail: true}, nil
+	default:
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("running the Go program in %s: %v", dir, err)}, nil
+	}
+}
+
+// program returns the executable to run: the prebuilt `binary` runtime option when
+// Pulumi.yaml names one, else a fresh `go build` of the program directory.
+func (h *host) program(ctx context.Context, req *pulumirpc.RunRequest, dir string) (string, func(), error) {
+	if opts := req.GetInfo().GetOptions().AsMap(); opts["binary"] != nil {
+		if b, ok := opts["binary"].(string); ok && b != "" {
+			return filepath.Join(dir, b), func() {}, nil
+		}
+	}
+	tmp, err := os.MkdirTemp("", "pulumi-go-program-")
+	if err != nil {
+		return "", nil, fmt.Errorf("creating a build folder: %w", err)
+	}
+	cleanup := func() { _ = os.RemoveAll(tmp) }
+	out := filepath.Join(tmp, "program")
+	build := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
+	build.Dir = dir
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("go build of the program in %s failed: %w", dir, err)
+	}
+	return out, cleanup, nil
+}
