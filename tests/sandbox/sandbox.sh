@@ -2,9 +2,12 @@
 # Sandbox hosts: Debian containers on this machine that stand in for cluster nodes.
 #
 #   sandbox.sh up [NAME:ROLES ...]   start hosts (default: bai-m1:manager,storage bai-a01:agent)
-#                                    and write Pulumi.sandbox.yaml for them
-#   sandbox.sh down                  remove the hosts (and dockerd, if this script started it)
+#                                    and write Pulumi.$SANDBOX_STACK.yaml for them
+#   sandbox.sh down                  remove the hosts (and dockerd, if this script started it
+#                                    and no other sandbox hosts are left)
 #   sandbox.sh ssh NAME [CMD...]     run a command on a host over SSH
+#
+# SANDBOX_STACK (default "sandbox") names the stack; several can run side by side.
 #
 # Each host runs sshd published on 127.0.0.1 only. No registry is reachable here, so the
 # image is built locally: debootstrap of Debian 13 (trixie) from deb.debian.org, imported
@@ -18,6 +21,7 @@ cache="${XDG_CACHE_HOME:-$HOME/.cache}/backendai-infra"
 suite=trixie
 image="backendai-sandbox:$suite-1"
 label=backendai-infra.sandbox
+stack=${SANDBOX_STACK:-sandbox}
 packages=openssh-server,sudo,ca-certificates,curl,gnupg,iproute2,procps,kmod,lsb-release,pciutils
 
 log() { printf 'sandbox: %s\n' "$*" >&2; }
@@ -60,11 +64,11 @@ ensure_key() {
 }
 
 start_host() { # name
-	local name=$1 c="bai-sbx-$1"
+	local name=$1 c="$stack-$1"
 	docker rm -f "$c" >/dev/null 2>&1 || true
 	# The capabilities and unconfined profiles are the ones verified for a host that runs
 	# its own Docker engine; --privileged is refused on this machine.
-	docker run -d --name "$c" --hostname "$name" --label "$label=1" \
+	docker run -d --name "$c" --hostname "$name" --label "$label=$stack" \
 		--cap-add SYS_ADMIN --cap-add NET_ADMIN \
 		--security-opt systempaths=unconfined --security-opt apparmor=unconfined \
 		--security-opt seccomp=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup \
@@ -72,11 +76,11 @@ start_host() { # name
 	docker exec -i "$c" sh -c 'umask 077; mkdir -p /root/.ssh; cat >/root/.ssh/authorized_keys' <"$state/id_ed25519.pub"
 }
 
-host_port() { docker port "bai-sbx-$1" 22/tcp | sed -n 's/^127\.0\.0\.1://p' | head -n1; }
-host_ip() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "bai-sbx-$1"; }
+host_port() { docker port "$stack-$1" 22/tcp | sed -n 's/^127\.0\.0\.1://p' | head -n1; }
+host_ip() { docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$stack-$1"; }
 host_key() { # waits for sshd to have made its keys
 	for _ in $(seq 30); do
-		docker exec "bai-sbx-$1" cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null | awk '{print $1" "$2}' && return
+		docker exec "$stack-$1" cat /etc/ssh/ssh_host_ed25519_key.pub 2>/dev/null | awk '{print $1" "$2}' && return
 		sleep 0.5
 	done
 	log "host $1 has no SSH host key"; exit 1
@@ -98,7 +102,7 @@ sandbox_ssh() { # name cmd...
 }
 
 write_stack() { # specs...
-	local file="$root/Pulumi.sandbox.yaml" salt=""
+	local file="$root/Pulumi.$stack.yaml" salt=""
 	[ -f "$file" ] && salt=$(grep '^encryptionsalt:' "$file" || true)
 	{
 		echo "# Written by tests/sandbox/sandbox.sh for the sandbox hosts on this machine: not a real cluster."
@@ -142,14 +146,16 @@ cmd_up() {
 	for spec in "${specs[@]}"; do start_host "${spec%%:*}"; done
 	for spec in "${specs[@]}"; do wait_ssh "${spec%%:*}"; done
 	write_stack "${specs[@]}"
-	log "up: ${specs[*]} (stack config in Pulumi.sandbox.yaml)"
+	log "up: ${specs[*]} (stack config in Pulumi.$stack.yaml)"
 }
 
 cmd_down() {
 	local ids
 	if docker info >/dev/null 2>&1; then
-		ids=$(docker ps -aq --filter "label=$label")
+		ids=$(docker ps -aq --filter "label=$label=$stack")
 		[ -z "$ids" ] || docker rm -f $ids >/dev/null
+		# Other stacks' hosts still need the engine.
+		[ -z "$(docker ps -aq --filter "label=$label")" ] || { log "down: $stack"; return; }
 	fi
 	if [ -s "$state/dockerd.pid" ]; then
 		local pid
@@ -159,7 +165,7 @@ cmd_down() {
 		for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
 		rm -f "$state/dockerd.pid"
 	fi
-	log "down"
+	log "down: $stack"
 }
 
 case "${1:-}" in

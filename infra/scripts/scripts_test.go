@@ -1,0 +1,65 @@
+package scripts
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// prod is the example cluster of seed 001 with one override of the guide's sysctl values.
+func prod() spec.Cluster {
+	sysctl := spec.DefaultSysctl()
+	sysctl["net.core.somaxconn"] = "4096"
+	delete(sysctl, "vm.overcommit_memory")
+	return spec.Cluster{
+		Nodes: []spec.Node{
+			{Name: "bai-m1", Address: "10.20.30.10", Roles: []spec.Role{spec.RoleManager}},
+			{Name: "bai-a01", Address: "10.20.30.20", Roles: []spec.Role{spec.RoleAgent}},
+			{Name: "bai-a02", Address: "10.20.30.22", Roles: []spec.Role{spec.RoleAgent}},
+			{Name: "bai-s1", Address: "fd00::30", Roles: []spec.Role{spec.RoleStorage, spec.RoleAgent}},
+		},
+		Account: spec.Account{Name: "bai", UID: 1100, GID: 1100},
+		Limits:  spec.Limits{NoFile: 512000, NProc: 65536},
+		Sysctl:  sysctl,
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	tests := []struct {
+		file string
+		got  string
+	}{
+		{"hosts-block.golden", HostsBlock(prod())},
+		{"limits.conf.golden", LimitsConf(prod())},
+		{"sysctl.conf.golden", SysctlConf(prod())},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			path := filepath.Join("testdata", tt.file)
+			if *update {
+				if err := os.WriteFile(path, []byte(tt.got+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.got+"\n" != string(want) {
+				t.Errorf("%s differs (go test ./infra/scripts -update rewrites it):\n%s", tt.file, tt.got)
+			}
+		})
+	}
+}
+
+func TestAccountEnv(t *testing.T) {
+	env := AccountEnv(prod())
+	if env["BAI_USER"] != "bai" || env["BAI_UID"] != "1100" || env["BAI_GID"] != "1100" {
+		t.Errorf("AccountEnv = %v", env)
+	}
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"encoding/pem"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"golang.org/x/crypto/ssh"
+	"gopkg.in/yaml.v3"
+
+	"github.com/backendai-infra/backendai-infra/components"
+	"github.com/backendai-infra/backendai-infra/infra/remote"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// registered is one resource the program registered with the mock engine.
+type registered struct {
+	typ, name, parent string
+	deps              []string
+	inputs            resource.PropertyMap
+}
+
+type recorder struct {
+	mu  sync.Mutex
+	all []registered
+}
+
+func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	reg := registered{typ: args.TypeToken, name: args.Name, inputs: args.Inputs}
+	if rpc := args.RegisterRPC; rpc != nil {
+		reg.parent, reg.deps = rpc.GetParent(), rpc.GetDependencies()
+	}
+	r.all = append(r.all, reg)
+	outputs := args.Inputs.Copy()
+	if args.TypeToken == remote.ScriptType {
+		outputs["stdout"] = resource.NewStringProperty("mock: " + args.Name)
+	}
+	return args.Name + "-id", outputs, nil
+}
+
+func (r *recorder) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+func (r *recorder) byName(name string) (registered, bool) {
+	for _, reg := range r.all {
+		if reg.name == name {
+			return reg, true
+		}
+	}
+	return registered{}, false
+}
+
+func (r *recorder) ofType(typ string) []registered {
+	var out []registered
+	for _, reg := range r.all {
+		if reg.typ == typ {
+			out = append(out, reg)
+		}
+	}
+	return out
+}
+
+// stackConfig reads a Pulumi.<stack>.yaml the way the engine hands it to the program:
+// objects and lists as JSON. The login key, a secret the files do not hold, is added.
+func stackConfig(t *testing.T, stack string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile("../Pulumi." + stack + ".yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		t.Fatal(err)
+	}
+	cfg := map[string]string{}
+	for k, v := range file.Config {
+		if s, ok := v.(string); ok {
+			cfg[k] = s
+			continue
+		}
+		j, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg[k] = string(j)
+	}
+	cfg[spec.Namespace+":sshPrivateKey"] = testKey(t)
+	return cfg
+}
+
+func testKey(t *testing.T) string {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(block))
+}
+
+func run(t *testing.T, stack string, cfg map[string]string) (*recorder, error) {
+	t.Helper()
+	rec := &recorder{}
+	withConfig := func(ri *pulumi.RunInfo) {
+		ri.Config = cfg
+		ri.ConfigSecretKeys = []string{spec.Namespace + ":sshPrivateKey"}
+	}
+	err := pulumi.RunErr(Program, pulumi.WithMocks("backendai-cluster", stack, rec), withConfig)
+	return rec, err
+}
+
+var hostSteps = []string{"facts", "account", "hosts", "limits", "sysctl", "docker"}
+
+func TestStackGraphs(t *testing.T) {
+	tests := []struct {
+		stack string
+		nodes []string
+		users []string
+	}{
+		{"dev", []string{"bai-dev"}, []string{"root"}},
+		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.stack, func(t *testing.T) {
+			rec, err := run(t, tt.stack, stackConfig(t, tt.stack))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(rec.ofType(components.ClusterType)); got != 1 {
+				t.Errorf("%d clusters", got)
+			}
+			if got := len(rec.ofType(components.HostType)); got != len(tt.nodes) {
+				t.Errorf("%d hosts, want %d", got, len(tt.nodes))
+			}
+			if got, want := len(rec.ofType(remote.ScriptType)), len(tt.nodes)*len(hostSteps); got != want {
+				t.Errorf("%d steps, want %d", got, want)
+			}
+			var blocks []string
+			for i, node := range tt.nodes {
+				if _, ok := rec.byName(node); !ok {
+					t.Fatalf("no host %s", node)
+				}
+				for _, step := range hostSteps {
+					s, ok := rec.byName(node + "-" + step)
+					if !ok {
+						t.Fatalf("no step %s-%s", node, step)
+					}
+					if !strings.HasSuffix(s.parent, "::"+node) {
+						t.Errorf("%s-%s: parent %q is not host %s", node, step, s.parent, node)
+					}
+					conn := s.inputs["connection"].ObjectValue()
+					if !conn["privateKey"].IsSecret() {
+						t.Errorf("%s-%s: the private key is not a secret", node, step)
+					}
+					if got := conn["user"].StringValue(); got != tt.users[i] {
+						t.Errorf("%s-%s: user %q, want %q", node, step, got, tt.users[i])
+					}
+					if !strings.HasPrefix(conn["host"].StringValue(), "10.20.30.") {
+						t.Errorf("%s-%s: connects to %q", node, step, conn["host"].StringValue())
+					}
+				}
+				// The account comes before what refers to it; the rest runs in parallel.
+				for _, step := range []string{"limits", "docker"} {
+					s, _ := rec.byName(node + "-" + step)
+					if !slices.ContainsFunc(s.deps, func(d string) bool { return strings.HasSuffix(d, "::"+node+"-account") }) {
+						t.Errorf("%s-%s does not wait for the account: %v", node, step, s.deps)
+					}
+				}
+				for _, step := range []string{"facts", "hosts", "sysctl", "account"} {
+					if s, _ := rec.byName(node + "-" + step); len(s.deps) != 0 {
+						t.Errorf("%s-%s waits for %v", node, step, s.deps)
+					}
+				}
+				hosts, _ := rec.byName(node + "-hosts")
+				block := hosts.inputs["environment"].ObjectValue()["HOSTS_BLOCK"].StringValue()
+				blocks = append(blocks, block)
+				for _, other := range tt.nodes {
+					if !strings.Contains(block, " "+other+"  # ") {
+						t.Errorf("%s's hosts block has no alias for %s:\n%s", node, other, block)
+					}
+				}
+			}
+			for _, b := range blocks[1:] {
+				if b != blocks[0] {
+					t.Errorf("hosts blocks differ between nodes:\n%s\n---\n%s", blocks[0], b)
+				}
+			}
+		})
+	}
+}
+
+func TestProdSysctlOverride(t *testing.T) {
+	rec, err := run(t, "prod", stackConfig(t, "prod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := rec.byName("bai-a01-sysctl")
+	conf := s.inputs["environment"].ObjectValue()["SYSCTL_CONF"].StringValue()
+	if !strings.Contains(conf, "net.core.somaxconn=4096\n") || !strings.Contains(conf, "vm.overcommit_memory=1") {
+		t.Errorf("prod sysctl.d file:\n%s", conf)
+	}
+}
+
+// Bad configuration stops the program before any resource is registered.
+func TestBadConfigRegistersNothing(t *testing.T) {
+	cfg := stackConfig(t, "prod")
+	cfg[spec.Namespace+":account"] = `{"uid": 0, "name": "root"}`
+	rec, err := run(t, "prod", cfg)
+	if err == nil || !strings.Contains(err.Error(), "account.name: the operations account cannot be root") {
+		t.Fatalf("want the account error, got %v", err)
+	}
+	if len(rec.all) != 0 {
+		t.Errorf("%d resources registered despite the bad config", len(rec.all))
+	}
+}

@@ -1,0 +1,159 @@
+// Package e2e runs the real Pulumi CLI (built from Go modules by tools/build.sh) on
+// sandbox hosts: Debian containers on this machine, reached over SSH on 127.0.0.1.
+// Nothing here is skipped: without Docker or the toolchain the tests fail and say why.
+package e2e
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// project is the repository root, where Pulumi.yaml is.
+func project(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"bin/pulumi", "bin/pulumi-language-go", "bin/backendai/pulumi-resource-backendai"} {
+		if _, err := os.Stat(filepath.Join(root, tool)); err != nil {
+			t.Fatalf("%s is missing: run tools/build.sh first (tools/test.sh does)", tool)
+		}
+	}
+	if err := exec.Command("docker", "version").Run(); err != nil {
+		// The sandbox script starts dockerd when it is installed; only its absence is fatal.
+		if _, err := exec.LookPath("dockerd"); err != nil {
+			t.Fatal("Docker Engine is missing: the sandbox hosts need it (tools/deps.sh installs docker.io)")
+		}
+	}
+	return root
+}
+
+// sandbox is a stack of sandbox hosts with its own state backend.
+type sandbox struct {
+	t     *testing.T
+	root  string
+	stack string
+	env   []string
+}
+
+// newSandbox starts hosts (NAME:ROLES) for a fresh stack and removes them when the test ends.
+func newSandbox(t *testing.T, hosts ...string) *sandbox {
+	t.Helper()
+	root := project(t)
+	suffix := make([]byte, 3)
+	if _, err := rand.Read(suffix); err != nil {
+		t.Fatal(err)
+	}
+	s := &sandbox{t: t, root: root, stack: "e2e-" + hex.EncodeToString(suffix)}
+	s.env = append(os.Environ(),
+		"PATH="+filepath.Join(root, "bin")+":"+os.Getenv("PATH"),
+		"PULUMI_HOME="+filepath.Join(root, ".pulumi-home"),
+		"PULUMI_BACKEND_URL=file://"+t.TempDir(),
+		"PULUMI_CONFIG_PASSPHRASE=e2e-passphrase",
+		"PULUMI_SKIP_UPDATE_CHECK=true",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
+		"PULUMI_IGNORE_AMBIENT_PLUGINS=true",
+		"PULUMI_SKIP_CONFIRMATIONS=true",
+		"SANDBOX_STACK="+s.stack,
+		"SSH_AUTH_SOCK=",
+	)
+	t.Cleanup(func() {
+		if out, err := s.command("bash", "tests/sandbox/sandbox.sh", "down"); err != nil {
+			t.Errorf("sandbox down: %v\n%s", err, out)
+		}
+		_ = os.Remove(filepath.Join(root, "Pulumi."+s.stack+".yaml"))
+	})
+	s.must("bash", append([]string{"tests/sandbox/sandbox.sh", "up"}, hosts...)...)
+	return s
+}
+
+func (s *sandbox) command(name string, args ...string) (string, error) {
+	return s.commandIn("", name, args...)
+}
+
+func (s *sandbox) commandIn(stdin, name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Dir, cmd.Env = s.root, s.env
+	cmd.Stdin = strings.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (s *sandbox) must(name string, args ...string) string {
+	s.t.Helper()
+	out, err := s.command(name, args...)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// pulumi runs the CLI on the sandbox stack and returns its output and wall time.
+func (s *sandbox) pulumi(args ...string) (string, time.Duration) {
+	s.t.Helper()
+	start := time.Now()
+	out, err := s.command(filepath.Join(s.root, "bin", "pulumi"), append(args, "--stack", s.stack, "--non-interactive")...)
+	if err != nil {
+		s.t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out, time.Since(start)
+}
+
+// ssh runs a command on a sandbox host and returns its trimmed stdout.
+func (s *sandbox) ssh(host, command string) string {
+	s.t.Helper()
+	out, err := s.command("bash", "tests/sandbox/sandbox.sh", "ssh", host, command)
+	if err != nil {
+		s.t.Fatalf("on %s: %s: %v\n%s", host, command, err, out)
+	}
+	return strings.TrimSpace(out)
+}
+
+// sshScript runs a script on a host with the given environment exported first, the
+// way the provider does.
+func (s *sandbox) sshScript(host, script string, env map[string]string) (string, error) {
+	var b strings.Builder
+	for k, v := range env {
+		fmt.Fprintf(&b, "export %s='%s'\n", k, strings.ReplaceAll(v, "'", `'\''`))
+	}
+	b.WriteString(script)
+	return s.commandIn(b.String(), "bash", "tests/sandbox/sandbox.sh", "ssh", host, "bash -s")
+}
+
+// nodes reads the node addresses the sandbox wrote into the stack file.
+func (s *sandbox) nodes() map[string]string {
+	s.t.Helper()
+	raw, err := os.ReadFile(filepath.Join(s.root, "Pulumi."+s.stack+".yaml"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var file struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &file); err != nil {
+		s.t.Fatal(err)
+	}
+	out := map[string]string{}
+	list, _ := file.Config["backendai-cluster:nodes"].([]any)
+	for _, n := range list {
+		m := n.(map[string]any)
+		out[m["name"].(string)] = m["address"].(string)
+	}
+	if len(out) == 0 {
+		s.t.Fatalf("no nodes in Pulumi.%s.yaml", s.stack)
+	}
+	return out
+}
