@@ -7,29 +7,41 @@ set -euo pipefail
 : "${BAI_USER:?}" "${BAI_UID:?}" "${BAI_GID:?}"
 changed=no
 
+refuse() { echo "account: $*" >&2; exit 1; }
+
+# Every conflict is found before anything is changed, so a refused run leaves the host
+# as it was.
+if entry=$(getent group "$BAI_USER"); then
+	gid=$(cut -d: -f3 <<<"$entry")
+	[ "$gid" = "$BAI_GID" ] || refuse "group $BAI_USER exists with GID $gid, not $BAI_GID"
+	make_group=no
+elif entry=$(getent group "$BAI_GID"); then
+	refuse "GID $BAI_GID already belongs to group ${entry%%:*}"
+else
+	make_group=yes
+fi
+if entry=$(getent passwd "$BAI_USER"); then
+	uid=$(cut -d: -f3 <<<"$entry") gid=$(cut -d: -f4 <<<"$entry")
+	[ "$uid" = "$BAI_UID" ] || refuse "user $BAI_USER exists with UID $uid, not $BAI_UID"
+	[ "$gid" = "$BAI_GID" ] || refuse "user $BAI_USER has primary GID $gid, not $BAI_GID"
+	make_user=no
+elif entry=$(getent passwd "$BAI_UID"); then
+	refuse "UID $BAI_UID already belongs to user ${entry%%:*}"
+else
+	make_user=yes
+fi
+
 if ! command -v sudo >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q sudo >/dev/null 2>&1 ||
 		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sudo >/dev/null; }
 	changed=yes
 fi
 
-if entry=$(getent group "$BAI_USER"); then
-	gid=$(cut -d: -f3 <<<"$entry")
-	[ "$gid" = "$BAI_GID" ] || { echo "account: group $BAI_USER exists with GID $gid, not $BAI_GID" >&2; exit 1; }
-elif entry=$(getent group "$BAI_GID"); then
-	echo "account: GID $BAI_GID already belongs to group ${entry%%:*}" >&2; exit 1
-else
+if [ "$make_group" = yes ]; then
 	groupadd --gid "$BAI_GID" "$BAI_USER"
 	changed=yes
 fi
-
-if entry=$(getent passwd "$BAI_USER"); then
-	uid=$(cut -d: -f3 <<<"$entry") gid=$(cut -d: -f4 <<<"$entry")
-	[ "$uid" = "$BAI_UID" ] || { echo "account: user $BAI_USER exists with UID $uid, not $BAI_UID" >&2; exit 1; }
-	[ "$gid" = "$BAI_GID" ] || { echo "account: user $BAI_USER has primary GID $gid, not $BAI_GID" >&2; exit 1; }
-elif entry=$(getent passwd "$BAI_UID"); then
-	echo "account: UID $BAI_UID already belongs to user ${entry%%:*}" >&2; exit 1
-else
+if [ "$make_user" = yes ]; then
 	# No password: the guide's chpasswd step is replaced by key-based login and sudo.
 	useradd --uid "$BAI_UID" --gid "$BAI_GID" --create-home --shell /bin/bash "$BAI_USER"
 	changed=yes

@@ -1,0 +1,109 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/backendai-infra/backendai-infra/infra/scripts"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// TestScriptsConverge runs each host script twice on a fresh sandbox host: the first
+// run makes its change, the second reports and makes none (the files it owns keep
+// their checksums), as Molecule's idempotence check does.
+func TestScriptsConverge(t *testing.T) {
+	s := newSandbox(t, "bai-x1:manager,agent")
+	c := spec.Cluster{
+		Nodes:   []spec.Node{{Name: "bai-x1", Address: s.nodes()["bai-x1"], Roles: []spec.Role{spec.RoleManager, spec.RoleAgent}}},
+		Account: spec.Account{Name: "bai", UID: 1100, GID: 1100},
+		Limits:  spec.Limits{NoFile: 512000, NProc: 65536},
+		Sysctl:  map[string]string{"net.core.somaxconn": "2048", "net.ipv4.ip_local_port_range": "10000 65000"},
+		Docker:  spec.Docker{Source: spec.DockerDistro},
+	}
+	owned := "/etc/passwd /etc/group /etc/hosts /etc/security/limits.d/99-backendai.conf /etc/sysctl.d/99-backendai.conf"
+	digest := func() string {
+		return s.ssh("bai-x1", "sha256sum "+owned+" 2>&1; cat /proc/sys/net/core/somaxconn; dpkg-query -W | sha256sum")
+	}
+	steps := []struct {
+		name, script string
+		env          map[string]string
+	}{
+		{"account", scripts.Account, scripts.AccountEnv(c)},
+		{"hosts", scripts.Hosts, map[string]string{"HOSTS_BLOCK": scripts.HostsBlock(c)}},
+		{"limits", scripts.Limits, map[string]string{"LIMITS_CONF": scripts.LimitsConf(c)}},
+		{"sysctl", scripts.Sysctl, map[string]string{"SYSCTL_CONF": scripts.SysctlConf(c)}},
+		{"docker", scripts.Docker, map[string]string{"DOCKER_SOURCE": c.Docker.Source, "BAI_USER": "bai"}},
+	}
+	for _, st := range steps {
+		first, err := s.sshScript("bai-x1", st.script, st.env)
+		if err != nil || !strings.Contains(first, st.name+": ") || !strings.Contains(first, "changed=yes") {
+			t.Fatalf("%s, first run: %v\n%s", st.name, err, first)
+		}
+		before := digest()
+		second, err := s.sshScript("bai-x1", st.script, st.env)
+		if err != nil || !strings.Contains(second, "changed=no") {
+			t.Errorf("%s, second run changed something: %v\n%s", st.name, err, second)
+		}
+		if after := digest(); after != before {
+			t.Errorf("%s, second run changed files:\n%s\n---\n%s", st.name, before, after)
+		}
+	}
+
+	facts1, err1 := s.sshScript("bai-x1", scripts.Facts, nil)
+	facts2, err2 := s.sshScript("bai-x1", scripts.Facts, nil)
+	if err1 != nil || err2 != nil || facts1 != facts2 || !strings.Contains(facts1, `"os":"debian"`) {
+		t.Errorf("facts: %v %v\n%s\n%s", err1, err2, facts1, facts2)
+	}
+}
+
+// TestScriptsRefuse checks that a host which cannot take the configuration fails the
+// step with the reason, and keeps what it had.
+func TestScriptsRefuse(t *testing.T) {
+	s := newSandbox(t, "bai-x2:manager,agent")
+	tests := []struct {
+		name, script string
+		env          map[string]string
+		want         string
+		unchanged    string // a command whose output the failed run must not change
+	}{
+		{
+			name:   "kernel-wide sysctl",
+			script: scripts.Sysctl, env: map[string]string{"SYSCTL_CONF": "net.core.somaxconn=3000\nvm.overcommit_memory=1"},
+			want:      "vm.overcommit_memory=1 refused by the kernel",
+			unchanged: "cat /etc/sysctl.d/99-backendai.conf 2>/dev/null || echo absent",
+		},
+		{
+			name:   "unknown sysctl key",
+			script: scripts.Sysctl, env: map[string]string{"SYSCTL_CONF": "net.ipv4.no_such_key=1"},
+			want:      "net.ipv4.no_such_key: this kernel has no such key",
+			unchanged: "cat /etc/sysctl.d/99-backendai.conf 2>/dev/null || echo absent",
+		},
+		{
+			name:   "UID taken by another user",
+			script: "useradd --uid 1100 --no-user-group --gid users someone\n" + scripts.Account, env: map[string]string{"BAI_USER": "bai", "BAI_UID": "1100", "BAI_GID": "1100"},
+			want:      "UID 1100 already belongs to user someone",
+			unchanged: "getent group bai; getent passwd bai; echo end",
+		},
+		{
+			name:   "GID taken by another group",
+			script: "groupadd --gid 1100 others\n" + scripts.Account, env: map[string]string{"BAI_USER": "bai", "BAI_UID": "1100", "BAI_GID": "1100"},
+			want:      "GID 1100 already belongs to group others",
+			unchanged: "getent group bai; getent passwd bai; echo end",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := s.ssh("bai-x2", tt.unchanged)
+			out, err := s.sshScript("bai-x2", tt.script, tt.env)
+			if err == nil {
+				t.Fatalf("the step succeeded:\n%s", out)
+			}
+			if !strings.Contains(out, tt.want) {
+				t.Errorf("the step does not say %q:\n%s", tt.want, out)
+			}
+			if after := s.ssh("bai-x2", tt.unchanged); after != before {
+				t.Errorf("the failed step changed %q: %q -> %q", tt.unchanged, before, after)
+			}
+		})
+	}
+}

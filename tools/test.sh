@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and vet, unit tests with Pulumi mocks and golden files,
+# and the end-to-end tests that drive the real Pulumi CLI against sandbox hosts.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+bash tools/deps.sh
+bash tools/build.sh
+# shellcheck source=tools/env.sh
+. tools/env.sh
+
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+[ -z "$unformatted" ] || { echo "test: not gofmt-ed: $unformatted" >&2; exit 1; }
+go vet ./...
+(cd tools/pulumi && go vet ./languagehost)
+for f in $(git ls-files '*.sh') .ci/run; do bash -n "$f"; done
+
+go test -count=1 ./infra/... ./components/... ./stacks/...
+# Verbose, so the log shows the real `pulumi up`, the no-change preview and the destroy.
+go test -count=1 -v -timeout 60m ./tests/...
