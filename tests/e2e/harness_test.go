@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,10 +107,15 @@ func (s *sandbox) pulumi(args ...string) (string, time.Duration) {
 	s.t.Helper()
 	start := time.Now()
 	out, err := s.command(filepath.Join(s.root, "bin", "pulumi"), append(args, "--stack", s.stack, "--non-interactive")...)
+	took := time.Since(start)
 	if err != nil {
 		s.t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	return out, time.Since(start)
+	// The log shows what the engine did: every up, preview, refresh and destroy.
+	if slices.Contains([]string{"up", "preview", "refresh", "destroy"}, args[0]) && !slices.Contains(args, "--json") {
+		s.t.Logf("$ pulumi %s (%s)\n%s", strings.Join(args, " "), took.Round(time.Millisecond), out)
+	}
+	return out, took
 }
 
 // ssh runs a command on a sandbox host and returns its trimmed stdout.
