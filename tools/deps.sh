@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the project needs from Debian's packages, once: Docker Engine for the
-# sandbox hosts, debootstrap to build their image, the OpenSSH client.
+# sandbox hosts, debootstrap to build their image, the OpenSSH client, and the etcd and
+# PostgreSQL servers the data resources are tested against (the tests start and stop
+# their own; none is left running as a service).
 set -euo pipefail
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
 command -v debootstrap >/dev/null || need+=(debootstrap)
 command -v ssh >/dev/null || need+=(openssh-client)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
+command -v etcd >/dev/null || need+=(etcd-server)
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || { echo "deps: need root to install ${need[*]}" >&2; exit 1; }
 	echo "deps: installing ${need[*]}" >&2

@@ -1,0 +1,455 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+)
+
+// Fixture is a set of rows in Backend.AI's database (backendai:db:Fixture), given as
+// one of Backend.AI's fixture files. Unlike `fixture populate`, which inserts and skips
+// rows that exist, it converges: rows are found by their key, inserted when missing and
+// updated where they differ; the whole file is one transaction.
+type Fixture struct{}
+
+// FixtureArgs are a fixture's inputs.
+type FixtureArgs struct {
+	Connection DBConnection `pulumi:"connection"`
+	// Version is the Backend.AI release whose row shapes apply ("26.4.10", "26.8.1", "26.8").
+	Version string `pulumi:"version"`
+	// Data is the fixture file's text: Backend.AI's JSON as it is, or the same in YAML.
+	// Pass it as a secret when it holds passwords or secret keys.
+	Data string `pulumi:"data"`
+	// KeepOnDelete leaves the rows in the database when the fixture is destroyed.
+	KeepOnDelete *bool `pulumi:"keepOnDelete,optional"`
+}
+
+// FixtureState is what a fixture records.
+type FixtureState struct {
+	FixtureArgs
+	// Rows are the fixture's rows as the database holds them, by row (table/key=value),
+	// with secret columns masked.
+	Rows map[string]string `pulumi:"rows"`
+	// Created are the rows this fixture inserted: the only ones it ever deletes.
+	Created []string `pulumi:"created"`
+}
+
+func (f *Fixture) Annotate(a infer.Annotator) {
+	a.SetToken("db", "Fixture")
+	a.Describe(&f, "Rows of Backend.AI's database from a fixture file, kept converged by their keys.")
+}
+
+func (a FixtureArgs) parse() (fixture, string, error) {
+	var errs []error
+	errs = append(errs, a.Connection.validate()...)
+	line, err := lineOf(a.Version)
+	if err != nil {
+		errs = append(errs, err)
+		return fixture{}, "", errors.Join(errs...)
+	}
+	fx, err := parseFixture(a.Data, line)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return fx, line, errors.Join(errs...)
+}
+
+func (f *Fixture) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[FixtureArgs], error) {
+	args, failures, err := infer.DefaultCheck[FixtureArgs](ctx, req.NewInputs)
+	if err != nil || len(failures) > 0 || property.New(req.NewInputs).HasComputed() {
+		return infer.CheckResponse[FixtureArgs]{Inputs: args, Failures: failures}, err
+	}
+	_, _, err = args.parse()
+	return infer.CheckResponse[FixtureArgs]{Inputs: args, Failures: checkFailures(err)}, nil
+}
+
+// desired is the rows the inputs ask for, masked as state shows them.
+func desired(fx fixture) map[string]string {
+	out := map[string]string{}
+	for _, t := range fx.tables {
+		for _, r := range t.rows {
+			out[r.id] = r.masked(t.table, nil)
+		}
+	}
+	return out
+}
+
+func (f *Fixture) Diff(ctx context.Context, req infer.DiffRequest[FixtureArgs, FixtureState]) (infer.DiffResponse, error) {
+	newFx, _, err := req.Inputs.parse()
+	if err != nil {
+		return infer.DiffResponse{}, err
+	}
+	oldFx, _, _ := req.State.parse()
+	diff := map[string]p.PropertyDiff{}
+	if req.State.Connection.where() != req.Inputs.Connection.where() {
+		diff["connection"] = p.PropertyDiff{Kind: p.Update}
+	}
+	if req.State.Version != req.Inputs.Version {
+		diff["version"] = p.PropertyDiff{Kind: p.Update}
+	}
+	oldSecrets := secretsOf(oldFx)
+	want := desired(newFx)
+	for id, masked := range want {
+		have, ok := req.State.Rows[id]
+		switch {
+		case !ok:
+			diff[rowPath(id)] = p.PropertyDiff{Kind: p.Add}
+		case have != masked || !reflect.DeepEqual(oldSecrets[id], secretsOf(newFx)[id]):
+			diff[rowPath(id)] = p.PropertyDiff{Kind: p.Update}
+		}
+	}
+	for id := range req.State.Rows {
+		if _, ok := want[id]; !ok {
+			diff[rowPath(id)] = p.PropertyDiff{Kind: p.Delete}
+		}
+	}
+	return infer.DiffResponse{HasChanges: len(diff) > 0, DetailedDiff: diff}, nil
+}
+
+func rowPath(id string) string { return "rows[" + fmt.Sprintf("%q", id) + "]" }
+
+// secretsOf collects each row's secret values, to notice a changed password.
+func secretsOf(fx fixture) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for _, t := range fx.tables {
+		for _, r := range t.rows {
+			for k, v := range r.values {
+				if c, _ := t.column(k); c.kind == kPassword || c.kind == kSecret {
+					if out[r.id] == nil {
+						out[r.id] = map[string]any{}
+					}
+					out[r.id][k] = v
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (f *Fixture) Create(ctx context.Context, req infer.CreateRequest[FixtureArgs]) (infer.CreateResponse[FixtureState], error) {
+	fx, _, err := req.Inputs.parse()
+	if err != nil {
+		return infer.CreateResponse[FixtureState]{}, err
+	}
+	state := FixtureState{FixtureArgs: req.Inputs, Rows: desired(fx), Created: []string{}}
+	id := req.Inputs.Connection.Database + ":" + req.Name
+	if req.DryRun {
+		return infer.CreateResponse[FixtureState]{ID: id, Output: state}, nil
+	}
+	state.Created, err = req.Inputs.Connection.converge(ctx, fx, nil, nil)
+	return infer.CreateResponse[FixtureState]{ID: id, Output: state}, err
+}
+
+func (f *Fixture) Update(ctx context.Context, req infer.UpdateRequest[FixtureArgs, FixtureState]) (infer.UpdateResponse[FixtureState], error) {
+	fx, _, err := req.Inputs.parse()
+	if err != nil {
+		return infer.UpdateResponse[FixtureState]{}, err
+	}
+	state := FixtureState{FixtureArgs: req.Inputs, Rows: desired(fx), Created: req.State.Created}
+	if req.DryRun {
+		return infer.UpdateResponse[FixtureState]{Output: state}, nil
+	}
+	oldFx, _, _ := req.State.parse()
+	// Rows the new data no longer names go, if this fixture created them.
+	want := desired(fx)
+	var gone []fixtureTable
+	for _, t := range oldFx.tables {
+		ft := fixtureTable{table: t.table}
+		for _, r := range t.rows {
+			if _, ok := want[r.id]; !ok {
+				ft.rows = append(ft.rows, r)
+			}
+		}
+		gone = append(gone, ft)
+	}
+	state.Created, err = req.Inputs.Connection.converge(ctx, fx, gone, req.State.Created)
+	if err != nil {
+		return infer.UpdateResponse[FixtureState]{Output: req.State}, err
+	}
+	return infer.UpdateResponse[FixtureState]{Output: state}, nil
+}
+
+func (f *Fixture) Read(ctx context.Context, req infer.ReadRequest[FixtureArgs, FixtureState]) (infer.ReadResponse[FixtureArgs, FixtureState], error) {
+	fx, _, err := req.State.parse()
+	if err != nil {
+		return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
+	}
+	conn, done, err := req.State.Connection.connect(ctx)
+	if err != nil {
+		return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
+	}
+	defer done()
+	state := req.State
+	state.Rows = map[string]string{}
+	for _, t := range fx.tables {
+		for _, r := range t.rows {
+			current, err := selectRow(ctx, conn, t.table, r)
+			if err != nil {
+				return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
+			}
+			if current == nil {
+				continue // removed by hand: the next update puts it back
+			}
+			state.Rows[r.id] = current.masked(t.table, current.secretsMatch)
+		}
+	}
+	state.Created = slices.DeleteFunc(slices.Clone(state.Created), func(id string) bool { _, ok := state.Rows[id]; return !ok })
+	return infer.ReadResponse[FixtureArgs, FixtureState]{ID: req.ID, Inputs: req.Inputs, State: state}, nil
+}
+
+func (f *Fixture) Delete(ctx context.Context, req infer.DeleteRequest[FixtureState]) (infer.DeleteResponse, error) {
+	if req.State.KeepOnDelete != nil && *req.State.KeepOnDelete {
+		return infer.DeleteResponse{}, nil
+	}
+	fx, _, err := req.State.parse()
+	if err != nil {
+		return infer.DeleteResponse{}, err
+	}
+	_, err = req.State.Connection.converge(ctx, fixture{}, fx.tables, req.State.Created)
+	return infer.DeleteResponse{}, err
+}
+
+// current is a row as the database holds it, in the fixture row's columns.
+type current struct {
+	row
+	secretsMatch map[string]bool
+}
+
+// selectRow reads the row with r's key; nil when there is none.
+func selectRow(ctx context.Context, tx interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, t table, r row) (*current, error) {
+	keyJSON, err := rowJSON(t, r.where, false)
+	if err != nil {
+		return nil, err
+	}
+	q := fmt.Sprintf("SELECT to_jsonb(t)::text FROM %s t WHERE %s", quoteIdent(t.name), keyMatch(t, "$1"))
+	var text string
+	switch err := tx.QueryRow(ctx, q, keyJSON).Scan(&text); {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%s: reading %s: %w", r.path, r.id, err)
+	}
+	var db map[string]any
+	if err := json.Unmarshal([]byte(text), &db); err != nil {
+		return nil, fmt.Errorf("%s: %w", r.path, err)
+	}
+	cur := &current{row: row{id: r.id, path: r.path, where: r.where, values: map[string]any{}}, secretsMatch: map[string]bool{}}
+	for k, want := range r.values {
+		c, _ := t.column(k)
+		if c.kind == kPassword {
+			stored, _ := db[k].(string)
+			cur.secretsMatch[k] = want != nil && passwordMatches(want.(string), stored) || want == nil && db[k] == nil
+			cur.values[k] = want
+			if !cur.secretsMatch[k] {
+				cur.values[k] = stored
+			}
+			continue
+		}
+		v, err := normalize(c, db[k])
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s: the database holds %v: %w", r.path, k, db[k], err)
+		}
+		cur.values[k] = v
+		if c.kind == kSecret {
+			cur.secretsMatch[k] = reflect.DeepEqual(v, want)
+		}
+	}
+	return cur, nil
+}
+
+// keyMatch finds the row whose key columns equal those of the JSON row in param;
+// IS NOT DISTINCT FROM, so that a NULL key (a global preset) matches too.
+func keyMatch(t table, param string) string {
+	cols := make([]string, len(t.key))
+	for i, k := range t.key {
+		cols[i] = quoteIdent(k)
+	}
+	list := strings.Join(cols, ", ")
+	return fmt.Sprintf("(%s) IS NOT DISTINCT FROM (SELECT %s FROM jsonb_populate_record(NULL::%s, %s::jsonb))",
+		prefixed("t.", cols), list, quoteIdent(t.name), param)
+}
+
+func prefixed(p string, cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = p + c
+	}
+	return strings.Join(out, ", ")
+}
+
+// rowJSON is the JSON object of a row's values for jsonb_populate_record, which turns
+// each into its column's type on the server: enums, UUIDs, arrays, jsonb. Passwords
+// are hashed here when hash is set.
+func rowJSON(t table, values map[string]any, hash bool) (string, error) {
+	out := make(map[string]any, len(values))
+	for k, v := range values {
+		c, _ := t.column(k)
+		switch {
+		case v == nil:
+			out[k] = nil
+		case c.kind == kJSON:
+			out[k] = json.RawMessage(v.(string))
+		case c.kind == kPassword && hash:
+			h, err := hashPassword(v.(string))
+			if err != nil {
+				return "", err
+			}
+			out[k] = h
+		default:
+			out[k] = v
+		}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+// converge applies a fixture in one transaction: rows in gone that this fixture
+// created are deleted (last table first), then every row of fx is inserted when
+// missing or updated in the columns that differ. It returns the rows this fixture
+// has created, given those it had created before.
+func (c DBConnection) converge(ctx context.Context, fx fixture, gone []fixtureTable, created []string) ([]string, error) {
+	conn, done, err := c.connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("postgresql %s: %w", c.where(), err)
+	}
+	defer func() { _ = tx.Rollback(context.Background()) }()
+
+	mine := map[string]bool{}
+	for _, id := range created {
+		mine[id] = true
+	}
+	for _, t := range slices.Backward(gone) {
+		for _, r := range slices.Backward(t.rows) {
+			if !mine[r.id] {
+				continue
+			}
+			keyJSON, err := rowJSON(t.table, r.where, false)
+			if err != nil {
+				return nil, err
+			}
+			q := fmt.Sprintf("DELETE FROM %s t WHERE %s", quoteIdent(t.name), keyMatch(t.table, "$1"))
+			if _, err := tx.Exec(ctx, q, keyJSON); err != nil {
+				return nil, fmt.Errorf("deleting %s: %w", r.id, explainSQL(err))
+			}
+			delete(mine, r.id)
+		}
+	}
+	for _, t := range fx.tables {
+		for _, r := range t.rows {
+			cur, err := selectRow(ctx, tx, t.table, r)
+			if err != nil {
+				return nil, err
+			}
+			if cur == nil {
+				if fx.update {
+					return nil, fmt.Errorf("%s: no row %s to update (the file's __mode is \"update\")", r.path, r.id)
+				}
+				if err := insertRow(ctx, tx, t.table, r); err != nil {
+					return nil, err
+				}
+				mine[r.id] = true
+				continue
+			}
+			if err := updateRow(ctx, tx, t.table, r, cur); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("postgresql %s: commit: %w", c.where(), err)
+	}
+	return slices.Sorted(maps.Keys(mine)), nil
+}
+
+func insertRow(ctx context.Context, tx pgx.Tx, t table, r row) error {
+	values, err := rowJSON(t, r.values, true)
+	if err != nil {
+		return err
+	}
+	cols := columnList(slices.Sorted(maps.Keys(r.values)))
+	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)",
+		quoteIdent(t.name), cols, cols, quoteIdent(t.name))
+	if _, err := tx.Exec(ctx, q, values); err != nil {
+		return fmt.Errorf("%s: inserting %s: %w", r.path, r.id, explainSQL(err))
+	}
+	return nil
+}
+
+// updateRow changes only the columns whose values differ from the database's.
+func updateRow(ctx context.Context, tx pgx.Tx, t table, r row, cur *current) error {
+	changed := map[string]any{}
+	for k, want := range r.values {
+		c, _ := t.column(k)
+		if c.kind == kPassword || c.kind == kSecret {
+			if !cur.secretsMatch[k] {
+				changed[k] = want
+			}
+			continue
+		}
+		if !reflect.DeepEqual(want, cur.values[k]) {
+			changed[k] = want
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	values, err := rowJSON(t, changed, true)
+	if err != nil {
+		return err
+	}
+	keyJSON, err := rowJSON(t, r.where, false)
+	if err != nil {
+		return err
+	}
+	cols := columnList(slices.Sorted(maps.Keys(changed)))
+	q := fmt.Sprintf("UPDATE %s t SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)) WHERE %s",
+		quoteIdent(t.name), cols, cols, quoteIdent(t.name), keyMatch(t, "$2"))
+	if len(changed) == 1 {
+		// A one-column SET needs ROW() around the subquery's single column.
+		q = fmt.Sprintf("UPDATE %s t SET %s = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)) WHERE %s",
+			quoteIdent(t.name), cols, cols, quoteIdent(t.name), keyMatch(t, "$2"))
+	}
+	if _, err := tx.Exec(ctx, q, values, keyJSON); err != nil {
+		return fmt.Errorf("%s: updating %s: %w", r.path, r.id, explainSQL(err))
+	}
+	return nil
+}
+
+func columnList(cols []string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = quoteIdent(c)
+	}
+	return strings.Join(out, ", ")
+}
+
+// explainSQL keeps the server's message and the constraint it names.
+func explainSQL(err error) error {
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	msg := pgErr.Message
+	if pgErr.Detail != "" && strings.HasPrefix(pgErr.Code, "23") { // integrity: which key
+		msg += ": " + pgErr.Detail
+	}
+	return fmt.Errorf("%s (SQLSTATE %s)", msg, pgErr.Code)
+}
