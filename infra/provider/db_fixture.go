@@ -273,21 +273,12 @@ func selectRow(ctx context.Context, tx interface {
 // keyMatch finds the row whose key columns equal those of the JSON row in param;
 // IS NOT DISTINCT FROM, so that a NULL key (a global preset) matches too.
 func keyMatch(t table, param string) string {
-	cols := make([]string, len(t.key))
+	conds := make([]string, len(t.key))
 	for i, k := range t.key {
-		cols[i] = quoteIdent(k)
+		conds[i] = fmt.Sprintf("t.%s IS NOT DISTINCT FROM k.%s", quoteIdent(k), quoteIdent(k))
 	}
-	list := strings.Join(cols, ", ")
-	return fmt.Sprintf("(%s) IS NOT DISTINCT FROM (SELECT %s FROM jsonb_populate_record(NULL::%s, %s::jsonb))",
-		prefixed("t.", cols), list, quoteIdent(t.name), param)
-}
-
-func prefixed(p string, cols []string) string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = p + c
-	}
-	return strings.Join(out, ", ")
+	return fmt.Sprintf("EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::%s, %s::jsonb) k WHERE %s)",
+		quoteIdent(t.name), param, strings.Join(conds, " AND "))
 }
 
 // rowJSON is the JSON object of a row's values for jsonb_populate_record, which turns

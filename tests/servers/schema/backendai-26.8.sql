@@ -142,7 +142,7 @@ CREATE TABLE users (
     uuid uuid PRIMARY KEY DEFAULT uuid_generate_v4(),
     username varchar(64) UNIQUE,
     email varchar(64) NOT NULL UNIQUE,
-    password varchar(128),
+    password varchar,
     need_password_change boolean,
     password_changed_at timestamptz DEFAULT now(),
     full_name varchar(64),
