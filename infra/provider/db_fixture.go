@@ -26,21 +26,23 @@ type Fixture struct{}
 // FixtureArgs are a fixture's inputs.
 type FixtureArgs struct {
 	Connection DBConnection `pulumi:"connection"`
-	// Version is the Backend.AI release whose row shapes apply ("26.4.10", "26.8.1", "26.8").
-	Version string `pulumi:"version"`
+	// BackendAIVersion is the Backend.AI release whose row shapes apply ("26.4.10", "26.8.1",
+	// "26.8"). Not "version": pulumi-go-provider drops inputs of that name from diffs.
+	BackendAIVersion string `pulumi:"backendaiVersion"`
 	// Data is the fixture file's text: Backend.AI's JSON as it is, or the same in YAML.
 	// Pass it as a secret when it holds passwords or secret keys.
 	Data string `pulumi:"data"`
 	// KeepOnDelete leaves the rows in the database when the fixture is destroyed.
 	KeepOnDelete *bool `pulumi:"keepOnDelete,optional"`
+	// Rows is filled in by the provider, never by the program: the rows Data asks for,
+	// by row (table/key=value), secret columns masked. In state it holds the rows as
+	// the database holds them, so a preview shows each row that changes, old and new.
+	Rows map[string]string `pulumi:"rows,optional"`
 }
 
 // FixtureState is what a fixture records.
 type FixtureState struct {
 	FixtureArgs
-	// Rows are the fixture's rows as the database holds them, by row (table/key=value),
-	// with secret columns masked.
-	Rows map[string]string `pulumi:"rows"`
 	// Created are the rows this fixture inserted: the only ones it ever deletes.
 	Created []string `pulumi:"created"`
 }
@@ -53,7 +55,7 @@ func (f *Fixture) Annotate(a infer.Annotator) {
 func (a FixtureArgs) parse() (fixture, string, error) {
 	var errs []error
 	errs = append(errs, a.Connection.validate()...)
-	line, err := lineOf(a.Version)
+	line, err := lineOf(a.BackendAIVersion)
 	if err != nil {
 		errs = append(errs, err)
 		return fixture{}, "", errors.Join(errs...)
@@ -70,7 +72,10 @@ func (f *Fixture) Check(ctx context.Context, req infer.CheckRequest) (infer.Chec
 	if err != nil || len(failures) > 0 || property.New(req.NewInputs).HasComputed() {
 		return infer.CheckResponse[FixtureArgs]{Inputs: args, Failures: failures}, err
 	}
-	_, _, err = args.parse()
+	fx, _, err := args.parse()
+	if err == nil {
+		args.Rows = desired(fx)
+	}
 	return infer.CheckResponse[FixtureArgs]{Inputs: args, Failures: checkFailures(err)}, nil
 }
 
@@ -95,8 +100,8 @@ func (f *Fixture) Diff(ctx context.Context, req infer.DiffRequest[FixtureArgs, F
 	if req.State.Connection.where() != req.Inputs.Connection.where() {
 		diff["connection"] = p.PropertyDiff{Kind: p.Update}
 	}
-	if req.State.Version != req.Inputs.Version {
-		diff["version"] = p.PropertyDiff{Kind: p.Update}
+	if req.State.BackendAIVersion != req.Inputs.BackendAIVersion {
+		diff["backendaiVersion"] = p.PropertyDiff{Kind: p.Update}
 	}
 	oldSecrets := secretsOf(oldFx)
 	want := desired(newFx)
@@ -142,7 +147,8 @@ func (f *Fixture) Create(ctx context.Context, req infer.CreateRequest[FixtureArg
 	if err != nil {
 		return infer.CreateResponse[FixtureState]{}, err
 	}
-	state := FixtureState{FixtureArgs: req.Inputs, Rows: desired(fx), Created: []string{}}
+	state := FixtureState{FixtureArgs: req.Inputs, Created: []string{}}
+	state.Rows = desired(fx)
 	id := req.Inputs.Connection.Database + ":" + req.Name
 	if req.DryRun {
 		return infer.CreateResponse[FixtureState]{ID: id, Output: state}, nil
@@ -156,7 +162,8 @@ func (f *Fixture) Update(ctx context.Context, req infer.UpdateRequest[FixtureArg
 	if err != nil {
 		return infer.UpdateResponse[FixtureState]{}, err
 	}
-	state := FixtureState{FixtureArgs: req.Inputs, Rows: desired(fx), Created: req.State.Created}
+	state := FixtureState{FixtureArgs: req.Inputs, Created: req.State.Created}
+	state.Rows = desired(fx)
 	if req.DryRun {
 		return infer.UpdateResponse[FixtureState]{Output: state}, nil
 	}

@@ -149,6 +149,9 @@ func normalize(c column, v any) (any, error) {
 	switch c.kind {
 	case kText, kPassword, kSecret:
 		s, ok := v.(string)
+		if !ok && c.kind != kText {
+			return nil, fmt.Errorf("the value is not a string") // a secret is never echoed
+		}
 		if !ok {
 			return nil, fmt.Errorf("%v is not a string", v)
 		}

@@ -77,7 +77,7 @@ func TestParseFixtureRefused(t *testing.T) {
 
 func TestFixtureVersionRefused(t *testing.T) {
 	for _, v := range []string{"25.15.0", "26.6.0", "26", "latest", ""} {
-		if _, err := lineOf(v); err == nil || !strings.HasPrefix(err.Error(), "version: ") {
+		if _, err := lineOf(v); err == nil || !strings.HasPrefix(err.Error(), "backendaiVersion: ") {
 			t.Errorf("%q: %v", v, err)
 		}
 	}

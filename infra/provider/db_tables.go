@@ -143,7 +143,7 @@ var versionLine = regexp.MustCompile(`^(\d{2}\.\d{1,2})(\.\d+.*)?$`)
 func lineOf(version string) (string, error) {
 	m := versionLine.FindStringSubmatch(version)
 	if m == nil || !slices.Contains(lines, m[1]) {
-		return "", fmt.Errorf("version: %q is not a supported Backend.AI release (lines %s)", version, strings.Join(lines, ", "))
+		return "", fmt.Errorf("backendaiVersion: %q is not a supported Backend.AI release (lines %s)", version, strings.Join(lines, ", "))
 	}
 	return m[1], nil
 }

@@ -18,7 +18,8 @@ type Connection struct {
 	HostKey    string             // authorized_keys form; empty turns host key checking off
 }
 
-func (c Connection) input() pulumi.Map {
+// Input is the connection as a resource input; the private key stays secret.
+func (c Connection) Input() pulumi.Map {
 	m := pulumi.Map{
 		"host":       pulumi.String(c.Host),
 		"port":       pulumi.Int(c.Port),
@@ -51,7 +52,7 @@ type Script struct {
 // NewScript registers a step.
 func NewScript(ctx *pulumi.Context, name string, args ScriptArgs, opts ...pulumi.ResourceOption) (*Script, error) {
 	props := pulumi.Map{
-		"connection": args.Connection.input(),
+		"connection": args.Connection.Input(),
 		"script":     pulumi.String(args.Script),
 	}
 	if args.Environment != nil {

@@ -142,6 +142,27 @@ func (s *sandbox) sshScript(host, script string, env map[string]string) (string,
 // nodes reads the node addresses the sandbox wrote into the stack file.
 func (s *sandbox) nodes() map[string]string {
 	s.t.Helper()
+	out := map[string]string{}
+	for name, n := range s.nodeConfig() {
+		out[name] = n["address"].(string)
+	}
+	return out
+}
+
+// sshOf reads how the sandbox reaches a host: its port on 127.0.0.1 and its host key.
+func (s *sandbox) sshOf(name string) (int, string) {
+	s.t.Helper()
+	n, ok := s.nodeConfig()[name]
+	if !ok {
+		s.t.Fatalf("no node %s in Pulumi.%s.yaml", name, s.stack)
+	}
+	ssh := n["ssh"].(map[string]any)
+	return ssh["port"].(int), ssh["hostKey"].(string)
+}
+
+// nodeConfig is the stack file's node list, by name.
+func (s *sandbox) nodeConfig() map[string]map[string]any {
+	s.t.Helper()
 	raw, err := os.ReadFile(filepath.Join(s.root, "Pulumi."+s.stack+".yaml"))
 	if err != nil {
 		s.t.Fatal(err)
@@ -152,11 +173,11 @@ func (s *sandbox) nodes() map[string]string {
 	if err := yaml.Unmarshal(raw, &file); err != nil {
 		s.t.Fatal(err)
 	}
-	out := map[string]string{}
+	out := map[string]map[string]any{}
 	list, _ := file.Config["backendai-cluster:nodes"].([]any)
 	for _, n := range list {
 		m := n.(map[string]any)
-		out[m["name"].(string)] = m["address"].(string)
+		out[m["name"].(string)] = m
 	}
 	if len(out) == 0 {
 		s.t.Fatalf("no nodes in Pulumi.%s.yaml", s.stack)

@@ -161,8 +161,19 @@ func StartPostgres(t testing.TB) *Postgres {
 	cmd := pg.command("postgres", "-D", filepath.Join(dir, "data"), "-p", strconv.Itoa(pg.Port),
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+dir, "-c", "fsync=off")
 	start(t, "postgres", cmd, logFile)
-	waitPort(t, "postgres", fmt.Sprintf("127.0.0.1:%d", pg.Port), logFile)
-	return pg
+	// Listening is not enough: the server refuses connections while it starts up.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := pg.command("pg_isready", "-q", "-h", pg.Host, "-p", strconv.Itoa(pg.Port)).Run()
+		if err == nil {
+			return pg
+		}
+		if time.Now().After(deadline) {
+			out, _ := os.ReadFile(logFile)
+			t.Fatalf("postgres did not accept connections on port %d within 30s:\n%s", pg.Port, out)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func (pg *Postgres) own(t testing.TB, path string) {
