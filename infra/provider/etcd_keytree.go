@@ -2,9 +2,11 @@ package provider
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -279,6 +281,12 @@ func (c EtcdConnection) explain(err error, timeout time.Duration) error {
 		where += " via " + c.Via.addr()
 	}
 	switch {
+	case errors.Is(err, context.DeadlineExceeded) && c.TLS != nil:
+		// gRPC reports a failed handshake as a timeout: find out whether it was one.
+		if herr := c.handshake(); herr != nil {
+			return fmt.Errorf("etcd at %s: TLS handshake failed: %w", where, herr)
+		}
+		return fmt.Errorf("etcd at %s: not reachable within %s", where, timeout)
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("etcd at %s: not reachable within %s", where, timeout)
 	case strings.Contains(err.Error(), "authentication failed"):
@@ -355,4 +363,41 @@ func checkFailures(err error) []p.CheckFailure {
 		out[i] = p.CheckFailure{Property: strings.SplitN(e.Error(), ":", 2)[0], Reason: e.Error()}
 	}
 	return out
+}
+
+// handshake tries a TLS handshake with the first endpoint, to explain a failure.
+func (c EtcdConnection) handshake() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	cfg, err := c.TLS.config()
+	if err != nil {
+		return err
+	}
+	t, err := openTunnel(ctx, c.Via)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	addr := c.Endpoints[0]
+	if i := strings.Index(addr, "://"); i >= 0 {
+		addr = addr[i+3:]
+	}
+	raw, err := t.dial(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer raw.Close()
+	if cfg.ServerName == "" {
+		cfg.ServerName, _, _ = net.SplitHostPort(addr)
+	}
+	conn := tls.Client(raw, cfg)
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return err
+	}
+	// The server may still refuse the client's certificate after the handshake.
+	_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return err
+	}
+	return nil
 }

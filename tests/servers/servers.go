@@ -81,8 +81,9 @@ type Etcd struct {
 	Port     int
 }
 
-// StartEtcd runs Debian's etcd on loopback with a fresh data directory.
-func StartEtcd(t testing.TB) *Etcd {
+// StartEtcd runs Debian's etcd on loopback with a fresh data directory. With certs, it
+// serves TLS and requires a client certificate signed by their CA.
+func StartEtcd(t testing.TB, certs ...*Certs) *Etcd {
 	t.Helper()
 	bin, err := exec.LookPath("etcd")
 	if err != nil {
@@ -90,12 +91,22 @@ func StartEtcd(t testing.TB) *Etcd {
 	}
 	dir := t.TempDir()
 	client, peer := freePort(t), freePort(t)
-	clientURL := fmt.Sprintf("http://127.0.0.1:%d", client)
+	scheme := "http"
+	if len(certs) > 0 {
+		scheme = "https"
+	}
+	clientURL := fmt.Sprintf("%s://127.0.0.1:%d", scheme, client)
 	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peer)
-	cmd := exec.Command(bin, "--name", "test", "--data-dir", filepath.Join(dir, "data"),
+	args := []string{"--name", "test", "--data-dir", filepath.Join(dir, "data"),
 		"--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
 		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-		"--initial-cluster", "test="+peerURL, "--log-level", "warn")
+		"--initial-cluster", "test=" + peerURL, "--log-level", "warn"}
+	if len(certs) > 0 {
+		c := certs[0]
+		args = append(args, "--cert-file", c.ServerFile, "--key-file", c.KeyFile,
+			"--trusted-ca-file", c.CAFile, "--client-cert-auth")
+	}
+	cmd := exec.Command(bin, args...)
 	logFile := filepath.Join(dir, "etcd.log")
 	start(t, "etcd", cmd, logFile)
 	addr := fmt.Sprintf("127.0.0.1:%d", client)
@@ -115,8 +126,9 @@ type Postgres struct {
 }
 
 // StartPostgres runs Debian's PostgreSQL on loopback with a fresh cluster whose
-// superuser "postgres" logs in with a password (scram-sha-256).
-func StartPostgres(t testing.TB) *Postgres {
+// superuser "postgres" logs in with a password (scram-sha-256). With certs, it serves
+// TLS with their server certificate.
+func StartPostgres(t testing.TB, certs ...*Certs) *Postgres {
 	t.Helper()
 	matches, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
 	if len(matches) == 0 {
@@ -158,8 +170,20 @@ func StartPostgres(t testing.TB) *Postgres {
 	}
 	f.Close()
 	pg.own(t, logFile)
-	cmd := pg.command("postgres", "-D", filepath.Join(dir, "data"), "-p", strconv.Itoa(pg.Port),
-		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+dir, "-c", "fsync=off")
+	args := []string{"-D", filepath.Join(dir, "data"), "-p", strconv.Itoa(pg.Port),
+		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=" + dir, "-c", "fsync=off"}
+	if len(certs) > 0 {
+		// The server reads its key as its own user, so it gets copies it owns.
+		cert, key := filepath.Join(dir, "server.pem"), filepath.Join(dir, "server-key.pem")
+		for file, text := range map[string]string{cert: certs[0].ServerCert, key: certs[0].ServerKey} {
+			if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			pg.own(t, file)
+		}
+		args = append(args, "-c", "ssl=on", "-c", "ssl_cert_file="+cert, "-c", "ssl_key_file="+key)
+	}
+	cmd := pg.command("postgres", args...)
 	start(t, "postgres", cmd, logFile)
 	// Listening is not enough: the server refuses connections while it starts up.
 	deadline := time.Now().Add(30 * time.Second)
