@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/blang/semver"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/integration"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+)
+
+// TestCheckThroughTheServer sends bad inputs the way the engine does and expects check
+// failures that name the property: they stop a preview before anything is reached.
+func TestCheckThroughTheServer(t *testing.T) {
+	prov, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := integration.NewServer(context.Background(), Name, semver.MustParse("0.1.0"), integration.WithProvider(prov))
+	if err != nil {
+		t.Fatal(err)
+	}
+	str := property.New[string]
+	obj := func(m map[string]property.Value) property.Value { return property.New(property.NewMap(m)) }
+	etcd := obj(map[string]property.Value{"endpoints": property.New(property.NewArray([]property.Value{str("127.0.0.1:2379")}))})
+	db := obj(map[string]property.Value{"host": str("127.0.0.1"), "user": str("postgres"), "database": str("backend")})
+	tests := []struct {
+		name, typ string
+		inputs    map[string]property.Value
+		property  string
+		reason    string
+	}{
+		{"non-string leaf", "backendai:etcd:KeyTree", map[string]property.Value{"connection": etcd, "namespace": str("local"),
+			"value": obj(map[string]property.Value{"network": obj(map[string]property.Value{"mtu": property.New(1500.0)})})},
+			"value.network.mtu", "1500 is a number"},
+		{"bad namespace", "backendai:etcd:KeyTree", map[string]property.Value{"connection": etcd, "namespace": str("")}, "namespace", "must be one non-empty path segment"},
+		{"unknown table", "backendai:db:Fixture", map[string]property.Value{"connection": db, "backendaiVersion": str("26.8.1"),
+			"data": str(`{"userz": [{"x": 1}]}`)}, "data.userz", "unknown table"},
+		{"unknown column", "backendai:db:Fixture", map[string]property.Value{"connection": db, "backendaiVersion": str("26.8.1"),
+			"data": str(`{"users": [{"uuid": "f38dea23-50fa-42a0-b5ae-338f5f4693f4", "nickname": "x"}]}`)}, "users[0].nickname", "no such column"},
+		{"unsupported release", "backendai:db:Fixture", map[string]property.Value{"connection": db, "backendaiVersion": str("25.1.0"),
+			"data": str(`{}`)}, "backendaiVersion", "not a supported Backend.AI release"},
+		{"missing database", "backendai:db:Fixture", map[string]property.Value{"connection": obj(map[string]property.Value{"host": str("h"), "user": str("u"), "database": str("")}),
+			"backendaiVersion": str("26.8.1"), "data": str(`{}`)}, "connection.database", "required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := s.Check(p.CheckRequest{Urn: resource.URN("urn:pulumi:s::p::" + tt.typ + "::x"), Inputs: property.NewMap(tt.inputs)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range resp.Failures {
+				if f.Property == tt.property && strings.Contains(f.Reason, tt.reason) {
+					return
+				}
+			}
+			t.Errorf("failures %+v, want one for %s with %q", resp.Failures, tt.property, tt.reason)
+		})
+	}
+}
