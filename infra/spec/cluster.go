@@ -34,6 +34,8 @@ type Cluster struct {
 	Sysctl map[string]string `json:"-"`
 	// Docker says where Docker Engine comes from.
 	Docker Docker `json:"docker"`
+	// Halfstack is the management node's PostgreSQL, Redis and etcd.
+	Halfstack Halfstack `json:"halfstack"`
 	// SSHPrivateKey logs in to every node; it comes from the secret config key
 	// `sshPrivateKey` and is never printed.
 	SSHPrivateKey string `json:"-"`

@@ -56,6 +56,7 @@ func (c *Cluster) applyDefaults(sysctlOverrides map[string]*string) {
 	if c.Limits.NProc == 0 {
 		c.Limits.NProc = DefaultNProc
 	}
+	c.Halfstack.applyDefaults()
 	if c.Docker.Source == "" {
 		c.Docker.Source = DockerCE
 	}

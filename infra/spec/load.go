@@ -32,6 +32,8 @@ func Load(get func(key string) (string, bool)) (Cluster, error) {
 	decode("account", &c.Account)
 	decode("limits", &c.Limits)
 	decode("docker", &c.Docker)
+	decode("halfstack", &c.Halfstack)
+	c.Halfstack.DBPassword, _ = get("dbPassword")
 	c.Version, _ = get("version")
 	c.SSHPrivateKey, _ = get("sshPrivateKey")
 

@@ -1,0 +1,108 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+)
+
+// Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as
+// containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
+type Halfstack struct {
+	// Images may name a private registry; the defaults are the halfstack file's.
+	Images HalfstackImages `json:"images"`
+	// Ports are the host ports the services are published on.
+	Ports HalfstackPorts `json:"ports"`
+	// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default:
+	// the database and etcd outlive the stack unless the stack asks otherwise.
+	DeleteDataOnDestroy bool `json:"deleteDataOnDestroy"`
+	// DBPassword is PostgreSQL's superuser password, from the secret config key
+	// `dbPassword`; never printed.
+	DBPassword string `json:"-"`
+}
+
+// HalfstackImages are the image references of the three services.
+type HalfstackImages struct {
+	Postgres string `json:"postgres"`
+	Redis    string `json:"redis"`
+	Etcd     string `json:"etcd"`
+}
+
+// HalfstackPorts are the host ports of the three services.
+type HalfstackPorts struct {
+	Postgres int `json:"postgres"`
+	Redis    int `json:"redis"`
+	Etcd     int `json:"etcd"`
+}
+
+// Halfstack defaults: docker-compose.halfstack-main.yml of 26.4.10 and 26.8.1
+// (backendai-facts.md section 1).
+const (
+	DefaultPostgresImage = "postgres:16.3-alpine"
+	DefaultRedisImage    = "valkey/valkey:9.1.0-alpine"
+	DefaultEtcdImage     = "quay.io/coreos/etcd:v3.5.14"
+	DefaultPostgresPort  = 8100
+	DefaultRedisPort     = 8110
+	DefaultEtcdPort      = 8120
+)
+
+func (h *Halfstack) applyDefaults() {
+	for _, d := range []struct {
+		field *string
+		value string
+	}{{&h.Images.Postgres, DefaultPostgresImage}, {&h.Images.Redis, DefaultRedisImage}, {&h.Images.Etcd, DefaultEtcdImage}} {
+		if *d.field == "" {
+			*d.field = d.value
+		}
+	}
+	for _, d := range []struct {
+		field *int
+		value int
+	}{{&h.Ports.Postgres, DefaultPostgresPort}, {&h.Ports.Redis, DefaultRedisPort}, {&h.Ports.Etcd, DefaultEtcdPort}} {
+		if *d.field == 0 {
+			*d.field = d.value
+		}
+	}
+}
+
+// imageRef is Docker's reference grammar, loosely: [registry[:port]/]path[:tag][@digest].
+var imageRef = regexp.MustCompile(`^([a-zA-Z0-9.-]+(:[0-9]+)?/)?[a-z0-9]+([._/-][a-z0-9]+)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$`)
+
+func (h Halfstack) validate(bad func(field, format string, args ...any)) {
+	for name, ref := range map[string]string{"postgres": h.Images.Postgres, "redis": h.Images.Redis, "etcd": h.Images.Etcd} {
+		if !imageRef.MatchString(ref) {
+			bad("halfstack.images."+name, "%q is not an image reference (registry/name:tag)", ref)
+		}
+	}
+	seen := map[int]string{}
+	for _, p := range []struct {
+		name string
+		port int
+	}{{"postgres", h.Ports.Postgres}, {"redis", h.Ports.Redis}, {"etcd", h.Ports.Etcd}} {
+		field := "halfstack.ports." + p.name
+		switch {
+		case p.port < 1 || p.port > 65535:
+			bad(field, "%d is not a TCP port", p.port)
+		case seen[p.port] != "":
+			bad(field, "port %d is also halfstack.ports.%s", p.port, seen[p.port])
+		default:
+			seen[p.port] = p.name
+		}
+	}
+}
+
+// CheckPassword is the check of the halfstack's password, for the stacks that deploy
+// the halfstack.
+func (h Halfstack) CheckPassword() error {
+	switch {
+	case h.DBPassword == "":
+		return fmt.Errorf("dbPassword: required: set it with `pulumi config set --secret dbPassword`")
+	case len(h.DBPassword) < 8:
+		return fmt.Errorf("dbPassword: too short (at least 8 characters)")
+	}
+	return nil
+}
+
+// String keeps the password out of any print of the spec.
+func (h Halfstack) String() string {
+	return fmt.Sprintf("{images %+v ports %+v deleteDataOnDestroy %t}", h.Images, h.Ports, h.DeleteDataOnDestroy)
+}
