@@ -38,7 +38,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	return args.Name + "-id", out, nil
 }
 
-func (m *mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) { return resource.PropertyMap{}, nil }
+func (m *mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
 
 func (m *mocks) get(name string) mockResource {
 	for _, r := range m.all {
@@ -153,4 +155,3 @@ func countOf(list []string, s string) int {
 	}
 	return n
 }
-
