@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs from Debian's packages, once: Docker Engine for the
-# sandbox hosts, debootstrap to build their image, the OpenSSH client, and the etcd and
-# PostgreSQL servers the data resources are tested against (the tests start and stop
-# their own; none is left running as a service).
+# sandbox hosts, debootstrap to build their images, the OpenSSH client, the etcd and
+# PostgreSQL servers the data resources are tested against, and the image registry that
+# serves the halfstack stand-in images. The tests start and stop their own servers.
 set -euo pipefail
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
@@ -11,6 +11,7 @@ command -v ssh >/dev/null || need+=(openssh-client)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v etcd >/dev/null || need+=(etcd-server)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+command -v docker-registry >/dev/null || need+=(docker-registry)
 if [ ${#need[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || { echo "deps: need root to install ${need[*]}" >&2; exit 1; }
 	echo "deps: installing ${need[*]}" >&2

@@ -6,6 +6,7 @@
 #   sandbox.sh down                  remove the hosts (and dockerd, if this script started it
 #                                    and no other sandbox hosts are left)
 #   sandbox.sh ssh NAME [CMD...]     run a command on a host over SSH
+#   sandbox.sh engine                start dockerd if it is not running (`down` stops it)
 #
 # SANDBOX_STACK (default "sandbox") names the stack; several can run side by side.
 #
@@ -19,7 +20,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 state="$root/.sandbox"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/backendai-infra"
 suite=trixie
-image="backendai-sandbox:$suite-1"
+image="backendai-sandbox:$suite-2"
 label=backendai-infra.sandbox
 stack=${SANDBOX_STACK:-sandbox}
 packages=openssh-server,sudo,ca-certificates,curl,gnupg,iproute2,procps,kmod,lsb-release,pciutils
@@ -40,7 +41,7 @@ ensure_dockerd() {
 
 ensure_image() {
 	if docker image inspect "$image" >/dev/null 2>&1; then return; fi
-	local tarball="$cache/rootfs-$suite-1.tar"
+	local tarball="$cache/rootfs-$suite-2.tar"
 	if [ ! -s "$tarball" ]; then
 		command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
 		local dir
@@ -50,6 +51,7 @@ ensure_image() {
 			{ log "debootstrap failed; see $state/debootstrap.log"; exit 1; }
 		install -m 0755 "$root/tests/sandbox/sandbox-init.sh" "$dir/usr/local/sbin/sandbox-init"
 		rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb "$dir"/etc/ssh/ssh_host_*
+		chmod 0755 "$dir" # mktemp made it 0700: the root of the image must be open to every user
 		mkdir -p "$cache"
 		tar -C "$dir" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
 		rm -rf "$dir"
@@ -172,5 +174,6 @@ case "${1:-}" in
 up) shift; cmd_up "$@" ;;
 down) cmd_down ;;
 ssh) shift; sandbox_ssh "$@" ;;
-*) sed -n '2,9p' "$0" >&2; exit 2 ;;
+engine) mkdir -p "$state"; ensure_dockerd ;;
+*) sed -n '2,10p' "$0" >&2; exit 2 ;;
 esac
