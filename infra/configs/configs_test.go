@@ -1,0 +1,181 @@
+package configs
+
+import (
+	"flag"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func prodSettings(line string) Settings {
+	return Settings{
+		Line: line, Namespace: "local",
+		Etcd: Addr{"127.0.0.1", 8120}, DB: Addr{"127.0.0.1", 8100}, Redis: Addr{"127.0.0.1", 8110},
+		DBName: "backend", DBUser: "postgres", Home: "/home/bai",
+		Manager: Addr{"10.20.30.10", 8081}, NumProc: 4,
+		StorageProxy: StorageProxy{Name: "bai-m1", NodeID: "i-bai-m1", ClientPort: 6021, ManagerPort: 6022,
+			Volumes: []Volume{{Name: "nfs", Backend: "vfs", Path: "/vfroot/nfs"}}},
+		Webserver: Webserver{Port: 8090, Domain: "default", Title: "Backend.AI", MaxSessionAge: 604800},
+	}
+}
+
+type renderer func(Settings) (string, error)
+
+var files = map[string]renderer{
+	"manager.toml":       ManagerTOML,
+	"alembic.ini":        AlembicINI,
+	"storage-proxy.toml": StorageProxyTOML,
+	"webserver.conf":     WebserverConf,
+}
+
+func TestGolden(t *testing.T) {
+	for _, line := range []string{"26.4", "26.8"} {
+		for name, render := range files {
+			t.Run(line+"/"+name, func(t *testing.T) {
+				got, err := render(prodSettings(line))
+				if err != nil {
+					t.Fatal(err)
+				}
+				file := filepath.Join("testdata", line, name)
+				if *update {
+					os.MkdirAll(filepath.Dir(file), 0o755)
+					if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != string(want) {
+					t.Errorf("%s differs (go test ./infra/configs -update rewrites it):\n%s", file, got)
+				}
+			})
+		}
+	}
+}
+
+// TestSharedValuesAgree parses the rendered files and checks that what they share is
+// the same: etcd, the database, Redis, the manager's address, the storage proxy secret.
+func TestSharedValuesAgree(t *testing.T) {
+	s := prodSettings("26.8")
+	parse := func(r renderer) map[string]any {
+		text, err := r(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := toml.Unmarshal([]byte(text), &m); err != nil {
+			t.Fatalf("not TOML: %v\n%s", err, text)
+		}
+		return m
+	}
+	get := func(m map[string]any, keys ...string) any {
+		var v any = m
+		for _, k := range keys {
+			v = v.(map[string]any)[k]
+		}
+		return v
+	}
+	manager, storage, web := parse(ManagerTOML), parse(StorageProxyTOML), parse(WebserverConf)
+	if a, b := get(manager, "etcd", "addr"), get(storage, "etcd", "addr"); !equalAddr(a, b, s.Etcd) {
+		t.Errorf("etcd: manager %v, storage proxy %v, want %v", a, b, s.Etcd)
+	}
+	if get(manager, "etcd", "namespace") != get(storage, "etcd", "namespace") {
+		t.Error("the etcd namespaces differ")
+	}
+	if got := get(storage, "api", "manager", "secret"); got != StorageProxySecret {
+		t.Errorf("the storage proxy's manager secret is %v, not the one etcd holds", got)
+	}
+	if got := get(SecretVolumesTree(s, StorageProxySecret), "proxies", s.StorageProxy.Name, "secret"); got != StorageProxySecret {
+		t.Errorf("etcd's secret is %v", got)
+	}
+	vt := VolumesTree(s, "10.20.30.10")
+	if got := get(vt, "default_host"); got != "bai-m1:nfs" {
+		t.Errorf("default_host %v: the proxy and a volume the storage proxy has", got)
+	}
+	if got := get(vt, "proxies", "bai-m1", "manager_api"); got != "http://10.20.30.10:6022" {
+		t.Errorf("manager_api %v", got)
+	}
+	if !equalAddr(get(manager, "db", "addr"), get(manager, "db", "addr"), s.DB) {
+		t.Error("manager db addr")
+	}
+	alembic, _ := AlembicINI(s)
+	if !strings.Contains(alembic, "sqlalchemy.url = postgresql+asyncpg://postgres:"+DBPasswordURL+"@127.0.0.1:8100/backend\n") {
+		t.Errorf("alembic.ini's database is not the manager's:\n%s", alembic)
+	}
+	if got := get(web, "session", "redis", "addr"); got != s.Redis.String() {
+		t.Errorf("webserver redis %v", got)
+	}
+	if got := get(web, "api", "endpoint"); got != "http://10.20.30.10:8081" {
+		t.Errorf("webserver api endpoint %v", got)
+	}
+	if got := get(manager, "manager", "service-addr", "port"); got != int64(8081) {
+		t.Errorf("manager port %v", got)
+	}
+}
+
+func equalAddr(a, b any, want Addr) bool {
+	am, bm := a.(map[string]any), b.(map[string]any)
+	return am["host"] == want.Host && am["port"] == int64(want.Port) && bm["host"] == want.Host && bm["port"] == int64(want.Port)
+}
+
+// TestSecretsReplaced puts an awkward password into the files the way the host step
+// does and reads it back as the services would.
+func TestSecretsReplaced(t *testing.T) {
+	const password = `pa"ss\w%rd@host:/ 100%+x`
+	values := SecretValues(password, "shared-secret", "jwt-secret")
+	replace := func(text string) string {
+		for placeholder, v := range values {
+			text = strings.ReplaceAll(text, placeholder, v)
+		}
+		return text
+	}
+	s := prodSettings("26.4")
+	manager, _ := ManagerTOML(s)
+	var m struct {
+		DB struct {
+			Password string `toml:"password"`
+		} `toml:"db"`
+	}
+	if err := toml.Unmarshal([]byte(replace(manager)), &m); err != nil || m.DB.Password != password {
+		t.Errorf("manager.toml password: %q, %v", m.DB.Password, err)
+	}
+	alembic, _ := AlembicINI(s)
+	line := ""
+	for _, l := range strings.Split(replace(alembic), "\n") {
+		if strings.HasPrefix(l, "sqlalchemy.url = ") {
+			line = strings.TrimPrefix(l, "sqlalchemy.url = ")
+		}
+	}
+	// configparser turns %% into %; SQLAlchemy then unquotes the URL.
+	u, err := url.Parse(strings.ReplaceAll(line, "%%", "%"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := u.User.Password(); got != password || u.Host != "127.0.0.1:8100" {
+		t.Errorf("alembic.ini password %q host %q", got, u.Host)
+	}
+}
+
+func TestSettingsRefused(t *testing.T) {
+	for name, mutate := range map[string]func(*Settings){
+		"line":    func(s *Settings) { s.Line = "25.15" },
+		"numProc": func(s *Settings) { s.NumProc = 0 },
+		"volumes": func(s *Settings) { s.StorageProxy.Volumes = nil },
+	} {
+		s := prodSettings("26.8")
+		mutate(&s)
+		for file, render := range files {
+			if _, err := render(s); err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s with a bad %s: %v", file, name, err)
+			}
+		}
+	}
+}

@@ -1,0 +1,151 @@
+package configs
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// The manager's files: ~/.config/backend.ai/manager.toml in the guide's layout, and the
+// alembic.ini that `schema oneshot` and `alembic upgrade head` read the database from.
+
+type etcdSection struct {
+	Namespace string `toml:"namespace"`
+	Addr      Addr   `toml:"addr,inline"`
+	User      string `toml:"user"`
+	Password  string `toml:"password"`
+}
+
+type logging struct {
+	Level   string   `toml:"level"`
+	Drivers []string `toml:"drivers"`
+}
+
+type debug struct {
+	Enabled bool `toml:"enabled"`
+}
+
+type managerFile struct {
+	Etcd etcdSection `toml:"etcd"`
+	DB   struct {
+		Type        string `toml:"type"`
+		Addr        Addr   `toml:"addr,inline"`
+		Name        string `toml:"name"`
+		User        string `toml:"user"`
+		Password    string `toml:"password"`
+		PoolRecycle int    `toml:"pool-recycle"`
+		PoolPrePing bool   `toml:"pool-pre-ping"`
+	} `toml:"db"`
+	Manager struct {
+		NumProc                        int      `toml:"num-proc"`
+		ServiceAddr                    Addr     `toml:"service-addr,inline"`
+		InternalAddr                   Addr     `toml:"internal-addr,inline"`
+		AnnounceAddr                   Addr     `toml:"announce-addr,inline"`
+		SSLEnabled                     bool     `toml:"ssl-enabled"`
+		IPCBasePath                    string   `toml:"ipc-base-path"`
+		PIDFile                        string   `toml:"pid-file"`
+		RPCAuthManagerKeypair          string   `toml:"rpc-auth-manager-keypair"`
+		HideAgents                     bool     `toml:"hide-agents"`
+		AgentSelectionResourcePriority []string `toml:"agent-selection-resource-priority"`
+	} `toml:"manager"`
+	Logging logging `toml:"logging"`
+	Debug   debug   `toml:"debug"`
+}
+
+// ManagerDir is the manager's directory under the account's home.
+func (s Settings) ManagerDir() string { return path.Join(s.Home, "manager") }
+
+// ManagerTOML renders manager.toml (configs/manager/halfstack.toml's keys, pointed at
+// this cluster's halfstack).
+func ManagerTOML(s Settings) (string, error) {
+	if err := s.Check(); err != nil {
+		return "", err
+	}
+	var f managerFile
+	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.Etcd}
+	f.DB.Type, f.DB.Addr, f.DB.Name, f.DB.User, f.DB.Password = "postgresql", s.DB, s.DBName, s.DBUser, DBPassword
+	f.DB.PoolRecycle, f.DB.PoolPrePing = 50, false
+	m := &f.Manager
+	m.NumProc = s.NumProc
+	m.ServiceAddr = Addr{Host: "0.0.0.0", Port: s.Manager.Port}
+	m.InternalAddr = Addr{Host: "0.0.0.0", Port: 18080}
+	m.AnnounceAddr = s.Manager
+	m.IPCBasePath = "/tmp/backend.ai/ipc"
+	m.PIDFile = path.Join(s.ManagerDir(), "manager.pid")
+	m.RPCAuthManagerKeypair = path.Join(s.ManagerDir(), "fixtures/manager/manager.key_secret")
+	m.HideAgents = true
+	m.AgentSelectionResourcePriority = []string{"cuda", "rocm", "tpu", "cpu", "mem"}
+	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
+	return render("manager.toml", s.Line, f)
+}
+
+// AlembicINI renders the manager's alembic.ini. The password placeholder sits in a URL
+// inside a configparser file: its replacement is URL-escaped with "%" doubled
+// (see SecretValues).
+func AlembicINI(s Settings) (string, error) {
+	if err := s.Check(); err != nil {
+		return "", err
+	}
+	dsn := url.URL{Scheme: "postgresql+asyncpg", User: url.UserPassword(s.DBUser, "PASSWORD"), Host: s.DB.String(), Path: "/" + s.DBName}
+	text := fmt.Sprintf(`# Rendered by backendai-infra for Backend.AI %s; read by "schema oneshot" and "alembic upgrade head".
+[alembic]
+script_location = ai.backend.manager.models:alembic
+sqlalchemy.url = %s
+
+[loggers]
+keys = root,sqlalchemy,alembic
+
+[handlers]
+keys = console
+
+[formatters]
+keys = generic
+
+[logger_root]
+level = WARN
+handlers = console
+qualname =
+
+[logger_sqlalchemy]
+level = WARN
+handlers =
+qualname = sqlalchemy.engine
+
+[logger_alembic]
+level = INFO
+handlers =
+qualname = alembic
+
+[handler_console]
+class = StreamHandler
+args = (sys.stderr,)
+level = NOTSET
+formatter = generic
+
+[formatter_generic]
+format = %%(levelname)-5.5s [%%(name)s] %%(message)s
+datefmt = %%H:%%M:%%S
+`, s.Line, bytes.Replace([]byte(dsn.String()), []byte("PASSWORD"), []byte(DBPasswordURL), 1))
+	return text, nil
+}
+
+// render writes a TOML file with a header naming what rendered it.
+func render(name, line string, v any) (string, error) {
+	var b bytes.Buffer
+	enc := toml.NewEncoder(&b)
+	enc.SetIndentTables(false)
+	if err := enc.Encode(v); err != nil {
+		return "", fmt.Errorf("rendering %s: %w", name, err)
+	}
+	text := b.String()
+	// go-toml writes literal strings ('...'), which have no escapes; a secret put in
+	// place of a placeholder needs a basic string ("..."), where it is escaped.
+	for _, p := range []string{DBPassword, StorageProxySecret, StorageProxyJWT} {
+		text = strings.ReplaceAll(text, "'"+p+"'", `"`+p+`"`)
+	}
+	return "# Rendered by backendai-infra for Backend.AI " + line + "; changes here are replaced on the next `pulumi up`.\n" + text, nil
+}

@@ -1,0 +1,139 @@
+// Package configs renders the services' configuration files of the management node
+// (manager.toml, alembic.ini, storage-proxy.toml, webserver.conf) from one Settings, so
+// that the values they share agree by construction: every service reads the same
+// etcd, database and Redis addresses, and the storage proxy's manager secret is the one
+// the manager finds in etcd under volumes/proxies/<name>/secret.
+//
+// Secrets are not in the rendered text: it holds placeholders, which the step that
+// installs a file replaces on the host from secret inputs. Previews show each file's
+// text; the secrets stay secret.
+package configs
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Placeholders of the secrets in the rendered files, and the secret inputs that
+// replace them on the host.
+const (
+	DBPassword         = "@BACKENDAI_DB_PASSWORD@"          // in TOML strings
+	DBPasswordURL      = "@BACKENDAI_DB_PASSWORD_URL@"      // in alembic.ini's database URL
+	StorageProxySecret = "@BACKENDAI_STORAGE_PROXY_SECRET@" // shared: etcd (for the manager) and the storage proxy
+	StorageProxyJWT    = "@BACKENDAI_STORAGE_PROXY_JWT@"    // the storage proxy's own, for client sessions
+)
+
+// SecretValues are the replacements of the placeholders, each escaped for where it
+// sits: TOML basic strings, or a URL in a configparser file.
+func SecretValues(dbPassword, storageProxySecret, storageProxyJWT string) map[string]string {
+	return map[string]string{
+		DBPassword:         tomlEscape(dbPassword),
+		DBPasswordURL:      strings.ReplaceAll(userinfoEscape(dbPassword), "%", "%%"),
+		StorageProxySecret: tomlEscape(storageProxySecret),
+		StorageProxyJWT:    tomlEscape(storageProxyJWT),
+	}
+}
+
+// userinfoEscape percent-encodes all but RFC 3986's unreserved characters, as the
+// password part of a database URL needs (SQLAlchemy unquotes it).
+func userinfoEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+// tomlEscape escapes a value for the inside of a TOML basic string.
+func tomlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Addr is a host and port, as the TOML files write it: { host = "...", port = ... }.
+type Addr struct {
+	Host string `toml:"host"`
+	Port int    `toml:"port"`
+}
+
+func (a Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
+
+// Settings are the values the management node's files are rendered from.
+type Settings struct {
+	// Line is the Backend.AI release line, "26.4" or "26.8".
+	Line string
+	// Namespace is Backend.AI's etcd namespace.
+	Namespace string
+	// Etcd, DB and Redis are the halfstack's services as the management node reaches
+	// them (its own published ports).
+	Etcd, DB, Redis Addr
+	// DBName and DBUser name Backend.AI's database and its user.
+	DBName, DBUser string
+	// Home is the operations account's home; each service has its directory there.
+	Home string
+	// Manager is the manager's API address as the other nodes and the webserver reach it.
+	Manager Addr
+	// NumProc is the manager's worker processes (at most the node's CPUs).
+	NumProc int
+	// StorageProxy is the storage proxy's name in etcd (volumes/proxies/<name>), its
+	// node id, its ports, and its volumes by name with their paths.
+	StorageProxy StorageProxy
+	// Webserver is the webserver's port and the web UI's settings.
+	Webserver Webserver
+}
+
+// StorageProxy are the storage proxy's settings.
+type StorageProxy struct {
+	Name        string
+	NodeID      string
+	ClientPort  int
+	ManagerPort int
+	Volumes     []Volume
+}
+
+// Volume is one storage proxy volume: [volume.<name>] with its backend and path.
+type Volume struct {
+	Name, Backend, Path string
+}
+
+// Webserver are the webserver's settings.
+type Webserver struct {
+	Port int
+	// Domain is the domain users log in to.
+	Domain string
+	// Title is the text shown as the service's name.
+	Title string
+	// MaxSessionAge is how long a login lasts, in seconds.
+	MaxSessionAge int
+}
+
+// Check reports a setting that cannot be rendered into a working file.
+func (s Settings) Check() error {
+	switch {
+	case s.Line != "26.4" && s.Line != "26.8":
+		return fmt.Errorf("line %q: only 26.4 and 26.8 are supported", s.Line)
+	case s.NumProc < 1:
+		return fmt.Errorf("numProc %d: at least 1", s.NumProc)
+	case len(s.StorageProxy.Volumes) == 0:
+		return fmt.Errorf("storageProxy.volumes: at least one volume")
+	}
+	return nil
+}
