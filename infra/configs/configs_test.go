@@ -179,3 +179,27 @@ func TestSettingsRefused(t *testing.T) {
 		}
 	}
 }
+
+func TestUnitsGolden(t *testing.T) {
+	for _, s := range Services {
+		for file, got := range map[string]string{
+			"run-" + s.Name + ".sh": s.RunScript("/home/bai"),
+			s.Unit():                s.UnitFile("/home/bai", Account{Name: "bai", UID: 1100, GID: 1100}),
+		} {
+			golden := filepath.Join("testdata", "units", file)
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != string(want) {
+				t.Errorf("%s differs (go test ./infra/configs -update rewrites it):\n%s", golden, got)
+			}
+		}
+	}
+}

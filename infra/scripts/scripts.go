@@ -30,6 +30,10 @@ var (
 	Sysctl string
 	//go:embed docker.sh
 	Docker string
+	//go:embed config.sh
+	Config string
+	//go:embed service.sh
+	ServiceUnit string
 )
 
 // AccountEnv is account.sh's input.

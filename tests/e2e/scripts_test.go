@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backendai-infra/backendai-infra/infra/configs"
 	"github.com/backendai-infra/backendai-infra/infra/scripts"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
@@ -105,5 +106,66 @@ func TestScriptsRefuse(t *testing.T) {
 				t.Errorf("the failed step changed %q: %q -> %q", tt.unchanged, before, after)
 			}
 		})
+	}
+}
+
+// TestConfigAndServiceScripts installs a service's config with its secrets put in
+// place on the host, and its run script and unit; each converges on a second run.
+func TestConfigAndServiceScripts(t *testing.T) {
+	s := newSandbox(t, "bai-x3:manager,agent")
+	account := map[string]string{"BAI_USER": "bai", "BAI_UID": "1100", "BAI_GID": "1100"}
+	if out, err := s.sshScript("bai-x3", scripts.Account, account); err != nil {
+		t.Fatalf("account: %v\n%s", err, out)
+	}
+	settings := configs.Settings{
+		Line: "26.8", Namespace: "local", Etcd: configs.Addr{Host: "127.0.0.1", Port: 8120},
+		DB: configs.Addr{Host: "127.0.0.1", Port: 8100}, Redis: configs.Addr{Host: "127.0.0.1", Port: 8110},
+		DBName: "backend", DBUser: "postgres", Home: "/home/bai", Manager: configs.Addr{Host: "10.0.0.1", Port: 8081}, NumProc: 1,
+		StorageProxy: configs.StorageProxy{Name: "local", NodeID: "i-x3", ClientPort: 6021, ManagerPort: 6022,
+			Volumes: []configs.Volume{{Name: "volume1", Backend: "vfs", Path: "/vfroot/local"}}},
+	}
+	text, err := configs.ManagerTOML(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const password = `a&b\c"d'e$f`
+	env := map[string]string{"CONFIG_PATH": "/home/bai/manager/manager.toml", "CONFIG_TEXT": text, "CONFIG_OWNER": "bai", "CONFIG_MODE": "0600"}
+	for k, v := range configs.SecretValues(password, "shared", "jwt") {
+		env[strings.Trim(k, "@")] = v
+	}
+	for i, want := range []string{"changed=yes", "changed=no"} {
+		out, err := s.sshScript("bai-x3", scripts.Config, env)
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("config, run %d: %v\n%s", i+1, err, out)
+		}
+		if strings.Contains(out, "a&b") {
+			t.Errorf("config printed the secret:\n%s", out)
+		}
+	}
+	if got := s.ssh("bai-x3", "stat -c '%U %a' /home/bai/manager/manager.toml; grep '^password = \"a' /home/bai/manager/manager.toml"); got != "bai 600\npassword = \"a&b\\\\c\\\"d'e$f\"" {
+		t.Errorf("the installed config: %q", got)
+	}
+	// A placeholder without a value fails the step and leaves the file as it was.
+	delete(env, "BACKENDAI_DB_PASSWORD")
+	env["CONFIG_TEXT"] = text + "\n# changed\n"
+	before := s.ssh("bai-x3", "sha256sum /home/bai/manager/manager.toml")
+	if out, err := s.sshScript("bai-x3", scripts.Config, env); err == nil || !strings.Contains(out, "config: manager.toml: no value for @BACKENDAI_DB_PASSWORD@") {
+		t.Errorf("a missing secret: %v\n%s", err, out)
+	}
+	if after := s.ssh("bai-x3", "sha256sum /home/bai/manager/manager.toml"); after != before {
+		t.Error("the failed step changed the config")
+	}
+
+	svc := configs.Services[2]
+	senv := map[string]string{"SERVICE": svc.Name, "UNIT_TEXT": svc.UnitFile("/home/bai", configs.Account{Name: "bai", UID: 1100, GID: 1100}),
+		"RUN_SCRIPT": "/home/bai/bin/run-" + svc.Name + ".sh", "RUN_SCRIPT_TEXT": svc.RunScript("/home/bai"), "BAI_USER": "bai"}
+	for i, want := range []string{"changed=yes", "changed=no"} {
+		out, err := s.sshScript("bai-x3", scripts.ServiceUnit, senv)
+		if err != nil || !strings.Contains(out, want) {
+			t.Fatalf("service, run %d: %v\n%s", i+1, err, out)
+		}
+	}
+	if got := s.ssh("bai-x3", "stat -c '%U %a' /home/bai/bin/run-webserver.sh /etc/systemd/system/backendai-webserver.service"); got != "bai 755\nroot 644" {
+		t.Errorf("installed run script and unit: %q", got)
 	}
 }

@@ -1,0 +1,90 @@
+package configs
+
+import (
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Service is one Backend.AI service of the management node as the package install
+// guide runs it: a directory with its venv and config under the account's home, a run
+// script in ~/bin, and a systemd unit.
+type Service struct {
+	Name    string // manager, storage-proxy, webserver
+	Package string // the PyPI package, backend.ai-<...>
+	Module  string // the Python module the run script starts
+	Config  string // the config file's name in the service's directory
+	After   []string
+}
+
+// Services are the management node's services, in the order they start.
+var Services = []Service{
+	{Name: "manager", Package: "backend.ai-manager", Module: "ai.backend.manager.server", Config: "manager.toml"},
+	{Name: "storage-proxy", Package: "backend.ai-storage-proxy", Module: "ai.backend.storage.server", Config: "storage-proxy.toml"},
+	{Name: "webserver", Package: "backend.ai-webserver", Module: "ai.backend.web.server", Config: "webserver.conf",
+		After: []string{"backendai-manager.service"}},
+}
+
+// Account is who runs the services.
+type Account struct {
+	Name     string
+	UID, GID int
+}
+
+// Dir is the service's directory: its venv, config and pid file.
+func (s Service) Dir(home string) string { return path.Join(home, s.Name) }
+
+// Unit is the service's systemd unit name.
+func (s Service) Unit() string { return "backendai-" + s.Name + ".service" }
+
+// RunScript renders ~/bin/run-<service>.sh: the guide's runner, with the config file
+// named explicitly.
+func (s Service) RunScript(home string) string {
+	dir := s.Dir(home)
+	return fmt.Sprintf(`#!/bin/bash
+# Rendered by backendai-infra: starts Backend.AI's %s from its venv.
+set -e
+if [ -z "$HOME" ]; then
+  export HOME=%q
+fi
+cd %q
+source .venv/bin/activate
+if [ "$#" -eq 0 ]; then
+  exec python -m %s -f %q
+else
+  exec "$@"
+fi
+`, s.Name, home, dir, s.Module, path.Join(dir, s.Config))
+}
+
+// UnitFile renders the service's systemd unit (configs/systemd/backendai-*.service,
+// as the package install guide adapts it: the account's UID/GID, the run script).
+func (s Service) UnitFile(home string, a Account) string {
+	after := append([]string{"network.target", "remote-fs.target"}, s.After...)
+	return fmt.Sprintf(`# Rendered by backendai-infra.
+[Unit]
+Description=Backend.AI %s
+Requires=network.target
+After=%s
+
+[Service]
+Type=simple
+ExecStart=%s
+PIDFile=%s
+User=%d
+Group=%d
+WorkingDirectory=%s
+TimeoutStopSec=5
+KillMode=process
+KillSignal=SIGTERM
+PrivateTmp=false
+Restart=on-failure
+RestartSec=10
+LimitNOFILE=5242880
+LimitNPROC=131072
+
+[Install]
+WantedBy=multi-user.target
+`, s.Name, strings.Join(after, " "), path.Join(home, "bin", "run-"+s.Name+".sh"),
+		path.Join(s.Dir(home), s.Name+".pid"), a.UID, a.GID, s.Dir(home))
+}

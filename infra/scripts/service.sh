@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# A Backend.AI service under systemd: its run script and unit, then (re)started. The
+# step runs again only when its inputs change, and its inputs name the config's
+# checksum, so the service restarts when its config or unit changes, and only then.
+# Without a running systemd (a container) the files are installed and checked, not started.
+#   SERVICE=webserver UNIT_TEXT=... RUN_SCRIPT=/home/bai/bin/run-webserver.sh \
+#   RUN_SCRIPT_TEXT=... BAI_USER=bai CONFIG_SHA256=... service.sh
+set -euo pipefail
+: "${SERVICE:?}" "${UNIT_TEXT:?}" "${RUN_SCRIPT:?}" "${RUN_SCRIPT_TEXT:?}" "${BAI_USER:?}"
+unit=/etc/systemd/system/backendai-$SERVICE.service
+changed=no
+
+put() { # path mode owner text
+	local path=$1 mode=$2 owner=$3 text=$4
+	install -d -m 0755 -o "$owner" -g "$(id -gn "$owner")" "$(dirname "$path")"
+	printf '%s\n' "${text%$'\n'}" >"$path.tmp"
+	chown "$owner:$(id -gn "$owner")" "$path.tmp"
+	chmod "$mode" "$path.tmp"
+	if [ -f "$path" ] && cmp -s "$path.tmp" "$path" && [ "$(stat -c '%U %a' "$path")" = "$(stat -c '%U %a' "$path.tmp")" ]; then
+		rm -f "$path.tmp"
+		return
+	fi
+	mv "$path.tmp" "$path"
+	changed=yes
+}
+put "$RUN_SCRIPT" 0755 "$BAI_USER" "$RUN_SCRIPT_TEXT"
+bash -n "$RUN_SCRIPT"
+put "$unit" 0644 root "$UNIT_TEXT"
+if command -v systemd-analyze >/dev/null && ! out=$(systemd-analyze verify "$unit" 2>&1); then
+	echo "service: $unit does not verify: $out" >&2
+	exit 1
+fi
+
+if [ -d /run/systemd/system ]; then
+	systemctl daemon-reload
+	systemctl enable --quiet "backendai-$SERVICE.service"
+	systemctl restart "backendai-$SERVICE.service"
+	echo "service: backendai-$SERVICE restarted (config ${CONFIG_SHA256:-unknown}) changed=yes"
+else
+	echo "service: backendai-$SERVICE installed; systemd is not running here, not started changed=$changed"
+fi
