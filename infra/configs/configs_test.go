@@ -42,20 +42,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				file := filepath.Join("testdata", line, name)
-				if *update {
-					os.MkdirAll(filepath.Dir(file), 0o755)
-					if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(file)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got != string(want) {
-					t.Errorf("%s differs (go test ./infra/configs -update rewrites it):\n%s", file, got)
-				}
+				golden(t, filepath.Join("testdata", line, name), got)
 			})
 		}
 	}
@@ -186,20 +173,27 @@ func TestUnitsGolden(t *testing.T) {
 			"run-" + s.Name + ".sh": s.RunScript("/home/bai"),
 			s.Unit():                s.UnitFile("/home/bai", Account{Name: "bai", UID: 1100, GID: 1100}),
 		} {
-			golden := filepath.Join("testdata", "units", file)
-			if *update {
-				os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != string(want) {
-				t.Errorf("%s differs (go test ./infra/configs -update rewrites it):\n%s", golden, got)
-			}
+			golden(t, filepath.Join("testdata", "units", file), got)
 		}
+	}
+}
+
+// golden compares got with a golden file; -update rewrites the file.
+func golden(t *testing.T, file, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test ./infra/configs -update rewrites it):\n%s", file, got)
 	}
 }

@@ -14,31 +14,6 @@ import (
 	"github.com/backendai-infra/backendai-infra/tests/servers"
 )
 
-func etcdClient(t *testing.T, endpoint string) *clientv3.Client {
-	t.Helper()
-	c, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
-func etcdGet(t *testing.T, c *clientv3.Client, prefix string) map[string]string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	resp, err := c.Get(ctx, prefix, clientv3.WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, kv := range resp.Kvs {
-		out[string(kv.Key)] = string(kv.Value)
-	}
-	return out
-}
-
 func etcdPut(t *testing.T, c *clientv3.Client, key, value string) {
 	t.Helper()
 	if _, err := c.Put(context.Background(), key, value); err != nil {
@@ -56,7 +31,7 @@ func equalMaps(t *testing.T, what string, got, want map[string]string) {
 // TestKeyTreeLifecycle runs every CRUD path against a real etcd.
 func TestKeyTreeLifecycle(t *testing.T) {
 	etcd := servers.StartEtcd(t)
-	c := etcdClient(t, etcd.Endpoint)
+	c := servers.EtcdClient(t, etcd.Endpoint)
 	ctx := context.Background()
 	kt := &KeyTree{}
 	conn := EtcdConnection{Endpoints: []string{etcd.Endpoint}}
@@ -86,7 +61,7 @@ func TestKeyTreeLifecycle(t *testing.T) {
 		"/sorna/local/volumes/proxies/local/secret":      "s3cret-shared-with-storage-proxy",
 		"/sorna/local/volumes/proxies/local/ssl_verify":  "false",
 	}
-	equalMaps(t, "after create", etcdGet(t, c, "/sorna/"), want)
+	equalMaps(t, "after create", servers.EtcdKeys(t, c, "/sorna/"), want)
 	if len(created.Output.Keys) != 7 {
 		t.Errorf("owned keys: %v", created.Output.Keys)
 	}
@@ -152,13 +127,13 @@ func TestKeyTreeLifecycle(t *testing.T) {
 	delete(want, "/sorna/local/volumes/proxies/local/secret")
 	want["/sorna/local/volumes/default_host"] = "local:volume2"
 	want["/sorna/local/volumes/exposed_volume_info"] = "percentage"
-	equalMaps(t, "after update", etcdGet(t, c, "/sorna/"), want)
+	equalMaps(t, "after update", servers.EtcdKeys(t, c, "/sorna/"), want)
 
 	// Delete: exactly the owned keys go.
 	if _, err := kt.Delete(ctx, infer.DeleteRequest[KeyTreeState]{ID: created.ID, State: updated.Output}); err != nil {
 		t.Fatal(err)
 	}
-	equalMaps(t, "after delete", etcdGet(t, c, "/sorna/"), map[string]string{"/sorna/local/volumes/_mount": "/mnt"})
+	equalMaps(t, "after delete", servers.EtcdKeys(t, c, "/sorna/"), map[string]string{"/sorna/local/volumes/_mount": "/mnt"})
 }
 
 // TestKeyTreeUnreachable fails within its timeout, with the address, instead of hanging.
@@ -178,7 +153,7 @@ func TestKeyTreeUnreachable(t *testing.T) {
 // TestKeyTreeAuthentication writes with a user's password and refuses a wrong one.
 func TestKeyTreeAuthentication(t *testing.T) {
 	etcd := servers.StartEtcd(t)
-	c := etcdClient(t, etcd.Endpoint)
+	c := servers.EtcdClient(t, etcd.Endpoint)
 	ctx := context.Background()
 	for _, step := range []func() error{
 		func() error { _, err := c.UserAdd(ctx, "root", "root-password"); return err },

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/backendai-infra/backendai-infra/tests/servers"
 )
 
@@ -30,11 +28,7 @@ func TestDataResources(t *testing.T) {
 	pg.CreateBackendAIDatabase(t, "backend", "26.8")
 	startSandboxEtcd(t, s, "bai-d1")
 
-	etcdc, err := clientv3.New(clientv3.Config{Endpoints: []string{etcd.Endpoint}, DialTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer etcdc.Close()
+	etcdc := servers.EtcdClient(t, etcd.Endpoint)
 	ctx := context.Background()
 	// Someone else's key under the same prefix: the stack must never touch it.
 	if _, err := etcdc.Put(ctx, "/sorna/local/config/foreign", "keep me"); err != nil {
@@ -90,7 +84,7 @@ func TestDataResources(t *testing.T) {
 	if !strings.Contains(out, "7 created") {
 		t.Errorf("up did not create the stack, 3 key trees and 3 fixtures:\n%s", out)
 	}
-	keys := etcdKeys(t, etcdc, "/sorna/local/")
+	keys := servers.EtcdKeys(t, etcdc, "/sorna/local/")
 	if n := len(keys); n != 52 { // 44 config + 7 volumes + the foreign key
 		t.Errorf("etcd holds %d keys, want 52", n)
 	}
@@ -113,7 +107,7 @@ func TestDataResources(t *testing.T) {
 	p("config", "set", "--path", "config.system.timezone", "Asia/Seoul")
 	assertPlan(t, p("preview", "--json"), map[string][]string{"config": {"value.system.timezone"}})
 	p("up", "--yes")
-	if got := etcdKeys(t, etcdc, "/sorna/local/config/system/timezone"); got["/sorna/local/config/system/timezone"] != "Asia/Seoul" {
+	if got := servers.EtcdKeys(t, etcdc, "/sorna/local/config/system/timezone"); got["/sorna/local/config/system/timezone"] != "Asia/Seoul" {
 		t.Errorf("timezone after up: %v", got)
 	}
 	p("preview", "--expect-no-changes")
@@ -139,7 +133,7 @@ func TestDataResources(t *testing.T) {
 		"fixture-0": {`rows["users/uuid=dfa9da54-4b28-432f-be29-c0d680c7a412"]`},
 	})
 	p("up", "--yes")
-	if got := etcdKeys(t, etcdc, "/sorna/local/config/redis/addr"); got["/sorna/local/config/redis/addr"] != "127.0.0.1:8110" {
+	if got := servers.EtcdKeys(t, etcdc, "/sorna/local/config/redis/addr"); got["/sorna/local/config/redis/addr"] != "127.0.0.1:8110" {
 		t.Errorf("redis addr after up: %v", got)
 	}
 	if got := psql(t, pg, `SELECT full_name FROM users WHERE email = 'user@lablup.com'`); got != "User Lablup" {
@@ -158,7 +152,7 @@ func TestDataResources(t *testing.T) {
 	if !strings.Contains(out, "7 deleted") {
 		t.Errorf("destroy:\n%s", out)
 	}
-	if got := etcdKeys(t, etcdc, "/sorna/"); len(got) != 1 || got["/sorna/local/config/foreign"] != "keep me" {
+	if got := servers.EtcdKeys(t, etcdc, "/sorna/"); len(got) != 1 || got["/sorna/local/config/foreign"] != "keep me" {
 		t.Errorf("after destroy etcd holds %v, want only the foreign key", got)
 	}
 	if got := psql(t, pg, `SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM resource_presets) + (SELECT count(*) FROM domains)`); got != "0" {
@@ -237,21 +231,6 @@ func assertPlan(t *testing.T, preview string, want map[string][]string) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("the preview changes %v, want %v", got, want)
 	}
-}
-
-func etcdKeys(t *testing.T, c *clientv3.Client, prefix string) map[string]string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	resp, err := c.Get(ctx, prefix, clientv3.WithPrefix())
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, kv := range resp.Kvs {
-		out[string(kv.Key)] = string(kv.Value)
-	}
-	return out
 }
 
 func psql(t *testing.T, pg *servers.Postgres, q string) string {

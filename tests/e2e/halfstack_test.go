@@ -58,7 +58,7 @@ func TestHalfstackOnDocker(t *testing.T) {
 			Redis:    registry + "/standin/valkey:9",
 			Etcd:     registry + "/standin/etcd:3.5",
 		},
-		Ports:      spec.HalfstackPorts{Postgres: freePort(t), Redis: freePort(t), Etcd: freePort(t)},
+		Ports:      spec.HalfstackPorts{Postgres: servers.FreePort(t), Redis: servers.FreePort(t), Etcd: servers.FreePort(t)},
 		DBPassword: "halfstack-check-password",
 	}
 	for _, ref := range []string{h.Images.Postgres, h.Images.Redis, h.Images.Etcd} {
@@ -174,14 +174,4 @@ func redisPing(t *testing.T, port int) string {
 	}
 	line, _ := bufio.NewReader(conn).ReadString('\n')
 	return strings.TrimSpace(line)
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
