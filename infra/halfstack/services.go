@@ -5,7 +5,10 @@
 package halfstack
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
+	"strings"
 
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
@@ -117,4 +120,28 @@ func healthCmd(test []string) string {
 		out += a
 	}
 	return out
+}
+
+// ScriptEnv is the input of the halfstack host script (infra/scripts/halfstack.sh): the
+// same container settings, for an engine reached by a remote step instead of the
+// Docker provider. The secret's value is not in it; the step passes it separately.
+func ScriptEnv(services []Service) map[string]string {
+	env := map[string]string{"HALFSTACK_NETWORK": Network}
+	var ids []string
+	for _, s := range services {
+		id := strings.TrimPrefix(s.Name, "backendai-half-")
+		ids = append(ids, id)
+		args := s.RunArgs("")[1:] // without "run"
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		sum := sha256.Sum256([]byte(strings.Join(args, "\x00")))
+		prefix := "HALFSTACK_" + id + "_"
+		env[prefix+"NAME"], env[prefix+"IMAGE"], env[prefix+"VOLUME"] = s.Name, s.Image, s.Volume
+		env[prefix+"ARGS"] = strings.Join(quoted, " ")
+		env[prefix+"SHA"] = hex.EncodeToString(sum[:8])
+	}
+	env["HALFSTACK_SERVICES"] = strings.Join(ids, " ")
+	return env
 }

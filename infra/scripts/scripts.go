@@ -34,6 +34,8 @@ var (
 	Config string
 	//go:embed service.sh
 	ServiceUnit string
+	//go:embed halfstack.sh
+	Halfstack string
 )
 
 // AccountEnv is account.sh's input.

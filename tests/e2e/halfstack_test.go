@@ -17,6 +17,7 @@ import (
 
 	"github.com/backendai-infra/backendai-infra/infra/halfstack"
 	"github.com/backendai-infra/backendai-infra/infra/provider"
+	"github.com/backendai-infra/backendai-infra/infra/scripts"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 	"github.com/backendai-infra/backendai-infra/tests/servers"
 )
@@ -174,4 +175,77 @@ func redisPing(t *testing.T, port int) string {
 	}
 	line, _ := bufio.NewReader(conn).ReadString('\n')
 	return strings.TrimSpace(line)
+}
+
+// TestHalfstackScriptOnSandboxHost converges the same container settings on a sandbox
+// management host's own Docker engine through the halfstack host step: all three
+// healthy, a second run changes nothing, and a changed port recreates only that
+// service's container. The images are the stand-in (see TestHalfstackOnDocker), loaded
+// into the host's engine as a registry would deliver them.
+func TestHalfstackScriptOnSandboxHost(t *testing.T) {
+	s := newSandbox(t, "bai-h1:manager")
+	for _, step := range []struct {
+		script string
+		env    map[string]string
+	}{
+		{scripts.Account, map[string]string{"BAI_USER": "bai", "BAI_UID": "1100", "BAI_GID": "1100"}},
+		{scripts.Docker, map[string]string{"DOCKER_SOURCE": "distro", "BAI_USER": "bai"}},
+	} {
+		if out, err := s.sshScript("bai-h1", step.script, step.env); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	const standin = "backendai-halfstack-standin:trixie-2"
+	s.must("bash", "tests/halfstack/standin.sh", standin)
+	container := s.stack + "-bai-h1"
+	load := exec.Command("bash", "-c", fmt.Sprintf("docker save %s | docker exec -i %s docker load", standin, container))
+	if out, err := load.CombinedOutput(); err != nil {
+		t.Fatalf("loading the stand-in image into bai-h1: %v\n%s", err, out)
+	}
+	h := spec.Halfstack{
+		Images:     spec.HalfstackImages{Postgres: "standin/postgres:16", Redis: "standin/valkey:9", Etcd: "standin/etcd:3.5"},
+		Ports:      spec.HalfstackPorts{Postgres: 8100, Redis: 8110, Etcd: 8120},
+		DBPassword: "halfstack-script-password",
+	}
+	for _, ref := range []string{h.Images.Postgres, h.Images.Redis, h.Images.Etcd} {
+		s.ssh("bai-h1", "docker tag "+standin+" "+ref)
+	}
+	converge := func(h spec.Halfstack) string {
+		t.Helper()
+		env := halfstack.ScriptEnv(halfstack.Services(h))
+		env["POSTGRES_PASSWORD"] = h.DBPassword
+		out, err := s.sshScript("bai-h1", scripts.Halfstack, env)
+		if err != nil {
+			t.Fatalf("halfstack step: %v\n%s", err, out)
+		}
+		return out
+	}
+	ids := func() string {
+		return s.ssh("bai-h1", "docker inspect -f '{{.Name}} {{.Id}}' backendai-half-db backendai-half-redis backendai-half-etcd")
+	}
+	if out := converge(h); !strings.Contains(out, "healthy changed=yes") {
+		t.Errorf("first run:\n%s", out)
+	}
+	before := ids()
+	if out := converge(h); !strings.Contains(out, "healthy changed=no") {
+		t.Errorf("second run:\n%s", out)
+	}
+	if after := ids(); after != before {
+		t.Errorf("the second run recreated containers:\n%s\n%s", before, after)
+	}
+	h.Ports.Etcd = 8121
+	if out := converge(h); !strings.Contains(out, "changed=yes") {
+		t.Errorf("run after a port change:\n%s", out)
+	}
+	after := strings.Split(ids(), "\n")
+	was := strings.Split(before, "\n")
+	if after[0] != was[0] || after[1] != was[1] || after[2] == was[2] {
+		t.Errorf("a changed etcd port should recreate etcd alone:\n%s\n%s", before, strings.Join(after, "\n"))
+	}
+	if got := s.ssh("bai-h1", "docker port backendai-half-etcd 2379/tcp | head -n1"); got != "0.0.0.0:8121" {
+		t.Errorf("etcd port: %s", got)
+	}
+	if got := s.ssh("bai-h1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select 1'"); got != "1" {
+		t.Errorf("the backend database: %q", got)
+	}
 }

@@ -69,9 +69,10 @@ start_host() { # name
 	local name=$1 c="$stack-$1"
 	docker rm -f "$c" >/dev/null 2>&1 || true
 	# The capabilities and unconfined profiles are the ones verified for a host that runs
-	# its own Docker engine; --privileged is refused on this machine.
+	# its own Docker engine; --privileged is refused on this machine. SYS_PTRACE lets that
+	# engine exec into containers whose main process is not root (postgres health checks).
 	docker run -d --name "$c" --hostname "$name" --label "$label=$stack" \
-		--cap-add SYS_ADMIN --cap-add NET_ADMIN \
+		--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PTRACE \
 		--security-opt systempaths=unconfined --security-opt apparmor=unconfined \
 		--security-opt seccomp=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup \
 		-p 127.0.0.1::22 "$image" >/dev/null
