@@ -36,6 +36,10 @@ var (
 	ServiceUnit string
 	//go:embed halfstack.sh
 	Halfstack string
+	//go:embed python.sh
+	Python string
+	//go:embed packages.sh
+	Packages string
 )
 
 // AccountEnv is account.sh's input.

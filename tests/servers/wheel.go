@@ -1,0 +1,61 @@
+package servers
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// StandInWheel builds a wheel named as a Backend.AI package (say backend.ai-webserver
+// 26.8.1) whose modules are the given files: a stand-in for the real wheel, which cannot
+// be downloaded here (PyPI is not reachable). It returns the wheel's file name and bytes.
+func StandInWheel(t testing.TB, project, version string, files map[string]string) (string, []byte) {
+	t.Helper()
+	dist := strings.NewReplacer("-", "_", ".", "_").Replace(project)
+	info := fmt.Sprintf("%s-%s.dist-info", dist, version)
+	all := map[string]string{}
+	for k, v := range files {
+		all[k] = v
+	}
+	all[info+"/METADATA"] = fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\nSummary: A stand-in for %s in backendai-infra's tests\n", project, version, project)
+	all[info+"/WHEEL"] = "Wheel-Version: 1.0\nGenerator: backendai-infra\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+	names := make([]string, 0, len(all)+1)
+	for k := range all {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var record strings.Builder
+	for _, name := range names {
+		sum := sha256.Sum256([]byte(all[name]))
+		fmt.Fprintf(&record, "%s,sha256=%s,%d\n", name, base64.RawURLEncoding.EncodeToString(sum[:]), len(all[name]))
+	}
+	fmt.Fprintf(&record, "%s/RECORD,,\n", info)
+	all[info+"/RECORD"] = record.String()
+	names = append(names, info+"/RECORD")
+
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, name := range names {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write([]byte(all[name])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s-%s-py3-none-any.whl", dist, version), buf.Bytes()
+}
+
+// SimpleIndexPage is the PEP 503 page of one project listing its wheel.
+func SimpleIndexPage(wheel string) string {
+	return fmt.Sprintf("<!DOCTYPE html>\n<html><body>\n<a href=\"%s\">%s</a>\n</body></html>\n", wheel, wheel)
+}
