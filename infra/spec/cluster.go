@@ -36,6 +36,8 @@ type Cluster struct {
 	Docker Docker `json:"docker"`
 	// Halfstack is the management node's PostgreSQL, Redis and etcd.
 	Halfstack Halfstack `json:"halfstack"`
+	// Services are the Backend.AI services' settings.
+	Services Services `json:"services"`
 	// SSHPrivateKey logs in to every node; it comes from the secret config key
 	// `sshPrivateKey` and is never printed.
 	SSHPrivateKey string `json:"-"`
@@ -103,4 +105,13 @@ func (c Cluster) Manager() Node {
 		}
 	}
 	return Node{}
+}
+
+// Line is the release line of the cluster's version ("26.4" for "26.4.10"); Validate
+// guarantees the version has one.
+func (c Cluster) Line() string {
+	if m := versionForm.FindStringSubmatch(c.Version); m != nil {
+		return m[1]
+	}
+	return ""
 }

@@ -57,6 +57,7 @@ func (c *Cluster) applyDefaults(sysctlOverrides map[string]*string) {
 		c.Limits.NProc = DefaultNProc
 	}
 	c.Halfstack.applyDefaults()
+	c.Services.applyDefaults()
 	if c.Docker.Source == "" {
 		c.Docker.Source = DockerCE
 	}

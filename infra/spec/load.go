@@ -33,6 +33,7 @@ func Load(get func(key string) (string, bool)) (Cluster, error) {
 	decode("limits", &c.Limits)
 	decode("docker", &c.Docker)
 	decode("halfstack", &c.Halfstack)
+	decode("services", &c.Services)
 	c.Halfstack.DBPassword, _ = get("dbPassword")
 	c.Version, _ = get("version")
 	c.SSHPrivateKey, _ = get("sshPrivateKey")

@@ -142,6 +142,7 @@ func (c Cluster) Validate() []error {
 	}
 
 	c.Halfstack.validate(bad)
+	c.Services.validate(bad)
 	if c.Docker.Source != DockerCE && c.Docker.Source != DockerDistro {
 		bad("docker.source", "%q is not one of %q, %q", c.Docker.Source, DockerCE, DockerDistro)
 	}

@@ -1,0 +1,242 @@
+package components
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/configs"
+	"github.com/backendai-infra/backendai-infra/infra/data"
+	"github.com/backendai-infra/backendai-infra/infra/halfstack"
+	"github.com/backendai-infra/backendai-infra/infra/remote"
+	"github.com/backendai-infra/backendai-infra/infra/scripts"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// ManagementNodeType is the ManagementNode component's type token.
+const ManagementNodeType = "backendai:index:ManagementNode"
+
+// Halfstack engines: the Docker provider's resources, or the same settings as a host step.
+const (
+	EngineDocker = "docker"
+	EngineScript = "script"
+)
+
+// FixtureFile is one of Backend.AI's fixture files, applied in the order given.
+type FixtureFile struct {
+	Name string
+	Data string
+}
+
+// ManagementNodeArgs place the management node's services on its prepared host.
+type ManagementNodeArgs struct {
+	Cluster spec.Cluster
+	// Host is the management node, prepared (account, Docker).
+	Host *Host
+	Node spec.Node
+	// Engine runs the halfstack: EngineDocker or EngineScript.
+	Engine string
+	// DBPassword, StorageProxySecret (shared by the manager, through etcd, and the storage
+	// proxy) and StorageProxyJWT are secrets.
+	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
+	// Fixtures are applied in order after the halfstack is healthy.
+	Fixtures []FixtureFile
+}
+
+// ManagementNode is the management node's halfstack, shared configuration in etcd,
+// database fixtures, and the manager, storage proxy and webserver (seed 002, steps
+// 3–12), in the guide's order: halfstack healthy → etcd keys → fixtures → services.
+type ManagementNode struct {
+	pulumi.ResourceState
+
+	// Settings are the values its service files were rendered from.
+	Settings configs.Settings
+}
+
+// Settings derives the service files' settings from the cluster: the halfstack on the
+// node's own published ports, the manager at the node's address.
+func Settings(c spec.Cluster, n spec.Node) configs.Settings {
+	h := c.Halfstack
+	return configs.Settings{
+		Line: c.Line(), Namespace: "local",
+		Etcd:   configs.Addr{Host: "127.0.0.1", Port: h.Ports.Etcd},
+		DB:     configs.Addr{Host: "127.0.0.1", Port: h.Ports.Postgres},
+		Redis:  configs.Addr{Host: "127.0.0.1", Port: h.Ports.Redis},
+		DBName: halfstack.Database, DBUser: "postgres",
+		Home:    path.Join("/home", c.Account.Name),
+		Manager: configs.Addr{Host: n.Address, Port: c.Services.ManagerPort},
+		// As install-dev and the TUI installer set it: num-proc may not exceed the CPUs.
+		NumProc: 1,
+		StorageProxy: configs.StorageProxy{Name: "local", NodeID: "i-" + n.Name, ClientPort: 6021, ManagerPort: 6022,
+			Volumes: []configs.Volume{{Name: "volume1", Backend: "vfs", Path: "/vfroot/local"}}},
+		Webserver: configs.Webserver{Port: c.Services.Webserver.Port, Domain: "default",
+			Title: c.Services.Webserver.Title, MaxSessionAge: 604800},
+	}
+}
+
+// NewManagementNode builds the management node on its host.
+func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs, opts ...pulumi.ResourceOption) (*ManagementNode, error) {
+	c, n := args.Cluster, args.Node
+	if err := c.Halfstack.CheckPassword(); err != nil {
+		return nil, err
+	}
+	s := Settings(c, n)
+	if err := s.Check(); err != nil {
+		return nil, fmt.Errorf("management node %s: %w", name, err)
+	}
+	m := &ManagementNode{Settings: s}
+	if err := ctx.RegisterComponentResource(ManagementNodeType, name, m, opts...); err != nil {
+		return nil, err
+	}
+	conn := args.Host.Connection
+	step := func(suffix, script string, env map[string]string, secret pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
+		st, err := remote.NewScript(ctx, name+"-"+suffix, remote.ScriptArgs{
+			Connection: conn, Script: script, Environment: pulumi.ToStringMap(env), SecretEnvironment: secret,
+		}, pulumi.Parent(m), pulumi.DependsOn(deps))
+		if err != nil {
+			return nil, fmt.Errorf("management node %s: step %s: %w", name, suffix, err)
+		}
+		return st, nil
+	}
+
+	// 1. The halfstack, healthy.
+	var half []pulumi.Resource
+	switch args.Engine {
+	case EngineDocker:
+		h, err := NewHalfstack(ctx, name+"-halfstack", HalfstackArgs{Node: n, Spec: c.Halfstack, DBPassword: args.DBPassword, DependsOn: args.Host.Ready}, pulumi.Parent(m))
+		if err != nil {
+			return nil, err
+		}
+		for _, ct := range h.Containers {
+			half = append(half, ct)
+		}
+	case EngineScript:
+		st, err := step("halfstack", scripts.Halfstack, halfstack.ScriptEnv(halfstack.Services(c.Halfstack)),
+			pulumi.StringMap{"POSTGRES_PASSWORD": args.DBPassword}, args.Host.Ready...)
+		if err != nil {
+			return nil, err
+		}
+		half = []pulumi.Resource{st}
+	default:
+		return nil, fmt.Errorf("management node %s: halfstack engine %q is not %q or %q", name, args.Engine, EngineDocker, EngineScript)
+	}
+
+	// 2. etcd: the shared configuration and the storage proxy, through the node.
+	etcd := data.EtcdConnection{Endpoints: []string{s.Etcd.String()}, Via: &conn}
+	within := []pulumi.ResourceOption{pulumi.Parent(m), pulumi.DependsOn(half)}
+	configTree, err := data.NewKeyTree(ctx, name+"-etcd-config", data.KeyTreeArgs{
+		Connection: etcd, Namespace: s.Namespace, Prefix: "config",
+		Value: map[string]any{
+			// Agents and storage proxies on other nodes reach Redis at the node's address.
+			"redis":  map[string]any{"addr": configs.Addr{Host: n.Address, Port: c.Halfstack.Ports.Redis}.String()},
+			"docker": map[string]any{"image": map[string]any{"auto_pull": "tag"}},
+			"api":    map[string]any{"allow-openapi-schema-introspection": "no", "allow-graphql-schema-introspection": "no"},
+		},
+	}, within...)
+	if err != nil {
+		return nil, err
+	}
+	volumesTree, err := data.NewKeyTree(ctx, name+"-etcd-volumes", data.KeyTreeArgs{
+		Connection: etcd, Namespace: s.Namespace, Prefix: "volumes",
+		Value:       configs.VolumesTree(s, n.Address),
+		SecretValue: configs.SecretVolumesTree(s, args.StorageProxySecret),
+	}, within...)
+	if err != nil {
+		return nil, err
+	}
+
+	// 3. Fixtures, each after the one before (their rows refer to each other).
+	db := data.DBConnection{Host: s.DB.Host, Port: s.DB.Port, User: s.DBUser, Password: args.DBPassword, Database: s.DBName, Via: &conn}
+	prev := half
+	var fixtures []pulumi.Resource
+	for _, f := range args.Fixtures {
+		fx, err := data.NewFixture(ctx, name+"-fixture-"+f.Name, data.FixtureArgs{
+			Connection: db, Version: c.Version, Data: pulumi.String(f.Data),
+		}, pulumi.Parent(m), pulumi.DependsOn(prev))
+		if err != nil {
+			return nil, err
+		}
+		prev = []pulumi.Resource{fx}
+		fixtures = append(fixtures, fx)
+	}
+
+	// 4. Python, then per service: its package, its config, its unit (restarted when
+	// its config or unit changes, and only then).
+	py := c.Services.Python
+	python, err := step("python", scripts.Python, map[string]string{"PYTHON_SOURCE": py.Source, "PYTHON_URL": py.URL,
+		"PYTHON_SHA256": py.SHA256, "PYTHON_VERSION": py.Version, "BAI_USER": c.Account.Name}, nil, args.Host.Ready...)
+	if err != nil {
+		return nil, err
+	}
+	interpreter := "/usr/bin/python3"
+	if py.Source == "standalone" {
+		interpreter = path.Join(s.Home, ".static-python/versions", py.Version, "bin/python3")
+	}
+	secrets := pulumi.All(args.DBPassword, args.StorageProxySecret, args.StorageProxyJWT).ApplyT(func(v []any) map[string]string {
+		out := map[string]string{}
+		for placeholder, value := range configs.SecretValues(v[0].(string), v[1].(string), v[2].(string)) {
+			out[placeholder[1:len(placeholder)-1]] = value // BACKENDAI_... without the @s
+		}
+		return out
+	}).(pulumi.StringMapOutput)
+	render := map[string]func(configs.Settings) (string, error){
+		"manager": configs.ManagerTOML, "storage-proxy": configs.StorageProxyTOML, "webserver": configs.WebserverConf,
+	}
+	account := configs.Account{Name: c.Account.Name, UID: c.Account.UID, GID: c.Account.GID}
+	for _, svc := range configs.Services {
+		pkg, err := step(svc.Name+"-package", scripts.Packages, map[string]string{"SERVICE_DIR": svc.Dir(s.Home),
+			"PYTHON": interpreter, "PACKAGE": svc.Package, "VERSION": c.Version, "INDEX_URL": c.Services.PackageIndex,
+			"BAI_USER": c.Account.Name}, nil, python)
+		if err != nil {
+			return nil, err
+		}
+		text, err := render[svc.Name](s)
+		if err != nil {
+			return nil, err
+		}
+		files := map[string]string{path.Join(svc.Dir(s.Home), svc.Config): text}
+		if svc.Name == "manager" {
+			ini, err := configs.AlembicINI(s)
+			if err != nil {
+				return nil, err
+			}
+			files[path.Join(svc.Dir(s.Home), "alembic.ini")] = ini
+		}
+		deps := append([]pulumi.Resource{pkg, configTree, volumesTree}, fixtures...)
+		sum := sha256.New()
+		for _, file := range []string{path.Join(svc.Dir(s.Home), svc.Config), path.Join(svc.Dir(s.Home), "alembic.ini")} {
+			content, ok := files[file]
+			if !ok {
+				continue
+			}
+			suffix := svc.Name + "-config"
+			if path.Base(file) == "alembic.ini" {
+				suffix = svc.Name + "-alembic"
+			}
+			// Only files with placeholders get the secrets: a change of one secret then
+			// reruns only the steps that use it.
+			var secret pulumi.StringMapInput
+			if strings.Contains(content, "@BACKENDAI_") {
+				secret = secrets
+			}
+			cfg, err := step(suffix, scripts.Config, map[string]string{"CONFIG_PATH": file, "CONFIG_TEXT": content,
+				"CONFIG_OWNER": c.Account.Name, "CONFIG_MODE": "0600"}, secret, pkg)
+			if err != nil {
+				return nil, err
+			}
+			sum.Write([]byte(content))
+			deps = append(deps, cfg)
+		}
+		if _, err := step(svc.Name+"-service", scripts.ServiceUnit, map[string]string{"SERVICE": svc.Name,
+			"UNIT_TEXT": svc.UnitFile(s.Home, account), "RUN_SCRIPT": path.Join(s.Home, "bin", "run-"+svc.Name+".sh"),
+			"RUN_SCRIPT_TEXT": svc.RunScript(s.Home), "BAI_USER": c.Account.Name,
+			"CONFIG_SHA256": hex.EncodeToString(sum.Sum(nil))}, nil, deps...); err != nil {
+			return nil, err
+		}
+	}
+	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{})
+}

@@ -1,0 +1,152 @@
+package components
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"golang.org/x/crypto/ssh"
+
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// loginKey is one key for all runs, so that two runs differ only where a test says.
+var loginKey = func() string {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		panic(err)
+	}
+	return string(pem.EncodeToMemory(block))
+}()
+
+func managementCluster(t *testing.T, webTitle string) spec.Cluster {
+	t.Helper()
+	cfg := map[string]string{
+		"nodes":         `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager","agent","storage"]}]`,
+		"version":       "26.8.1",
+		"dbPassword":    "a-long-db-password",
+		"services":      fmt.Sprintf(`{"webserver":{"title":%q}}`, webTitle),
+		"sshPrivateKey": loginKey,
+	}
+	c, err := spec.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func runManagementNode(t *testing.T, c spec.Cluster, engine string) *mocks {
+	t.Helper()
+	m := &mocks{}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		key := pulumi.ToSecret(pulumi.String(c.SSHPrivateKey)).(pulumi.StringOutput)
+		node := c.Manager()
+		host, err := NewHost(ctx, node.Name, HostArgs{Cluster: c, Node: node, PrivateKey: key})
+		if err != nil {
+			return err
+		}
+		secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
+		_, err = NewManagementNode(ctx, "mgmt", ManagementNodeArgs{
+			Cluster: c, Host: host, Node: node, Engine: engine,
+			DBPassword: secret(c.Halfstack.DBPassword), StorageProxySecret: secret("shared"), StorageProxyJWT: secret("jwt"),
+			Fixtures: []FixtureFile{{Name: "users", Data: `{"domains": [{"name": "default"}]}`}, {Name: "keypairs", Data: `{"keypair_resource_policies": []}`}},
+		})
+		return err
+	}, pulumi.WithMocks("p", "s", m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestManagementNodeOrder(t *testing.T) {
+	for _, engine := range []string{EngineScript, EngineDocker} {
+		t.Run(engine, func(t *testing.T) {
+			m := runManagementNode(t, managementCluster(t, "Backend.AI"), engine)
+			urnOf := func(name string) string {
+				for _, r := range m.all {
+					if r.name == name {
+						return r.typ + "::" + name
+					}
+				}
+				t.Fatalf("no resource %s", name)
+				return ""
+			}
+			dependsOn := func(name string, on ...string) {
+				t.Helper()
+				r := m.get(name)
+				for _, o := range on {
+					want := urnOf(o)
+					if !slices.ContainsFunc(r.deps, func(d string) bool { return strings.HasSuffix(d, want) }) {
+						t.Errorf("%s does not wait for %s (deps %v)", name, o, r.deps)
+					}
+				}
+			}
+			half := "mgmt-halfstack"
+			if engine == EngineDocker {
+				half = "backendai-half-etcd"
+			}
+			dependsOn("mgmt-etcd-config", half)
+			dependsOn("mgmt-etcd-volumes", half)
+			dependsOn("mgmt-fixture-users", half)
+			dependsOn("mgmt-fixture-keypairs", "mgmt-fixture-users")
+			dependsOn("mgmt-python", "bai-m1-account", "bai-m1-docker")
+			dependsOn("mgmt-webserver-package", "mgmt-python")
+			dependsOn("mgmt-manager-config", "mgmt-manager-package")
+			dependsOn("mgmt-manager-service", "mgmt-manager-config", "mgmt-manager-alembic", "mgmt-etcd-config",
+				"mgmt-etcd-volumes", "mgmt-fixture-keypairs")
+			dependsOn("mgmt-webserver-service", "mgmt-webserver-config", "mgmt-webserver-package")
+
+			// Secrets only where a file has placeholders, and always secret.
+			for name, wantSecret := range map[string]bool{"mgmt-manager-config": true, "mgmt-manager-alembic": true,
+				"mgmt-storage-proxy-config": true, "mgmt-webserver-config": false} {
+				env, ok := m.get(name).inputs["secretEnvironment"]
+				if ok != wantSecret || ok && !env.IsSecret() {
+					t.Errorf("%s: secret environment present %t (secret %t), want %t", name, ok, ok && env.IsSecret(), wantSecret)
+				}
+			}
+			if v := m.get("mgmt-etcd-volumes").inputs["secretValue"]; !v.IsSecret() {
+				t.Error("the storage proxy's secret in etcd is not secret")
+			}
+			text := m.get("mgmt-storage-proxy-config").inputs["environment"].ObjectValue()["CONFIG_TEXT"].StringValue()
+			if !strings.Contains(text, `secret = "@BACKENDAI_STORAGE_PROXY_SECRET@"`) || strings.Contains(text, "shared") {
+				t.Errorf("storage-proxy.toml:\n%s", text)
+			}
+		})
+	}
+}
+
+// TestWebserverChangeTouchesOnlyTheWebserver changes the webserver's settings alone:
+// only the webserver's config and its service step (which restarts it) get new inputs.
+func TestWebserverChangeTouchesOnlyTheWebserver(t *testing.T) {
+	before := runManagementNode(t, managementCluster(t, "Backend.AI"), EngineScript)
+	after := runManagementNode(t, managementCluster(t, "Our GPU Cloud"), EngineScript)
+	var changed []string
+	for _, r := range after.all {
+		if fmt.Sprint(before.get(r.name).inputs) != fmt.Sprint(r.inputs) {
+			changed = append(changed, r.name)
+		}
+	}
+	slices.Sort(changed)
+	if want := []string{"mgmt-webserver-config", "mgmt-webserver-service"}; !slices.Equal(changed, want) {
+		t.Errorf("a webserver change touches %v, want %v", changed, want)
+	}
+}
+
+func TestManagementNodeRefused(t *testing.T) {
+	c := managementCluster(t, "x")
+	m := &mocks{}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		_, err := NewManagementNode(ctx, "mgmt", ManagementNodeArgs{Cluster: c, Node: c.Manager(), Host: &Host{}, Engine: "compose"})
+		return err
+	}, pulumi.WithMocks("p", "s", m))
+	if err == nil || !strings.Contains(err.Error(), `halfstack engine "compose"`) {
+		t.Errorf("got %v", err)
+	}
+}

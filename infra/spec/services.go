@@ -1,0 +1,93 @@
+package spec
+
+import (
+	"net/url"
+	"regexp"
+)
+
+// Services are the settings of the Backend.AI services the stack installs.
+type Services struct {
+	// PackageIndex is the PEP 503 index the backend.ai-* packages come from.
+	PackageIndex string `json:"packageIndex"`
+	// Python is where the services' Python comes from.
+	Python Python `json:"python"`
+	// ManagerPort is the manager API's port.
+	ManagerPort int `json:"managerPort"`
+	// Webserver is the web UI's server.
+	Webserver WebserverSettings `json:"webserver"`
+}
+
+// Python selects the services' interpreter: "distro" (python3 from the distribution) or
+// "standalone" (a python-build-standalone archive from URL, checked against SHA256).
+type Python struct {
+	Source  string `json:"source"`
+	URL     string `json:"url"`
+	SHA256  string `json:"sha256"`
+	Version string `json:"version"`
+}
+
+// WebserverSettings are the webserver's own settings.
+type WebserverSettings struct {
+	Port  int    `json:"port"`
+	Title string `json:"title"`
+}
+
+// Service defaults (backendai-facts.md section 8's ports; the public package index).
+const (
+	DefaultPackageIndex  = "https://pypi.org/simple"
+	DefaultManagerPort   = 8081
+	DefaultWebserverPort = 8090
+	DefaultWebTitle      = "Backend.AI"
+)
+
+func (s *Services) applyDefaults() {
+	if s.PackageIndex == "" {
+		s.PackageIndex = DefaultPackageIndex
+	}
+	if s.Python.Source == "" {
+		s.Python.Source = "distro"
+	}
+	if s.ManagerPort == 0 {
+		s.ManagerPort = DefaultManagerPort
+	}
+	if s.Webserver.Port == 0 {
+		s.Webserver.Port = DefaultWebserverPort
+	}
+	if s.Webserver.Title == "" {
+		s.Webserver.Title = DefaultWebTitle
+	}
+}
+
+var (
+	sha256Hex     = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	pythonVersion = regexp.MustCompile(`^3\.\d+\.\d+$`)
+)
+
+func (s Services) validate(bad func(field, format string, args ...any)) {
+	if u, err := url.Parse(s.PackageIndex); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("services.packageIndex", "%q is not an http(s) URL", s.PackageIndex)
+	}
+	switch s.Python.Source {
+	case "distro":
+	case "standalone":
+		if u, err := url.Parse(s.Python.URL); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+			bad("services.python.url", "%q is not an http(s) URL of a python-build-standalone archive", s.Python.URL)
+		}
+		if !sha256Hex.MatchString(s.Python.SHA256) {
+			bad("services.python.sha256", "the archive's SHA-256 (64 hex digits) is required")
+		}
+		if !pythonVersion.MatchString(s.Python.Version) {
+			bad("services.python.version", "%q is not a Python version like 3.13.7", s.Python.Version)
+		}
+	default:
+		bad("services.python.source", "%q is not one of \"distro\", \"standalone\"", s.Python.Source)
+	}
+	for field, port := range map[string]int{"services.managerPort": s.ManagerPort, "services.webserver.port": s.Webserver.Port} {
+		if port < 1 || port > 65535 {
+			bad(field, "%d is not a TCP port", port)
+		}
+	}
+	if s.ManagerPort == s.Webserver.Port {
+		bad("services.webserver.port", "%d is also services.managerPort", s.Webserver.Port)
+	}
+}
