@@ -248,4 +248,53 @@ func TestHalfstackScriptOnSandboxHost(t *testing.T) {
 	if got := s.ssh("bai-h1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select 1'"); got != "1" {
 		t.Errorf("the backend database: %q", got)
 	}
+
+	// The data resources reach these containers the way the management node's do:
+	// through an SSH tunnel to the node, then its loopback (the stand-in schema first).
+	if out, err := s.commandIn(servers.Schema(t, "26.8"), "bash", "tests/sandbox/sandbox.sh", "ssh", "bai-h1",
+		"docker exec -i backendai-half-db psql -q -v ON_ERROR_STOP=1 -U postgres -d backend"); err != nil {
+		t.Fatalf("schema: %v\n%s", err, out)
+	}
+	port, hostKey := s.sshOf("bai-h1")
+	key, err := os.ReadFile(filepath.Join(s.root, ".sandbox", "id_ed25519"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	via := &provider.Connection{Host: "127.0.0.1", Port: port, User: "root", PrivateKey: string(key), HostKey: &hostKey}
+	ctx := context.Background()
+	tree := provider.KeyTreeArgs{
+		Connection: provider.EtcdConnection{Endpoints: []string{"127.0.0.1:8121"}, Via: via},
+		Namespace:  "local", Prefix: "config", Value: map[string]any{"redis": map[string]any{"addr": "10.20.30.10:8110"}},
+	}
+	if _, err := (&provider.KeyTree{}).Create(ctx, infer.CreateRequest[provider.KeyTreeArgs]{Name: "config", Inputs: tree}); err != nil {
+		t.Fatal(err)
+	}
+	users, err := os.ReadFile(filepath.Join(s.root, "infra/provider/testdata/users.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, pgPort := h.DBPassword, h.Ports.Postgres
+	fixture := provider.FixtureArgs{
+		Connection:       provider.DBConnection{Host: "127.0.0.1", Port: &pgPort, User: "postgres", Password: &pw, Database: halfstack.Database, Via: via},
+		BackendAIVersion: "26.8.1", Data: string(users),
+	}
+	created, err := (&provider.Fixture{}).Create(ctx, infer.CreateRequest[provider.FixtureArgs]{Name: "users", Inputs: fixture})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.ssh("bai-h1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select count(*) from users'"); got != "3" {
+		t.Errorf("users in bai-h1's database: %q", got)
+	}
+	if got := s.ssh("bai-h1", "docker exec backendai-half-etcd etcdctl get --print-value-only /sorna/local/config/redis/addr"); got != "10.20.30.10:8110" {
+		t.Errorf("the key in bai-h1's etcd: %q", got)
+	}
+	// A row changed on the node is seen through the tunnel.
+	s.ssh("bai-h1", "docker exec backendai-half-db psql -q -U postgres -d backend -c \"update users set full_name = 'x' where email = 'user@lablup.com'\"")
+	read, err := (&provider.Fixture{}).Read(ctx, infer.ReadRequest[provider.FixtureArgs, provider.FixtureState]{ID: created.ID, Inputs: fixture, State: created.Output})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row := read.State.Rows["users/uuid=dfa9da54-4b28-432f-be29-c0d680c7a412"]; !strings.Contains(row, `"full_name":"x"`) {
+		t.Errorf("the hand change is not seen through the tunnel: %s", row)
+	}
 }
