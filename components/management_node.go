@@ -198,37 +198,32 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		if err != nil {
 			return nil, err
 		}
-		files := map[string]string{path.Join(svc.Dir(s.Home), svc.Config): text}
+		// The service's files, each installed by its own step: its config, and for the
+		// manager the alembic.ini its schema steps read.
+		type file struct{ step, name, text string }
+		files := []file{{svc.Name + "-config", svc.Config, text}}
 		if svc.Name == "manager" {
 			ini, err := configs.AlembicINI(s)
 			if err != nil {
 				return nil, err
 			}
-			files[path.Join(svc.Dir(s.Home), "alembic.ini")] = ini
+			files = append(files, file{svc.Name + "-alembic", "alembic.ini", ini})
 		}
 		deps := append([]pulumi.Resource{pkg, configTree, volumesTree}, fixtures...)
 		sum := sha256.New()
-		for _, file := range []string{path.Join(svc.Dir(s.Home), svc.Config), path.Join(svc.Dir(s.Home), "alembic.ini")} {
-			content, ok := files[file]
-			if !ok {
-				continue
-			}
-			suffix := svc.Name + "-config"
-			if path.Base(file) == "alembic.ini" {
-				suffix = svc.Name + "-alembic"
-			}
+		for _, f := range files {
 			// Only files with placeholders get the secrets: a change of one secret then
 			// reruns only the steps that use it.
 			var secret pulumi.StringMapInput
-			if strings.Contains(content, "@BACKENDAI_") {
+			if strings.Contains(f.text, "@BACKENDAI_") {
 				secret = secrets
 			}
-			cfg, err := step(suffix, scripts.Config, map[string]string{"CONFIG_PATH": file, "CONFIG_TEXT": content,
-				"CONFIG_OWNER": c.Account.Name, "CONFIG_MODE": "0600"}, secret, pkg)
+			cfg, err := step(f.step, scripts.Config, map[string]string{"CONFIG_PATH": path.Join(svc.Dir(s.Home), f.name),
+				"CONFIG_TEXT": f.text, "CONFIG_OWNER": c.Account.Name, "CONFIG_MODE": "0600"}, secret, pkg)
 			if err != nil {
 				return nil, err
 			}
-			sum.Write([]byte(content))
+			sum.Write([]byte(f.text))
 			deps = append(deps, cfg)
 		}
 		if _, err := step(svc.Name+"-service", scripts.ServiceUnit, map[string]string{"SERVICE": svc.Name,

@@ -90,7 +90,8 @@ func AlembicINI(s Settings) (string, error) {
 	if err := s.Check(); err != nil {
 		return "", err
 	}
-	dsn := url.URL{Scheme: "postgresql+asyncpg", User: url.UserPassword(s.DBUser, "PASSWORD"), Host: s.DB.String(), Path: "/" + s.DBName}
+	// The placeholder goes in as it is: url.URL would escape its "@"s.
+	dsn := fmt.Sprintf("postgresql+asyncpg://%s:%s@%s/%s", url.User(s.DBUser), DBPasswordURL, s.DB, s.DBName)
 	text := fmt.Sprintf(`# Rendered by backendai-infra for Backend.AI %s; read by "schema oneshot" and "alembic upgrade head".
 [alembic]
 script_location = ai.backend.manager.models:alembic
@@ -129,7 +130,7 @@ formatter = generic
 [formatter_generic]
 format = %%(levelname)-5.5s [%%(name)s] %%(message)s
 datefmt = %%H:%%M:%%S
-`, s.Line, bytes.Replace([]byte(dsn.String()), []byte("PASSWORD"), []byte(DBPasswordURL), 1))
+`, s.Line, dsn)
 	return text, nil
 }
 

@@ -112,14 +112,7 @@ func healthCmd(test []string) string {
 	if len(test) > 0 && test[0] == "CMD-SHELL" {
 		return test[1]
 	}
-	out := ""
-	for i, a := range test[1:] {
-		if i > 0 {
-			out += " "
-		}
-		out += a
-	}
-	return out
+	return strings.Join(test[1:], " ")
 }
 
 // ScriptEnv is the input of the halfstack host script (infra/scripts/halfstack.sh): the

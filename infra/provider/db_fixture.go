@@ -103,14 +103,14 @@ func (f *Fixture) Diff(ctx context.Context, req infer.DiffRequest[FixtureArgs, F
 	if req.State.BackendAIVersion != req.Inputs.BackendAIVersion {
 		diff["backendaiVersion"] = p.PropertyDiff{Kind: p.Update}
 	}
-	oldSecrets := secretsOf(oldFx)
+	oldSecrets, newSecrets := secretsOf(oldFx), secretsOf(newFx)
 	want := desired(newFx)
 	for id, masked := range want {
 		have, ok := req.State.Rows[id]
 		switch {
 		case !ok:
 			diff[rowPath(id)] = p.PropertyDiff{Kind: p.Add}
-		case have != masked || !reflect.DeepEqual(oldSecrets[id], secretsOf(newFx)[id]):
+		case have != masked || !reflect.DeepEqual(oldSecrets[id], newSecrets[id]):
 			diff[rowPath(id)] = p.PropertyDiff{Kind: p.Update}
 		}
 	}
@@ -169,12 +169,11 @@ func (f *Fixture) Update(ctx context.Context, req infer.UpdateRequest[FixtureArg
 	}
 	oldFx, _, _ := req.State.parse()
 	// Rows the new data no longer names go, if this fixture created them.
-	want := desired(fx)
 	var gone []fixtureTable
 	for _, t := range oldFx.tables {
 		ft := fixtureTable{table: t.table}
 		for _, r := range t.rows {
-			if _, ok := want[r.id]; !ok {
+			if _, ok := state.Rows[r.id]; !ok {
 				ft.rows = append(ft.rows, r)
 			}
 		}
@@ -420,11 +419,6 @@ func updateRow(ctx context.Context, tx pgx.Tx, t table, r row, cur *current) err
 	cols := columnList(slices.Sorted(maps.Keys(changed)))
 	q := fmt.Sprintf("UPDATE %s t SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)) WHERE %s",
 		quoteIdent(t.name), cols, cols, quoteIdent(t.name), keyMatch(t, "$2"))
-	if len(changed) == 1 {
-		// A one-column SET needs ROW() around the subquery's single column.
-		q = fmt.Sprintf("UPDATE %s t SET %s = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)) WHERE %s",
-			quoteIdent(t.name), cols, cols, quoteIdent(t.name), keyMatch(t, "$2"))
-	}
 	if _, err := tx.Exec(ctx, q, values, keyJSON); err != nil {
 		return fmt.Errorf("%s: updating %s: %w", r.path, r.id, explainSQL(err))
 	}

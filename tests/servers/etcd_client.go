@@ -34,6 +34,3 @@ func EtcdKeys(t testing.TB, c *clientv3.Client, prefix string) map[string]string
 	}
 	return out
 }
-
-// FreePort asks the kernel for a free loopback port.
-func FreePort(t testing.TB) int { return freePort(t) }

@@ -19,8 +19,8 @@ import (
 	"time"
 )
 
-// freePort asks the kernel for a free loopback port.
-func freePort(t testing.TB) int {
+// FreePort asks the kernel for a free loopback port.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -90,7 +90,7 @@ func StartEtcd(t testing.TB, certs ...*Certs) *Etcd {
 		t.Fatal("etcd is missing: apt-get install etcd-server (tools/deps.sh does)")
 	}
 	dir := t.TempDir()
-	client, peer := freePort(t), freePort(t)
+	client, peer := FreePort(t), FreePort(t)
 	scheme := "http"
 	if len(certs) > 0 {
 		scheme = "https"
@@ -134,7 +134,7 @@ func StartPostgres(t testing.TB, certs ...*Certs) *Postgres {
 	if len(matches) == 0 {
 		t.Fatal("PostgreSQL is missing: apt-get install postgresql (tools/deps.sh does)")
 	}
-	pg := &Postgres{Host: "127.0.0.1", Port: freePort(t), User: "postgres", Password: "test-superuser-password", bin: filepath.Dir(matches[len(matches)-1])}
+	pg := &Postgres{Host: "127.0.0.1", Port: FreePort(t), User: "postgres", Password: "test-superuser-password", bin: filepath.Dir(matches[len(matches)-1])}
 	// PostgreSQL refuses to run as root: as root, the cluster belongs to "postgres".
 	dir, err := os.MkdirTemp("", "backendai-pg-")
 	if err != nil {
@@ -271,7 +271,7 @@ func StartRegistry(t testing.TB) string {
 		t.Fatal("docker-registry is missing: apt-get install docker-registry (tools/deps.sh does)")
 	}
 	dir := t.TempDir()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	config := fmt.Sprintf("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\nlog:\n  level: warn\n",
 		filepath.Join(dir, "data"), addr)
 	file := filepath.Join(dir, "config.yml")
