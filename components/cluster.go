@@ -15,14 +15,23 @@ type ClusterArgs struct {
 	Spec spec.Cluster
 	// PrivateKey logs in to every node; a secret.
 	PrivateKey pulumi.StringInput
+	// DBPassword, StorageProxySecret and StorageProxyJWT are the services' secrets;
+	// needed unless the stack deploys the hosts only.
+	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
+	// Fixtures are applied to the database in order.
+	Fixtures []FixtureFile
 }
 
-// Cluster is every node of a Backend.AI cluster, each prepared by a Host.
+// Cluster is every node of a Backend.AI cluster, each prepared by a Host, and the
+// management node's services on the node with the manager role.
 type Cluster struct {
 	pulumi.ResourceState
 
 	// Hosts by node name.
 	Hosts map[string]*Host
+	// Management is the management node's services; nil when the stack deploys the
+	// hosts only.
+	Management *ManagementNode
 }
 
 // NewCluster builds the cluster. Hosts proceed independently of each other.
@@ -43,6 +52,18 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		}
 		c.Hosts[node.Name] = h
 		outputs[node.Name] = pulumi.Map{"facts": h.Facts, "docker": h.Docker}
+	}
+	if args.Spec.Deploy == spec.DeployAll {
+		mgr := args.Spec.Manager()
+		m, err := NewManagementNode(ctx, mgr.Name+"-mgmt", ManagementNodeArgs{
+			Cluster: args.Spec, Host: c.Hosts[mgr.Name], Node: mgr,
+			DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret, StorageProxyJWT: args.StorageProxyJWT,
+			Fixtures: args.Fixtures,
+		}, pulumi.Parent(c))
+		if err != nil {
+			return nil, err
+		}
+		c.Management = m
 	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"hosts": outputs})
 }

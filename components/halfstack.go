@@ -45,8 +45,8 @@ type Halfstack struct {
 // The containers are created only once their health checks pass, so whatever depends
 // on them (etcd keys, the schema, fixtures) starts against running services.
 func NewHalfstack(ctx *pulumi.Context, name string, args HalfstackArgs, opts ...pulumi.ResourceOption) (*Halfstack, error) {
-	if err := args.Spec.CheckPassword(); err != nil {
-		return nil, err
+	if args.DBPassword == nil {
+		return nil, fmt.Errorf("halfstack %s: DBPassword is required (the secret config key dbPassword)", name)
 	}
 	h := &Halfstack{Containers: map[string]*docker.Container{}}
 	if err := ctx.RegisterComponentResource(HalfstackType, name, h, opts...); err != nil {

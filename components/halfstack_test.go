@@ -133,12 +133,10 @@ func TestHalfstackGraph(t *testing.T) {
 func TestHalfstackNeedsPassword(t *testing.T) {
 	m := &mocks{}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		h := halfstackSpec()
-		h.DBPassword = ""
-		_, err := NewHalfstack(ctx, "halfstack", HalfstackArgs{Spec: h})
+		_, err := NewHalfstack(ctx, "halfstack", HalfstackArgs{Spec: halfstackSpec()})
 		return err
 	}, pulumi.WithMocks("p", "s", m))
-	if err == nil || !strings.Contains(err.Error(), "dbPassword: required") {
+	if err == nil || !strings.Contains(err.Error(), "DBPassword is required") {
 		t.Errorf("got %v", err)
 	}
 	if len(m.all) != 0 {

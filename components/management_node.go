@@ -20,12 +20,6 @@ import (
 // ManagementNodeType is the ManagementNode component's type token.
 const ManagementNodeType = "backendai:index:ManagementNode"
 
-// Halfstack engines: the Docker provider's resources, or the same settings as a host step.
-const (
-	EngineDocker = "docker"
-	EngineScript = "script"
-)
-
 // FixtureFile is one of Backend.AI's fixture files, applied in the order given.
 type FixtureFile struct {
 	Name string
@@ -38,8 +32,6 @@ type ManagementNodeArgs struct {
 	// Host is the management node, prepared (account, Docker).
 	Host *Host
 	Node spec.Node
-	// Engine runs the halfstack: EngineDocker or EngineScript.
-	Engine string
 	// DBPassword, StorageProxySecret (shared by the manager, through etcd, and the storage
 	// proxy) and StorageProxyJWT are secrets.
 	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
@@ -48,8 +40,9 @@ type ManagementNodeArgs struct {
 }
 
 // ManagementNode is the management node's halfstack, shared configuration in etcd,
-// database fixtures, and the manager, storage proxy and webserver (seed 002, steps
-// 3–12), in the guide's order: halfstack healthy → etcd keys → fixtures → services.
+// database schema and fixtures, and the manager, storage proxy and webserver (seed 002,
+// steps 3–22), in the guide's order: halfstack healthy → etcd keys → schema → fixtures
+// → services → image rescan. Each is a dependency of the next, not a wait.
 type ManagementNode struct {
 	pulumi.ResourceState
 
@@ -81,8 +74,13 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 // NewManagementNode builds the management node on its host.
 func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs, opts ...pulumi.ResourceOption) (*ManagementNode, error) {
 	c, n := args.Cluster, args.Node
-	if err := c.Halfstack.CheckPassword(); err != nil {
-		return nil, err
+	for field, v := range map[string]pulumi.StringInput{"DBPassword": args.DBPassword, "StorageProxySecret": args.StorageProxySecret, "StorageProxyJWT": args.StorageProxyJWT} {
+		if v == nil {
+			return nil, fmt.Errorf("management node %s: %s is required", name, field)
+		}
+	}
+	if e := c.Halfstack.Engine; e != spec.EngineDocker && e != spec.EngineScript {
+		return nil, fmt.Errorf("management node %s: halfstack.engine %q is not %q or %q", name, e, spec.EngineDocker, spec.EngineScript)
 	}
 	s := Settings(c, n)
 	if err := s.Check(); err != nil {
@@ -105,8 +103,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 
 	// 1. The halfstack, healthy.
 	var half []pulumi.Resource
-	switch args.Engine {
-	case EngineDocker:
+	if c.Halfstack.Engine == spec.EngineDocker {
 		h, err := NewHalfstack(ctx, name+"-halfstack", HalfstackArgs{Node: n, Spec: c.Halfstack, DBPassword: args.DBPassword, DependsOn: args.Host.Ready}, pulumi.Parent(m))
 		if err != nil {
 			return nil, err
@@ -114,15 +111,13 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		for _, ct := range h.Containers {
 			half = append(half, ct)
 		}
-	case EngineScript:
+	} else {
 		st, err := step("halfstack", scripts.Halfstack, halfstack.ScriptEnv(halfstack.Services(c.Halfstack)),
 			pulumi.StringMap{"POSTGRES_PASSWORD": args.DBPassword}, args.Host.Ready...)
 		if err != nil {
 			return nil, err
 		}
 		half = []pulumi.Resource{st}
-	default:
-		return nil, fmt.Errorf("management node %s: halfstack engine %q is not %q or %q", name, args.Engine, EngineDocker, EngineScript)
 	}
 
 	// 2. etcd: the shared configuration and the storage proxy, through the node.
@@ -148,24 +143,9 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	if err != nil {
 		return nil, err
 	}
+	etcdKeys := []pulumi.Resource{configTree, volumesTree}
 
-	// 3. Fixtures, each after the one before (their rows refer to each other).
-	db := data.DBConnection{Host: s.DB.Host, Port: s.DB.Port, User: s.DBUser, Password: args.DBPassword, Database: s.DBName, Via: &conn}
-	prev := half
-	var fixtures []pulumi.Resource
-	for _, f := range args.Fixtures {
-		fx, err := data.NewFixture(ctx, name+"-fixture-"+f.Name, data.FixtureArgs{
-			Connection: db, Version: c.Version, Data: pulumi.String(f.Data),
-		}, pulumi.Parent(m), pulumi.DependsOn(prev))
-		if err != nil {
-			return nil, err
-		}
-		prev = []pulumi.Resource{fx}
-		fixtures = append(fixtures, fx)
-	}
-
-	// 4. Python, then per service: its package, its config, its unit (restarted when
-	// its config or unit changes, and only then).
+	// 3. Python, then per service its package and its files.
 	py := c.Services.Python
 	python, err := step("python", scripts.Python, map[string]string{"PYTHON_SOURCE": py.Source, "PYTHON_URL": py.URL,
 		"PYTHON_SHA256": py.SHA256, "PYTHON_VERSION": py.Version, "BAI_USER": c.Account.Name}, nil, args.Host.Ready...)
@@ -186,7 +166,13 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	render := map[string]func(configs.Settings) (string, error){
 		"manager": configs.ManagerTOML, "storage-proxy": configs.StorageProxyTOML, "webserver": configs.WebserverConf,
 	}
-	account := configs.Account{Name: c.Account.Name, UID: c.Account.UID, GID: c.Account.GID}
+	// installed is one service's package and files, and their checksum.
+	type installed struct {
+		pkg   *remote.Script
+		files []pulumi.Resource
+		sum   string
+	}
+	services := map[string]installed{}
 	for _, svc := range configs.Services {
 		pkg, err := step(svc.Name+"-package", scripts.Packages, map[string]string{"SERVICE_DIR": svc.Dir(s.Home),
 			"PYTHON": interpreter, "PACKAGE": svc.Package, "VERSION": c.Version, "INDEX_URL": c.Services.PackageIndex,
@@ -209,7 +195,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 			}
 			files = append(files, file{svc.Name + "-alembic", "alembic.ini", ini})
 		}
-		deps := append([]pulumi.Resource{pkg, configTree, volumesTree}, fixtures...)
+		in := installed{pkg: pkg}
 		sum := sha256.New()
 		for _, f := range files {
 			// Only files with placeholders get the secrets: a change of one secret then
@@ -224,14 +210,66 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 				return nil, err
 			}
 			sum.Write([]byte(f.text))
-			deps = append(deps, cfg)
+			in.files = append(in.files, cfg)
 		}
-		if _, err := step(svc.Name+"-service", scripts.ServiceUnit, map[string]string{"SERVICE": svc.Name,
-			"UNIT_TEXT": svc.UnitFile(s.Home, account), "RUN_SCRIPT": path.Join(s.Home, "bin", "run-"+svc.Name+".sh"),
-			"RUN_SCRIPT_TEXT": svc.RunScript(s.Home), "BAI_USER": c.Account.Name,
-			"CONFIG_SHA256": hex.EncodeToString(sum.Sum(nil))}, nil, deps...); err != nil {
+		in.sum = hex.EncodeToString(sum.Sum(nil))
+		services[svc.Name] = in
+	}
+
+	// 4. The manager's RPC keypair and the schema, once the etcd keys are in.
+	mgr := services["manager"]
+	managerEnv := map[string]string{"MANAGER_DIR": s.ManagerDir(), "BAI_USER": c.Account.Name}
+	keypair, err := step("rpc-keypair", scripts.RPCKeypair, managerEnv, nil, mgr.pkg)
+	if err != nil {
+		return nil, err
+	}
+	ini, err := configs.AlembicINI(s)
+	if err != nil {
+		return nil, err
+	}
+	iniSum := sha256.Sum256([]byte(ini))
+	schema, err := step("schema", scripts.Schema, map[string]string{"MANAGER_DIR": s.ManagerDir(), "BAI_USER": c.Account.Name,
+		"VERSION": c.Version, "ALEMBIC_SHA256": hex.EncodeToString(iniSum[:])}, nil, append(append(append([]pulumi.Resource{}, half...), etcdKeys...), mgr.files...)...)
+	if err != nil {
+		return nil, err
+	}
+
+	// 5. Fixtures, each after the one before (their rows refer to each other).
+	db := data.DBConnection{Host: s.DB.Host, Port: s.DB.Port, User: s.DBUser, Password: args.DBPassword, Database: s.DBName, Via: &conn}
+	prev := []pulumi.Resource{schema}
+	for _, f := range args.Fixtures {
+		fx, err := data.NewFixture(ctx, name+"-fixture-"+f.Name, data.FixtureArgs{
+			Connection: db, Version: c.Version, Data: pulumi.String(f.Data),
+			// The rows are the cluster's data, kept like its volumes unless the stack asks.
+			KeepOnDelete: !c.Halfstack.DeleteDataOnDestroy,
+		}, pulumi.Parent(m), pulumi.DependsOn(prev))
+		if err != nil {
 			return nil, err
 		}
+		prev = []pulumi.Resource{fx}
+	}
+	populated := prev
+
+	// 6. Each service's unit, restarted when its config or unit changes, and only then.
+	account := configs.Account{Name: c.Account.Name, UID: c.Account.UID, GID: c.Account.GID}
+	var units []pulumi.Resource
+	for _, svc := range configs.Services {
+		in := services[svc.Name]
+		deps := append(append(append([]pulumi.Resource{in.pkg, keypair}, etcdKeys...), populated...), in.files...)
+		unit, err := step(svc.Name+"-service", scripts.ServiceUnit, map[string]string{"SERVICE": svc.Name,
+			"UNIT_TEXT": svc.UnitFile(s.Home, account), "RUN_SCRIPT": path.Join(s.Home, "bin", "run-"+svc.Name+".sh"),
+			"RUN_SCRIPT_TEXT": svc.RunScript(s.Home), "BAI_USER": c.Account.Name,
+			"CONFIG_SHA256": in.sum}, nil, deps...)
+		if err != nil {
+			return nil, err
+		}
+		units = append(units, unit)
+	}
+
+	// 7. The kernel images, once the registries' fixture is in and the manager runs.
+	if _, err := step("image-rescan", scripts.Rescan, map[string]string{"MANAGER_DIR": s.ManagerDir(), "BAI_USER": c.Account.Name,
+		"VERSION": c.Version, "IMAGE_REGISTRIES": strings.Join(c.Services.ImageRegistries, " ")}, nil, append(units, populated...)...); err != nil {
+		return nil, err
 	}
 	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{})
 }

@@ -28,11 +28,13 @@ var loginKey = func() string {
 func managementCluster(t *testing.T, webTitle string) spec.Cluster {
 	t.Helper()
 	cfg := map[string]string{
-		"nodes":         `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager","agent","storage"]}]`,
-		"version":       "26.8.1",
-		"dbPassword":    "a-long-db-password",
-		"services":      fmt.Sprintf(`{"webserver":{"title":%q}}`, webTitle),
-		"sshPrivateKey": loginKey,
+		"nodes":              `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager","agent","storage"]}]`,
+		"version":            "26.8.1",
+		"dbPassword":         "a-long-db-password",
+		"storageProxySecret": "shared-secret",
+		"storageProxyJWT":    "jwt-secret",
+		"services":           fmt.Sprintf(`{"webserver":{"title":%q}}`, webTitle),
+		"sshPrivateKey":      loginKey,
 	}
 	c, err := spec.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
 	if err != nil {
@@ -43,6 +45,7 @@ func managementCluster(t *testing.T, webTitle string) spec.Cluster {
 
 func runManagementNode(t *testing.T, c spec.Cluster, engine string) *mocks {
 	t.Helper()
+	c.Halfstack.Engine = engine
 	m := &mocks{}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		key := pulumi.ToSecret(pulumi.String(c.SSHPrivateKey)).(pulumi.StringOutput)
@@ -53,7 +56,7 @@ func runManagementNode(t *testing.T, c spec.Cluster, engine string) *mocks {
 		}
 		secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
 		_, err = NewManagementNode(ctx, "mgmt", ManagementNodeArgs{
-			Cluster: c, Host: host, Node: node, Engine: engine,
+			Cluster: c, Host: host, Node: node,
 			DBPassword: secret(c.Halfstack.DBPassword), StorageProxySecret: secret("shared"), StorageProxyJWT: secret("jwt"),
 			Fixtures: []FixtureFile{{Name: "users", Data: `{"domains": [{"name": "default"}]}`}, {Name: "keypairs", Data: `{"keypair_resource_policies": []}`}},
 		})
@@ -66,7 +69,7 @@ func runManagementNode(t *testing.T, c spec.Cluster, engine string) *mocks {
 }
 
 func TestManagementNodeOrder(t *testing.T) {
-	for _, engine := range []string{EngineScript, EngineDocker} {
+	for _, engine := range []string{spec.EngineScript, spec.EngineDocker} {
 		t.Run(engine, func(t *testing.T) {
 			m := runManagementNode(t, managementCluster(t, "Backend.AI"), engine)
 			urnOf := func(name string) string {
@@ -89,19 +92,22 @@ func TestManagementNodeOrder(t *testing.T) {
 				}
 			}
 			half := "mgmt-halfstack"
-			if engine == EngineDocker {
+			if engine == spec.EngineDocker {
 				half = "backendai-half-etcd"
 			}
 			dependsOn("mgmt-etcd-config", half)
 			dependsOn("mgmt-etcd-volumes", half)
-			dependsOn("mgmt-fixture-users", half)
+			dependsOn("mgmt-rpc-keypair", "mgmt-manager-package")
+			dependsOn("mgmt-schema", half, "mgmt-etcd-config", "mgmt-etcd-volumes", "mgmt-manager-config", "mgmt-manager-alembic")
+			dependsOn("mgmt-fixture-users", "mgmt-schema")
 			dependsOn("mgmt-fixture-keypairs", "mgmt-fixture-users")
 			dependsOn("mgmt-python", "bai-m1-account", "bai-m1-docker")
 			dependsOn("mgmt-webserver-package", "mgmt-python")
 			dependsOn("mgmt-manager-config", "mgmt-manager-package")
 			dependsOn("mgmt-manager-service", "mgmt-manager-config", "mgmt-manager-alembic", "mgmt-etcd-config",
-				"mgmt-etcd-volumes", "mgmt-fixture-keypairs")
-			dependsOn("mgmt-webserver-service", "mgmt-webserver-config", "mgmt-webserver-package")
+				"mgmt-etcd-volumes", "mgmt-fixture-keypairs", "mgmt-rpc-keypair")
+			dependsOn("mgmt-webserver-service", "mgmt-webserver-config", "mgmt-webserver-package", "mgmt-fixture-keypairs")
+			dependsOn("mgmt-image-rescan", "mgmt-manager-service", "mgmt-storage-proxy-service", "mgmt-webserver-service", "mgmt-fixture-keypairs")
 
 			// Secrets only where a file has placeholders, and always secret.
 			for name, wantSecret := range map[string]bool{"mgmt-manager-config": true, "mgmt-manager-alembic": true,
@@ -110,6 +116,9 @@ func TestManagementNodeOrder(t *testing.T) {
 				if ok != wantSecret || ok && !env.IsSecret() {
 					t.Errorf("%s: secret environment present %t (secret %t), want %t", name, ok, ok && env.IsSecret(), wantSecret)
 				}
+			}
+			if keep := m.get("mgmt-fixture-users").inputs["keepOnDelete"]; !keep.IsBool() || !keep.BoolValue() {
+				t.Errorf("a fixture's rows are deleted on destroy (keepOnDelete %v) though the stack keeps its data", keep)
 			}
 			if v := m.get("mgmt-etcd-volumes").inputs["secretValue"]; !v.IsSecret() {
 				t.Error("the storage proxy's secret in etcd is not secret")
@@ -125,8 +134,8 @@ func TestManagementNodeOrder(t *testing.T) {
 // TestWebserverChangeTouchesOnlyTheWebserver changes the webserver's settings alone:
 // only the webserver's config and its service step (which restarts it) get new inputs.
 func TestWebserverChangeTouchesOnlyTheWebserver(t *testing.T) {
-	before := runManagementNode(t, managementCluster(t, "Backend.AI"), EngineScript)
-	after := runManagementNode(t, managementCluster(t, "Our GPU Cloud"), EngineScript)
+	before := runManagementNode(t, managementCluster(t, "Backend.AI"), spec.EngineScript)
+	after := runManagementNode(t, managementCluster(t, "Our GPU Cloud"), spec.EngineScript)
 	var changed []string
 	for _, r := range after.all {
 		if fmt.Sprint(before.get(r.name).inputs) != fmt.Sprint(r.inputs) {
@@ -140,13 +149,34 @@ func TestWebserverChangeTouchesOnlyTheWebserver(t *testing.T) {
 }
 
 func TestManagementNodeRefused(t *testing.T) {
-	c := managementCluster(t, "x")
-	m := &mocks{}
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		_, err := NewManagementNode(ctx, "mgmt", ManagementNodeArgs{Cluster: c, Node: c.Manager(), Host: &Host{}, Engine: "compose"})
-		return err
-	}, pulumi.WithMocks("p", "s", m))
-	if err == nil || !strings.Contains(err.Error(), `halfstack engine "compose"`) {
-		t.Errorf("got %v", err)
+	secret := pulumi.String("a-secret-value")
+	tests := []struct {
+		name   string
+		engine string
+		args   ManagementNodeArgs
+		want   string
+	}{
+		{"unknown engine", "compose", ManagementNodeArgs{DBPassword: secret, StorageProxySecret: secret, StorageProxyJWT: secret}, `halfstack.engine "compose"`},
+		{"no JWT secret", spec.EngineScript, ManagementNodeArgs{DBPassword: secret, StorageProxySecret: secret}, "StorageProxyJWT is required"},
+		{"no database password", spec.EngineDocker, ManagementNodeArgs{StorageProxySecret: secret, StorageProxyJWT: secret}, "DBPassword is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := managementCluster(t, "x")
+			c.Halfstack.Engine = tt.engine
+			args := tt.args
+			args.Cluster, args.Node, args.Host = c, c.Manager(), &Host{}
+			m := &mocks{}
+			err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+				_, err := NewManagementNode(ctx, "mgmt", args)
+				return err
+			}, pulumi.WithMocks("p", "s", m))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want %q", err, tt.want)
+			}
+			if len(m.all) != 0 {
+				t.Errorf("registered %d resources before refusing", len(m.all))
+			}
+		})
 	}
 }

@@ -24,8 +24,16 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	key := pulumi.ToSecret(pulumi.String(cluster.SSHPrivateKey)).(pulumi.StringOutput)
-	c, err := components.NewCluster(ctx, "cluster", components.ClusterArgs{Spec: cluster, PrivateKey: key})
+	fixtures, err := readFixtures(ctx.RootDirectory(), cluster.Fixtures)
+	if err != nil {
+		return err
+	}
+	secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
+	c, err := components.NewCluster(ctx, "cluster", components.ClusterArgs{
+		Spec: cluster, PrivateKey: secret(cluster.SSHPrivateKey),
+		DBPassword: secret(cluster.Halfstack.DBPassword), StorageProxySecret: secret(cluster.Secrets.StorageProxySecret),
+		StorageProxyJWT: secret(cluster.Secrets.StorageProxyJWT), Fixtures: fixtures,
+	})
 	if err != nil {
 		return fmt.Errorf("building the cluster: %w", err)
 	}

@@ -98,8 +98,14 @@ func stackConfig(t *testing.T, stack string) map[string]string {
 		cfg[k] = string(j)
 	}
 	cfg[spec.Namespace+":sshPrivateKey"] = testKey(t)
+	for _, k := range []string{"dbPassword", "storageProxySecret", "storageProxyJWT"} {
+		cfg[spec.Namespace+":"+k] = "test-" + k + "-value"
+	}
 	return cfg
 }
+
+var secretKeys = []string{spec.Namespace + ":sshPrivateKey", spec.Namespace + ":dbPassword",
+	spec.Namespace + ":storageProxySecret", spec.Namespace + ":storageProxyJWT"}
 
 func testKey(t *testing.T) string {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -118,7 +124,8 @@ func run(t *testing.T, stack string, cfg map[string]string) (*recorder, error) {
 	rec := &recorder{}
 	withConfig := func(ri *pulumi.RunInfo) {
 		ri.Config = cfg
-		ri.ConfigSecretKeys = []string{spec.Namespace + ":sshPrivateKey"}
+		ri.ConfigSecretKeys = secretKeys
+		ri.RootDirectory = ".."
 	}
 	err := pulumi.RunErr(Program, pulumi.WithMocks("backendai-cluster", stack, rec), withConfig)
 	return rec, err
@@ -126,14 +133,21 @@ func run(t *testing.T, stack string, cfg map[string]string) (*recorder, error) {
 
 var hostSteps = []string{"facts", "account", "hosts", "limits", "sysctl", "docker"}
 
+// managementSteps are the management node's steps on its host (the halfstack is Docker
+// resources by default).
+var managementSteps = []string{"python", "manager-package", "manager-config", "manager-alembic",
+	"storage-proxy-package", "storage-proxy-config", "webserver-package", "webserver-config",
+	"rpc-keypair", "schema", "manager-service", "storage-proxy-service", "webserver-service", "image-rescan"}
+
 func TestStackGraphs(t *testing.T) {
 	tests := []struct {
-		stack string
-		nodes []string
-		users []string
+		stack    string
+		nodes    []string
+		users    []string
+		fixtures []string
 	}{
-		{"dev", []string{"bai-dev"}, []string{"root"}},
-		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}},
+		{"dev", []string{"bai-dev"}, []string{"root"}, []string{"example-users", "example-keypairs"}},
+		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.stack, func(t *testing.T) {
@@ -147,8 +161,32 @@ func TestStackGraphs(t *testing.T) {
 			if got := len(rec.ofType(components.HostType)); got != len(tt.nodes) {
 				t.Errorf("%d hosts, want %d", got, len(tt.nodes))
 			}
-			if got, want := len(rec.ofType(remote.ScriptType)), len(tt.nodes)*len(hostSteps); got != want {
+			if got, want := len(rec.ofType(remote.ScriptType)), len(tt.nodes)*len(hostSteps)+len(managementSteps); got != want {
 				t.Errorf("%d steps, want %d", got, want)
+			}
+			// The management node's services on the first node, the one with the manager role.
+			mgmt := tt.nodes[0] + "-mgmt"
+			if got := rec.ofType(components.ManagementNodeType); len(got) != 1 || got[0].name != mgmt {
+				t.Fatalf("management nodes: %v, want one %s", got, mgmt)
+			}
+			for _, step := range managementSteps {
+				s, ok := rec.byName(mgmt + "-" + step)
+				if !ok {
+					t.Fatalf("no step %s-%s", mgmt, step)
+				}
+				if got, want := s.inputs["connection"].ObjectValue()["host"].StringValue(), "10.20.30."; !strings.HasPrefix(got, want) {
+					t.Errorf("%s-%s connects to %s", mgmt, step, got)
+				}
+			}
+			var fixtures []string
+			for _, f := range rec.ofType("backendai:db:Fixture") {
+				fixtures = append(fixtures, strings.TrimPrefix(f.name, mgmt+"-fixture-"))
+				if !f.inputs["data"].IsSecret() || !f.inputs["connection"].ObjectValue()["password"].IsSecret() {
+					t.Errorf("%s: its data or the database password is not secret", f.name)
+				}
+			}
+			if !slices.Equal(fixtures, tt.fixtures) {
+				t.Errorf("fixtures %v, want %v in that order", fixtures, tt.fixtures)
 			}
 			var blocks []string
 			for i, node := range tt.nodes {
@@ -226,5 +264,46 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	}
 	if len(rec.all) != 0 {
 		t.Errorf("%d resources registered despite the bad config", len(rec.all))
+	}
+}
+
+// A stack that prepares the hosts only registers no management node and needs no
+// service secrets.
+func TestDeployHosts(t *testing.T) {
+	cfg := stackConfig(t, "dev")
+	cfg[spec.Namespace+":deploy"] = "hosts"
+	for _, k := range secretKeys[1:] {
+		delete(cfg, k)
+	}
+	rec, err := run(t, "dev", cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(rec.ofType(components.ManagementNodeType)); got != 0 {
+		t.Errorf("%d management nodes", got)
+	}
+	if got := len(rec.ofType(remote.ScriptType)); got != len(hostSteps) {
+		t.Errorf("%d steps, want the host's %d", got, len(hostSteps))
+	}
+}
+
+// Fixture files that cannot be used stop the program before any resource exists.
+func TestBadFixtureFiles(t *testing.T) {
+	tests := []struct{ name, fixtures, want string }{
+		{"missing file", `["fixtures/example-users.json", "fixtures/no-such-file.json"]`, "fixtures[1]: open "},
+		{"two files of one name", `["fixtures/example-users.json", "stacks/../fixtures/example-users.json"]`, "fixtures[1]: example-users.json has the same name as fixtures[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := stackConfig(t, "dev")
+			cfg[spec.Namespace+":fixtures"] = tt.fixtures
+			rec, err := run(t, "dev", cfg)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+			if len(rec.all) != 0 {
+				t.Errorf("%d resources registered", len(rec.all))
+			}
+		})
 	}
 }

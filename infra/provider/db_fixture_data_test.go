@@ -12,8 +12,8 @@ func TestParseFixtureFiles(t *testing.T) {
 		rows  int
 		first string
 	}{
-		{"testdata/users.json", 14, "domains"},
-		{"testdata/keypairs.yaml", 6, "keypair_resource_policies"},
+		{"../../fixtures/example-users.json", 14, "domains"},
+		{"../../fixtures/example-keypairs.yaml", 6, "keypair_resource_policies"},
 	} {
 		data, err := os.ReadFile(tt.file)
 		if err != nil {
@@ -32,7 +32,7 @@ func TestParseFixtureFiles(t *testing.T) {
 		}
 	}
 	// The file's table order is kept: it is the order of the foreign keys.
-	data, _ := os.ReadFile("testdata/users.json")
+	data, _ := os.ReadFile("../../fixtures/example-users.json")
 	fx, _ := parseFixture(string(data), "26.8")
 	var order []string
 	for _, tb := range fx.tables {

@@ -54,7 +54,7 @@ func TestFixtureLifecycle(t *testing.T) {
 	db := newPG(t, "26.8")
 	ctx := context.Background()
 	fx := &Fixture{}
-	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "testdata/users.json")}
+	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-users.json")}
 
 	// A row that was there before: the fixture updates it but never deletes it.
 	db.sql(`INSERT INTO domains (name, description) VALUES ('default', 'made by hand')`)
@@ -165,7 +165,7 @@ func TestFixtureLifecycle(t *testing.T) {
 func TestFixtureAllOrNothing(t *testing.T) {
 	db := newPG(t, "26.8")
 	ctx := context.Background()
-	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "testdata/users.json")}
+	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-users.json")}
 	// The last table refers to a user the file does not have: the foreign key fails.
 	users.Data = strings.Replace(users.Data, `"entity_id": "f38dea23-50fa-42a0-b5ae-338f5f4693f4"`, `"entity_id": "f38dea23"`, 1)
 	users.Data = strings.Replace(users.Data, `{"group_id": "2de2b969-1d04-48a6-af16-0bc8adb3c831", "user_id": "dfa9da54-4b28-432f-be29-c0d680c7a412"}`,
@@ -179,17 +179,18 @@ func TestFixtureAllOrNothing(t *testing.T) {
 	}
 }
 
-// TestFixtureVersions: 26.4 lacks scaling_groups.is_default; the same file without it works.
+// TestFixtureVersions: 26.4 lacks scaling_groups.is_default; the shipped file, without it, works.
 func TestFixtureVersions(t *testing.T) {
 	db := newPG(t, "26.4")
 	ctx := context.Background()
-	data := readFile(t, "testdata/users.json")
-	args := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.4.10", Data: data}
+	data := readFile(t, "../../fixtures/example-users.json")
+	args := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.4.10",
+		Data: strings.Replace(data, `"driver": "static", `, `"is_default": true, "driver": "static", `, 1)}
 	if _, err := (&Fixture{}).Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: args}); err == nil ||
 		!strings.Contains(err.Error(), "scaling_groups[0].is_default: Backend.AI 26.4 has no such column") {
 		t.Errorf("26.4 with is_default: %v", err)
 	}
-	args.Data = strings.Replace(data, `"is_default": true, `, "", 1)
+	args.Data = data
 	if _, err := (&Fixture{}).Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: args}); err != nil {
 		t.Fatal(err)
 	}
@@ -230,11 +231,11 @@ func TestFixtureYAMLKeypairs(t *testing.T) {
 	db := newPG(t, "26.8")
 	ctx := context.Background()
 	fx := &Fixture{}
-	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "testdata/users.json")}
+	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-users.json")}
 	if _, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: users}); err != nil {
 		t.Fatal(err)
 	}
-	keypairs := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "testdata/keypairs.yaml")}
+	keypairs := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-keypairs.yaml")}
 	created, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "keypairs", Inputs: keypairs})
 	if err != nil {
 		t.Fatal(err)

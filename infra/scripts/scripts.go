@@ -40,6 +40,12 @@ var (
 	Python string
 	//go:embed packages.sh
 	Packages string
+	//go:embed rpc_keypair.sh
+	RPCKeypair string
+	//go:embed schema.sh
+	Schema string
+	//go:embed rescan.sh
+	Rescan string
 )
 
 // AccountEnv is account.sh's input.

@@ -41,6 +41,13 @@ type Cluster struct {
 	// SSHPrivateKey logs in to every node; it comes from the secret config key
 	// `sshPrivateKey` and is never printed.
 	SSHPrivateKey string `json:"-"`
+	// Deploy is DeployAll or DeployHosts.
+	Deploy string `json:"deploy"`
+	// Fixtures are Backend.AI fixture files (JSON or YAML, paths relative to the
+	// project), applied in order once the schema exists.
+	Fixtures []string `json:"fixtures"`
+	// Secrets are the services' shared secrets, from secret config keys.
+	Secrets Secrets `json:"-"`
 }
 
 // Node is one host.

@@ -56,6 +56,9 @@ func (c *Cluster) applyDefaults(sysctlOverrides map[string]*string) {
 	if c.Limits.NProc == 0 {
 		c.Limits.NProc = DefaultNProc
 	}
+	if c.Deploy == "" {
+		c.Deploy = DeployAll
+	}
 	c.Halfstack.applyDefaults()
 	c.Services.applyDefaults()
 	if c.Docker.Source == "" {

@@ -12,6 +12,9 @@ type Halfstack struct {
 	Images HalfstackImages `json:"images"`
 	// Ports are the host ports the services are published on.
 	Ports HalfstackPorts `json:"ports"`
+	// Engine runs the containers: EngineDocker (the Docker provider, default) or
+	// EngineScript (a convergent step on the node).
+	Engine string `json:"engine"`
 	// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default:
 	// the database and etcd outlive the stack unless the stack asks otherwise.
 	DeleteDataOnDestroy bool `json:"deleteDataOnDestroy"`
@@ -46,6 +49,9 @@ const (
 )
 
 func (h *Halfstack) applyDefaults() {
+	if h.Engine == "" {
+		h.Engine = EngineDocker
+	}
 	for _, d := range []struct {
 		field *string
 		value string
@@ -90,19 +96,7 @@ func (h Halfstack) validate(bad func(field, format string, args ...any)) {
 	}
 }
 
-// CheckPassword is the check of the halfstack's password, for the stacks that deploy
-// the halfstack.
-func (h Halfstack) CheckPassword() error {
-	switch {
-	case h.DBPassword == "":
-		return fmt.Errorf("dbPassword: required: set it with `pulumi config set --secret dbPassword`")
-	case len(h.DBPassword) < 8:
-		return fmt.Errorf("dbPassword: too short (at least 8 characters)")
-	}
-	return nil
-}
-
 // String keeps the password out of any print of the spec.
 func (h Halfstack) String() string {
-	return fmt.Sprintf("{images %+v ports %+v deleteDataOnDestroy %t}", h.Images, h.Ports, h.DeleteDataOnDestroy)
+	return fmt.Sprintf("{engine %s images %+v ports %+v deleteDataOnDestroy %t}", h.Engine, h.Images, h.Ports, h.DeleteDataOnDestroy)
 }

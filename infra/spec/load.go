@@ -34,7 +34,11 @@ func Load(get func(key string) (string, bool)) (Cluster, error) {
 	decode("docker", &c.Docker)
 	decode("halfstack", &c.Halfstack)
 	decode("services", &c.Services)
+	decode("fixtures", &c.Fixtures)
+	c.Deploy, _ = get("deploy")
 	c.Halfstack.DBPassword, _ = get("dbPassword")
+	c.Secrets.StorageProxySecret, _ = get("storageProxySecret")
+	c.Secrets.StorageProxyJWT, _ = get("storageProxyJWT")
 	c.Version, _ = get("version")
 	c.SSHPrivateKey, _ = get("sshPrivateKey")
 

@@ -15,6 +15,9 @@ type Services struct {
 	ManagerPort int `json:"managerPort"`
 	// Webserver is the web UI's server.
 	Webserver WebserverSettings `json:"webserver"`
+	// ImageRegistries are rescanned for kernel images once the manager is installed
+	// (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+	ImageRegistries []string `json:"imageRegistries"`
 }
 
 // Python selects the services' interpreter: "distro" (python3 from the distribution) or
@@ -38,6 +41,7 @@ const (
 	DefaultManagerPort   = 8081
 	DefaultWebserverPort = 8090
 	DefaultWebTitle      = "Backend.AI"
+	DefaultImageRegistry = "cr.backend.ai"
 )
 
 func (s *Services) applyDefaults() {
@@ -55,6 +59,9 @@ func (s *Services) applyDefaults() {
 	}
 	if s.Webserver.Title == "" {
 		s.Webserver.Title = DefaultWebTitle
+	}
+	if s.ImageRegistries == nil {
+		s.ImageRegistries = []string{DefaultImageRegistry}
 	}
 }
 

@@ -36,7 +36,10 @@ func baseConfig(t *testing.T) map[string]string {
 			 "ssh": {"hostKey": "` + hostKey + `"}},
 			{"name": "bai-a01", "address": "10.20.30.20", "roles": ["agent"], "ssh": {"port": 2222, "user": "ubuntu"}}
 		]`,
-		"sshPrivateKey": key,
+		"sshPrivateKey":      key,
+		"dbPassword":         "hunter2-db-password",
+		"storageProxySecret": "hunter2-proxy-secret",
+		"storageProxyJWT":    "hunter2-proxy-jwt",
 	}
 }
 
@@ -139,6 +142,14 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown docker source", map[string]string{"docker": `{"source":"snap"}`}, "docker.source", `"snap" is not one of`},
 		{"missing private key", map[string]string{"sshPrivateKey": ""}, "sshPrivateKey", "is required"},
 		{"not a private key", map[string]string{"sshPrivateKey": "hunter2-not-a-key"}, "sshPrivateKey", "not a private key"},
+		{"no database password", map[string]string{"dbPassword": ""}, "dbPassword", "required to deploy the services"},
+		{"short storage proxy secret", map[string]string{"storageProxySecret": "hunter2"}, "storageProxySecret", "too short"},
+		{"two-line JWT secret", map[string]string{"storageProxyJWT": "hunter2-first\nsecond"}, "storageProxyJWT", "one line"},
+		{"unknown deploy", map[string]string{"deploy": "services"}, "deploy", `"services" is not one of "all", "hosts"`},
+		{"unknown halfstack engine", map[string]string{"halfstack": `{"engine":"compose"}`}, "halfstack.engine", `"compose" is not one of`},
+		{"empty fixture path", map[string]string{"fixtures": `["fixtures/users.json", " "]`}, "fixtures[1]", "is empty"},
+		{"fixtures not a list", map[string]string{"fixtures": `"fixtures/users.json"`}, "fixtures", "expected a list"},
+		{"bad image registry", map[string]string{"services": `{"imageRegistries":["https://cr.backend.ai"]}`}, "services.imageRegistries[0]", "not a registry name"},
 		{"nodes not a list", map[string]string{"nodes": `{"name":"m"}`}, "nodes", "expected"},
 	}
 	for _, tt := range tests {
@@ -164,6 +175,22 @@ func TestLoadRejects(t *testing.T) {
 				t.Errorf("error echoes the private key: %v", err)
 			}
 		})
+	}
+}
+
+// A stack that prepares the hosts only needs none of the services' secrets.
+func TestDeployHostsNeedsNoSecrets(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg["deploy"] = DeployHosts
+	for _, k := range []string{"dbPassword", "storageProxySecret", "storageProxyJWT"} {
+		delete(cfg, k)
+	}
+	c, err := load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Deploy != DeployHosts || c.Halfstack.Engine != EngineDocker || len(c.Services.ImageRegistries) != 1 {
+		t.Errorf("deploy %q, engine %q, registries %v", c.Deploy, c.Halfstack.Engine, c.Services.ImageRegistries)
 	}
 }
 

@@ -143,6 +143,7 @@ func (c Cluster) Validate() []error {
 
 	c.Halfstack.validate(bad)
 	c.Services.validate(bad)
+	c.validateDeploy(bad)
 	if c.Docker.Source != DockerCE && c.Docker.Source != DockerDistro {
 		bad("docker.source", "%q is not one of %q, %q", c.Docker.Source, DockerCE, DockerDistro)
 	}

@@ -46,8 +46,8 @@ func TestDataResources(t *testing.T) {
 		"backendai-data-test:db":           map[string]any{"host": pg.Host, "port": pg.Port, "user": pg.User, "database": "backend"},
 		"backendai-data-test:version":      "26.8.1",
 		"backendai-data-test:fixtures": []string{
-			filepath.Join(s.root, "infra/provider/testdata/users.json"),
-			filepath.Join(s.root, "infra/provider/testdata/keypairs.yaml"),
+			filepath.Join(s.root, "fixtures/example-users.json"),
+			filepath.Join(s.root, "fixtures/example-keypairs.yaml"),
 			presets,
 		},
 		"backendai-data-test:tunnel": map[string]any{"host": "127.0.0.1", "port": port, "hostKey": hostKey},

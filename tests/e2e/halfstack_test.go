@@ -115,7 +115,7 @@ func TestHalfstackOnDocker(t *testing.T) {
 	if _, err := (&provider.KeyTree{}).Create(ctx, infer.CreateRequest[provider.KeyTreeArgs]{Name: "config", Inputs: tree}); err != nil {
 		t.Fatal(err)
 	}
-	users, err := os.ReadFile(filepath.Join(root, "infra/provider/testdata/users.json"))
+	users, err := os.ReadFile(filepath.Join(root, "fixtures/example-users.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestHalfstackScriptOnSandboxHost(t *testing.T) {
 	if _, err := (&provider.KeyTree{}).Create(ctx, infer.CreateRequest[provider.KeyTreeArgs]{Name: "config", Inputs: tree}); err != nil {
 		t.Fatal(err)
 	}
-	users, err := os.ReadFile(filepath.Join(s.root, "infra/provider/testdata/users.json"))
+	users, err := os.ReadFile(filepath.Join(s.root, "fixtures/example-users.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

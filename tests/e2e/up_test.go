@@ -9,30 +9,130 @@ import (
 	"testing"
 )
 
-// TestUpPreviewChangeDestroy is the foundation's end to end run: `pulumi up` prepares a
-// management and an agent host over real SSH; the hosts are checked over SSH; a
-// no-change preview and a second up change nothing; a changed sysctl value updates
-// exactly the sysctl step on each host; destroy leaves the hosts' data alone.
+// TestUpPreviewChangeDestroy is the whole cluster end to end: `pulumi up` of the
+// program prepares a management and an agent host over real SSH and deploys the
+// management node (halfstack healthy → etcd keys → schema → fixtures → services →
+// image rescan); both are checked over SSH; a no-change preview and a second up change
+// nothing; a changed sysctl value updates exactly the sysctl step on each host; a
+// changed webserver title updates exactly the webserver's config and service; destroy
+// leaves the hosts' data alone. The images and packages are stand-ins (standIns).
 func TestUpPreviewChangeDestroy(t *testing.T) {
+	const version = "26.8.1"
 	s := newSandbox(t, "bai-m1:manager,storage", "bai-a01:agent")
 	nodes := s.nodes()
+	stand := startStandIns(t, s, "bai-m1", version)
 
 	s.pulumi("stack", "init")
 	key, err := os.ReadFile(filepath.Join(s.root, ".sandbox", "id_ed25519"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out, err := s.commandIn(string(key), filepath.Join(s.root, "bin", "pulumi"), "config", "set", "--secret", "sshPrivateKey",
-		"--stack", s.stack, "--non-interactive"); err != nil {
-		t.Fatalf("config set: %v\n%s", err, out)
+	secrets := map[string]string{
+		"sshPrivateKey": string(key), "dbPassword": "e2e-db-pass%w0rd",
+		"storageProxySecret": "e2e-proxy-secret-5f0c", "storageProxyJWT": "e2e-proxy-jwt-7d21",
+	}
+	for k, v := range secrets {
+		if out, err := s.commandIn(v, filepath.Join(s.root, "bin", "pulumi"), "config", "set", "--secret", k,
+			"--stack", s.stack, "--non-interactive"); err != nil {
+			t.Fatalf("config set %s: %v\n%s", k, err, out)
+		}
+	}
+	for _, kv := range [][2]string{
+		{"version", version},
+		{"halfstack.engine", "script"},
+		{"halfstack.images.postgres", stand.images.Postgres},
+		{"halfstack.images.redis", stand.images.Redis},
+		{"halfstack.images.etcd", stand.images.Etcd},
+		{"services.packageIndex", stand.index},
+		{"fixtures[0]", "fixtures/example-users.json"},
+		{"fixtures[1]", "fixtures/example-keypairs.yaml"},
+	} {
+		s.pulumi("config", "set", "--path", kv[0], kv[1])
 	}
 
 	out, took := s.pulumi("up", "--yes")
-	t.Logf("first pulumi up (2 hosts): %s", took)
-	if !strings.Contains(out, "16 created") {
-		t.Errorf("first up did not create 16 resources (1 stack, 1 cluster, 2 hosts, 12 steps):\n%s", out)
+	t.Logf("first pulumi up (2 hosts, the management node): %s", took)
+	// 1 stack, 1 cluster, 2 hosts with 6 steps each; the management node, its halfstack
+	// step, 2 etcd key trees, 2 fixtures and 14 steps.
+	if !strings.Contains(out, "36 created") {
+		t.Errorf("first up did not create 36 resources:\n%s", out)
+	}
+	for k, v := range secrets {
+		if strings.Contains(out, v) {
+			t.Errorf("the output of up shows %s", k)
+		}
+	}
+	checkHosts(t, s, nodes)
+	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
+
+	_, took = s.pulumi("preview", "--expect-no-changes")
+	t.Logf("no-change pulumi preview (2 hosts, the management node): %s", took)
+	s.pulumi("up", "--yes", "--expect-no-changes")
+	if got := s.ssh("bai-m1", "cat /home/bai/manager/standin-rescan.log"); got != "cr.backend.ai" {
+		t.Errorf("image rescans after two ups: %q, want one of cr.backend.ai", got)
 	}
 
+	s.pulumi("config", "set", "--path", `sysctl["net.core.somaxconn"]`, "4096")
+	if got, want := s.changes(), []string{"bai-a01-sysctl", "bai-m1-sysctl"}; !slices.Equal(got, want) {
+		t.Errorf("the sysctl change touches %v, want exactly %v", got, want)
+	}
+	s.pulumi("up", "--yes")
+	for name := range nodes {
+		if got := s.ssh(name, "sysctl -n net.core.somaxconn; grep -x net.core.somaxconn=4096 /etc/sysctl.d/99-backendai.conf"); got != "4096\nnet.core.somaxconn=4096" {
+			t.Errorf("%s: somaxconn after the change: %q", name, got)
+		}
+	}
+	s.pulumi("up", "--yes", "--expect-no-changes")
+
+	// Only the webserver's config and its service step (which restarts it) change.
+	mtimes := "stat -c '%n %Y' /home/bai/manager/manager.toml /home/bai/storage-proxy/storage-proxy.toml /etc/systemd/system/backendai-manager.service"
+	before := s.ssh("bai-m1", mtimes)
+	s.pulumi("config", "set", "--path", "services.webserver.title", "Our GPU Cloud")
+	if got, want := s.changes(), []string{"bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service"}; !slices.Equal(got, want) {
+		t.Errorf("the webserver change touches %v, want exactly %v", got, want)
+	}
+	out, _ = s.pulumi("up", "--yes")
+	if !strings.Contains(out, "2 updated") {
+		t.Errorf("the webserver change did not update 2 resources:\n%s", out)
+	}
+	if got := s.ssh("bai-m1", "grep -c 'Our GPU Cloud' /home/bai/webserver/webserver.conf"); got != "1" {
+		t.Errorf("webserver.conf does not have the new title: %s", got)
+	}
+	if after := s.ssh("bai-m1", mtimes); after != before {
+		t.Errorf("the webserver change touched other services' files:\n%s\n%s", before, after)
+	}
+
+	state, _ := s.pulumi("stack", "export")
+	for k, v := range secrets {
+		if strings.Contains(state, v) || k == "sshPrivateKey" && strings.Contains(state, "PRIVATE KEY") {
+			t.Errorf("the stack state holds %s in plaintext", k)
+		}
+	}
+
+	out, _ = s.pulumi("destroy", "--yes")
+	if !strings.Contains(out, "36 deleted") {
+		t.Errorf("destroy did not delete the 36 resources:\n%s", out)
+	}
+	// Destroying the stack forgets the steps; it does not undo the hosts' setup or
+	// delete the data.
+	for name := range nodes {
+		if got := s.ssh(name, "id -u bai"); got != "1100" {
+			t.Errorf("%s: the account is gone after destroy: %q", name, got)
+		}
+	}
+	if got := s.ssh("bai-m1", "docker volume ls -q --filter name=backendai-half | sort | tr '\\n' ' '"); got != "backendai-half-etcd-data backendai-half-postgres-data backendai-half-redis-data" {
+		t.Errorf("the halfstack's data volumes after destroy: %q", got)
+	}
+	// The fixtures' rows are the cluster's data too (halfstack.deleteDataOnDestroy is off).
+	if got := s.ssh("bai-m1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select count(*) from users'"); got != "3" {
+		t.Errorf("users after destroy: %q", got)
+	}
+	s.pulumi("stack", "rm", "--yes")
+}
+
+// checkHosts checks what the Host component did on every node.
+func checkHosts(t *testing.T, s *sandbox, nodes map[string]string) {
+	t.Helper()
 	for name := range nodes {
 		if got := s.ssh(name, "id -u bai; id -g bai"); got != "1100\n1100" {
 			t.Errorf("%s: bai has uid/gid %q, want 1100/1100", name, got)
@@ -59,60 +159,79 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 			t.Errorf("%s: docker: %q", name, got)
 		}
 	}
+}
 
-	_, took = s.pulumi("preview", "--expect-no-changes")
-	t.Logf("no-change pulumi preview (2 hosts): %s", took)
-	s.pulumi("up", "--yes", "--expect-no-changes")
+// checkManagementNode checks what the ManagementNode component did on the node.
+func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets map[string]string) {
+	t.Helper()
+	health := s.ssh(name, "docker inspect -f '{{.Name}} {{.State.Health.Status}} {{.Config.Image}}' backendai-half-db backendai-half-redis backendai-half-etcd")
+	for _, want := range []string{"/backendai-half-db healthy " + hostRegistry + "/standin/postgres:16",
+		"/backendai-half-redis healthy " + hostRegistry + "/standin/valkey:9", "/backendai-half-etcd healthy " + hostRegistry + "/standin/etcd:3.5"} {
+		if !strings.Contains(health, want) {
+			t.Errorf("%s: halfstack containers:\n%s\nwant %q", name, health, want)
+		}
+	}
+	etcd := func(key string) string {
+		return s.ssh(name, "docker exec backendai-half-etcd etcdctl get --print-value-only /sorna/local/"+key)
+	}
+	if got := etcd("config/redis/addr"); got != address+":8110" {
+		t.Errorf("etcd config/redis/addr = %q", got)
+	}
+	if got := etcd("volumes/proxies/local/secret"); got != secrets["storageProxySecret"] {
+		t.Error("etcd volumes/proxies/local/secret is not the storage proxy's secret")
+	}
+	psql := func(sql string) string {
+		return s.ssh(name, "docker exec backendai-half-db psql -At -U postgres -d backend -c \""+sql+"\"")
+	}
+	if got := psql("select version_num from alembic_version"); got != "standin0head" {
+		t.Errorf("the schema's revision: %q", got)
+	}
+	if got := psql("select (select count(*) from users) || ' ' || (select count(*) from keypairs) || ' ' || (select count(*) from container_registries)"); got != "3 2 1" {
+		t.Errorf("users, keypairs and registries from the fixtures: %q", got)
+	}
+	for _, f := range []string{"manager/manager.toml", "manager/alembic.ini", "storage-proxy/storage-proxy.toml", "webserver/webserver.conf",
+		"manager/fixtures/manager/manager.key_secret"} {
+		if got := s.ssh(name, "stat -c '%U %a' /home/bai/"+f); got != "bai 600" {
+			t.Errorf("/home/bai/%s: owner and mode %q, want bai 600", f, got)
+		}
+	}
+	if got := s.ssh(name, "grep -l '@BACKENDAI_' /home/bai/*/*.toml /home/bai/*/*.ini /home/bai/*/*.conf || true"); got != "" {
+		t.Errorf("placeholders left in %s", got)
+	}
+	if got := s.ssh(name, "grep -c 'secret = \""+secrets["storageProxySecret"]+"\"' /home/bai/storage-proxy/storage-proxy.toml"); got == "0" {
+		t.Error("storage-proxy.toml does not have the shared secret")
+	}
+	for _, svc := range []string{"manager", "storage-proxy", "webserver"} {
+		if got := s.ssh(name, "test -f /etc/systemd/system/backendai-"+svc+".service && setpriv --reuid=bai --regid=bai --init-groups env -u HOME /home/bai/bin/run-"+svc+".sh"); !strings.HasPrefix(got, "stand-in ai.backend.") || !strings.HasSuffix(got, "(config present)") {
+			t.Errorf("%s's unit and run script: %q", svc, got)
+		}
+	}
+}
 
-	s.pulumi("config", "set", "--path", `sysctl["net.core.somaxconn"]`, "4096")
+// changes previews the stack and returns the names of the resources it would change,
+// each of which must be an update of its inputs.
+func (s *sandbox) changes() []string {
+	s.t.Helper()
 	preview, _ := s.pulumi("preview", "--json")
 	var plan struct {
 		Steps []struct {
-			Op          string   `json:"op"`
-			URN         string   `json:"urn"`
-			DiffReasons []string `json:"diffReasons"`
+			Op  string `json:"op"`
+			URN string `json:"urn"`
 		} `json:"steps"`
 	}
 	if err := json.Unmarshal([]byte(preview), &plan); err != nil {
-		t.Fatalf("preview --json: %v\n%s", err, preview)
+		s.t.Fatalf("preview --json: %v\n%s", err, preview)
 	}
 	var changed []string
 	for _, st := range plan.Steps {
 		if st.Op == "same" {
 			continue
 		}
-		changed = append(changed, st.URN[strings.LastIndex(st.URN, "::")+2:])
-		if st.Op != "update" || !slices.Equal(st.DiffReasons, []string{"environment"}) {
-			t.Errorf("%s: op %s because of %v, want an update of its environment", st.URN, st.Op, st.DiffReasons)
+		if st.Op != "update" {
+			s.t.Errorf("%s: op %s, want an update", st.URN, st.Op)
 		}
+		changed = append(changed, st.URN[strings.LastIndex(st.URN, "::")+2:])
 	}
 	slices.Sort(changed)
-	if want := []string{"bai-a01-sysctl", "bai-m1-sysctl"}; !slices.Equal(changed, want) {
-		t.Errorf("the sysctl change touches %v, want exactly %v", changed, want)
-	}
-
-	s.pulumi("up", "--yes")
-	for name := range nodes {
-		if got := s.ssh(name, "sysctl -n net.core.somaxconn; grep -x net.core.somaxconn=4096 /etc/sysctl.d/99-backendai.conf"); got != "4096\nnet.core.somaxconn=4096" {
-			t.Errorf("%s: somaxconn after the change: %q", name, got)
-		}
-	}
-	s.pulumi("up", "--yes", "--expect-no-changes")
-
-	state, _ := s.pulumi("stack", "export")
-	if strings.Contains(state, "PRIVATE KEY") {
-		t.Error("the stack state holds the SSH private key in plaintext")
-	}
-
-	out, _ = s.pulumi("destroy", "--yes")
-	if !strings.Contains(out, "16 deleted") {
-		t.Errorf("destroy did not delete the 16 resources:\n%s", out)
-	}
-	// Destroying the stack forgets the steps; it does not undo the hosts' setup.
-	for name := range nodes {
-		if got := s.ssh(name, "id -u bai"); got != "1100" {
-			t.Errorf("%s: the account is gone after destroy: %q", name, got)
-		}
-	}
-	s.pulumi("stack", "rm", "--yes")
+	return changed
 }

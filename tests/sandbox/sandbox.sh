@@ -6,6 +6,9 @@
 #   sandbox.sh down                  remove the hosts (and dockerd, if this script started it
 #                                    and no other sandbox hosts are left)
 #   sandbox.sh ssh NAME [CMD...]     run a command on a host over SSH
+#   sandbox.sh forward NAME PORT:ADDR:PORT...
+#                                    make a loopback port of this machine (ADDR:PORT) reachable
+#                                    on the host's own loopback (127.0.0.1:PORT), until killed
 #   sandbox.sh engine                start dockerd if it is not running (`down` stops it)
 #
 # SANDBOX_STACK (default "sandbox") names the stack; several can run side by side.
@@ -171,10 +174,22 @@ cmd_down() {
 	log "down: $stack"
 }
 
+# Stand-in servers on this machine's loopback (a registry, a package index) appear on
+# the host's loopback through SSH, so no traffic leaves the two.
+cmd_forward() { # name forward...
+	local name=$1 f args=()
+	shift
+	for f in "$@"; do args+=(-R "127.0.0.1:$f"); done
+	exec ssh -q -N -i "$state/id_ed25519" -p "$(host_port "$name")" -o BatchMode=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes \
+		-o ServerAliveInterval=10 "${args[@]}" root@127.0.0.1
+}
+
 case "${1:-}" in
 up) shift; cmd_up "$@" ;;
 down) cmd_down ;;
 ssh) shift; sandbox_ssh "$@" ;;
+forward) shift; cmd_forward "$@" ;;
 engine) mkdir -p "$state"; ensure_dockerd ;;
-*) sed -n '2,10p' "$0" >&2; exit 2 ;;
+*) sed -n '2,13p' "$0" >&2; exit 2 ;;
 esac

@@ -13,13 +13,18 @@ import (
 
 // StandInWheel builds a wheel named as a Backend.AI package (say backend.ai-webserver
 // 26.8.1) whose modules are the given files: a stand-in for the real wheel, which cannot
-// be downloaded here (PyPI is not reachable). It returns the wheel's file name and bytes.
+// be downloaded here (PyPI is not reachable). A file named ".dist-info/NAME" goes into
+// the wheel's metadata directory (entry_points.txt, say). It returns the wheel's file
+// name and bytes.
 func StandInWheel(t testing.TB, project, version string, files map[string]string) (string, []byte) {
 	t.Helper()
 	dist := strings.NewReplacer("-", "_", ".", "_").Replace(project)
 	info := fmt.Sprintf("%s-%s.dist-info", dist, version)
 	all := map[string]string{}
 	for k, v := range files {
+		if rest, ok := strings.CutPrefix(k, ".dist-info/"); ok {
+			k = info + "/" + rest
+		}
 		all[k] = v
 	}
 	all[info+"/METADATA"] = fmt.Sprintf("Metadata-Version: 2.1\nName: %s\nVersion: %s\nSummary: A stand-in for %s in backendai-infra's tests\n", project, version, project)

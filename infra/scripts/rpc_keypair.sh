@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The manager's RPC keypair, which authenticates it to the agents (seed 002 step 9, as
+# the installer does it): `backend.ai mgr generate-rpc-keypair fixtures/manager manager`
+# in the manager's directory, once. An existing keypair is kept: the agents trust it.
+#   MANAGER_DIR=/home/bai/manager BAI_USER=bai rpc_keypair.sh
+set -euo pipefail
+: "${MANAGER_DIR:?}" "${BAI_USER:?}"
+as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
+cd "$MANAGER_DIR"
+secret=fixtures/manager/manager.key_secret
+changed=no
+if [ ! -s "$secret" ]; then
+	as_bai mkdir -p fixtures/manager
+	as_bai .venv/bin/backend.ai mgr generate-rpc-keypair fixtures/manager manager >/dev/null
+	changed=yes
+fi
+[ -s "$secret" ] || { echo "rpc keypair: $MANAGER_DIR/$secret was not made" >&2; exit 1; }
+chmod 0600 "$secret"
+echo "rpc keypair: $MANAGER_DIR/$secret changed=$changed"

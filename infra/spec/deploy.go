@@ -1,0 +1,82 @@
+package spec
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// What a stack deploys: "all" (the default) prepares the hosts and deploys the
+// management node's services; "hosts" stops after preparing the hosts (seeds 000 and
+// 001), so they can be checked before anything runs on them.
+const (
+	DeployAll   = "all"
+	DeployHosts = "hosts"
+)
+
+// Halfstack engines: the Docker provider's resources, or the same settings as a step
+// on the node (for hosts whose Docker API the Docker provider cannot reach).
+const (
+	EngineDocker = "docker"
+	EngineScript = "script"
+)
+
+// Secrets are the values the services share and no log may show. They come from the
+// secret config keys dbPassword, storageProxySecret and storageProxyJWT.
+type Secrets struct {
+	// StorageProxySecret is the storage proxy's manager-facing secret, also in etcd
+	// (volumes/proxies/<name>/secret) for the manager.
+	StorageProxySecret string
+	// StorageProxyJWT signs the storage proxy's client tokens.
+	StorageProxyJWT string
+}
+
+// minSecret is the shortest secret accepted: a shorter one is guessable.
+const minSecret = 8
+
+// validateSecrets requires the secrets a deployment of the services needs. The values
+// are never echoed.
+func (c Cluster) validateSecrets(bad func(field, format string, args ...any)) {
+	for _, s := range []struct{ key, value string }{
+		{"dbPassword", c.Halfstack.DBPassword},
+		{"storageProxySecret", c.Secrets.StorageProxySecret},
+		{"storageProxyJWT", c.Secrets.StorageProxyJWT},
+	} {
+		switch {
+		case s.value == "":
+			bad(s.key, "is required to deploy the services: pulumi config set --secret %s <value> (or deploy: hosts)", s.key)
+		case len(s.value) < minSecret:
+			bad(s.key, "too short (at least %d characters)", minSecret)
+		case strings.ContainsAny(s.value, "\n\r"):
+			bad(s.key, "must be one line")
+		}
+	}
+}
+
+// registryName is a registry host with an optional port, as `mgr image rescan` takes it.
+var registryName = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]{1,5})?$`)
+
+func (c Cluster) validateDeploy(bad func(field, format string, args ...any)) {
+	switch c.Deploy {
+	case DeployHosts:
+		return
+	case DeployAll:
+	default:
+		bad("deploy", "%q is not one of %q, %q", c.Deploy, DeployAll, DeployHosts)
+		return
+	}
+	c.validateSecrets(bad)
+	if e := c.Halfstack.Engine; e != EngineDocker && e != EngineScript {
+		bad("halfstack.engine", "%q is not one of %q, %q", e, EngineDocker, EngineScript)
+	}
+	for i, f := range c.Fixtures {
+		if strings.TrimSpace(f) == "" {
+			bad(fmt.Sprintf("fixtures[%d]", i), "is empty: give a fixture file's path")
+		}
+	}
+	for i, r := range c.Services.ImageRegistries {
+		if !registryName.MatchString(r) {
+			bad(fmt.Sprintf("services.imageRegistries[%d]", i), "%q is not a registry name such as cr.backend.ai", r)
+		}
+	}
+}
