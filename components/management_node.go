@@ -4,7 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -74,9 +76,12 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 // NewManagementNode builds the management node on its host.
 func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs, opts ...pulumi.ResourceOption) (*ManagementNode, error) {
 	c, n := args.Cluster, args.Node
-	for field, v := range map[string]pulumi.StringInput{"DBPassword": args.DBPassword, "StorageProxySecret": args.StorageProxySecret, "StorageProxyJWT": args.StorageProxyJWT} {
-		if v == nil {
-			return nil, fmt.Errorf("management node %s: %s is required", name, field)
+	for _, secret := range []struct {
+		field string
+		value pulumi.StringInput
+	}{{"DBPassword", args.DBPassword}, {"StorageProxySecret", args.StorageProxySecret}, {"StorageProxyJWT", args.StorageProxyJWT}} {
+		if secret.value == nil {
+			return nil, fmt.Errorf("management node %s: %s is required", name, secret.field)
 		}
 	}
 	if e := c.Halfstack.Engine; e != spec.EngineDocker && e != spec.EngineScript {
@@ -218,8 +223,13 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 
 	// 4. The manager's RPC keypair and the schema, once the etcd keys are in.
 	mgr := services["manager"]
-	managerEnv := map[string]string{"MANAGER_DIR": s.ManagerDir(), "BAI_USER": c.Account.Name}
-	keypair, err := step("rpc-keypair", scripts.RPCKeypair, managerEnv, nil, mgr.pkg)
+	// The backend.ai command's steps run in the manager's directory, as its account.
+	managerEnv := func(extra map[string]string) map[string]string {
+		env := map[string]string{"MANAGER_DIR": s.ManagerDir(), "BAI_USER": c.Account.Name, "VERSION": c.Version}
+		maps.Copy(env, extra)
+		return env
+	}
+	keypair, err := step("rpc-keypair", scripts.RPCKeypair, managerEnv(nil), nil, mgr.pkg)
 	if err != nil {
 		return nil, err
 	}
@@ -228,8 +238,9 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		return nil, err
 	}
 	iniSum := sha256.Sum256([]byte(ini))
-	schema, err := step("schema", scripts.Schema, map[string]string{"MANAGER_DIR": s.ManagerDir(), "BAI_USER": c.Account.Name,
-		"VERSION": c.Version, "ALEMBIC_SHA256": hex.EncodeToString(iniSum[:])}, nil, append(append(append([]pulumi.Resource{}, half...), etcdKeys...), mgr.files...)...)
+	// It runs again when the release or alembic.ini changes: then it may have to migrate.
+	schema, err := step("schema", scripts.Schema, managerEnv(map[string]string{"ALEMBIC_SHA256": hex.EncodeToString(iniSum[:])}),
+		nil, slices.Concat(half, etcdKeys, mgr.files)...)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +266,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	var units []pulumi.Resource
 	for _, svc := range configs.Services {
 		in := services[svc.Name]
-		deps := append(append(append([]pulumi.Resource{in.pkg, keypair}, etcdKeys...), populated...), in.files...)
+		deps := slices.Concat([]pulumi.Resource{in.pkg, keypair}, etcdKeys, populated, in.files)
 		unit, err := step(svc.Name+"-service", scripts.ServiceUnit, map[string]string{"SERVICE": svc.Name,
 			"UNIT_TEXT": svc.UnitFile(s.Home, account), "RUN_SCRIPT": path.Join(s.Home, "bin", "run-"+svc.Name+".sh"),
 			"RUN_SCRIPT_TEXT": svc.RunScript(s.Home), "BAI_USER": c.Account.Name,
@@ -267,8 +278,8 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	}
 
 	// 7. The kernel images, once the registries' fixture is in and the manager runs.
-	if _, err := step("image-rescan", scripts.Rescan, map[string]string{"MANAGER_DIR": s.ManagerDir(), "BAI_USER": c.Account.Name,
-		"VERSION": c.Version, "IMAGE_REGISTRIES": strings.Join(c.Services.ImageRegistries, " ")}, nil, append(units, populated...)...); err != nil {
+	if _, err := step("image-rescan", scripts.Rescan, managerEnv(map[string]string{"IMAGE_REGISTRIES": strings.Join(c.Services.ImageRegistries, " ")}),
+		nil, slices.Concat(units, populated)...); err != nil {
 		return nil, err
 	}
 	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{})

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # The main job: `pulumi up` of the sandbox stack on freshly started sandbox hosts (a
-# management node and an agent, Debian containers on this machine), then the stack's
-# outputs. The hosts stay up to look at; `bash tests/sandbox/sandbox.sh down` removes them.
-#   SANDBOX_HOSTS="bai-m1:manager,storage bai-a01:agent"  the hosts to start (NAME:ROLES)
+# management node and an agent, Debian containers on this machine): the hosts prepared,
+# then the management node's halfstack, etcd keys, schema, fixtures and services; then
+# the stack's outputs. The hosts stay up to look at; `bash tests/sandbox/sandbox.sh down`
+# removes them.
+#
+# Stand-ins, named: this machine cannot download the halfstack's images or Backend.AI's
+# wheels, so a local registry serves a stand-in image and a local package index serves
+# stand-in wheels (tests/standins), both reachable on bai-m1's loopback through SSH
+# while the demo runs.
+#   SANDBOX_HOSTS="bai-m1:manager,storage bai-a01:agent"  the hosts to start (NAME:ROLES;
+#                                                         the manager must be bai-m1)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -11,6 +19,9 @@ bash tools/build.sh
 # shellcheck source=tools/env.sh
 . tools/env.sh
 export SANDBOX_STACK=sandbox
+# The hosts run systemd, as real nodes do, so the services really start.
+export SANDBOX_INIT=systemd
+version=26.8.1
 
 # The hosts are new, so state from an earlier demo describes hosts that are gone.
 if pulumi stack ls --json 2>/dev/null | grep -q '"name": "sandbox"'; then
@@ -19,8 +30,30 @@ if pulumi stack ls --json 2>/dev/null | grep -q '"name": "sandbox"'; then
 fi
 # shellcheck disable=SC2086
 bash tests/sandbox/sandbox.sh up ${SANDBOX_HOSTS:-}
+
+ready=$(mktemp)
+go build -o .sandbox/standins ./tests/standins/cmd/standins
+.sandbox/standins -host bai-m1 -version "$version" -out "$ready" &
+standins=$!
+trap 'kill "$standins" 2>/dev/null; wait "$standins" 2>/dev/null; rm -f "$ready"' EXIT
+until [ -s "$ready" ]; do
+	kill -0 "$standins" 2>/dev/null || { echo "demo: the stand-ins did not start" >&2; exit 1; }
+	sleep 1
+done
+
 pulumi stack select --create sandbox --non-interactive
 pulumi config set --secret sshPrivateKey --non-interactive <.sandbox/id_ed25519
+# Fresh secrets for fresh hosts, kept only in the stack's encrypted config.
+for key in dbPassword storageProxySecret storageProxyJWT; do
+	head -c 18 /dev/urandom | base64 | pulumi config set --secret "$key" --non-interactive
+done
+pulumi config set version "$version"
+pulumi config set --path 'fixtures[0]' fixtures/example-users.json
+pulumi config set --path 'fixtures[1]' fixtures/example-keypairs.yaml
+# The stand-ins' addresses, and the halfstack as a step on the node.
+while IFS=$'\t' read -r path value; do
+	pulumi config set --path "$path" "$value"
+done <"$ready"
 pulumi up --yes --non-interactive
 pulumi stack output --json
 echo "demo: the sandbox hosts are still running; remove them with: bash tests/sandbox/sandbox.sh down" >&2

@@ -20,6 +20,7 @@ import (
 	"github.com/backendai-infra/backendai-infra/infra/scripts"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 	"github.com/backendai-infra/backendai-infra/tests/servers"
+	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
 // TestHalfstackOnDocker runs the halfstack's container settings (infra/halfstack, the
@@ -50,9 +51,14 @@ func TestHalfstackOnDocker(t *testing.T) {
 	sh("", engine, "bash", "tests/sandbox/sandbox.sh", "engine")
 	t.Cleanup(func() { sh("", engine, "bash", "tests/sandbox/sandbox.sh", "down") })
 
-	const standin = "backendai-halfstack-standin:trixie-2"
+	const standin = standins.StandInImage
 	sh("", nil, "bash", "tests/halfstack/standin.sh", standin)
-	registry := servers.StartRegistry(t)
+	reg, err := standins.StartRegistry(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(reg.Stop)
+	registry := reg.Addr
 	h := spec.Halfstack{
 		Images: spec.HalfstackImages{
 			Postgres: registry + "/standin/postgres:16",
@@ -195,7 +201,7 @@ func TestHalfstackScriptOnSandboxHost(t *testing.T) {
 			t.Fatalf("%v\n%s", err, out)
 		}
 	}
-	const standin = "backendai-halfstack-standin:trixie-2"
+	const standin = standins.StandInImage
 	s.must("bash", "tests/halfstack/standin.sh", standin)
 	container := s.stack + "-bai-h1"
 	load := exec.Command("bash", "-c", fmt.Sprintf("docker save %s | docker exec -i %s docker load", standin, container))

@@ -7,7 +7,7 @@ import (
 
 	"github.com/backendai-infra/backendai-infra/infra/configs"
 	"github.com/backendai-infra/backendai-infra/infra/scripts"
-	"github.com/backendai-infra/backendai-infra/tests/servers"
+	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
 // TestPythonAndPackages makes a service's venv on a sandbox host from the distribution's
@@ -15,9 +15,9 @@ import (
 // the service through its run script.
 //
 // Stand-ins, named: Backend.AI's wheels cannot be downloaded here, so the package is a
-// stand-in wheel called backend.ai-webserver 26.8.1 whose server module only reports how
-// it was started, and the index is a local one (PEP 503 pages served by python3 -m
-// http.server on the host's loopback).
+// stand-in wheel called backend.ai-webserver 26.8.1 (package standins) whose server
+// module only reports how it was started, and the index is a local one (PEP 503 pages
+// served by python3 -m http.server on the host's loopback).
 func TestPythonAndPackages(t *testing.T) {
 	s := newSandbox(t, "bai-p1:manager")
 	if out, err := s.sshScript("bai-p1", scripts.Account, map[string]string{"BAI_USER": "bai", "BAI_UID": "1100", "BAI_GID": "1100"}); err != nil {
@@ -28,16 +28,19 @@ func TestPythonAndPackages(t *testing.T) {
 		t.Fatalf("python: %v\n%s", err, out)
 	}
 
-	wheel, data := servers.StandInWheel(t, "backend.ai-webserver", "26.8.1", map[string]string{
-		"ai/__init__.py":             "",
-		"ai/backend/__init__.py":     "",
-		"ai/backend/web/__init__.py": "",
-		"ai/backend/web/server.py":   "import sys\nprint('stand-in ai.backend.web.server', *sys.argv[1:])\n",
-	})
+	all, err := standins.Packages("26.8.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := all[2]
+	if w.Project != "backend.ai-webserver" {
+		t.Fatalf("the third stand-in wheel is %s", w.Project)
+	}
+	wheel, data := w.File, w.Data
 	// The index lives on the host itself, like a mirror the node can reach.
 	s.ssh("bai-p1", "mkdir -p /srv/index/simple/backend-ai-webserver")
 	s.ssh("bai-p1", "echo "+base64.StdEncoding.EncodeToString(data)+" | base64 -d > /srv/index/simple/backend-ai-webserver/"+wheel)
-	s.ssh("bai-p1", "echo "+base64.StdEncoding.EncodeToString([]byte(servers.SimpleIndexPage(wheel)))+" | base64 -d > /srv/index/simple/backend-ai-webserver/index.html")
+	s.ssh("bai-p1", "echo "+base64.StdEncoding.EncodeToString([]byte(standins.SimpleIndexPage(wheel)))+" | base64 -d > /srv/index/simple/backend-ai-webserver/index.html")
 	s.ssh("bai-p1", "cd /srv/index && (python3 -m http.server 8999 --bind 127.0.0.1 >/dev/null 2>&1 &) ; sleep 1")
 
 	env := map[string]string{"SERVICE_DIR": "/home/bai/webserver", "PYTHON": "/usr/bin/python3", "PACKAGE": "backend.ai-webserver",
@@ -64,7 +67,7 @@ func TestPythonAndPackages(t *testing.T) {
 	if out, err := s.sshScript("bai-p1", scripts.ServiceUnit, senv); err != nil {
 		t.Fatalf("service: %v\n%s", err, out)
 	}
-	if got := s.ssh("bai-p1", "setpriv --reuid=bai --regid=bai --init-groups env -u HOME /home/bai/bin/run-webserver.sh"); got != "stand-in ai.backend.web.server -f /home/bai/webserver/webserver.conf" {
+	if got := s.ssh("bai-p1", "setpriv --reuid=bai --regid=bai --init-groups env -u HOME /home/bai/bin/run-webserver.sh"); got != "stand-in ai.backend.web.server -f /home/bai/webserver/webserver.conf (no config)" {
 		t.Errorf("the run script started: %q", got)
 	}
 }

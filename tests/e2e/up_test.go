@@ -2,11 +2,14 @@ package e2e
 
 import (
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
 // TestUpPreviewChangeDestroy is the whole cluster end to end: `pulumi up` of the
@@ -18,6 +21,8 @@ import (
 // leaves the hosts' data alone. The images and packages are stand-ins (standIns).
 func TestUpPreviewChangeDestroy(t *testing.T) {
 	const version = "26.8.1"
+	// systemd runs the hosts, as on real nodes, so the services really start and restart.
+	t.Setenv("SANDBOX_INIT", "systemd")
 	s := newSandbox(t, "bai-m1:manager,storage", "bai-a01:agent")
 	nodes := s.nodes()
 	stand := startStandIns(t, s, "bai-m1", version)
@@ -40,10 +45,10 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	for _, kv := range [][2]string{
 		{"version", version},
 		{"halfstack.engine", "script"},
-		{"halfstack.images.postgres", stand.images.Postgres},
-		{"halfstack.images.redis", stand.images.Redis},
-		{"halfstack.images.etcd", stand.images.Etcd},
-		{"services.packageIndex", stand.index},
+		{"halfstack.images.postgres", stand.Images.Postgres},
+		{"halfstack.images.redis", stand.Images.Redis},
+		{"halfstack.images.etcd", stand.Images.Etcd},
+		{"services.packageIndex", stand.IndexURL},
 		{"fixtures[0]", "fixtures/example-users.json"},
 		{"fixtures[1]", "fixtures/example-keypairs.yaml"},
 	} {
@@ -65,9 +70,13 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	checkHosts(t, s, nodes)
 	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
 
+	started := s.serviceStarts("bai-m1")
 	_, took = s.pulumi("preview", "--expect-no-changes")
 	t.Logf("no-change pulumi preview (2 hosts, the management node): %s", took)
 	s.pulumi("up", "--yes", "--expect-no-changes")
+	if again := s.serviceStarts("bai-m1"); !maps.Equal(again, started) {
+		t.Errorf("a second up restarted services: %v, then %v", started, again)
+	}
 	if got := s.ssh("bai-m1", "cat /home/bai/manager/standin-rescan.log"); got != "cr.backend.ai" {
 		t.Errorf("image rescans after two ups: %q, want one of cr.backend.ai", got)
 	}
@@ -84,9 +93,11 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	s.pulumi("up", "--yes", "--expect-no-changes")
 
-	// Only the webserver's config and its service step (which restarts it) change.
+	// Only the webserver's config and its service step change, and only the webserver
+	// restarts.
 	mtimes := "stat -c '%n %Y' /home/bai/manager/manager.toml /home/bai/storage-proxy/storage-proxy.toml /etc/systemd/system/backendai-manager.service"
 	before := s.ssh("bai-m1", mtimes)
+	started = s.serviceStarts("bai-m1")
 	s.pulumi("config", "set", "--path", "services.webserver.title", "Our GPU Cloud")
 	if got, want := s.changes(), []string{"bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service"}; !slices.Equal(got, want) {
 		t.Errorf("the webserver change touches %v, want exactly %v", got, want)
@@ -100,6 +111,12 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	if after := s.ssh("bai-m1", mtimes); after != before {
 		t.Errorf("the webserver change touched other services' files:\n%s\n%s", before, after)
+	}
+	restarted := s.serviceStarts("bai-m1")
+	for svc, at := range restarted {
+		if (at != started[svc]) != (svc == "webserver") {
+			t.Errorf("after the webserver change, %s started at %s (before: %s); only the webserver restarts", svc, at, started[svc])
+		}
 	}
 
 	state, _ := s.pulumi("stack", "export")
@@ -165,8 +182,8 @@ func checkHosts(t *testing.T, s *sandbox, nodes map[string]string) {
 func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets map[string]string) {
 	t.Helper()
 	health := s.ssh(name, "docker inspect -f '{{.Name}} {{.State.Health.Status}} {{.Config.Image}}' backendai-half-db backendai-half-redis backendai-half-etcd")
-	for _, want := range []string{"/backendai-half-db healthy " + hostRegistry + "/standin/postgres:16",
-		"/backendai-half-redis healthy " + hostRegistry + "/standin/valkey:9", "/backendai-half-etcd healthy " + hostRegistry + "/standin/etcd:3.5"} {
+	for _, want := range []string{"/backendai-half-db healthy " + standins.HostRegistry + "/standin/postgres:16",
+		"/backendai-half-redis healthy " + standins.HostRegistry + "/standin/valkey:9", "/backendai-half-etcd healthy " + standins.HostRegistry + "/standin/etcd:3.5"} {
 		if !strings.Contains(health, want) {
 			t.Errorf("%s: halfstack containers:\n%s\nwant %q", name, health, want)
 		}
@@ -201,11 +218,26 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 	if got := s.ssh(name, "grep -c 'secret = \""+secrets["storageProxySecret"]+"\"' /home/bai/storage-proxy/storage-proxy.toml"); got == "0" {
 		t.Error("storage-proxy.toml does not have the shared secret")
 	}
+	// systemd runs each service from its unit, as bai, with its config.
 	for _, svc := range []string{"manager", "storage-proxy", "webserver"} {
-		if got := s.ssh(name, "test -f /etc/systemd/system/backendai-"+svc+".service && setpriv --reuid=bai --regid=bai --init-groups env -u HOME /home/bai/bin/run-"+svc+".sh"); !strings.HasPrefix(got, "stand-in ai.backend.") || !strings.HasSuffix(got, "(config present)") {
-			t.Errorf("%s's unit and run script: %q", svc, got)
+		unit := "backendai-" + svc
+		if got := s.ssh(name, "systemctl is-active "+unit+"; systemctl is-enabled "+unit+"; ps -o user= -p $(systemctl show -p MainPID --value "+unit+")"); got != "active\nenabled\nbai" {
+			t.Errorf("%s: state, enablement, user: %q", unit, got)
+		}
+		if got := s.ssh(name, "journalctl -q -o cat -u "+unit+" | grep -c '^stand-in ai[.]backend[.].* -f /home/bai/"+svc+"/.* (config present)$'"); got == "0" {
+			t.Errorf("%s did not start its module with its config: %s", unit, s.ssh(name, "journalctl -q -o cat -u "+unit+" | tail -n 5"))
 		}
 	}
+}
+
+// serviceStarts is when systemd last started each of the node's services.
+func (s *sandbox) serviceStarts(node string) map[string]string {
+	s.t.Helper()
+	out := map[string]string{}
+	for _, svc := range []string{"manager", "storage-proxy", "webserver"} {
+		out[svc] = s.ssh(node, "systemctl show -p ExecMainStartTimestampMonotonic --value backendai-"+svc)
+	}
+	return out
 }
 
 // changes previews the stack and returns the names of the resources it would change,

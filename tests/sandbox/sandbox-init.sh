@@ -1,6 +1,7 @@
 #!/bin/sh
 # PID 1 of a sandbox host: give the host its own SSH identity, keep kernel-wide
-# settings out of reach, then serve SSH.
+# settings out of reach, then serve SSH, or hand over to systemd (SANDBOX_INIT=systemd),
+# which starts sshd.
 set -e
 ssh-keygen -A >/dev/null
 mkdir -p /run/sshd
@@ -11,4 +12,5 @@ for d in fs vm kernel; do
 	mount --bind "/proc/sys/$d" "/proc/sys/$d"
 	mount -o remount,bind,ro "/proc/sys/$d"
 done
+[ "${SANDBOX_INIT:-}" = systemd ] && exec /sbin/init
 exec /usr/sbin/sshd -D -e

@@ -12,6 +12,8 @@
 #   sandbox.sh engine                start dockerd if it is not running (`down` stops it)
 #
 # SANDBOX_STACK (default "sandbox") names the stack; several can run side by side.
+# SANDBOX_INIT=systemd makes systemd the hosts' PID 1, as on a real node, so that units
+# really start and restart; by default PID 1 is sshd alone.
 #
 # Each host runs sshd published on 127.0.0.1 only. No registry is reachable here, so the
 # image is built locally: debootstrap of Debian 13 (trixie) from deb.debian.org, imported
@@ -23,10 +25,10 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 state="$root/.sandbox"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/backendai-infra"
 suite=trixie
-image="backendai-sandbox:$suite-2"
+image="backendai-sandbox:$suite-3"
 label=backendai-infra.sandbox
 stack=${SANDBOX_STACK:-sandbox}
-packages=openssh-server,sudo,ca-certificates,curl,gnupg,iproute2,procps,kmod,lsb-release,pciutils
+packages=openssh-server,sudo,ca-certificates,curl,gnupg,iproute2,procps,kmod,lsb-release,pciutils,systemd-sysv
 
 log() { printf 'sandbox: %s\n' "$*" >&2; }
 
@@ -44,7 +46,7 @@ ensure_dockerd() {
 
 ensure_image() {
 	if docker image inspect "$image" >/dev/null 2>&1; then return; fi
-	local tarball="$cache/rootfs-$suite-2.tar"
+	local tarball="$cache/rootfs-$suite-3.tar"
 	if [ ! -s "$tarball" ]; then
 		command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
 		local dir
@@ -71,6 +73,11 @@ ensure_key() {
 start_host() { # name
 	local name=$1 c="$stack-$1"
 	docker rm -f "$c" >/dev/null 2>&1 || true
+	local init=()
+	# What systemd needs in a container: its own /run, to know it is in one, and the
+	# signal that shuts it down.
+	[ "${SANDBOX_INIT:-}" = systemd ] &&
+		init=(--tmpfs /run --tmpfs /run/lock -e container=docker -e SANDBOX_INIT=systemd --stop-signal SIGRTMIN+3)
 	# The capabilities and unconfined profiles are the ones verified for a host that runs
 	# its own Docker engine; --privileged is refused on this machine. SYS_PTRACE lets that
 	# engine exec into containers whose main process is not root (postgres health checks).
@@ -78,7 +85,7 @@ start_host() { # name
 		--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PTRACE \
 		--security-opt systempaths=unconfined --security-opt apparmor=unconfined \
 		--security-opt seccomp=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup \
-		-p 127.0.0.1::22 "$image" >/dev/null
+		"${init[@]}" -p 127.0.0.1::22 "$image" >/dev/null
 	docker exec -i "$c" sh -c 'umask 077; mkdir -p /root/.ssh; cat >/root/.ssh/authorized_keys' <"$state/id_ed25519.pub"
 }
 

@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
 // FreePort asks the kernel for a free loopback port.
@@ -232,20 +234,14 @@ func (pg *Postgres) Psql(ctx context.Context, database, sql string) (string, err
 	return string(out), nil
 }
 
-//go:embed schema/backendai-26.8.sql
-var schema26_8 string
-
 // Schema is the stand-in Backend.AI schema of a line ("26.4" or "26.8").
 func Schema(t testing.TB, line string) string {
 	t.Helper()
-	switch line {
-	case "26.8":
-		return schema26_8
-	case "26.4":
-		return schema26_8 + "\nALTER TABLE scaling_groups DROP COLUMN is_default;\n"
+	sql, err := standins.Schema(line)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no stand-in schema for Backend.AI %s", line)
-	return ""
+	return sql
 }
 
 // CreateBackendAIDatabase makes a database with the stand-in schema of the given
@@ -260,26 +256,4 @@ func (pg *Postgres) CreateBackendAIDatabase(t testing.TB, name, line string) str
 		t.Fatalf("schema %s: %v\n%s", line, err, out)
 	}
 	return name
-}
-
-// StartRegistry runs Debian's docker-registry on a loopback port and returns its
-// address. Docker trusts registries on 127.0.0.0/8 without TLS.
-func StartRegistry(t testing.TB) string {
-	t.Helper()
-	bin, err := exec.LookPath("docker-registry")
-	if err != nil {
-		t.Fatal("docker-registry is missing: apt-get install docker-registry (tools/deps.sh does)")
-	}
-	dir := t.TempDir()
-	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
-	config := fmt.Sprintf("version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\nlog:\n  level: warn\n",
-		filepath.Join(dir, "data"), addr)
-	file := filepath.Join(dir, "config.yml")
-	if err := os.WriteFile(file, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	logFile := filepath.Join(dir, "registry.log")
-	start(t, "docker-registry", exec.Command(bin, "serve", file), logFile)
-	waitPort(t, "docker-registry", addr, logFile)
-	return addr
 }

@@ -1,4 +1,4 @@
-package servers
+package standins
 
 import (
 	"archive/zip"
@@ -8,16 +8,19 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"testing"
 )
 
-// StandInWheel builds a wheel named as a Backend.AI package (say backend.ai-webserver
+// Wheel is a built wheel: its project, file name and bytes.
+type Wheel struct {
+	Project, File string
+	Data          []byte
+}
+
+// BuildWheel builds a wheel named as a Backend.AI package (say backend.ai-webserver
 // 26.8.1) whose modules are the given files: a stand-in for the real wheel, which cannot
 // be downloaded here (PyPI is not reachable). A file named ".dist-info/NAME" goes into
-// the wheel's metadata directory (entry_points.txt, say). It returns the wheel's file
-// name and bytes.
-func StandInWheel(t testing.TB, project, version string, files map[string]string) (string, []byte) {
-	t.Helper()
+// the wheel's metadata directory (entry_points.txt, say).
+func BuildWheel(project, version string, files map[string]string) (Wheel, error) {
 	dist := strings.NewReplacer("-", "_", ".", "_").Replace(project)
 	info := fmt.Sprintf("%s-%s.dist-info", dist, version)
 	all := map[string]string{}
@@ -48,16 +51,16 @@ func StandInWheel(t testing.TB, project, version string, files map[string]string
 	for _, name := range names {
 		w, err := zw.Create(name)
 		if err != nil {
-			t.Fatal(err)
+			return Wheel{}, fmt.Errorf("wheel %s: %w", project, err)
 		}
 		if _, err := w.Write([]byte(all[name])); err != nil {
-			t.Fatal(err)
+			return Wheel{}, fmt.Errorf("wheel %s: %w", project, err)
 		}
 	}
 	if err := zw.Close(); err != nil {
-		t.Fatal(err)
+		return Wheel{}, fmt.Errorf("wheel %s: %w", project, err)
 	}
-	return fmt.Sprintf("%s-%s-py3-none-any.whl", dist, version), buf.Bytes()
+	return Wheel{Project: project, File: fmt.Sprintf("%s-%s-py3-none-any.whl", dist, version), Data: buf.Bytes()}, nil
 }
 
 // SimpleIndexPage is the PEP 503 page of one project listing its wheel.

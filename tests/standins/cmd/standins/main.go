@@ -1,0 +1,59 @@
+// Command standins serves the stand-ins (see package standins) to a sandbox host until
+// it is interrupted, for the demo. Once they answer on the host it writes the stack
+// config they need to -out, one "path<TAB>value" per line for `pulumi config set --path`.
+//
+//	go run ./tests/standins/cmd/standins -host bai-m1 -version 26.8.1 -out FILE
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/backendai-infra/backendai-infra/tests/standins"
+)
+
+func main() {
+	host := flag.String("host", "bai-m1", "the sandbox host that pulls and installs from the stand-ins")
+	version := flag.String("version", "26.8.1", "the Backend.AI release the stand-in wheels claim to be")
+	out := flag.String("out", "", "where to write the stack config, as JSON, once ready")
+	flag.Parse()
+	if err := run(*host, *version, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "standins:", err)
+		os.Exit(1)
+	}
+}
+
+func run(host, version, out string) error {
+	root, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "standins-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	s, err := standins.Start(standins.Options{Root: root, Env: os.Environ(), Host: host, Version: version, Dir: dir})
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	// The halfstack runs as a step on the node: the Docker provider plugin cannot be
+	// built here.
+	config := fmt.Sprintf("halfstack.engine\tscript\nhalfstack.images.postgres\t%s\nhalfstack.images.redis\t%s\n"+
+		"halfstack.images.etcd\t%s\nservices.packageIndex\t%s\n", s.Images.Postgres, s.Images.Redis, s.Images.Etcd, s.IndexURL)
+	if out != "" {
+		if err := os.WriteFile(filepath.Clean(out), []byte(config), 0o644); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(os.Stderr, "standins: serving on %s until interrupted:\n%s", host, config)
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
+	<-stop
+	return nil
+}
