@@ -46,6 +46,13 @@ func Program(ctx *pulumi.Context) error {
 			"docker":  h.Docker,
 		})
 	}
+	if m := c.Management; m != nil {
+		st := m.Settings
+		ctx.Export("endpoints", pulumi.StringMap{
+			"webserver": pulumi.Sprintf("http://%s:%d", st.Manager.Host, st.Webserver.Port),
+			"manager":   pulumi.Sprintf("http://%s", st.Manager),
+		})
+	}
 	return nil
 }
 

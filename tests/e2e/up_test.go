@@ -69,6 +69,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	checkHosts(t, s, nodes)
 	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
+	if got, _ := s.pulumi("stack", "output", "endpoints", "--json"); !strings.Contains(got, `"webserver": "http://`+nodes["bai-m1"]+`:8090"`) {
+		t.Errorf("the stack's endpoints: %s", got)
+	}
 
 	started := s.serviceStarts("bai-m1")
 	_, took = s.pulumi("preview", "--expect-no-changes")
@@ -182,6 +185,7 @@ func checkHosts(t *testing.T, s *sandbox, nodes map[string]string) {
 func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets map[string]string) {
 	t.Helper()
 	health := s.ssh(name, "docker inspect -f '{{.Name}} {{.State.Health.Status}} {{.Config.Image}}' backendai-half-db backendai-half-redis backendai-half-etcd")
+	t.Logf("%s: the halfstack's containers:\n%s", name, health)
 	for _, want := range []string{"/backendai-half-db healthy " + standins.HostRegistry + "/standin/postgres:16",
 		"/backendai-half-redis healthy " + standins.HostRegistry + "/standin/valkey:9", "/backendai-half-etcd healthy " + standins.HostRegistry + "/standin/etcd:3.5"} {
 		if !strings.Contains(health, want) {
@@ -200,6 +204,9 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 	psql := func(sql string) string {
 		return s.ssh(name, "docker exec backendai-half-db psql -At -U postgres -d backend -c \""+sql+"\"")
 	}
+	t.Logf("%s: etcd keys under /sorna/local:\n%s", name,
+		s.ssh(name, "docker exec backendai-half-etcd etcdctl get --prefix --keys-only /sorna/local/ | grep -v '^$'"))
+	t.Logf("%s: rows in the database:\n%s", name, psql("select 'users', email, role from users union all select 'keypairs', access_key, user_id from keypairs"))
 	if got := psql("select version_num from alembic_version"); got != "standin0head" {
 		t.Errorf("the schema's revision: %q", got)
 	}
@@ -224,6 +231,7 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 		if got := s.ssh(name, "systemctl is-active "+unit+"; systemctl is-enabled "+unit+"; ps -o user= -p $(systemctl show -p MainPID --value "+unit+")"); got != "active\nenabled\nbai" {
 			t.Errorf("%s: state, enablement, user: %q", unit, got)
 		}
+		t.Logf("%s: %s", name, s.ssh(name, "systemctl status --no-pager --lines=1 "+unit+" | sed -n '1,3p;$p'"))
 		if got := s.ssh(name, "journalctl -q -o cat -u "+unit+" | grep -c '^stand-in ai[.]backend[.].* -f /home/bai/"+svc+"/.* (config present)$'"); got == "0" {
 			t.Errorf("%s did not start its module with its config: %s", unit, s.ssh(name, "journalctl -q -o cat -u "+unit+" | tail -n 5"))
 		}
