@@ -56,16 +56,16 @@ func (c Cluster) validateSecrets(bad func(field, format string, args ...any)) {
 // registryName is a registry host with an optional port, as `mgr image rescan` takes it.
 var registryName = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]{1,5})?$`)
 
+// validateDeploy checks what the services' deployment reads; the secrets only when the
+// stack deploys the services.
 func (c Cluster) validateDeploy(bad func(field, format string, args ...any)) {
 	switch c.Deploy {
-	case DeployHosts:
-		return
 	case DeployAll:
+		c.validateSecrets(bad)
+	case DeployHosts:
 	default:
 		bad("deploy", "%q is not one of %q, %q", c.Deploy, DeployAll, DeployHosts)
-		return
 	}
-	c.validateSecrets(bad)
 	if e := c.Halfstack.Engine; e != EngineDocker && e != EngineScript {
 		bad("halfstack.engine", "%q is not one of %q, %q", e, EngineDocker, EngineScript)
 	}

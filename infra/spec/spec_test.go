@@ -147,6 +147,7 @@ func TestLoadRejects(t *testing.T) {
 		{"two-line JWT secret", map[string]string{"storageProxyJWT": "hunter2-first\nsecond"}, "storageProxyJWT", "one line"},
 		{"unknown deploy", map[string]string{"deploy": "services"}, "deploy", `"services" is not one of "all", "hosts"`},
 		{"unknown halfstack engine", map[string]string{"halfstack": `{"engine":"compose"}`}, "halfstack.engine", `"compose" is not one of`},
+		{"unknown halfstack engine, hosts only", map[string]string{"deploy": "hosts", "halfstack": `{"engine":"compose"}`}, "halfstack.engine", `"compose" is not one of`},
 		{"empty fixture path", map[string]string{"fixtures": `["fixtures/users.json", " "]`}, "fixtures[1]", "is empty"},
 		{"fixtures not a list", map[string]string{"fixtures": `"fixtures/users.json"`}, "fixtures", "expected a list"},
 		{"bad image registry", map[string]string{"services": `{"imageRegistries":["https://cr.backend.ai"]}`}, "services.imageRegistries[0]", "not a registry name"},
