@@ -261,12 +261,25 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	}
 	populated := prev
 
-	// 6. Each service's unit, restarted when its config or unit changes, and only then.
+	// 6. The storage proxy's volumes, then each service's unit, restarted when its config
+	// or unit changes, and only then.
+	var volumePaths []string
+	for _, v := range s.StorageProxy.Volumes {
+		volumePaths = append(volumePaths, v.Path)
+	}
+	volumes, err := step("volumes", scripts.Volumes, map[string]string{"VOLUME_PATHS": strings.Join(volumePaths, " "),
+		"BAI_USER": c.Account.Name}, nil, args.Host.Ready...)
+	if err != nil {
+		return nil, err
+	}
 	account := configs.Account{Name: c.Account.Name, UID: c.Account.UID, GID: c.Account.GID}
 	var units []pulumi.Resource
 	for _, svc := range configs.Services {
 		in := services[svc.Name]
 		deps := slices.Concat([]pulumi.Resource{in.pkg, keypair}, etcdKeys, populated, in.files)
+		if svc.Name == "storage-proxy" {
+			deps = append(deps, volumes)
+		}
 		unit, err := step(svc.Name+"-service", scripts.ServiceUnit, map[string]string{"SERVICE": svc.Name,
 			"UNIT_TEXT": svc.UnitFile(s.Home, account), "RUN_SCRIPT": path.Join(s.Home, "bin", "run-"+svc.Name+".sh"),
 			"RUN_SCRIPT_TEXT": svc.RunScript(s.Home), "BAI_USER": c.Account.Name,
@@ -277,8 +290,14 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		units = append(units, unit)
 	}
 
-	// 7. The kernel images, once the registries' fixture is in and the manager runs.
-	if _, err := step("image-rescan", scripts.Rescan, managerEnv(map[string]string{"IMAGE_REGISTRIES": strings.Join(c.Services.ImageRegistries, " ")}),
+	// 7. The kernel images and their aliases, once the registries' fixture is in and the
+	// manager runs.
+	aliases := slices.Sorted(maps.Keys(c.Services.ImageAliases))
+	for i, a := range aliases {
+		aliases[i] = a + " " + c.Services.ImageAliases[a]
+	}
+	if _, err := step("image-rescan", scripts.Rescan, managerEnv(map[string]string{
+		"IMAGE_REGISTRIES": strings.Join(c.Services.ImageRegistries, " "), "IMAGE_ALIASES": strings.Join(aliases, "\n")}),
 		nil, slices.Concat(units, populated)...); err != nil {
 		return nil, err
 	}

@@ -107,6 +107,8 @@ func TestManagementNodeOrder(t *testing.T) {
 			dependsOn("mgmt-manager-service", "mgmt-manager-config", "mgmt-manager-alembic", "mgmt-etcd-config",
 				"mgmt-etcd-volumes", "mgmt-fixture-keypairs", "mgmt-rpc-keypair")
 			dependsOn("mgmt-webserver-service", "mgmt-webserver-config", "mgmt-webserver-package", "mgmt-fixture-keypairs")
+			dependsOn("mgmt-volumes", "bai-m1-account")
+			dependsOn("mgmt-storage-proxy-service", "mgmt-volumes", "mgmt-storage-proxy-config")
 			dependsOn("mgmt-image-rescan", "mgmt-manager-service", "mgmt-storage-proxy-service", "mgmt-webserver-service", "mgmt-fixture-keypairs")
 
 			// Secrets only where a file has placeholders, and always secret.

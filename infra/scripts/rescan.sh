@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# The kernel images the manager knows (seed 002 step 22): `backend.ai mgr image rescan`
-# of each registry, after the registries' fixture is in and the manager is installed.
-# A rescan only reads the registry and updates the image table, so running it again is
-# safe; the step runs again when the registries or the release change.
-#   MANAGER_DIR=/home/bai/manager BAI_USER=bai IMAGE_REGISTRIES="cr.backend.ai" rescan.sh
+# The kernel images the manager knows (seed 002 step 10, seed 004 step 22): `backend.ai
+# mgr image rescan` of each registry, after the registries' fixture is in and the
+# manager is installed, then the image aliases for this node's architecture. A rescan
+# only reads the registry and updates the image table and an alias is set, not added, so
+# running it again is safe; the step runs again when its inputs change.
+#   MANAGER_DIR=/home/bai/manager BAI_USER=bai IMAGE_REGISTRIES="cr.backend.ai" \
+#   IMAGE_ALIASES="python cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64" rescan.sh
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
-cd "$MANAGER_DIR"
-for registry in ${IMAGE_REGISTRIES:-}; do
-	if ! out=$(as_bai .venv/bin/backend.ai mgr image rescan "$registry" 2>&1); then
-		echo "rescan: backend.ai mgr image rescan $registry failed:" >&2
+mgr() { # backend.ai mgr ARGS..., as the account; a failure shows its last lines
+	local out
+	if ! out=$(as_bai .venv/bin/backend.ai mgr "$@" 2>&1); then
+		echo "rescan: backend.ai mgr $* failed:" >&2
 		printf '%s\n' "$out" | tail -n 15 >&2
 		exit 1
 	fi
+}
+cd "$MANAGER_DIR"
+for registry in ${IMAGE_REGISTRIES:-}; do
+	mgr image rescan "$registry"
 	echo "rescan: $registry done"
 done
+arch=$(uname -m)
+while read -r alias target; do
+	[ -n "$alias" ] || continue
+	mgr image alias "$alias" "$target" "$arch"
+	echo "rescan: alias $alias -> $target ($arch)"
+done <<<"${IMAGE_ALIASES:-}"
 echo "rescan: ${IMAGE_REGISTRIES:-no registries} changed=yes"

@@ -46,6 +46,8 @@ var (
 	Schema string
 	//go:embed rescan.sh
 	Rescan string
+	//go:embed volumes.sh
+	Volumes string
 )
 
 // AccountEnv is account.sh's input.

@@ -53,6 +53,9 @@ func (c Cluster) validateSecrets(bad func(field, format string, args ...any)) {
 	}
 }
 
+// aliasName is an image alias as `mgr image alias` takes it.
+var aliasName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
 // registryName is a registry host with an optional port, as `mgr image rescan` takes it.
 var registryName = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]{1,5})?$`)
 
@@ -77,6 +80,14 @@ func (c Cluster) validateDeploy(bad func(field, format string, args ...any)) {
 	for i, r := range c.Services.ImageRegistries {
 		if !registryName.MatchString(r) {
 			bad(fmt.Sprintf("services.imageRegistries[%d]", i), "%q is not a registry name such as cr.backend.ai", r)
+		}
+	}
+	for alias, image := range c.Services.ImageAliases {
+		switch {
+		case !aliasName.MatchString(alias):
+			bad("services.imageAliases", "%q is not an alias (letters, digits, '.', '_', '-')", alias)
+		case !imageRef.MatchString(image):
+			bad("services.imageAliases."+alias, "%q is not an image reference (registry/name:tag)", image)
 		}
 	}
 }

@@ -18,6 +18,9 @@ type Services struct {
 	// ImageRegistries are rescanned for kernel images once the manager is installed
 	// (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
 	ImageRegistries []string `json:"imageRegistries"`
+	// ImageAliases name kernel images for this cluster's architecture, alias → image
+	// (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+	ImageAliases map[string]string `json:"imageAliases"`
 }
 
 // Python selects the services' interpreter: "distro" (python3 from the distribution) or

@@ -150,6 +150,8 @@ func TestLoadRejects(t *testing.T) {
 		{"unknown halfstack engine, hosts only", map[string]string{"deploy": "hosts", "halfstack": `{"engine":"compose"}`}, "halfstack.engine", `"compose" is not one of`},
 		{"empty fixture path", map[string]string{"fixtures": `["fixtures/users.json", " "]`}, "fixtures[1]", "is empty"},
 		{"fixtures not a list", map[string]string{"fixtures": `"fixtures/users.json"`}, "fixtures", "expected a list"},
+		{"bad image alias target", map[string]string{"services": `{"imageAliases":{"python":"python 3.13"}}`}, "services.imageAliases.python", "not an image reference"},
+		{"bad image alias", map[string]string{"services": `{"imageAliases":{"py thon":"cr.backend.ai/stable/python:3.13"}}`}, "services.imageAliases", `"py thon" is not an alias`},
 		{"bad image registry", map[string]string{"services": `{"imageRegistries":["https://cr.backend.ai"]}`}, "services.imageRegistries[0]", "not a registry name"},
 		{"nodes not a list", map[string]string{"nodes": `{"name":"m"}`}, "nodes", "expected"},
 	}

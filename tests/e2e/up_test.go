@@ -51,6 +51,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		{"services.packageIndex", stand.IndexURL},
 		{"fixtures[0]", "fixtures/example-users.json"},
 		{"fixtures[1]", "fixtures/example-keypairs.yaml"},
+		{"services.imageAliases.python", "cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64"},
 	} {
 		s.pulumi("config", "set", "--path", kv[0], kv[1])
 	}
@@ -58,9 +59,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up (2 hosts, the management node): %s", took)
 	// 1 stack, 1 cluster, 2 hosts with 6 steps each; the management node, its halfstack
-	// step, 2 etcd key trees, 2 fixtures and 14 steps.
-	if !strings.Contains(out, "36 created") {
-		t.Errorf("first up did not create 36 resources:\n%s", out)
+	// step, 2 etcd key trees, 2 fixtures and 15 steps.
+	if !strings.Contains(out, "37 created") {
+		t.Errorf("first up did not create 37 resources:\n%s", out)
 	}
 	for k, v := range secrets {
 		if strings.Contains(out, v) {
@@ -80,8 +81,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	if again := s.serviceStarts("bai-m1"); !maps.Equal(again, started) {
 		t.Errorf("a second up restarted services: %v, then %v", started, again)
 	}
-	if got := s.ssh("bai-m1", "cat /home/bai/manager/standin-rescan.log"); got != "cr.backend.ai" {
-		t.Errorf("image rescans after two ups: %q, want one of cr.backend.ai", got)
+	if got := s.ssh("bai-m1", "cat /home/bai/manager/standin-images.log"); got != "rescan cr.backend.ai\nalias python cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64 x86_64" {
+		t.Errorf("image commands after two ups: %q, want one rescan of cr.backend.ai and one alias", got)
 	}
 
 	s.pulumi("config", "set", "--path", `sysctl["net.core.somaxconn"]`, "4096")
@@ -130,8 +131,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 
 	out, _ = s.pulumi("destroy", "--yes")
-	if !strings.Contains(out, "36 deleted") {
-		t.Errorf("destroy did not delete the 36 resources:\n%s", out)
+	if !strings.Contains(out, "37 deleted") {
+		t.Errorf("destroy did not delete the 37 resources:\n%s", out)
 	}
 	// Destroying the stack forgets the steps; it does not undo the hosts' setup or
 	// delete the data.
@@ -209,6 +210,12 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 	t.Logf("%s: rows in the database:\n%s", name, psql("select 'users', email, role from users union all select 'keypairs', access_key, user_id from keypairs"))
 	if got := psql("select version_num from alembic_version"); got != "standin0head" {
 		t.Errorf("the schema's revision: %q", got)
+	}
+	if got := psql("select allowed_vfolder_hosts->'local:volume1'->>0 from domains where name = 'default'"); got != "create-vfolder" {
+		t.Errorf("the default domain's permissions on the storage proxy's volume: %q", got)
+	}
+	if got := s.ssh(name, "stat -c '%U' /vfroot/local; cat /vfroot/local/version.txt"); got != "bai\n3" {
+		t.Errorf("the storage proxy's volume: %q, want bai's, layout 3", got)
 	}
 	if got := psql("select (select count(*) from users) || ' ' || (select count(*) from keypairs) || ' ' || (select count(*) from container_registries)"); got != "3 2 1" {
 		t.Errorf("users, keypairs and registries from the fixtures: %q", got)

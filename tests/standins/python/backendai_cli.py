@@ -3,8 +3,8 @@
 Backend.AI's wheels cannot be downloaded on the test machine, so this module plays the
 manager CLI's database and file commands the way the real ones behave: `schema oneshot`
 creates the schema and stamps alembic's head on an empty database and leaves an
-existing one alone; `generate-rpc-keypair` writes a keypair; `image rescan` reads the
-manager's config and records the registry it was asked to scan. psql does what
+existing one alone; `generate-rpc-keypair` writes a keypair; `image rescan` and
+`image alias` check for the manager's config and write down what they were asked. psql does what
 SQLAlchemy does in the real package, with the URL from alembic.ini.
 """
 import os
@@ -13,6 +13,14 @@ import sys
 from pathlib import Path
 
 from ai.backend.manager import standin_db
+
+
+def record(*what: str) -> None:
+    """Writes down an image command, in place of the image table it would change."""
+    if not Path("manager.toml").is_file():
+        sys.exit(f"stand-in: no manager.toml in {os.getcwd()}")
+    with open("standin-images.log", "a") as log:
+        log.write(" ".join(what) + "\n")
 
 
 def main() -> None:
@@ -37,11 +45,11 @@ def main() -> None:
         secret_file.chmod(0o600)
         print(f"stand-in: generated {secret_file}")
     elif args[:3] == ["mgr", "image", "rescan"] and len(args) == 4:
-        if not Path("manager.toml").is_file():
-            sys.exit(f"stand-in: no manager.toml in {os.getcwd()}")
-        with open("standin-rescan.log", "a") as log:
-            log.write(args[3] + "\n")
+        record("rescan", args[3])
         print(f"stand-in: rescanned {args[3]}")
+    elif args[:3] == ["mgr", "image", "alias"] and len(args) == 6:
+        record("alias", *args[3:])
+        print(f"stand-in: aliased {args[4]} ({args[5]}) as {args[3]}")
     else:
         sys.exit(f"stand-in backend.ai: unsupported command: {' '.join(args)}")
 
