@@ -18,7 +18,7 @@ import (
 
 // TestDataResources drives the key trees and fixtures through the real CLI against a
 // real etcd and PostgreSQL (Debian's, started on loopback; the Backend.AI tables come
-// from the stand-in schema in tests/servers/schema, since Backend.AI's package that
+// from the stand-in schema in tests/standins/schema, since Backend.AI's package that
 // creates them cannot be installed here), and a key tree through an SSH tunnel to a
 // sandbox host that runs its own etcd on its loopback, as the management node does.
 func TestDataResources(t *testing.T) {
