@@ -177,6 +177,11 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		files []pulumi.Resource
 		sum   string
 	}
+	// The manager's alembic.ini, which its schema steps read.
+	ini, err := configs.AlembicINI(s)
+	if err != nil {
+		return nil, err
+	}
 	services := map[string]installed{}
 	for _, svc := range configs.Services {
 		pkg, err := step(svc.Name+"-package", scripts.Packages, map[string]string{"SERVICE_DIR": svc.Dir(s.Home),
@@ -194,10 +199,6 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		type file struct{ step, name, text string }
 		files := []file{{svc.Name + "-config", svc.Config, text}}
 		if svc.Name == "manager" {
-			ini, err := configs.AlembicINI(s)
-			if err != nil {
-				return nil, err
-			}
 			files = append(files, file{svc.Name + "-alembic", "alembic.ini", ini})
 		}
 		in := installed{pkg: pkg}
@@ -230,10 +231,6 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		return env
 	}
 	keypair, err := step("rpc-keypair", scripts.RPCKeypair, managerEnv(nil), nil, mgr.pkg)
-	if err != nil {
-		return nil, err
-	}
-	ini, err := configs.AlembicINI(s)
 	if err != nil {
 		return nil, err
 	}
