@@ -15,10 +15,12 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+
+	"github.com/backendai-infra/backendai-infra/infra/fixtures"
 )
 
 // Fixture is a set of rows in Backend.AI's database (backendai:db:Fixture), given as
-// one of Backend.AI's fixture files. Unlike `fixture populate`, which inserts and skips
+// one of Backend.AI's fixtures.File files. Unlike `fixtures.File populate`, which inserts and skips
 // rows that exist, it converges: rows are found by their key, inserted when missing and
 // updated where they differ; the whole file is one transaction.
 type Fixture struct{}
@@ -29,10 +31,12 @@ type FixtureArgs struct {
 	// BackendAIVersion is the Backend.AI release whose row shapes apply ("26.4.10", "26.8.1",
 	// "26.8"). Not "version": pulumi-go-provider drops inputs of that name from diffs.
 	BackendAIVersion string `pulumi:"backendaiVersion"`
-	// Data is the fixture file's text: Backend.AI's JSON as it is, or the same in YAML.
+	// Data is the fixtures.File file's text: Backend.AI's JSON as it is, or the same in YAML.
 	// Pass it as a secret when it holds passwords or secret keys.
 	Data string `pulumi:"data"`
-	// KeepOnDelete leaves the rows in the database when the fixture is destroyed.
+	// Source names the file Data comes from, in messages ("fixtures[0] (users.json)").
+	Source string `pulumi:"source,optional"`
+	// KeepOnDelete leaves the rows in the database when the fixtures.File is destroyed.
 	KeepOnDelete *bool `pulumi:"keepOnDelete,optional"`
 	// Rows is filled in by the provider, never by the program: the rows Data asks for,
 	// by row (table/key=value), secret columns masked. In state it holds the rows as
@@ -40,27 +44,27 @@ type FixtureArgs struct {
 	Rows map[string]string `pulumi:"rows,optional"`
 }
 
-// FixtureState is what a fixture records.
+// FixtureState is what a fixtures.File records.
 type FixtureState struct {
 	FixtureArgs
-	// Created are the rows this fixture inserted: the only ones it ever deletes.
+	// Created are the rows this fixtures.File inserted: the only ones it ever deletes.
 	Created []string `pulumi:"created"`
 }
 
 func (f *Fixture) Annotate(a infer.Annotator) {
 	a.SetToken("db", "Fixture")
-	a.Describe(&f, "Rows of Backend.AI's database from a fixture file, kept converged by their keys.")
+	a.Describe(&f, "Rows of Backend.AI's database from a fixtures.File file, kept converged by their keys.")
 }
 
-func (a FixtureArgs) parse() (fixture, string, error) {
+func (a FixtureArgs) parse() (fixtures.File, string, error) {
 	var errs []error
 	errs = append(errs, a.Connection.validate()...)
-	line, err := lineOf(a.BackendAIVersion)
+	line, err := fixtures.LineOf(a.BackendAIVersion)
 	if err != nil {
 		errs = append(errs, err)
-		return fixture{}, "", errors.Join(errs...)
+		return fixtures.File{}, "", errors.Join(errs...)
 	}
-	fx, err := parseFixture(a.Data, line)
+	fx, err := fixtures.Parse(a.Source, a.Data, line)
 	if err != nil {
 		errs = append(errs, err)
 	}
@@ -80,11 +84,11 @@ func (f *Fixture) Check(ctx context.Context, req infer.CheckRequest) (infer.Chec
 }
 
 // desired is the rows the inputs ask for, masked as state shows them.
-func desired(fx fixture) map[string]string {
+func desired(fx fixtures.File) map[string]string {
 	out := map[string]string{}
-	for _, t := range fx.tables {
-		for _, r := range t.rows {
-			out[r.id] = r.masked(t.table, nil)
+	for _, t := range fx.Tables {
+		for _, r := range t.Rows {
+			out[r.ID] = r.Masked(t.Shape, nil)
 		}
 	}
 	return out
@@ -125,16 +129,16 @@ func (f *Fixture) Diff(ctx context.Context, req infer.DiffRequest[FixtureArgs, F
 func rowPath(id string) string { return "rows[" + fmt.Sprintf("%q", id) + "]" }
 
 // secretsOf collects each row's secret values, to notice a changed password.
-func secretsOf(fx fixture) map[string]map[string]any {
+func secretsOf(fx fixtures.File) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	for _, t := range fx.tables {
-		for _, r := range t.rows {
-			for k, v := range r.values {
-				if c, _ := t.column(k); c.kind == kPassword || c.kind == kSecret {
-					if out[r.id] == nil {
-						out[r.id] = map[string]any{}
+	for _, t := range fx.Tables {
+		for _, r := range t.Rows {
+			for k, v := range r.Values {
+				if c, _ := t.Column(k); c.Kind == fixtures.Password || c.Kind == fixtures.Secret {
+					if out[r.ID] == nil {
+						out[r.ID] = map[string]any{}
 					}
-					out[r.id][k] = v
+					out[r.ID][k] = v
 				}
 			}
 		}
@@ -168,13 +172,13 @@ func (f *Fixture) Update(ctx context.Context, req infer.UpdateRequest[FixtureArg
 		return infer.UpdateResponse[FixtureState]{Output: state}, nil
 	}
 	oldFx, _, _ := req.State.parse()
-	// Rows the new data no longer names go, if this fixture created them.
-	var gone []fixtureTable
-	for _, t := range oldFx.tables {
-		ft := fixtureTable{table: t.table}
-		for _, r := range t.rows {
-			if _, ok := state.Rows[r.id]; !ok {
-				ft.rows = append(ft.rows, r)
+	// Rows the new data no longer names go, if this fixtures.File created them.
+	var gone []fixtures.Table
+	for _, t := range oldFx.Tables {
+		ft := fixtures.Table{Shape: t.Shape}
+		for _, r := range t.Rows {
+			if _, ok := state.Rows[r.ID]; !ok {
+				ft.Rows = append(ft.Rows, r)
 			}
 		}
 		gone = append(gone, ft)
@@ -198,16 +202,16 @@ func (f *Fixture) Read(ctx context.Context, req infer.ReadRequest[FixtureArgs, F
 	defer done()
 	state := req.State
 	state.Rows = map[string]string{}
-	for _, t := range fx.tables {
-		for _, r := range t.rows {
-			current, err := selectRow(ctx, conn, t.table, r)
+	for _, t := range fx.Tables {
+		for _, r := range t.Rows {
+			current, err := selectRow(ctx, conn, t.Shape, r)
 			if err != nil {
 				return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
 			}
 			if current == nil {
 				continue // removed by hand: the next update puts it back
 			}
-			state.Rows[r.id] = current.masked(t.table, current.secretsMatch)
+			state.Rows[r.ID] = current.Masked(t.Shape, current.secretsMatch)
 		}
 	}
 	state.Created = slices.DeleteFunc(slices.Clone(state.Created), func(id string) bool { _, ok := state.Rows[id]; return !ok })
@@ -222,54 +226,54 @@ func (f *Fixture) Delete(ctx context.Context, req infer.DeleteRequest[FixtureSta
 	if err != nil {
 		return infer.DeleteResponse{}, err
 	}
-	_, err = req.State.Connection.converge(ctx, fixture{}, fx.tables, req.State.Created)
+	_, err = req.State.Connection.converge(ctx, fixtures.File{}, fx.Tables, req.State.Created)
 	return infer.DeleteResponse{}, err
 }
 
-// current is a row as the database holds it, in the fixture row's columns.
+// current is a row as the database holds it, in the fixtures.File row's columns.
 type current struct {
-	row
+	fixtures.Row
 	secretsMatch map[string]bool
 }
 
 // selectRow reads the row with r's key; nil when there is none.
 func selectRow(ctx context.Context, tx interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
-}, t table, r row) (*current, error) {
-	keyJSON, err := rowJSON(t, r.where, false)
+}, t fixtures.Shape, r fixtures.Row) (*current, error) {
+	keyJSON, err := rowJSON(t, r.Where, false)
 	if err != nil {
 		return nil, err
 	}
-	q := fmt.Sprintf("SELECT to_jsonb(t)::text FROM %s t WHERE %s", quoteIdent(t.name), keyMatch(t, "$1"))
+	q := fmt.Sprintf("SELECT to_jsonb(t)::text FROM %s t WHERE %s", quoteIdent(t.Name), keyMatch(t, "$1"))
 	var text string
 	switch err := tx.QueryRow(ctx, q, keyJSON).Scan(&text); {
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, nil
 	case err != nil:
-		return nil, fmt.Errorf("%s: reading %s: %w", r.path, r.id, err)
+		return nil, fmt.Errorf("%s: reading %s: %w", r.Path, r.ID, err)
 	}
 	var db map[string]any
 	if err := json.Unmarshal([]byte(text), &db); err != nil {
-		return nil, fmt.Errorf("%s: %w", r.path, err)
+		return nil, fmt.Errorf("%s: %w", r.Path, err)
 	}
-	cur := &current{row: row{id: r.id, path: r.path, where: r.where, values: map[string]any{}}, secretsMatch: map[string]bool{}}
-	for k, want := range r.values {
-		c, _ := t.column(k)
-		if c.kind == kPassword {
+	cur := &current{Row: fixtures.Row{ID: r.ID, Path: r.Path, Where: r.Where, Values: map[string]any{}}, secretsMatch: map[string]bool{}}
+	for k, want := range r.Values {
+		c, _ := t.Column(k)
+		if c.Kind == fixtures.Password {
 			stored, _ := db[k].(string)
 			cur.secretsMatch[k] = want != nil && passwordMatches(want.(string), stored) || want == nil && db[k] == nil
-			cur.values[k] = want
+			cur.Values[k] = want
 			if !cur.secretsMatch[k] {
-				cur.values[k] = stored
+				cur.Values[k] = stored
 			}
 			continue
 		}
-		v, err := normalize(c, db[k])
+		v, err := fixtures.Normalize(c, db[k])
 		if err != nil {
-			return nil, fmt.Errorf("%s.%s: the database holds %v: %w", r.path, k, db[k], err)
+			return nil, fmt.Errorf("%s.%s: the database holds %v: %w", r.Path, k, db[k], err)
 		}
-		cur.values[k] = v
-		if c.kind == kSecret {
+		cur.Values[k] = v
+		if c.Kind == fixtures.Secret {
 			cur.secretsMatch[k] = reflect.DeepEqual(v, want)
 		}
 	}
@@ -278,28 +282,28 @@ func selectRow(ctx context.Context, tx interface {
 
 // keyMatch finds the row whose key columns equal those of the JSON row in param;
 // IS NOT DISTINCT FROM, so that a NULL key (a global preset) matches too.
-func keyMatch(t table, param string) string {
-	conds := make([]string, len(t.key))
-	for i, k := range t.key {
+func keyMatch(t fixtures.Shape, param string) string {
+	conds := make([]string, len(t.Key))
+	for i, k := range t.Key {
 		conds[i] = fmt.Sprintf("t.%s IS NOT DISTINCT FROM k.%s", quoteIdent(k), quoteIdent(k))
 	}
 	return fmt.Sprintf("EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::%s, %s::jsonb) k WHERE %s)",
-		quoteIdent(t.name), param, strings.Join(conds, " AND "))
+		quoteIdent(t.Name), param, strings.Join(conds, " AND "))
 }
 
 // rowJSON is the JSON object of a row's values for jsonb_populate_record, which turns
 // each into its column's type on the server: enums, UUIDs, arrays, jsonb. Passwords
 // are hashed here when hash is set.
-func rowJSON(t table, values map[string]any, hash bool) (string, error) {
+func rowJSON(t fixtures.Shape, values map[string]any, hash bool) (string, error) {
 	out := make(map[string]any, len(values))
 	for k, v := range values {
-		c, _ := t.column(k)
+		c, _ := t.Column(k)
 		switch {
 		case v == nil:
 			out[k] = nil
-		case c.kind == kJSON:
+		case c.Kind == fixtures.JSON:
 			out[k] = json.RawMessage(v.(string))
-		case c.kind == kPassword && hash:
+		case c.Kind == fixtures.Password && hash:
 			h, err := hashPassword(v.(string))
 			if err != nil {
 				return "", err
@@ -313,11 +317,11 @@ func rowJSON(t table, values map[string]any, hash bool) (string, error) {
 	return string(b), err
 }
 
-// converge applies a fixture in one transaction: rows in gone that this fixture
+// converge applies a fixtures.File in one transaction: rows in gone that this fixtures.File
 // created are deleted (last table first), then every row of fx is inserted when
-// missing or updated in the columns that differ. It returns the rows this fixture
+// missing or updated in the columns that differ. It returns the rows this fixtures.File
 // has created, given those it had created before.
-func (c DBConnection) converge(ctx context.Context, fx fixture, gone []fixtureTable, created []string) ([]string, error) {
+func (c DBConnection) converge(ctx context.Context, fx fixtures.File, gone []fixtures.Table, created []string) ([]string, error) {
 	conn, done, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
@@ -334,38 +338,38 @@ func (c DBConnection) converge(ctx context.Context, fx fixture, gone []fixtureTa
 		mine[id] = true
 	}
 	for _, t := range slices.Backward(gone) {
-		for _, r := range slices.Backward(t.rows) {
-			if !mine[r.id] {
+		for _, r := range slices.Backward(t.Rows) {
+			if !mine[r.ID] {
 				continue
 			}
-			keyJSON, err := rowJSON(t.table, r.where, false)
+			keyJSON, err := rowJSON(t.Shape, r.Where, false)
 			if err != nil {
 				return nil, err
 			}
-			q := fmt.Sprintf("DELETE FROM %s t WHERE %s", quoteIdent(t.name), keyMatch(t.table, "$1"))
+			q := fmt.Sprintf("DELETE FROM %s t WHERE %s", quoteIdent(t.Name), keyMatch(t.Shape, "$1"))
 			if _, err := tx.Exec(ctx, q, keyJSON); err != nil {
-				return nil, fmt.Errorf("deleting %s: %w", r.id, explainSQL(err))
+				return nil, fmt.Errorf("deleting %s: %w", r.ID, explainSQL(err))
 			}
-			delete(mine, r.id)
+			delete(mine, r.ID)
 		}
 	}
-	for _, t := range fx.tables {
-		for _, r := range t.rows {
-			cur, err := selectRow(ctx, tx, t.table, r)
+	for _, t := range fx.Tables {
+		for _, r := range t.Rows {
+			cur, err := selectRow(ctx, tx, t.Shape, r)
 			if err != nil {
 				return nil, err
 			}
 			if cur == nil {
-				if fx.update {
-					return nil, fmt.Errorf("%s: no row %s to update (the file's __mode is \"update\")", r.path, r.id)
+				if fx.Update {
+					return nil, fmt.Errorf("%s: no row %s to update (the file's __mode is \"update\")", r.Path, r.ID)
 				}
-				if err := insertRow(ctx, tx, t.table, r); err != nil {
+				if err := insertRow(ctx, tx, t.Shape, r); err != nil {
 					return nil, err
 				}
-				mine[r.id] = true
+				mine[r.ID] = true
 				continue
 			}
-			if err := updateRow(ctx, tx, t.table, r, cur); err != nil {
+			if err := updateRow(ctx, tx, t.Shape, r, cur); err != nil {
 				return nil, err
 			}
 		}
@@ -376,32 +380,32 @@ func (c DBConnection) converge(ctx context.Context, fx fixture, gone []fixtureTa
 	return slices.Sorted(maps.Keys(mine)), nil
 }
 
-func insertRow(ctx context.Context, tx pgx.Tx, t table, r row) error {
-	values, err := rowJSON(t, r.values, true)
+func insertRow(ctx context.Context, tx pgx.Tx, t fixtures.Shape, r fixtures.Row) error {
+	values, err := rowJSON(t, r.Values, true)
 	if err != nil {
 		return err
 	}
-	cols := columnList(slices.Sorted(maps.Keys(r.values)))
+	cols := columnList(slices.Sorted(maps.Keys(r.Values)))
 	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)",
-		quoteIdent(t.name), cols, cols, quoteIdent(t.name))
+		quoteIdent(t.Name), cols, cols, quoteIdent(t.Name))
 	if _, err := tx.Exec(ctx, q, values); err != nil {
-		return fmt.Errorf("%s: inserting %s: %w", r.path, r.id, explainSQL(err))
+		return fmt.Errorf("%s: inserting %s: %w", r.Path, r.ID, explainSQL(err))
 	}
 	return nil
 }
 
 // updateRow changes only the columns whose values differ from the database's.
-func updateRow(ctx context.Context, tx pgx.Tx, t table, r row, cur *current) error {
+func updateRow(ctx context.Context, tx pgx.Tx, t fixtures.Shape, r fixtures.Row, cur *current) error {
 	changed := map[string]any{}
-	for k, want := range r.values {
-		c, _ := t.column(k)
-		if c.kind == kPassword || c.kind == kSecret {
+	for k, want := range r.Values {
+		c, _ := t.Column(k)
+		if c.Kind == fixtures.Password || c.Kind == fixtures.Secret {
 			if !cur.secretsMatch[k] {
 				changed[k] = want
 			}
 			continue
 		}
-		if !reflect.DeepEqual(want, cur.values[k]) {
+		if !reflect.DeepEqual(want, cur.Values[k]) {
 			changed[k] = want
 		}
 	}
@@ -412,15 +416,15 @@ func updateRow(ctx context.Context, tx pgx.Tx, t table, r row, cur *current) err
 	if err != nil {
 		return err
 	}
-	keyJSON, err := rowJSON(t, r.where, false)
+	keyJSON, err := rowJSON(t, r.Where, false)
 	if err != nil {
 		return err
 	}
 	cols := columnList(slices.Sorted(maps.Keys(changed)))
 	q := fmt.Sprintf("UPDATE %s t SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)) WHERE %s",
-		quoteIdent(t.name), cols, cols, quoteIdent(t.name), keyMatch(t, "$2"))
+		quoteIdent(t.Name), cols, cols, quoteIdent(t.Name), keyMatch(t, "$2"))
 	if _, err := tx.Exec(ctx, q, values, keyJSON); err != nil {
-		return fmt.Errorf("%s: updating %s: %w", r.path, r.id, explainSQL(err))
+		return fmt.Errorf("%s: updating %s: %w", r.Path, r.ID, explainSQL(err))
 	}
 	return nil
 }
@@ -445,3 +449,6 @@ func explainSQL(err error) error {
 	}
 	return fmt.Errorf("%s (SQLSTATE %s)", msg, pgErr.Code)
 }
+
+// quoteIdent quotes a table or column name for SQL; names come only from the fixtures package's shapes.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }

@@ -349,7 +349,10 @@ func (c EtcdConnection) get(ctx context.Context, keys []string) (map[string]stri
 	return found, nil
 }
 
-// checkFailures turns "field: reason" errors into check failures naming the field.
+// checkFailures turns "field: reason" errors into check failures. The reason names
+// the field; the failure's property stays empty, because the engine prints the named
+// property's whole value beside it, and values here may be secrets (a fixture file
+// with passwords, a secret etcd tree).
 func checkFailures(err error) []p.CheckFailure {
 	if err == nil {
 		return nil
@@ -360,7 +363,7 @@ func checkFailures(err error) []p.CheckFailure {
 	}
 	out := make([]p.CheckFailure, len(errs))
 	for i, e := range errs {
-		out[i] = p.CheckFailure{Property: strings.SplitN(e.Error(), ":", 2)[0], Reason: e.Error()}
+		out[i] = p.CheckFailure{Reason: e.Error()}
 	}
 	return out
 }
