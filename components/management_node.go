@@ -24,8 +24,9 @@ const ManagementNodeType = "backendai:index:ManagementNode"
 
 // FixtureFile is one of Backend.AI's fixture files, applied in the order given.
 type FixtureFile struct {
-	Name string
-	Data string
+	// Name names its resource; Source names the file in messages.
+	Name, Source string
+	Data         string
 }
 
 // ManagementNodeArgs place the management node's services on its prepared host.
@@ -63,10 +64,10 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 		Redis:  configs.Addr{Host: "127.0.0.1", Port: h.Ports.Redis},
 		DBName: halfstack.Database, DBUser: "postgres",
 		Home:    path.Join("/home", c.Account.Name),
-		Manager: configs.Addr{Host: n.Address, Port: c.Services.ManagerPort},
+		Manager: configs.Addr{Host: n.Address, Port: c.Services.ManagerPort}, ManagerInternalPort: spec.ManagerInternalPort,
 		// As install-dev and the TUI installer set it: num-proc may not exceed the CPUs.
 		NumProc: 1,
-		StorageProxy: configs.StorageProxy{Name: "local", NodeID: "i-" + n.Name, ClientPort: 6021, ManagerPort: 6022,
+		StorageProxy: configs.StorageProxy{Name: "local", NodeID: "i-" + n.Name, ClientPort: spec.StorageProxyClientPort, ManagerPort: spec.StorageProxyManagerPort,
 			Volumes: []configs.Volume{{Name: "volume1", Backend: "vfs", Path: "/vfroot/local"}}},
 		Webserver: configs.Webserver{Port: c.Services.Webserver.Port, Domain: "default",
 			Title: c.Services.Webserver.Title, MaxSessionAge: 604800},
@@ -168,7 +169,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		}
 		return out
 	}).(pulumi.StringMapOutput)
-	render := map[string]func(configs.Settings) (string, error){
+	render := map[string]func(configs.Settings) (configs.File, error){
 		"manager": configs.ManagerTOML, "storage-proxy": configs.StorageProxyTOML, "webserver": configs.WebserverConf,
 	}
 	// installed is one service's package and files, and their checksum.
@@ -190,14 +191,17 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		if err != nil {
 			return nil, err
 		}
-		text, err := render[svc.Name](s)
+		rendered, err := render[svc.Name](s)
 		if err != nil {
 			return nil, err
 		}
 		// The service's files, each installed by its own step: its config, and for the
 		// manager the alembic.ini its schema steps read.
-		type file struct{ step, name, text string }
-		files := []file{{svc.Name + "-config", svc.Config, text}}
+		type file struct {
+			step, name string
+			configs.File
+		}
+		files := []file{{svc.Name + "-config", svc.Config, rendered}}
 		if svc.Name == "manager" {
 			files = append(files, file{svc.Name + "-alembic", "alembic.ini", ini})
 		}
@@ -207,15 +211,15 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 			// Only files with placeholders get the secrets: a change of one secret then
 			// reruns only the steps that use it.
 			var secret pulumi.StringMapInput
-			if strings.Contains(f.text, "@BACKENDAI_") {
+			if len(f.Slots) > 0 {
 				secret = secrets
 			}
 			cfg, err := step(f.step, scripts.Config, map[string]string{"CONFIG_PATH": path.Join(svc.Dir(s.Home), f.name),
-				"CONFIG_TEXT": f.text, "CONFIG_OWNER": c.Account.Name, "CONFIG_MODE": "0600"}, secret, pkg)
+				"CONFIG_TEXT": f.Text, "CONFIG_SLOTS": f.SlotList(), "CONFIG_OWNER": c.Account.Name, "CONFIG_MODE": "0600"}, secret, pkg)
 			if err != nil {
 				return nil, err
 			}
-			sum.Write([]byte(f.text))
+			sum.Write([]byte(f.Text + f.SlotList()))
 			in.files = append(in.files, cfg)
 		}
 		in.sum = hex.EncodeToString(sum.Sum(nil))
@@ -234,7 +238,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	if err != nil {
 		return nil, err
 	}
-	iniSum := sha256.Sum256([]byte(ini))
+	iniSum := sha256.Sum256([]byte(ini.Text))
 	// It runs again when the release or alembic.ini changes: then it may have to migrate.
 	schema, err := step("schema", scripts.Schema, managerEnv(map[string]string{"ALEMBIC_SHA256": hex.EncodeToString(iniSum[:])}),
 		nil, slices.Concat(half, etcdKeys, mgr.files)...)
@@ -247,7 +251,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	prev := []pulumi.Resource{schema}
 	for _, f := range args.Fixtures {
 		fx, err := data.NewFixture(ctx, name+"-fixture-"+f.Name, data.FixtureArgs{
-			Connection: db, Version: c.Version, Data: pulumi.String(f.Data),
+			Connection: db, Version: c.Version, Data: pulumi.String(f.Data), Source: f.Source,
 			// The rows are the cluster's data, kept like its volumes unless the stack asks.
 			KeepOnDelete: !c.Halfstack.DeleteDataOnDestroy,
 		}, pulumi.Parent(m), pulumi.DependsOn(prev))

@@ -36,7 +36,7 @@ func managementCluster(t *testing.T, webTitle string) spec.Cluster {
 		"services":           fmt.Sprintf(`{"webserver":{"title":%q}}`, webTitle),
 		"sshPrivateKey":      loginKey,
 	}
-	c, err := spec.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+	c, err := spec.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,34 +1,58 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/backendai-infra/backendai-infra/components"
+	"github.com/backendai-infra/backendai-infra/infra/fixtures"
 )
 
-// readFixtures reads the stack's fixture files, relative to the project's root (where
-// Pulumi.yaml is). Each becomes a resource named after its file.
-func readFixtures(root string, paths []string) ([]components.FixtureFile, error) {
+// readFixtures reads and checks the stack's fixture files, relative to the project's
+// root (where Pulumi.yaml is), before any resource is registered: each parses and
+// fits the release line's tables, and no two files declare the same row (their
+// resources would undo each other on every up). Each becomes a resource named after
+// its file. Messages name the file and the position, never a value.
+func readFixtures(root, line string, paths []string) ([]components.FixtureFile, error) {
 	out := make([]components.FixtureFile, 0, len(paths))
-	seen := map[string]int{}
+	names := map[string]int{}
+	rows := map[string]string{} // row id -> the file that declares it
+	var errs []error
 	for i, p := range paths {
-		field := fmt.Sprintf("fixtures[%d]", i)
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(root, p)
+		source := fmt.Sprintf("fixtures[%d] (%s)", i, p)
+		full := p
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(root, full)
 		}
-		data, err := os.ReadFile(p)
+		data, err := os.ReadFile(full)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", field, err)
+			errs = append(errs, fmt.Errorf("fixtures[%d]: %w", i, err))
+			continue
 		}
-		name := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
-		if j, dup := seen[name]; dup {
-			return nil, fmt.Errorf("%s: %s has the same name as fixtures[%d]; fixture files need distinct names", field, filepath.Base(p), j)
+		name := strings.TrimSuffix(filepath.Base(full), filepath.Ext(full))
+		if j, dup := names[name]; dup {
+			errs = append(errs, fmt.Errorf("fixtures[%d]: %s has the same name as fixtures[%d]; fixture files need distinct names", i, filepath.Base(full), j))
+			continue
 		}
-		seen[name] = i
-		out = append(out, components.FixtureFile{Name: name, Data: string(data)})
+		names[name] = i
+		f, err := fixtures.Parse(source, string(data), line)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, t := range f.Tables {
+			for _, r := range t.Rows {
+				if other, dup := rows[r.ID]; dup {
+					errs = append(errs, fmt.Errorf("%s: %s declares the row %s, which %s declares too; give each row one file", source, r.Path, r.ID, other))
+					continue
+				}
+				rows[r.ID] = source
+			}
+		}
+		out = append(out, components.FixtureFile{Name: name, Source: source, Data: string(data)})
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }

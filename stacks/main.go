@@ -3,12 +3,17 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
+	"os"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/backendai-infra/backendai-infra/components"
+	"github.com/backendai-infra/backendai-infra/infra/configs"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
@@ -17,14 +22,18 @@ func main() { pulumi.Run(Program) }
 // Program builds the stack. Bad configuration stops it before any resource exists.
 func Program(ctx *pulumi.Context) error {
 	cfg := config.New(ctx, spec.Namespace)
-	cluster, err := spec.Load(func(key string) (string, bool) {
-		v, err := cfg.Try(key)
-		return v, err == nil
-	})
+	set, err := configKeys()
 	if err != nil {
 		return err
 	}
-	fixtures, err := readFixtures(ctx.RootDirectory(), cluster.Fixtures)
+	cluster, err := spec.Load(func(key string) (string, bool) {
+		v, err := cfg.Try(key)
+		return v, err == nil
+	}, set)
+	if err != nil {
+		return err
+	}
+	fixtures, err := readFixtures(ctx.RootDirectory(), cluster.Line(), cluster.Fixtures)
 	if err != nil {
 		return err
 	}
@@ -49,11 +58,25 @@ func Program(ctx *pulumi.Context) error {
 	if m := c.Management; m != nil {
 		st := m.Settings
 		ctx.Export("endpoints", pulumi.StringMap{
-			"webserver": pulumi.Sprintf("http://%s:%d", st.Manager.Host, st.Webserver.Port),
-			"manager":   pulumi.Sprintf("http://%s", st.Manager),
+			"webserver": pulumi.String(configs.Addr{Host: st.Manager.Host, Port: st.Webserver.Port}.HTTP()),
+			"manager":   pulumi.String(st.Manager.HTTP()),
 		})
 	}
 	return nil
+}
+
+// configKeys are the keys the stack sets, as the engine hands them to the program
+// (the PULUMI_CONFIG environment variable, a JSON object by "namespace:key").
+func configKeys() ([]string, error) {
+	raw := os.Getenv(pulumi.EnvConfig)
+	if raw == "" {
+		return nil, nil
+	}
+	var all map[string]any
+	if err := json.Unmarshal([]byte(raw), &all); err != nil {
+		return nil, fmt.Errorf("reading the stack's config keys from %s: %w", pulumi.EnvConfig, err)
+	}
+	return slices.Collect(maps.Keys(all)), nil
 }
 
 func rolesOf(n spec.Node) []string {

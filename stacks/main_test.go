@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -75,7 +76,14 @@ func (r *recorder) ofType(typ string) []registered {
 // objects and lists as JSON. The login key, a secret the files do not hold, is added.
 func stackConfig(t *testing.T, stack string) map[string]string {
 	t.Helper()
-	raw, err := os.ReadFile("../Pulumi." + stack + ".yaml")
+	return stackFileConfig(t, "../Pulumi."+stack+".yaml")
+}
+
+// stackFileConfig reads a stack file as the engine hands it to the program, with the
+// secrets added.
+func stackFileConfig(t *testing.T, path string) map[string]string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +130,18 @@ func testKey(t *testing.T) string {
 func run(t *testing.T, stack string, cfg map[string]string) (*recorder, error) {
 	t.Helper()
 	rec := &recorder{}
+	// The engine lists the stack's keys in this variable; the program refuses unknown ones.
+	all, err := json.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(pulumi.EnvConfig, string(all))
 	withConfig := func(ri *pulumi.RunInfo) {
 		ri.Config = cfg
 		ri.ConfigSecretKeys = secretKeys
 		ri.RootDirectory = ".."
 	}
-	err := pulumi.RunErr(Program, pulumi.WithMocks("backendai-cluster", stack, rec), withConfig)
+	err = pulumi.RunErr(Program, pulumi.WithMocks("backendai-cluster", stack, rec), withConfig)
 	return rec, err
 }
 
@@ -254,6 +268,34 @@ func TestProdSysctlOverride(t *testing.T) {
 	}
 }
 
+// Pulumi.yaml describes exactly the keys the program reads, and requires none of the
+// services' secrets (a stack with deploy: hosts has none).
+func TestProjectConfigSchema(t *testing.T) {
+	raw, err := os.ReadFile("../Pulumi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var project struct {
+		Config map[string]struct {
+			Secret  bool `yaml:"secret"`
+			Default any  `yaml:"default"`
+		} `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &project); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k, c := range project.Config {
+		keys = append(keys, k)
+		if k != "nodes" && k != "sshPrivateKey" && c.Default == nil {
+			t.Errorf("Pulumi.yaml requires %s: only nodes and sshPrivateKey are required of every stack", k)
+		}
+	}
+	if want := slices.Sorted(slices.Values(spec.Keys)); !slices.Equal(slices.Sorted(slices.Values(keys)), want) {
+		t.Errorf("Pulumi.yaml describes %v, the program reads %v", slices.Sorted(slices.Values(keys)), want)
+	}
+}
+
 // Bad configuration stops the program before any resource is registered.
 func TestBadConfigRegistersNothing(t *testing.T) {
 	cfg := stackConfig(t, "prod")
@@ -264,6 +306,46 @@ func TestBadConfigRegistersNothing(t *testing.T) {
 	}
 	if len(rec.all) != 0 {
 		t.Errorf("%d resources registered despite the bad config", len(rec.all))
+	}
+}
+
+// TestBadStackFiles previews each stack file of testdata/bad (mistakes operators make):
+// each stops the program before any resource is registered, with the error its first
+// line names. tests/e2e runs the same files through the real CLI.
+func TestBadStackFiles(t *testing.T) {
+	files, err := filepath.Glob("testdata/bad/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bad stack files: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
+			raw, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, ok := strings.CutPrefix(strings.SplitN(string(raw), "\n", 2)[0], "# want: ")
+			if !ok {
+				t.Fatalf("%s does not start with a '# want: ' line", file)
+			}
+			cfg := stackFileConfig(t, file)
+			rec, err := run(t, "bad", cfg)
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("got %v\nwant an error with %q", err, want)
+			}
+			if len(rec.all) != 0 {
+				t.Errorf("%d resources registered despite the bad stack", len(rec.all))
+			}
+			for _, k := range secretKeys {
+				if v := cfg[k]; strings.Contains(err.Error(), v) {
+					t.Errorf("the error holds %s", k)
+				}
+			}
+			for _, password := range []string{"wJalrXUt", "cWbsM_vB", "C8qnIo29", "an-other-password"} {
+				if strings.Contains(err.Error(), password) {
+					t.Errorf("the error holds a fixture's password %q", password)
+				}
+			}
+		})
 	}
 }
 

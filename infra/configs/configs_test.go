@@ -18,14 +18,14 @@ func prodSettings(line string) Settings {
 		Line: line, Namespace: "local",
 		Etcd: Addr{"127.0.0.1", 8120}, DB: Addr{"127.0.0.1", 8100}, Redis: Addr{"127.0.0.1", 8110},
 		DBName: "backend", DBUser: "postgres", Home: "/home/bai",
-		Manager: Addr{"10.20.30.10", 8081}, NumProc: 4,
+		Manager: Addr{"10.20.30.10", 8081}, ManagerInternalPort: 18080, NumProc: 4,
 		StorageProxy: StorageProxy{Name: "bai-m1", NodeID: "i-bai-m1", ClientPort: 6021, ManagerPort: 6022,
 			Volumes: []Volume{{Name: "nfs", Backend: "vfs", Path: "/vfroot/nfs"}}},
 		Webserver: Webserver{Port: 8090, Domain: "default", Title: "Backend.AI", MaxSessionAge: 604800},
 	}
 }
 
-type renderer func(Settings) (string, error)
+type renderer func(Settings) (File, error)
 
 var files = map[string]renderer{
 	"manager.toml":       ManagerTOML,
@@ -42,7 +42,7 @@ func TestGolden(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				golden(t, filepath.Join("testdata", line, name), got)
+				golden(t, filepath.Join("testdata", line, name), got.Text)
 			})
 		}
 	}
@@ -53,10 +53,11 @@ func TestGolden(t *testing.T) {
 func TestSharedValuesAgree(t *testing.T) {
 	s := prodSettings("26.8")
 	parse := func(r renderer) map[string]any {
-		text, err := r(s)
+		f, err := r(s)
 		if err != nil {
 			t.Fatal(err)
 		}
+		text := f.Text
 		var m map[string]any
 		if err := toml.Unmarshal([]byte(text), &m); err != nil {
 			t.Fatalf("not TOML: %v\n%s", err, text)
@@ -94,8 +95,8 @@ func TestSharedValuesAgree(t *testing.T) {
 		t.Error("manager db addr")
 	}
 	alembic, _ := AlembicINI(s)
-	if !strings.Contains(alembic, "sqlalchemy.url = postgresql+asyncpg://postgres:"+DBPasswordURL+"@127.0.0.1:8100/backend\n") {
-		t.Errorf("alembic.ini's database is not the manager's:\n%s", alembic)
+	if !strings.Contains(alembic.Text, "sqlalchemy.url = postgresql+asyncpg://postgres:"+DBPasswordURL+"@127.0.0.1:8100/backend\n") {
+		t.Errorf("alembic.ini's database is not the manager's:\n%s", alembic.Text)
 	}
 	if got := get(web, "session", "redis", "addr"); got != s.Redis.String() {
 		t.Errorf("webserver redis %v", got)
@@ -118,12 +119,7 @@ func equalAddr(a, b any, want Addr) bool {
 func TestSecretsReplaced(t *testing.T) {
 	const password = `pa"ss\w%rd@host:/ 100%+x`
 	values := SecretValues(password, "shared-secret", "jwt-secret")
-	replace := func(text string) string {
-		for placeholder, v := range values {
-			text = strings.ReplaceAll(text, placeholder, v)
-		}
-		return text
-	}
+	replace := func(f File) string { return f.Fill(values) }
 	s := prodSettings("26.4")
 	manager, _ := ManagerTOML(s)
 	var m struct {
@@ -148,6 +144,74 @@ func TestSecretsReplaced(t *testing.T) {
 	}
 	if got, _ := u.User.Password(); got != password || u.Host != "127.0.0.1:8100" {
 		t.Errorf("alembic.ini password %q host %q", got, u.Host)
+	}
+}
+
+// TestPlaceholdersOnlyWhereRendered gives the web UI a title that holds every
+// placeholder: the title stays as written, and only the renderer's places get a secret.
+func TestPlaceholdersOnlyWhereRendered(t *testing.T) {
+	const password = "db password" // its URL form (db%%20password) differs
+	values := SecretValues(password, "shared-secret-value", "jwt-secret-value")
+	s := prodSettings("26.8")
+	s.Webserver.Title = "Lab " + DBPassword + " " + DBPasswordURL + " " + StorageProxySecret + " " + StorageProxyJWT + " 'quoted' @"
+	for name, render := range files {
+		f, err := render(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		filled := f.Fill(values)
+		for placeholder, v := range values {
+			placed := 0
+			for _, sl := range f.Slots {
+				if sl.Placeholder == placeholder {
+					placed++
+				}
+			}
+			if got := strings.Count(filled, v); got != placed {
+				t.Errorf("%s: %q is in the file %d times, placed %d times:\n%s", name, v, got, placed, filled)
+			}
+		}
+		if name != "webserver.conf" {
+			continue
+		}
+		if len(f.Slots) != 0 || f.SlotList() != "" {
+			t.Errorf("webserver.conf has slots %v: it holds no secret", f.Slots)
+		}
+		var w struct {
+			API struct {
+				Text string `toml:"text"`
+			} `toml:"api"`
+		}
+		if err := toml.Unmarshal([]byte(filled), &w); err != nil || w.API.Text != s.Webserver.Title {
+			t.Errorf("title %q, %v; want it as written", w.API.Text, err)
+		}
+		if strings.Contains(filled, password) {
+			t.Errorf("the database password is in webserver.conf:\n%s", filled)
+		}
+	}
+	// The slots are where the placeholders are, and nowhere else.
+	f, _ := StorageProxyTOML(s)
+	if len(f.Slots) != 2 {
+		t.Fatalf("storage-proxy.toml slots %v", f.Slots)
+	}
+	for _, sl := range f.Slots {
+		if got := f.Text[sl.Offset : sl.Offset+len(sl.Placeholder)]; got != sl.Placeholder {
+			t.Errorf("slot %v holds %q", sl, got)
+		}
+	}
+}
+
+// URLs built from node addresses put an IPv6 address in brackets and escape a zone.
+func TestAddrHTTP(t *testing.T) {
+	for addr, want := range map[Addr]string{
+		{"10.20.30.10", 8090}:  "http://10.20.30.10:8090",
+		{"2001:db8::10", 8090}: "http://[2001:db8::10]:8090",
+		{"fe80::1%eth0", 8081}: "http://[fe80::1%25eth0]:8081",
+		{"bai-m1", 8081}:       "http://bai-m1:8081",
+	} {
+		if got := addr.HTTP(); got != want {
+			t.Errorf("%v: %s, want %s", addr, got, want)
+		}
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"path"
-	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -61,18 +60,19 @@ func (s Settings) ManagerDir() string { return path.Join(s.Home, "manager") }
 
 // ManagerTOML renders manager.toml (configs/manager/halfstack.toml's keys, pointed at
 // this cluster's halfstack).
-func ManagerTOML(s Settings) (string, error) {
+func ManagerTOML(s Settings) (File, error) {
 	if err := s.Check(); err != nil {
-		return "", err
+		return File{}, err
 	}
+	p := newPlacer()
 	var f managerFile
 	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.Etcd}
-	f.DB.Type, f.DB.Addr, f.DB.Name, f.DB.User, f.DB.Password = "postgresql", s.DB, s.DBName, s.DBUser, DBPassword
+	f.DB.Type, f.DB.Addr, f.DB.Name, f.DB.User, f.DB.Password = "postgresql", s.DB, s.DBName, s.DBUser, p.put(DBPassword)
 	f.DB.PoolRecycle, f.DB.PoolPrePing = 50, false
 	m := &f.Manager
 	m.NumProc = s.NumProc
 	m.ServiceAddr = Addr{Host: "0.0.0.0", Port: s.Manager.Port}
-	m.InternalAddr = Addr{Host: "0.0.0.0", Port: 18080}
+	m.InternalAddr = Addr{Host: "0.0.0.0", Port: s.ManagerInternalPort}
 	m.AnnounceAddr = s.Manager
 	m.IPCBasePath = "/tmp/backend.ai/ipc"
 	m.PIDFile = path.Join(s.ManagerDir(), "manager.pid")
@@ -80,18 +80,19 @@ func ManagerTOML(s Settings) (string, error) {
 	m.HideAgents = true
 	m.AgentSelectionResourcePriority = []string{"cuda", "rocm", "tpu", "cpu", "mem"}
 	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
-	return render("manager.toml", s.Line, f)
+	return render("manager.toml", s.Line, f, p)
 }
 
 // AlembicINI renders the manager's alembic.ini. The password placeholder sits in a URL
 // inside a configparser file: its replacement is URL-escaped with "%" doubled
 // (see SecretValues).
-func AlembicINI(s Settings) (string, error) {
+func AlembicINI(s Settings) (File, error) {
 	if err := s.Check(); err != nil {
-		return "", err
+		return File{}, err
 	}
+	p := newPlacer()
 	// The placeholder goes in as it is: url.URL would escape its "@"s.
-	dsn := fmt.Sprintf("postgresql+asyncpg://%s:%s@%s/%s", url.User(s.DBUser), DBPasswordURL, s.DB, s.DBName)
+	dsn := fmt.Sprintf("postgresql+asyncpg://%s:%s@%s/%s", url.User(s.DBUser), p.put(DBPasswordURL), s.DB, s.DBName)
 	text := fmt.Sprintf(`# Rendered by backendai-infra for Backend.AI %s; read by "schema oneshot" and "alembic upgrade head".
 [alembic]
 script_location = ai.backend.manager.models:alembic
@@ -131,22 +132,17 @@ formatter = generic
 format = %%(levelname)-5.5s [%%(name)s] %%(message)s
 datefmt = %%H:%%M:%%S
 `, s.Line, dsn)
-	return text, nil
+	return p.file(text), nil
 }
 
-// render writes a TOML file with a header naming what rendered it.
-func render(name, line string, v any) (string, error) {
+// render writes a TOML file with a header naming what rendered it, and the places of
+// the placeholders p put in.
+func render(name, line string, v any, p placer) (File, error) {
 	var b bytes.Buffer
 	enc := toml.NewEncoder(&b)
 	enc.SetIndentTables(false)
 	if err := enc.Encode(v); err != nil {
-		return "", fmt.Errorf("rendering %s: %w", name, err)
+		return File{}, fmt.Errorf("rendering %s: %w", name, err)
 	}
-	text := b.String()
-	// go-toml writes literal strings ('...'), which have no escapes; a secret put in
-	// place of a placeholder needs a basic string ("..."), where it is escaped.
-	for _, p := range []string{DBPassword, StorageProxySecret, StorageProxyJWT} {
-		text = strings.ReplaceAll(text, "'"+p+"'", `"`+p+`"`)
-	}
-	return "# Rendered by backendai-infra for Backend.AI " + line + "; changes here are replaced on the next `pulumi up`.\n" + text, nil
+	return p.file("# Rendered by backendai-infra for Backend.AI " + line + "; changes here are replaced on the next `pulumi up`.\n" + b.String()), nil
 }

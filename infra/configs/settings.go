@@ -10,8 +10,12 @@
 package configs
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
+	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -24,6 +28,99 @@ const (
 	StorageProxySecret = "@BACKENDAI_STORAGE_PROXY_SECRET@" // shared: etcd (for the manager) and the storage proxy
 	StorageProxyJWT    = "@BACKENDAI_STORAGE_PROXY_JWT@"    // the storage proxy's own, for client sessions
 )
+
+// File is a rendered file: its text, with the secrets' placeholders, and the places
+// where the renderer put them. Only those places are filled on the host
+// (infra/scripts/config.sh): a placeholder's text inside a value the stack gives (a
+// web UI title, say) is left as it is, so no stack value can pull a secret into a file.
+type File struct {
+	Text  string
+	Slots []Slot
+}
+
+// Slot is one placeholder the renderer put into a file.
+type Slot struct {
+	Offset      int    // in bytes, into Text
+	Placeholder string // e.g. DBPassword
+}
+
+// SlotList is the slots as config.sh reads them: "offset:length:VARIABLE ...", in order,
+// where VARIABLE is the placeholder without its "@"s.
+func (f File) SlotList() string {
+	parts := make([]string, len(f.Slots))
+	for i, sl := range f.Slots {
+		parts[i] = fmt.Sprintf("%d:%d:%s", sl.Offset, len(sl.Placeholder), strings.Trim(sl.Placeholder, "@"))
+	}
+	return strings.Join(parts, " ")
+}
+
+// Fill is the file's text with each slot replaced by its value (from SecretValues), as
+// config.sh writes it on the host.
+func (f File) Fill(values map[string]string) string {
+	var b strings.Builder
+	at := 0
+	for _, sl := range f.Slots {
+		b.WriteString(f.Text[at:sl.Offset])
+		b.WriteString(values[sl.Placeholder])
+		at = sl.Offset + len(sl.Placeholder)
+	}
+	b.WriteString(f.Text[at:])
+	return b.String()
+}
+
+// placer hands out one-off tokens for the placeholders while a file is rendered: no
+// stack value can contain a random token, so each token found in the rendered text is
+// a place the renderer chose.
+type placer struct{ nonce string }
+
+func newPlacer() placer {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("configs: no randomness: %v", err))
+	}
+	return placer{nonce: hex.EncodeToString(b)}
+}
+
+// put is the token that stands for placeholder while rendering.
+func (p placer) put(placeholder string) string {
+	return strings.TrimSuffix(placeholder, "@") + "~" + p.nonce + "@"
+}
+
+// tokens matches the tokens, quoted by go-toml as literal strings or not.
+func (p placer) tokens() *regexp.Regexp {
+	token := `(@BACKENDAI_[A-Z0-9_]+)~` + p.nonce + `@`
+	return regexp.MustCompile(`'` + token + `'|` + token)
+}
+
+// file turns the rendered text into a File: each token becomes its placeholder, and
+// its place a slot. A token go-toml wrote as a literal string ('...') becomes a basic
+// string ("..."), where the secret put in its place is escaped (tomlEscape).
+func (p placer) file(text string) File {
+	var f File
+	var b strings.Builder
+	at := 0
+	for _, m := range p.tokens().FindAllStringSubmatchIndex(text, -1) {
+		b.WriteString(text[at:m[0]])
+		quoted := m[2] >= 0
+		var name string
+		if quoted {
+			b.WriteByte('"')
+			name = text[m[2]:m[3]]
+		} else {
+			name = text[m[4]:m[5]]
+		}
+		placeholder := name + "@"
+		f.Slots = append(f.Slots, Slot{Offset: b.Len(), Placeholder: placeholder})
+		b.WriteString(placeholder)
+		if quoted {
+			b.WriteByte('"')
+		}
+		at = m[1]
+	}
+	b.WriteString(text[at:])
+	f.Text = b.String()
+	return f
+}
 
 // SecretValues are the replacements of the placeholders, each escaped for where it
 // sits: TOML basic strings, or a URL in a configparser file.
@@ -76,6 +173,9 @@ type Addr struct {
 
 func (a Addr) String() string { return net.JoinHostPort(a.Host, strconv.Itoa(a.Port)) }
 
+// HTTP is the address as an http:// URL: an IPv6 host in brackets, a zone escaped.
+func (a Addr) HTTP() string { return (&url.URL{Scheme: "http", Host: a.String()}).String() }
+
 // Settings are the values the management node's files are rendered from.
 type Settings struct {
 	// Line is the Backend.AI release line, "26.4" or "26.8".
@@ -91,6 +191,8 @@ type Settings struct {
 	Home string
 	// Manager is the manager's API address as the other nodes and the webserver reach it.
 	Manager Addr
+	// ManagerInternalPort is the manager's internal API port (internal-addr).
+	ManagerInternalPort int
 	// NumProc is the manager's worker processes (at most the node's CPUs).
 	NumProc int
 	// StorageProxy is the storage proxy's name in etcd (volumes/proxies/<name>), its
@@ -130,6 +232,8 @@ func (s Settings) Check() error {
 	switch {
 	case s.Line != "26.4" && s.Line != "26.8":
 		return fmt.Errorf("line %q: only 26.4 and 26.8 are supported", s.Line)
+	case s.ManagerInternalPort < 1:
+		return fmt.Errorf("managerInternalPort %d: not a port", s.ManagerInternalPort)
 	case s.NumProc < 1:
 		return fmt.Errorf("numProc %d: at least 1", s.NumProc)
 	case len(s.StorageProxy.Volumes) == 0:

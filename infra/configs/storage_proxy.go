@@ -46,27 +46,28 @@ type volumeSection struct {
 func (s Settings) StorageProxyDir() string { return path.Join(s.Home, "storage-proxy") }
 
 // StorageProxyTOML renders storage-proxy.toml.
-func StorageProxyTOML(s Settings) (string, error) {
+func StorageProxyTOML(s Settings) (File, error) {
 	if err := s.Check(); err != nil {
-		return "", err
+		return File{}, err
 	}
+	p := newPlacer()
 	var f storageProxyFile
 	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.Etcd}
 	sp := &f.StorageProxy
 	sp.NodeID, sp.NumProc, sp.EventLoop = s.StorageProxy.NodeID, 1, "uvloop"
 	sp.PIDFile = path.Join(s.StorageProxyDir(), "storage-proxy.pid")
 	sp.ScandirLimit, sp.MaxUploadSize, sp.SessionExpire = 1000, "100g", "1d"
-	sp.Secret = StorageProxyJWT
+	sp.Secret = p.put(StorageProxyJWT)
 	f.API.Client.ServiceAddr = Addr{Host: "0.0.0.0", Port: s.StorageProxy.ClientPort}
 	f.API.Manager.ServiceAddr = Addr{Host: "0.0.0.0", Port: s.StorageProxy.ManagerPort}
 	f.API.Manager.InternalAddr = Addr{Host: "127.0.0.1", Port: 16023}
-	f.API.Manager.Secret = StorageProxySecret
+	f.API.Manager.Secret = p.put(StorageProxySecret)
 	f.Volume = map[string]volumeSection{}
 	for _, v := range s.StorageProxy.Volumes {
 		f.Volume[v.Name] = volumeSection{Backend: v.Backend, Path: v.Path}
 	}
 	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
-	return render("storage-proxy.toml", s.Line, f)
+	return render("storage-proxy.toml", s.Line, f, p)
 }
 
 // VolumesTree is the etcd tree under "volumes" that tells the manager about this
@@ -77,8 +78,8 @@ func VolumesTree(s Settings, clientHost string) map[string]any {
 		"default_host":        s.StorageProxy.Name + ":" + s.StorageProxy.Volumes[0].Name,
 		"exposed_volume_info": "percentage",
 		"proxies": map[string]any{s.StorageProxy.Name: map[string]any{
-			"client_api":  "http://" + Addr{Host: clientHost, Port: s.StorageProxy.ClientPort}.String(),
-			"manager_api": "http://" + Addr{Host: s.Manager.Host, Port: s.StorageProxy.ManagerPort}.String(),
+			"client_api":  Addr{Host: clientHost, Port: s.StorageProxy.ClientPort}.HTTP(),
+			"manager_api": Addr{Host: s.Manager.Host, Port: s.StorageProxy.ManagerPort}.HTTP(),
 			"ssl_verify":  "false",
 		}},
 	}

@@ -62,10 +62,11 @@ type webserverFile struct {
 func (s Settings) WebserverDir() string { return path.Join(s.Home, "webserver") }
 
 // WebserverConf renders webserver.conf.
-func WebserverConf(s Settings) (string, error) {
+func WebserverConf(s Settings) (File, error) {
 	if err := s.Check(); err != nil {
-		return "", err
+		return File{}, err
 	}
+	p := newPlacer()
 	var f webserverFile
 	f.Service.IP, f.Service.Port, f.Service.Mode = "0.0.0.0", s.Webserver.Port, "webui"
 	r := &f.Resources
@@ -75,12 +76,12 @@ func WebserverConf(s Settings) (string, error) {
 	f.Security.RequestPolicies = []string{"reject_metadata_local_link_policy", "reject_access_for_unsafe_file_policy"}
 	f.Security.ResponsePolicies = []string{"set_content_type_nosniff_policy"}
 	f.UI.MenuBlocklist = "pipeline"
-	f.API.Domain, f.API.Endpoint, f.API.Text = s.Webserver.Domain, "http://"+s.Manager.String(), s.Webserver.Title
+	f.API.Domain, f.API.Endpoint, f.API.Text = s.Webserver.Domain, s.Manager.HTTP(), s.Webserver.Title
 	f.API.SSLVerify, f.API.AuthTokenName = true, "sToken"
 	ss := &f.Session
 	ss.MaxAge, ss.LoginBlockTime, ss.LoginAllowedFailCount, ss.MaxCountForPreopenPorts = s.Webserver.MaxSessionAge, 1200, 10, 10
 	ss.Redis.Addr = s.Redis.String()
 	f.Webserver.PIDFile = path.Join(s.WebserverDir(), "webserver.pid")
 	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
-	return render("webserver.conf", s.Line, f)
+	return render("webserver.conf", s.Line, f, p)
 }

@@ -133,6 +133,8 @@ type FixtureArgs struct {
 	Connection DBConnection
 	Version    string             // the Backend.AI release, e.g. "26.8.1"
 	Data       pulumi.StringInput // the fixture file's text, JSON or YAML; kept secret
+	// Source names the file in the provider's messages, e.g. "fixtures[0] (users.json)".
+	Source string
 	// KeepOnDelete leaves the rows in place when the fixture is destroyed.
 	KeepOnDelete bool
 }
@@ -152,6 +154,9 @@ func NewFixture(ctx *pulumi.Context, name string, args FixtureArgs, opts ...pulu
 		"connection":       args.Connection.input(),
 		"backendaiVersion": pulumi.String(args.Version),
 		"data":             pulumi.ToSecret(args.Data),
+	}
+	if args.Source != "" {
+		props["source"] = pulumi.String(args.Source)
 	}
 	if args.KeepOnDelete {
 		props["keepOnDelete"] = pulumi.Bool(true)

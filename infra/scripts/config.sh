@@ -1,25 +1,38 @@
 #!/usr/bin/env bash
 # A service's config file: the rendered text with its secret placeholders
 # (@BACKENDAI_NAME@) replaced by the values of the BACKENDAI_NAME environment variables,
-# written with the given owner and mode. The text is never printed: it holds secrets.
-#   CONFIG_PATH=/home/bai/manager/manager.toml CONFIG_TEXT=... CONFIG_OWNER=bai \
-#   CONFIG_MODE=0600 BACKENDAI_DB_PASSWORD=... config.sh
+# written with the given owner and mode. Only the places CONFIG_SLOTS lists are
+# replaced ("offset:length:BACKENDAI_NAME ...", byte offsets in ascending order, as the
+# renderer placed them): the same text inside a value of the stack's stays as it is.
+# The text is never printed: it holds secrets.
+#   CONFIG_PATH=/home/bai/manager/manager.toml CONFIG_TEXT=... CONFIG_SLOTS="412:23:BACKENDAI_DB_PASSWORD" \
+#   CONFIG_OWNER=bai CONFIG_MODE=0600 BACKENDAI_DB_PASSWORD=... config.sh
 set -euo pipefail
 : "${CONFIG_PATH:?}" "${CONFIG_TEXT:?}"
 owner=${CONFIG_OWNER:-root}
 mode=${CONFIG_MODE:-0600}
 name=$(basename "$CONFIG_PATH")
 
+# Offsets are bytes: slice the text in the C locale.
+export LC_ALL=C
 text=$CONFIG_TEXT
-# Replacements are literal: no "&" or "\" magic of bash 5.2's pattern substitution.
-shopt -u patsub_replacement 2>/dev/null || true
-for var in $(compgen -v BACKENDAI_ || true); do
-	text=${text//"@$var@"/"${!var}"}
+filled=""
+at=0
+for slot in ${CONFIG_SLOTS:-}; do
+	IFS=: read -r offset length var <<<"$slot"
+	if [[ ! $offset =~ ^[0-9]+$ ]] || [[ ! $length =~ ^[0-9]+$ ]] || [[ ! $var =~ ^BACKENDAI_[A-Z0-9_]+$ ]] ||
+		((offset < at)) || [ "${text:offset:length}" != "@$var@" ]; then
+		echo "config: $name: slot $slot is not a placeholder of the text" >&2
+		exit 1
+	fi
+	if [ -z "${!var+set}" ]; then
+		echo "config: $name: no value for @$var@" >&2
+		exit 1
+	fi
+	filled+=${text:at:offset-at}${!var}
+	at=$((offset + length))
 done
-if missing=$(grep -o '@BACKENDAI_[A-Z0-9_]*@' <<<"$text" | sort -u | tr '\n' ' ') && [ -n "$missing" ]; then
-	echo "config: $name: no value for ${missing% }" >&2
-	exit 1
-fi
+text=$filled${text:at}
 
 dir=$(dirname "$CONFIG_PATH")
 install -d -o "$owner" -g "$(id -gn "$owner")" -m 0755 "$dir"

@@ -36,48 +36,23 @@ func DefaultSysctl() map[string]string {
 	}
 }
 
-// applyDefaults fills what the stack left out.
-func (c *Cluster) applyDefaults(sysctlOverrides map[string]*string) {
-	if c.Version == "" {
-		c.Version = DefaultVersion
+// defaults is the cluster a stack gets for every key it leaves out.
+func defaults() Cluster {
+	return Cluster{
+		Version:   DefaultVersion,
+		Account:   Account{Name: DefaultAccountName, UID: DefaultAccountID, GID: DefaultAccountID},
+		Limits:    Limits{NoFile: DefaultNoFile, NProc: DefaultNProc},
+		Docker:    Docker{Source: DockerCE},
+		Deploy:    DeployAll,
+		Halfstack: defaultHalfstack(),
+		Services:  defaultServices(),
 	}
-	if c.Account.Name == "" {
-		c.Account.Name = DefaultAccountName
-	}
-	if c.Account.UID == 0 {
-		c.Account.UID = DefaultAccountID
-	}
-	if c.Account.GID == 0 {
-		c.Account.GID = DefaultAccountID
-	}
-	if c.Limits.NoFile == 0 {
-		c.Limits.NoFile = DefaultNoFile
-	}
-	if c.Limits.NProc == 0 {
-		c.Limits.NProc = DefaultNProc
-	}
-	if c.Deploy == "" {
-		c.Deploy = DeployAll
-	}
-	c.Halfstack.applyDefaults()
-	c.Services.applyDefaults()
-	if c.Docker.Source == "" {
-		c.Docker.Source = DockerCE
-	}
-	for i := range c.Nodes {
-		n := &c.Nodes[i]
-		if n.SSH.Host == "" {
-			n.SSH.Host = n.Address
-		}
-		if n.SSH.Port == 0 {
-			n.SSH.Port = DefaultSSHPort
-		}
-		if n.SSH.User == "" {
-			n.SSH.User = DefaultSSHUser
-		}
-	}
+}
+
+// applySysctl merges the stack's overrides onto the guide's kernel parameters.
+func (c *Cluster) applySysctl(overrides map[string]*string) {
 	c.Sysctl = DefaultSysctl()
-	for k, v := range sysctlOverrides {
+	for k, v := range overrides {
 		if v == nil { // `key: null` drops a default the host cannot or should not take
 			delete(c.Sysctl, k)
 			continue

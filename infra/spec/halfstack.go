@@ -48,25 +48,11 @@ const (
 	DefaultEtcdPort      = 8120
 )
 
-func (h *Halfstack) applyDefaults() {
-	if h.Engine == "" {
-		h.Engine = EngineDocker
-	}
-	for _, d := range []struct {
-		field *string
-		value string
-	}{{&h.Images.Postgres, DefaultPostgresImage}, {&h.Images.Redis, DefaultRedisImage}, {&h.Images.Etcd, DefaultEtcdImage}} {
-		if *d.field == "" {
-			*d.field = d.value
-		}
-	}
-	for _, d := range []struct {
-		field *int
-		value int
-	}{{&h.Ports.Postgres, DefaultPostgresPort}, {&h.Ports.Redis, DefaultRedisPort}, {&h.Ports.Etcd, DefaultEtcdPort}} {
-		if *d.field == 0 {
-			*d.field = d.value
-		}
+func defaultHalfstack() Halfstack {
+	return Halfstack{
+		Engine: EngineDocker,
+		Images: HalfstackImages{Postgres: DefaultPostgresImage, Redis: DefaultRedisImage, Etcd: DefaultEtcdImage},
+		Ports:  HalfstackPorts{Postgres: DefaultPostgresPort, Redis: DefaultRedisPort, Etcd: DefaultEtcdPort},
 	}
 }
 
@@ -77,21 +63,6 @@ func (h Halfstack) validate(bad func(field, format string, args ...any)) {
 	for name, ref := range map[string]string{"postgres": h.Images.Postgres, "redis": h.Images.Redis, "etcd": h.Images.Etcd} {
 		if !imageRef.MatchString(ref) {
 			bad("halfstack.images."+name, "%q is not an image reference (registry/name:tag)", ref)
-		}
-	}
-	seen := map[int]string{}
-	for _, p := range []struct {
-		name string
-		port int
-	}{{"postgres", h.Ports.Postgres}, {"redis", h.Ports.Redis}, {"etcd", h.Ports.Etcd}} {
-		field := "halfstack.ports." + p.name
-		switch {
-		case p.port < 1 || p.port > 65535:
-			bad(field, "%d is not a TCP port", p.port)
-		case seen[p.port] != "":
-			bad(field, "port %d is also halfstack.ports.%s", p.port, seen[p.port])
-		default:
-			seen[p.port] = p.name
 		}
 	}
 }

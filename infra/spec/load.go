@@ -5,42 +5,60 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/agext/levenshtein"
 )
 
 // Namespace is the config namespace of the project (`backendai-cluster:<key>`).
 const Namespace = "backendai-cluster"
 
+// Keys are the config keys of the project's namespace; Pulumi.yaml describes each.
+var Keys = []string{
+	"nodes", "sshPrivateKey", "deploy", "dbPassword", "storageProxySecret", "storageProxyJWT",
+	"fixtures", "version", "account", "limits", "sysctl", "docker", "halfstack", "services",
+}
+
 // Load decodes a stack's configuration, fills defaults and validates it. get returns
 // the raw value of a `backendai-cluster:<key>` config key (objects and arrays as JSON), and
-// whether it is set. Every problem is reported, each with the field it is about.
-func Load(get func(key string) (string, bool)) (Cluster, error) {
-	var c Cluster
+// whether it is set; set lists the keys the stack sets, in any namespace
+// (`namespace:key`), so that a misspelt key of this project is refused rather than
+// ignored. A default applies only where a key is absent: an explicit zero or empty
+// value is checked like any other. Every problem is reported, each with its field.
+func Load(get func(key string) (string, bool), set []string) (Cluster, error) {
+	c := defaults()
 	var errs []error
+	errs = append(errs, unknownKeys(set)...)
 	decode := func(key string, into any) {
-		raw, ok := get(key)
-		if !ok {
-			return
-		}
-		if err := decodeStrict(raw, into); err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+		if raw, ok := get(key); ok {
+			errs = append(errs, decodeStrict(key, raw, into)...)
 		}
 	}
-	decode("nodes", &c.Nodes)
+	str := func(key string, into *string) {
+		if v, ok := get(key); ok {
+			*into = v
+		}
+	}
+	if raw, ok := get("nodes"); ok {
+		nodes, nodeErrs := decodeNodes(raw)
+		c.Nodes, errs = nodes, append(errs, nodeErrs...)
+	}
 	decode("account", &c.Account)
 	decode("limits", &c.Limits)
 	decode("docker", &c.Docker)
 	decode("halfstack", &c.Halfstack)
 	decode("services", &c.Services)
 	decode("fixtures", &c.Fixtures)
-	c.Deploy, _ = get("deploy")
-	c.Halfstack.DBPassword, _ = get("dbPassword")
-	c.Secrets.StorageProxySecret, _ = get("storageProxySecret")
-	c.Secrets.StorageProxyJWT, _ = get("storageProxyJWT")
-	c.Version, _ = get("version")
-	c.SSHPrivateKey, _ = get("sshPrivateKey")
+	str("deploy", &c.Deploy)
+	str("version", &c.Version)
+	str("dbPassword", &c.Halfstack.DBPassword)
+	str("storageProxySecret", &c.Secrets.StorageProxySecret)
+	str("storageProxyJWT", &c.Secrets.StorageProxyJWT)
+	str("sshPrivateKey", &c.SSHPrivateKey)
 
 	var rawSysctl map[string]any
 	decode("sysctl", &rawSysctl)
@@ -51,28 +69,136 @@ func Load(get func(key string) (string, bool)) (Cluster, error) {
 	if len(errs) > 0 {
 		return Cluster{}, configError(errs)
 	}
-
-	c.applyDefaults(overrides)
+	c.applySysctl(overrides)
 	if errs := c.Validate(); len(errs) > 0 {
 		return Cluster{}, configError(errs)
 	}
 	return c, nil
 }
 
-func decodeStrict(raw string, into any) error {
-	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(into); err != nil {
+// unknownKeys refuses keys of the project's namespace that it does not know, naming
+// the nearest known key.
+func unknownKeys(set []string) []error {
+	var errs []error
+	for _, full := range slices.Sorted(slices.Values(set)) {
+		key, ok := strings.CutPrefix(full, Namespace+":")
+		if !ok || slices.Contains(Keys, key) {
+			continue
+		}
+		errs = append(errs, fmt.Errorf("%s: unknown key%s", full, suggest(key, Keys)))
+	}
+	return errs
+}
+
+// suggest is ` (did you mean "x"?)` for the known name nearest to name, if one is near.
+func suggest(name string, known []string) string {
+	best, bestDist := "", len(name)/2+2
+	for _, k := range known {
+		if d := levenshtein.Distance(strings.ToLower(name), strings.ToLower(k), nil); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	if best == "" {
+		return fmt.Sprintf(" (known: %s)", strings.Join(known, ", "))
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// decodeNodes decodes each node on its own, so that every message names nodes[i].
+// A node's SSH settings default to port 22 and root where absent, and its SSH host to
+// its address.
+func decodeNodes(raw string) ([]Node, []error) {
+	var items []json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &items); err != nil {
+		return nil, []error{errors.New("nodes: expected a list of nodes ({name, address, roles, ssh})")}
+	}
+	nodes := make([]Node, len(items))
+	var errs []error
+	for i, item := range items {
+		field := fmt.Sprintf("nodes[%d]", i)
+		n := Node{SSH: SSH{Port: DefaultSSHPort, User: DefaultSSHUser}}
+		if itemErrs := decodeStrict(field, string(item), &n); len(itemErrs) > 0 {
+			errs = append(errs, itemErrs...)
+			continue
+		}
+		var has struct {
+			SSH *struct {
+				Host *string `json:"host"`
+			} `json:"ssh"`
+		}
+		_ = json.Unmarshal(item, &has) // decodeStrict has checked it
+		if has.SSH == nil || has.SSH.Host == nil {
+			n.SSH.Host = n.Address
+		}
+		nodes[i] = n
+	}
+	return nodes, errs
+}
+
+// decodeStrict decodes raw onto into (whose fields hold the defaults), refusing
+// unknown fields and wrong types, each named by its path under field.
+func decodeStrict(field, raw string, into any) []error {
+	if err := json.Unmarshal([]byte(raw), into); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) {
-			if typeErr.Field == "" {
-				return fmt.Errorf("expected %s, got %s", kindOf(typeErr.Type), typeErr.Value)
+			at := field
+			if typeErr.Field != "" {
+				at += "." + typeErr.Field
 			}
-			return fmt.Errorf("field %s: expected %s, got %s", typeErr.Field, kindOf(typeErr.Type), typeErr.Value)
+			return []error{fmt.Errorf("%s: expected %s, got %s", at, kindOf(typeErr.Type), typeErr.Value)}
 		}
-		return errors.New(strings.TrimPrefix(err.Error(), "json: "))
+		return []error{fmt.Errorf("%s: %s", field, strings.TrimPrefix(err.Error(), "json: "))}
 	}
-	return nil
+	var tree any
+	dec := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	dec.UseNumber()
+	if err := dec.Decode(&tree); err != nil {
+		return []error{fmt.Errorf("%s: %w", field, err)}
+	}
+	return unknownFields(field, tree, reflect.TypeOf(into).Elem())
+}
+
+// unknownFields walks a decoded JSON tree beside the Go type it was decoded into and
+// names every object key the type has no field for, with the nearest known field.
+func unknownFields(path string, v any, t reflect.Type) []error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	var errs []error
+	switch v := v.(type) {
+	case map[string]any:
+		switch t.Kind() {
+		case reflect.Map:
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				errs = append(errs, unknownFields(path+"."+k, v[k], t.Elem())...)
+			}
+		case reflect.Struct:
+			fields := map[string]reflect.Type{}
+			var names []string
+			for i := 0; i < t.NumField(); i++ {
+				name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+				if name != "" && name != "-" {
+					fields[name] = t.Field(i).Type
+					names = append(names, name)
+				}
+			}
+			for _, k := range slices.Sorted(maps.Keys(v)) {
+				ft, ok := fields[k]
+				if !ok {
+					errs = append(errs, fmt.Errorf("%s.%s: unknown field%s", path, k, suggest(k, names)))
+					continue
+				}
+				errs = append(errs, unknownFields(path+"."+k, v[k], ft)...)
+			}
+		}
+	case []any:
+		if t.Kind() == reflect.Slice {
+			for i, item := range v {
+				errs = append(errs, unknownFields(fmt.Sprintf("%s[%d]", path, i), item, t.Elem())...)
+			}
+		}
+	}
+	return errs
 }
 
 func kindOf(t reflect.Type) string {

@@ -47,24 +47,13 @@ const (
 	DefaultImageRegistry = "cr.backend.ai"
 )
 
-func (s *Services) applyDefaults() {
-	if s.PackageIndex == "" {
-		s.PackageIndex = DefaultPackageIndex
-	}
-	if s.Python.Source == "" {
-		s.Python.Source = "distro"
-	}
-	if s.ManagerPort == 0 {
-		s.ManagerPort = DefaultManagerPort
-	}
-	if s.Webserver.Port == 0 {
-		s.Webserver.Port = DefaultWebserverPort
-	}
-	if s.Webserver.Title == "" {
-		s.Webserver.Title = DefaultWebTitle
-	}
-	if s.ImageRegistries == nil {
-		s.ImageRegistries = []string{DefaultImageRegistry}
+func defaultServices() Services {
+	return Services{
+		PackageIndex:    DefaultPackageIndex,
+		Python:          Python{Source: "distro"},
+		ManagerPort:     DefaultManagerPort,
+		Webserver:       WebserverSettings{Port: DefaultWebserverPort, Title: DefaultWebTitle},
+		ImageRegistries: []string{DefaultImageRegistry},
 	}
 }
 
@@ -91,13 +80,5 @@ func (s Services) validate(bad func(field, format string, args ...any)) {
 		}
 	default:
 		bad("services.python.source", "%q is not one of \"distro\", \"standalone\"", s.Python.Source)
-	}
-	for field, port := range map[string]int{"services.managerPort": s.ManagerPort, "services.webserver.port": s.Webserver.Port} {
-		if port < 1 || port > 65535 {
-			bad(field, "%d is not a TCP port", port)
-		}
-	}
-	if s.ManagerPort == s.Webserver.Port {
-		bad("services.webserver.port", "%d is also services.managerPort", s.Webserver.Port)
 	}
 }

@@ -43,8 +43,13 @@ func baseConfig(t *testing.T) map[string]string {
 	}
 }
 
+// load loads cfg as a stack that sets exactly these keys of the project's namespace.
 func load(cfg map[string]string) (Cluster, error) {
-	return Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok })
+	var set []string
+	for k := range cfg {
+		set = append(set, Namespace+":"+k)
+	}
+	return Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok }, set)
 }
 
 func TestLoadDefaults(t *testing.T) {
@@ -112,12 +117,27 @@ func TestLoadRejects(t *testing.T) {
 		{"two managers", map[string]string{"nodes": `[` + node("m1", "10.0.0.1", `"manager"`) + `,` + node("m2", "10.0.0.3", `"manager","agent"`) + `]`}, "nodes", "found 2"},
 		{"no agent", map[string]string{"nodes": `[` + node("m", "10.0.0.1", `"manager","storage"`) + `]`}, "nodes", `role "agent"`},
 		{"ssh port out of range", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"port":70000}}]`}, "nodes[0].ssh.port", "outside 1..65535"},
-		{"ssh port not a number", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"port":"22"}}]`}, "nodes", "field ssh.port"},
+		{"ssh port not a number", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"port":"22"}}]`}, "nodes[0].ssh.port", "expected a number, got string"},
 		{"bad ssh host", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"host":"bad host!"}}]`}, "nodes[0].ssh.host", "neither an IP address nor a host name"},
 		{"bad ssh user", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"user":"Root User"}}]`}, "nodes[0].ssh.user", "not a valid user name"},
 		{"bad host key", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"hostKey":"ssh-ed25519 notbase64"}}]`}, "nodes[0].ssh.hostKey", "authorized_keys form"},
 		{"two host keys", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"hostKey":"` + hostKey + `\n` + hostKey + `"}}]`}, "nodes[0].ssh.hostKey", "not one public key"},
-		{"unknown node field", map[string]string{"nodes": `[{"name":"m","adress":"10.0.0.1"}]`}, "nodes", `unknown field "adress"`},
+		{"unknown node field", map[string]string{"nodes": `[` + agent + `,{"name":"m","adress":"10.0.0.1"}]`}, "nodes[1].adress", `unknown field (did you mean "address"?)`},
+		{"unknown ssh field", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"prot":22}}]`}, "nodes[0].ssh.prot", `unknown field (did you mean "port"?)`},
+		{"roles not a list", map[string]string{"nodes": `[` + agent + `,{"name":"m","address":"10.0.0.1","roles":"manager"}]`}, "nodes[1].roles", "expected a list, got string"},
+		{"explicit ssh port 0", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"port":0}}]`}, "nodes[0].ssh.port", "0 is outside 1..65535"},
+		{"explicit empty ssh user", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"user":""}}]`}, "nodes[0].ssh.user", `"" is not a valid user name`},
+		{"explicit empty ssh host", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"host":""}}]`}, "nodes[0].ssh.host", "neither an IP address nor a host name"},
+		{"ssh host a mistyped IP", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"host":"300.1.1.1"}}]`}, "nodes[0].ssh.host", `"300.1.1.1" is neither`},
+		{"address with a zone", map[string]string{"nodes": `[{"name":"m","address":"fe80::1%eth0","roles":["manager","agent"]}]`}, "nodes[0].address", "has a zone"},
+		{"explicit uid 0", map[string]string{"account": `{"uid":0}`}, "account.uid", "0 is outside 1000..59999"},
+		{"explicit empty version", map[string]string{"version": ""}, "version", `"" is not a Backend.AI release`},
+		{"explicit empty image", map[string]string{"halfstack": `{"images":{"redis":""}}`}, "halfstack.images.redis", "not an image reference"},
+		{"explicit webserver port 0", map[string]string{"services": `{"webserver":{"port":0}}`}, "services.webserver.port", "0 is not a TCP port"},
+		{"halfstack on the manager's port", map[string]string{"halfstack": `{"ports":{"etcd":8081}}`}, "services.managerPort", "port 8081 is also halfstack.ports.etcd (both listen on bai-m1)"},
+		{"webserver on the storage proxy's port", map[string]string{"services": `{"webserver":{"port":6021}}`}, "the storage proxy's client port", "port 6021 is also services.webserver.port"},
+		{"misspelt key", map[string]string{"fixture": `["a.json"]`}, "backendai-cluster:fixture", `unknown key (did you mean "fixtures"?)`},
+		{"misspelt sysctl key", map[string]string{"sysctls": `{}`}, "backendai-cluster:sysctls", `unknown key (did you mean "sysctl"?)`},
 		{"malformed version", map[string]string{"version": "26.4"}, "version", "not a Backend.AI release"},
 		{"unsupported version line", map[string]string{"version": "25.15.12"}, "version", "release line 25.15 is not supported"},
 		{"account is root", map[string]string{"account": `{"name":"root"}`}, "account.name", "cannot be root"},
@@ -127,8 +147,8 @@ func TestLoadRejects(t *testing.T) {
 		{"package index not a URL", map[string]string{"services": `{"packageIndex":"pypi.org"}`}, "services.packageIndex", "not an http(s) URL"},
 		{"standalone python without a checksum", map[string]string{"services": `{"python":{"source":"standalone","url":"https://example.org/p.tar.gz","version":"3.13.7"}}`}, "services.python.sha256", "64 hex digits"},
 		{"unknown python source", map[string]string{"services": `{"python":{"source":"pyenv"}}`}, "services.python.source", `"pyenv" is not one of`},
-		{"webserver on the manager's port", map[string]string{"services": `{"webserver":{"port":8081}}`}, "services.webserver.port", "also services.managerPort"},
-		{"unknown halfstack field", map[string]string{"halfstack": `{"image":{}}`}, "halfstack", `unknown field "image"`},
+		{"webserver on the manager's port", map[string]string{"services": `{"webserver":{"port":8081}}`}, "services.webserver.port", "port 8081 is also services.managerPort"},
+		{"unknown halfstack field", map[string]string{"halfstack": `{"image":{}}`}, "halfstack.image", `unknown field (did you mean "images"?)`},
 		{"bad account name", map[string]string{"account": `{"name":"9bai"}`}, "account.name", "not a valid user name"},
 		{"uid too low", map[string]string{"account": `{"uid":999}`}, "account.uid", "999 is outside 1000..59999"},
 		{"gid too high", map[string]string{"account": `{"gid":65534}`}, "account.gid", "65534 is outside"},
@@ -153,7 +173,7 @@ func TestLoadRejects(t *testing.T) {
 		{"bad image alias target", map[string]string{"services": `{"imageAliases":{"python":"python 3.13"}}`}, "services.imageAliases.python", "not an image reference"},
 		{"bad image alias", map[string]string{"services": `{"imageAliases":{"py thon":"cr.backend.ai/stable/python:3.13"}}`}, "services.imageAliases", `"py thon" is not an alias`},
 		{"bad image registry", map[string]string{"services": `{"imageRegistries":["https://cr.backend.ai"]}`}, "services.imageRegistries[0]", "not a registry name"},
-		{"nodes not a list", map[string]string{"nodes": `{"name":"m"}`}, "nodes", "expected"},
+		{"nodes not a list", map[string]string{"nodes": `{"name":"m"}`}, "nodes", "expected a list of nodes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,6 +58,8 @@ func (c Cluster) Validate() []error {
 			bad(f+".address", "is required")
 		case err != nil:
 			bad(f+".address", "%q is not an IP address (the /etc/hosts block needs one)", n.Address)
+		case addr.Zone() != "":
+			bad(f+".address", "%s has a zone, which only this host understands; give the address the other nodes reach", n.Address)
 		case addr.IsUnspecified() || addr.IsMulticast():
 			bad(f+".address", "%s cannot be a node's address", n.Address)
 		case addr.IsLoopback() && len(c.Nodes) > 1:
@@ -143,6 +145,7 @@ func (c Cluster) Validate() []error {
 
 	c.Halfstack.validate(bad)
 	c.Services.validate(bad)
+	c.validatePorts(bad)
 	c.validateDeploy(bad)
 	if c.Docker.Source != DockerCE && c.Docker.Source != DockerDistro {
 		bad("docker.source", "%q is not one of %q, %q", c.Docker.Source, DockerCE, DockerDistro)
@@ -170,7 +173,7 @@ func (s SSH) validate(f string) []error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if _, err := netip.ParseAddr(s.Host); err != nil && !hostName.MatchString(s.Host) {
+	if _, err := netip.ParseAddr(s.Host); err != nil && !isHostName(s.Host) {
 		bad(f+".host", "%q is neither an IP address nor a host name", s.Host)
 	}
 	if s.Port < 1 || s.Port > 65535 {
@@ -185,6 +188,17 @@ func (s SSH) validate(f string) []error {
 		}
 	}
 	return errs
+}
+
+// isHostName accepts DNS names; a name whose last label is all digits (300.1.1.1) is a
+// mistyped IP address, not a name (RFC 3696 section 2).
+func isHostName(s string) bool {
+	if !hostName.MatchString(s) || strings.Contains(s, "..") {
+		return false
+	}
+	labels := strings.Split(strings.TrimSuffix(s, "."), ".")
+	last := labels[len(labels)-1]
+	return strings.Trim(last, "0123456789") != ""
 }
 
 func roleList() string {

@@ -120,16 +120,18 @@ func TestConfigAndServiceScripts(t *testing.T) {
 	settings := configs.Settings{
 		Line: "26.8", Namespace: "local", Etcd: configs.Addr{Host: "127.0.0.1", Port: 8120},
 		DB: configs.Addr{Host: "127.0.0.1", Port: 8100}, Redis: configs.Addr{Host: "127.0.0.1", Port: 8110},
-		DBName: "backend", DBUser: "postgres", Home: "/home/bai", Manager: configs.Addr{Host: "10.0.0.1", Port: 8081}, NumProc: 1,
+		DBName: "backend", DBUser: "postgres", Home: "/home/bai", Manager: configs.Addr{Host: "10.0.0.1", Port: 8081},
+		ManagerInternalPort: 18080, NumProc: 1,
 		StorageProxy: configs.StorageProxy{Name: "local", NodeID: "i-x3", ClientPort: 6021, ManagerPort: 6022,
 			Volumes: []configs.Volume{{Name: "volume1", Backend: "vfs", Path: "/vfroot/local"}}},
 	}
-	text, err := configs.ManagerTOML(settings)
+	rendered, err := configs.ManagerTOML(settings)
 	if err != nil {
 		t.Fatal(err)
 	}
+	text := rendered.Text
 	const password = `a&b\c"d'e$f`
-	env := map[string]string{"CONFIG_PATH": "/home/bai/manager/manager.toml", "CONFIG_TEXT": text, "CONFIG_OWNER": "bai", "CONFIG_MODE": "0600"}
+	env := map[string]string{"CONFIG_PATH": "/home/bai/manager/manager.toml", "CONFIG_TEXT": text, "CONFIG_SLOTS": rendered.SlotList(), "CONFIG_OWNER": "bai", "CONFIG_MODE": "0600"}
 	for k, v := range configs.SecretValues(password, "shared", "jwt") {
 		env[strings.Trim(k, "@")] = v
 	}
