@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
@@ -24,6 +25,9 @@ func Program(ctx *pulumi.Context) error {
 	cfg := config.New(ctx, spec.Namespace)
 	set, err := configKeys()
 	if err != nil {
+		return err
+	}
+	if err := plaintextSecrets(ctx); err != nil {
 		return err
 	}
 	cluster, err := spec.Load(func(key string) (string, bool) {
@@ -61,6 +65,26 @@ func Program(ctx *pulumi.Context) error {
 			"webserver": pulumi.String(configs.Addr{Host: st.Manager.Host, Port: st.Webserver.Port}.HTTP()),
 			"manager":   pulumi.String(st.Manager.HTTP()),
 		})
+	}
+	return nil
+}
+
+// secretConfig keys must be set with --secret. Pulumi.yaml cannot say so for the services'
+// secrets: it gives them a default (a stack that deploys the hosts only has none), and
+// the engine refuses a default for a key typed secret.
+var secretConfig = []string{"sshPrivateKey", "dbPassword", "storageProxySecret", "storageProxyJWT"}
+
+// plaintextSecrets refuses a secret key whose value the stack holds in plaintext.
+func plaintextSecrets(ctx *pulumi.Context) error {
+	var errs []string
+	for _, k := range secretConfig {
+		full := spec.Namespace + ":" + k
+		if v, ok := ctx.GetConfig(full); ok && v != "" && !ctx.IsConfigSecret(full) {
+			errs = append(errs, fmt.Sprintf("  %s: is stored in plaintext; set it with `pulumi config set --secret %s`", k, k))
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid stack configuration (%d problem(s)):\n%s", len(errs), strings.Join(errs, "\n"))
 	}
 	return nil
 }

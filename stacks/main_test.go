@@ -268,6 +268,22 @@ func TestProdSysctlOverride(t *testing.T) {
 	}
 }
 
+// A secret kept in plaintext in the stack file is refused, naming the key.
+func TestPlaintextSecretRefused(t *testing.T) {
+	cfg := stackConfig(t, "dev")
+	rec := &recorder{}
+	err := pulumi.RunErr(Program, pulumi.WithMocks("backendai-cluster", "dev", rec), func(ri *pulumi.RunInfo) {
+		ri.Config, ri.RootDirectory = cfg, ".."
+		ri.ConfigSecretKeys = []string{spec.Namespace + ":sshPrivateKey", spec.Namespace + ":storageProxySecret", spec.Namespace + ":storageProxyJWT"}
+	})
+	if err == nil || !strings.Contains(err.Error(), "dbPassword: is stored in plaintext") || strings.Contains(err.Error(), cfg[spec.Namespace+":dbPassword"]) {
+		t.Fatalf("got %v", err)
+	}
+	if len(rec.all) != 0 {
+		t.Errorf("%d resources registered", len(rec.all))
+	}
+}
+
 // Pulumi.yaml describes exactly the keys the program reads, and requires none of the
 // services' secrets (a stack with deploy: hosts has none).
 func TestProjectConfigSchema(t *testing.T) {

@@ -51,6 +51,20 @@ type sandbox struct {
 // newSandbox starts hosts (NAME:ROLES) for a fresh stack and removes them when the test ends.
 func newSandbox(t *testing.T, hosts ...string) *sandbox {
 	t.Helper()
+	s := newStack(t)
+	t.Cleanup(func() {
+		if out, err := s.command("bash", "tests/sandbox/sandbox.sh", "down"); err != nil {
+			t.Errorf("sandbox down: %v\n%s", err, out)
+		}
+	})
+	s.must("bash", append([]string{"tests/sandbox/sandbox.sh", "up"}, hosts...)...)
+	return s
+}
+
+// newStack is a fresh stack name with its own state backend, and no hosts; its stack
+// file is removed when the test ends.
+func newStack(t *testing.T) *sandbox {
+	t.Helper()
 	root := project(t)
 	suffix := make([]byte, 3)
 	if _, err := rand.Read(suffix); err != nil {
@@ -69,13 +83,7 @@ func newSandbox(t *testing.T, hosts ...string) *sandbox {
 		"SANDBOX_STACK="+s.stack,
 		"SSH_AUTH_SOCK=",
 	)
-	t.Cleanup(func() {
-		if out, err := s.command("bash", "tests/sandbox/sandbox.sh", "down"); err != nil {
-			t.Errorf("sandbox down: %v\n%s", err, out)
-		}
-		_ = os.Remove(filepath.Join(root, "Pulumi."+s.stack+".yaml"))
-	})
-	s.must("bash", append([]string{"tests/sandbox/sandbox.sh", "up"}, hosts...)...)
+	t.Cleanup(func() { _ = os.Remove(filepath.Join(root, "Pulumi."+s.stack+".yaml")) })
 	return s
 }
 
@@ -116,6 +124,26 @@ func (s *sandbox) pulumi(args ...string) (string, time.Duration) {
 		s.t.Logf("$ pulumi %s (%s)\n%s", strings.Join(args, " "), took.Round(time.Millisecond), out)
 	}
 	return out, took
+}
+
+// pulumiFails runs the CLI on the stack, requires it to fail, and returns its output.
+func (s *sandbox) pulumiFails(args ...string) string {
+	s.t.Helper()
+	out, err := s.command(filepath.Join(s.root, "bin", "pulumi"), append(args, "--stack", s.stack, "--non-interactive")...)
+	if err == nil {
+		s.t.Fatalf("pulumi %s succeeded; it should fail:\n%s", strings.Join(args, " "), out)
+	}
+	s.t.Logf("$ pulumi %s (fails, as it should)\n%s", strings.Join(args, " "), out)
+	return out
+}
+
+// setSecret sets a secret config key of the stack; the value goes on stdin.
+func (s *sandbox) setSecret(key, value string) {
+	s.t.Helper()
+	if out, err := s.commandIn(value, filepath.Join(s.root, "bin", "pulumi"), "config", "set", "--secret", key,
+		"--stack", s.stack, "--non-interactive"); err != nil {
+		s.t.Fatalf("config set %s: %v\n%s", key, err, out)
+	}
 }
 
 // ssh runs a command on a sandbox host and returns its trimmed stdout.

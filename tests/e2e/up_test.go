@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/backendai-infra/backendai-infra/infra/fixtures"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
@@ -37,10 +39,11 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		"storageProxySecret": "e2e-proxy-secret-5f0c", "storageProxyJWT": "e2e-proxy-jwt-7d21",
 	}
 	for k, v := range secrets {
-		if out, err := s.commandIn(v, filepath.Join(s.root, "bin", "pulumi"), "config", "set", "--secret", k,
-			"--stack", s.stack, "--non-interactive"); err != nil {
-			t.Fatalf("config set %s: %v\n%s", k, err, out)
-		}
+		s.setSecret(k, v)
+	}
+	// The fixtures' passwords and secret keys are secrets too.
+	for i, v := range fixtureSecrets(t, s.root, "fixtures/example-users.json", "fixtures/example-keypairs.yaml") {
+		secrets[fmt.Sprintf("a fixture's secret #%d", i)] = v
 	}
 	for _, kv := range [][2]string{
 		{"version", version},
@@ -52,9 +55,23 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		{"fixtures[0]", "fixtures/example-users.json"},
 		{"fixtures[1]", "fixtures/example-keypairs.yaml"},
 		{"services.imageAliases.python", "cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64"},
+		// A title that holds every placeholder: it must reach webserver.conf as written.
+		{"services.webserver.title", placeholderTitle},
+		// One broken character in a copy of example-users.json.
+		{"fixtures[2]", "stacks/testdata/fixtures/broken-users.json"},
 	} {
 		s.pulumi("config", "set", "--path", kv[0], kv[1])
 	}
+	// A broken fixture file stops preview and up before anything is planned, naming the
+	// file and the position, and printing none of its passwords.
+	for _, args := range [][]string{{"preview"}, {"up", "--yes"}} {
+		out := s.pulumiFails(args...)
+		if !strings.Contains(out, "fixtures[2] (stacks/testdata/fixtures/broken-users.json): line 23, column 146: not valid JSON") {
+			t.Errorf("pulumi %s does not name the broken file and position", args[0])
+		}
+		noSecrets(t, "pulumi "+args[0]+" with a broken fixture", out, secrets)
+	}
+	s.pulumi("config", "rm", "--path", "fixtures[2]")
 
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up (2 hosts, the management node): %s", took)
@@ -63,12 +80,14 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	if !strings.Contains(out, "37 created") {
 		t.Errorf("first up did not create 37 resources:\n%s", out)
 	}
-	for k, v := range secrets {
-		if strings.Contains(out, v) {
-			t.Errorf("the output of up shows %s", k)
-		}
-	}
+	noSecrets(t, "the output of up", out, secrets)
 	checkHosts(t, s, nodes)
+	// The title is as written; no secret is in the webserver's file, units or run scripts.
+	if got := s.ssh("bai-m1", "grep -F 'text = ' /home/bai/webserver/webserver.conf"); got != `text = '`+placeholderTitle+`'` {
+		t.Errorf("webserver.conf's title: %s", got)
+	}
+	noSecrets(t, "the webserver's files, the units and run scripts on bai-m1", s.ssh("bai-m1",
+		"cat /home/bai/webserver/webserver.conf /etc/systemd/system/backendai-*.service /home/bai/bin/run-*.sh"), secrets)
 	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
 	if got, _ := s.pulumi("stack", "output", "endpoints", "--json"); !strings.Contains(got, `"webserver": "http://`+nodes["bai-m1"]+`:8090"`) {
 		t.Errorf("the stack's endpoints: %s", got)
@@ -124,10 +143,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 
 	state, _ := s.pulumi("stack", "export")
-	for k, v := range secrets {
-		if strings.Contains(state, v) || k == "sshPrivateKey" && strings.Contains(state, "PRIVATE KEY") {
-			t.Errorf("the stack state holds %s in plaintext", k)
-		}
+	noSecrets(t, "the stack state", state, secrets)
+	if strings.Contains(state, "PRIVATE KEY") {
+		t.Error("the stack state holds the login key in plaintext")
 	}
 
 	out, _ = s.pulumi("destroy", "--yes")
@@ -149,6 +167,48 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		t.Errorf("users after destroy: %q", got)
 	}
 	s.pulumi("stack", "rm", "--yes")
+}
+
+// placeholderTitle is a web UI title that holds every secret placeholder.
+const placeholderTitle = "Lab @BACKENDAI_DB_PASSWORD@ @BACKENDAI_DB_PASSWORD_URL@ @BACKENDAI_STORAGE_PROXY_SECRET@ @BACKENDAI_STORAGE_PROXY_JWT@"
+
+// noSecrets fails the test for each secret value found in text.
+func noSecrets(t *testing.T, what, text string, secrets map[string]string) {
+	t.Helper()
+	for k, v := range secrets {
+		if strings.Contains(text, v) {
+			t.Errorf("%s holds %s", what, k)
+		}
+	}
+}
+
+// fixtureSecrets are the passwords and secret keys the fixture files hold.
+func fixtureSecrets(t *testing.T, root string, files ...string) []string {
+	t.Helper()
+	var out []string
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx, err := fixtures.Parse(f, string(data), "26.8")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tb := range fx.Tables {
+			for _, r := range tb.Rows {
+				for col, v := range r.Values {
+					if c, _ := tb.Column(col); (c.Kind == fixtures.Password || c.Kind == fixtures.Secret) && v != nil {
+						out = append(out, v.(string))
+					}
+				}
+			}
+		}
+	}
+	if len(out) < 5 {
+		t.Fatalf("only %d fixture secrets found", len(out))
+	}
+	return out
 }
 
 // checkHosts checks what the Host component did on every node.
@@ -226,8 +286,9 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 			t.Errorf("/home/bai/%s: owner and mode %q, want bai 600", f, got)
 		}
 	}
-	if got := s.ssh(name, "grep -l '@BACKENDAI_' /home/bai/*/*.toml /home/bai/*/*.ini /home/bai/*/*.conf || true"); got != "" {
-		t.Errorf("placeholders left in %s", got)
+	// Placeholders are all filled; the web UI title's copies of them are the title's own.
+	if got := s.ssh(name, "grep -H '@BACKENDAI_' /home/bai/*/*.toml /home/bai/*/*.ini /home/bai/*/*.conf | grep -v '^/home/bai/webserver/webserver.conf:text = ' || true"); got != "" {
+		t.Errorf("placeholders left: %s", got)
 	}
 	if got := s.ssh(name, "grep -c 'secret = \""+secrets["storageProxySecret"]+"\"' /home/bai/storage-proxy/storage-proxy.toml"); got == "0" {
 		t.Error("storage-proxy.toml does not have the shared secret")

@@ -1,0 +1,87 @@
+package e2e
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// TestBadStacksThroughTheCLI previews every stack file of stacks/testdata/bad (the
+// mistakes operators make) with the real CLI: each preview fails with the error its
+// file's first line names, creates nothing and prints no secret. A preview needs no
+// host. Then a stack that deploys the hosts only previews without the services'
+// secrets.
+func TestBadStacksThroughTheCLI(t *testing.T) {
+	s := newStack(t)
+	files, err := filepath.Glob(filepath.Join(s.root, "stacks/testdata/bad/*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bad stack files: %v", err)
+	}
+	secrets := map[string]string{"sshPrivateKey": loginKey(t), "dbPassword": "bad-stacks-db-password",
+		"storageProxySecret": "bad-stacks-proxy-secret", "storageProxyJWT": "bad-stacks-proxy-jwt"}
+	fixturePasswords := []string{"wJalrXUt", "cWbsM_vB", "C8qnIo29", "an-other-password"}
+	s.pulumi("stack", "init")
+	stackFile := filepath.Join(s.root, "Pulumi."+s.stack+".yaml")
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, _ := strings.CutPrefix(strings.SplitN(string(raw), "\n", 2)[0], "# want: ")
+		if err := os.WriteFile(stackFile, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range secrets {
+			s.setSecret(k, v)
+		}
+		out := s.pulumiFails("preview")
+		if !strings.Contains(out, want) {
+			t.Errorf("%s: the preview does not say %q", name, want)
+		}
+		// Only the stack itself is planned: the program stopped before registering anything.
+		if !strings.Contains(out, "+ 1 to create") {
+			t.Errorf("%s: the preview plans resources beyond the stack", name)
+		}
+		for k, v := range secrets {
+			if strings.Contains(out, v) || k == "sshPrivateKey" && strings.Contains(out, "PRIVATE KEY") {
+				t.Errorf("%s: the preview prints %s", name, k)
+			}
+		}
+		for _, p := range fixturePasswords {
+			if strings.Contains(out, p) {
+				t.Errorf("%s: the preview prints a fixture's password", name)
+			}
+		}
+	}
+
+	// deploy: hosts needs none of the services' secrets (the schema requires none).
+	if err := os.WriteFile(stackFile, []byte("config:\n  backendai-cluster:deploy: hosts\n"+
+		"  backendai-cluster:nodes:\n    - {name: bai-dev, address: 10.20.30.5, roles: [manager, agent]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.setSecret("sshPrivateKey", secrets["sshPrivateKey"])
+	out, _ := s.pulumi("preview")
+	if !strings.Contains(out, "bai-dev-docker") {
+		t.Errorf("the hosts-only preview does not plan the host's steps:\n%s", out)
+	}
+}
+
+// loginKey is a fresh private key in OpenSSH form.
+func loginKey(t *testing.T) string {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(block))
+}
