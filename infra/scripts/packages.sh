@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# A service's venv with its Backend.AI package pinned to the cluster's release, from
-# the configured package index (the public one by default), owned by the operations
-# account. It installs only when the venv lacks that exact version.
+# A service's venv with its Backend.AI package pinned to the cluster's release, owned by
+# the operations account, from INDEX_URL or else from the index pip is configured with
+# on the node. It installs only when the venv lacks that exact version; when the index
+# does not serve it, the step fails naming the versions the index has.
 #   SERVICE_DIR=/home/bai/webserver PYTHON=/usr/bin/python3 PACKAGE=backend.ai-webserver \
-#   VERSION=26.8.1 INDEX_URL=https://pypi.org/simple BAI_USER=bai packages.sh
+#   VERSION=26.8.1 [INDEX_URL=http://127.0.0.1:3141/index/] BAI_USER=bai packages.sh
 set -euo pipefail
 : "${SERVICE_DIR:?}" "${PYTHON:?}" "${PACKAGE:?}" "${VERSION:?}" "${BAI_USER:?}"
-index=${INDEX_URL:-https://pypi.org/simple}
+index_args=()
+from="pip's configured index"
+if [ -n "${INDEX_URL:-}" ]; then
+	index_args=(--index-url "$INDEX_URL")
+	from=$INDEX_URL
+fi
 changed=no
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 
@@ -19,9 +25,14 @@ fi
 installed=$(as_bai "$venv/bin/python" -m pip show "$PACKAGE" 2>/dev/null | sed -n 's/^Version: //p' || true)
 if [ "$installed" != "$VERSION" ]; then
 	if ! out=$(as_bai "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-		--index-url "$index" "$PACKAGE==$VERSION" 2>&1); then
-		echo "packages: $PACKAGE==$VERSION from $index failed:" >&2
+		"${index_args[@]}" "$PACKAGE==$VERSION" 2>&1); then
+		echo "packages: $PACKAGE==$VERSION from $from failed:" >&2
 		printf '%s\n' "$out" | tail -n 15 >&2
+		# The versions this venv's Python can install from that index.
+		if have=$(as_bai "$venv/bin/python" -m pip index versions --disable-pip-version-check \
+			"${index_args[@]}" "$PACKAGE" 2>/dev/null | sed -n 's/^Available versions: //p') && [ -n "$have" ]; then
+			echo "packages: $from has $PACKAGE $have (for $("$venv/bin/python" --version))" >&2
+		fi
 		exit 1
 	fi
 	changed=yes

@@ -7,7 +7,8 @@ import (
 
 // Services are the settings of the Backend.AI services the stack installs.
 type Services struct {
-	// PackageIndex is the PEP 503 index the backend.ai-* packages come from.
+	// PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the
+	// index pip is configured with on each node.
 	PackageIndex string `json:"packageIndex"`
 	// Python is where the services' Python comes from.
 	Python Python `json:"python"`
@@ -38,9 +39,8 @@ type WebserverSettings struct {
 	Title string `json:"title"`
 }
 
-// Service defaults (backendai-facts.md section 8's ports; the public package index).
+// Service defaults (backendai-facts.md section 8's ports).
 const (
-	DefaultPackageIndex  = "https://pypi.org/simple"
 	DefaultManagerPort   = 8081
 	DefaultWebserverPort = 8090
 	DefaultWebTitle      = "Backend.AI"
@@ -49,7 +49,6 @@ const (
 
 func defaultServices() Services {
 	return Services{
-		PackageIndex:    DefaultPackageIndex,
 		Python:          Python{Source: "distro"},
 		ManagerPort:     DefaultManagerPort,
 		Webserver:       WebserverSettings{Port: DefaultWebserverPort, Title: DefaultWebTitle},
@@ -63,7 +62,7 @@ var (
 )
 
 func (s Services) validate(bad func(field, format string, args ...any)) {
-	if u, err := url.Parse(s.PackageIndex); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if u, err := url.Parse(s.PackageIndex); s.PackageIndex != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
 		bad("services.packageIndex", "%q is not an http(s) URL", s.PackageIndex)
 	}
 	switch s.Python.Source {

@@ -18,7 +18,7 @@ if [ ! -s "$tarball" ]; then
 	trap 'rm -rf "$dir"' EXIT
 	log "building the stand-in root file system with debootstrap (a few minutes)"
 	debootstrap --variant=minbase --include=postgresql,valkey-server,valkey-tools,etcd-server,etcd-client \
-		trixie "$dir" http://deb.debian.org/debian >"$dir.log" 2>&1 ||
+		trixie "$dir" "$(bash "$here/../../tools/debian-mirror.sh")" >"$dir.log" 2>&1 ||
 		{ log "debootstrap failed; see $dir.log"; exit 1; }
 	# A package's maintainer script may have started its server inside the chroot:
 	# those processes are ours, and end here.

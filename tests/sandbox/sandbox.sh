@@ -16,8 +16,9 @@
 # really start and restart; by default PID 1 is sshd alone.
 #
 # Each host runs sshd published on 127.0.0.1 only. No registry is reachable here, so the
-# image is built locally: debootstrap of Debian 13 (trixie) from deb.debian.org, imported
-# with `docker import`, cached as a tarball. Test traffic goes only to 127.0.0.1 and to
+# image is built locally: debootstrap of Debian 13 (trixie) from the Debian mirror this
+# machine's apt uses (tools/debian-mirror.sh), imported with `docker import`, cached as a
+# tarball. Test traffic goes only to 127.0.0.1 and to
 # these containers.
 set -euo pipefail
 
@@ -52,7 +53,7 @@ ensure_image() {
 		local dir
 		dir=$(mktemp -d)
 		log "building the $suite root file system with debootstrap (about a minute)"
-		debootstrap --variant=minbase --include="$packages" "$suite" "$dir" http://deb.debian.org/debian >"$state/debootstrap.log" 2>&1 ||
+		debootstrap --variant=minbase --include="$packages" "$suite" "$dir" "$(bash "$root/tools/debian-mirror.sh")" >"$state/debootstrap.log" 2>&1 ||
 			{ log "debootstrap failed; see $state/debootstrap.log"; exit 1; }
 		install -m 0755 "$root/tests/sandbox/sandbox-init.sh" "$dir/usr/local/sbin/sandbox-init"
 		rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb "$dir"/etc/ssh/ssh_host_*
