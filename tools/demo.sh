@@ -5,10 +5,10 @@
 # the stack's outputs. The hosts stay up to look at; `bash tests/sandbox/sandbox.sh down`
 # removes them.
 #
-# Stand-ins, named: this machine cannot download the halfstack's images or Backend.AI's
-# wheels, so a local registry serves a stand-in image and a local package index serves
-# stand-in wheels (tests/standins), both reachable on bai-m1's loopback through SSH
-# while the demo runs.
+# Backend.AI is the real one: its released packages from PyPI, through a caching index on
+# this machine (tests/pypicache). The one stand-in, named: no container registry is
+# reachable, so a local registry serves the halfstack an image built from Debian's
+# packages (tests/standins). Both reach bai-m1's loopback through SSH while the demo runs.
 #   SANDBOX_HOSTS="bai-m1:manager,storage bai-a01:agent"  the hosts to start (NAME:ROLES;
 #                                                         the manager must be bai-m1)
 set -euo pipefail
@@ -21,7 +21,8 @@ bash tools/build.sh
 export SANDBOX_STACK=sandbox
 # The hosts run systemd, as real nodes do, so the services really start.
 export SANDBOX_INIT=systemd
-version=26.8.1
+# The newest release on PyPI.
+version=26.9.6
 
 # The hosts are new, so state from an earlier demo describes hosts that are gone.
 if pulumi stack ls --json 2>/dev/null | grep -q '"name": "sandbox"'; then
@@ -33,7 +34,7 @@ bash tests/sandbox/sandbox.sh up ${SANDBOX_HOSTS:-}
 
 ready=$(mktemp)
 go build -o .sandbox/standins ./tests/standins/cmd/standins
-.sandbox/standins -host bai-m1 -version "$version" -out "$ready" &
+.sandbox/standins -host bai-m1 -fixture .sandbox/local-registry.json -out "$ready" &
 standins=$!
 trap 'kill "$standins" 2>/dev/null; wait "$standins" 2>/dev/null; rm -f "$ready"' EXIT
 until [ -s "$ready" ]; do
@@ -48,9 +49,14 @@ for key in dbPassword storageProxySecret storageProxyJWT; do
 	head -c 18 /dev/urandom | base64 | pulumi config set --secret "$key" --non-interactive
 done
 pulumi config set version "$version"
-pulumi config set --path 'fixtures[0]' fixtures/example-users.json
-pulumi config set --path 'fixtures[1]' fixtures/example-keypairs.yaml
-# The stand-ins' addresses, and the halfstack as a step on the node.
+# Backend.AI's own example users and keypairs of the release (tools/catalog keeps them).
+go run ./tools/catalog
+fixtures="${XDG_CACHE_HOME:-$HOME/.cache}/backendai-infra/catalog/$version/fixtures"
+pulumi config set --path 'fixtures[0]' "$fixtures/example-users.json"
+pulumi config set --path 'fixtures[1]' "$fixtures/example-keypairs.json"
+# The local registry, registered for `mgr image rescan`.
+pulumi config set --path 'fixtures[2]' .sandbox/local-registry.json
+# The index's and the registry's addresses, and the halfstack as a step on the node.
 while IFS=$'\t' read -r path value; do
 	pulumi config set --path "$path" "$value"
 done <"$ready"

@@ -15,6 +15,9 @@ go vet ./...
 (cd tools/pulumi && go vet ./languagehost)
 for f in $(git ls-files '*.sh') .ci/run; do bash -n "$f"; done
 
+# Backend.AI's real schema, catalog and fixture files of each supported line (made once
+# on a sandbox host, cached), and the kept catalogs checked against them.
+go run ./tools/catalog
 go test -count=1 ./infra/... ./components/... ./stacks/...
 # Verbose, so the log shows the real `pulumi up`, the no-change preview and the destroy.
 go test -count=1 -v -timeout 60m ./tests/...

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -35,7 +37,7 @@ var files = map[string]renderer{
 }
 
 func TestGolden(t *testing.T) {
-	for _, line := range []string{"26.4", "26.8"} {
+	for _, line := range spec.SupportedLines {
 		for name, render := range files {
 			t.Run(line+"/"+name, func(t *testing.T) {
 				got, err := render(prodSettings(line))

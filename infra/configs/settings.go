@@ -16,8 +16,11 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
 // Placeholders of the secrets in the rendered files, and the secret inputs that
@@ -178,7 +181,7 @@ func (a Addr) HTTP() string { return (&url.URL{Scheme: "http", Host: a.String()}
 
 // Settings are the values the management node's files are rendered from.
 type Settings struct {
-	// Line is the Backend.AI release line, "26.4" or "26.8".
+	// Line is the Backend.AI release line, one of spec.SupportedLines.
 	Line string
 	// Namespace is Backend.AI's etcd namespace.
 	Namespace string
@@ -230,8 +233,8 @@ type Webserver struct {
 // Check reports a setting that cannot be rendered into a working file.
 func (s Settings) Check() error {
 	switch {
-	case s.Line != "26.4" && s.Line != "26.8":
-		return fmt.Errorf("line %q: only 26.4 and 26.8 are supported", s.Line)
+	case !slices.Contains(spec.SupportedLines, s.Line):
+		return fmt.Errorf("line %q: only %s are supported", s.Line, strings.Join(spec.SupportedLines, ", "))
 	case s.ManagerInternalPort < 1:
 		return fmt.Errorf("managerInternalPort %d: not a port", s.ManagerInternalPort)
 	case s.NumProc < 1:

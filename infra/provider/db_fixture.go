@@ -9,7 +9,9 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	p "github.com/pulumi/pulumi-go-provider"
@@ -79,6 +81,9 @@ func (f *Fixture) Check(ctx context.Context, req infer.CheckRequest) (infer.Chec
 	fx, _, err := args.parse()
 	if err == nil {
 		args.Rows = desired(fx)
+		for _, skipped := range fx.Skipped {
+			p.GetLogger(ctx).Warningf("%s: %s; it is left out, as Backend.AI's loader leaves it", args.Source, skipped)
+		}
 	}
 	return infer.CheckResponse[FixtureArgs]{Inputs: args, Failures: checkFailures(err)}, nil
 }
@@ -157,7 +162,7 @@ func (f *Fixture) Create(ctx context.Context, req infer.CreateRequest[FixtureArg
 	if req.DryRun {
 		return infer.CreateResponse[FixtureState]{ID: id, Output: state}, nil
 	}
-	state.Created, err = req.Inputs.Connection.converge(ctx, fx, nil, nil)
+	state.Created, err = req.Inputs.Connection.converge(ctx, &req.Inputs, nil, nil)
 	return infer.CreateResponse[FixtureState]{ID: id, Output: state}, err
 }
 
@@ -171,19 +176,7 @@ func (f *Fixture) Update(ctx context.Context, req infer.UpdateRequest[FixtureArg
 	if req.DryRun {
 		return infer.UpdateResponse[FixtureState]{Output: state}, nil
 	}
-	oldFx, _, _ := req.State.parse()
-	// Rows the new data no longer names go, if this fixtures.File created them.
-	var gone []fixtures.Table
-	for _, t := range oldFx.Tables {
-		ft := fixtures.Table{Shape: t.Shape}
-		for _, r := range t.Rows {
-			if _, ok := state.Rows[r.ID]; !ok {
-				ft.Rows = append(ft.Rows, r)
-			}
-		}
-		gone = append(gone, ft)
-	}
-	state.Created, err = req.Inputs.Connection.converge(ctx, fx, gone, req.State.Created)
+	state.Created, err = req.Inputs.Connection.converge(ctx, &req.Inputs, &req.State.FixtureArgs, req.State.Created)
 	if err != nil {
 		return infer.UpdateResponse[FixtureState]{Output: req.State}, err
 	}
@@ -191,15 +184,15 @@ func (f *Fixture) Update(ctx context.Context, req infer.UpdateRequest[FixtureArg
 }
 
 func (f *Fixture) Read(ctx context.Context, req infer.ReadRequest[FixtureArgs, FixtureState]) (infer.ReadResponse[FixtureArgs, FixtureState], error) {
-	fx, _, err := req.State.parse()
-	if err != nil {
-		return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
-	}
 	conn, done, err := req.State.Connection.connect(ctx)
 	if err != nil {
 		return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
 	}
 	defer done()
+	fx, err := live(ctx, conn, req.State.FixtureArgs)
+	if err != nil {
+		return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
+	}
 	state := req.State
 	state.Rows = map[string]string{}
 	for _, t := range fx.Tables {
@@ -222,12 +215,94 @@ func (f *Fixture) Delete(ctx context.Context, req infer.DeleteRequest[FixtureSta
 	if req.State.KeepOnDelete != nil && *req.State.KeepOnDelete {
 		return infer.DeleteResponse{}, nil
 	}
-	fx, _, err := req.State.parse()
-	if err != nil {
-		return infer.DeleteResponse{}, err
-	}
-	_, err = req.State.Connection.converge(ctx, fixtures.File{}, fx.Tables, req.State.Created)
+	_, err := req.State.Connection.converge(ctx, nil, &req.State.FixtureArgs, req.State.Created)
 	return infer.DeleteResponse{}, err
+}
+
+func all(cols []string, f func(string) bool) bool {
+	for _, c := range cols {
+		if !f(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// querier runs a query on a connection or in a transaction.
+type querier interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}
+
+// live is a fixture read against the database's own catalog (a table or column the
+// database lacks is an error naming it), with the rows it names by alias resolved.
+func live(ctx context.Context, q querier, a FixtureArgs) (fixtures.File, error) {
+	line, err := fixtures.LineOf(a.BackendAIVersion)
+	if err != nil {
+		return fixtures.File{}, err
+	}
+	kept, err := fixtures.LineCatalog(line)
+	if err != nil {
+		return fixtures.File{}, err
+	}
+	var text string
+	if err := q.QueryRow(ctx, fixtures.CatalogSQL).Scan(&text); err != nil {
+		return fixtures.File{}, fmt.Errorf("postgresql %s: reading the catalog: %w", a.Connection.where(), explainSQL(err))
+	}
+	var cat fixtures.Catalog
+	if err := json.Unmarshal([]byte(text), &cat); err != nil {
+		return fixtures.File{}, fmt.Errorf("postgresql %s: the catalog: %w", a.Connection.where(), err)
+	}
+	if len(cat.Tables) == 0 {
+		return fixtures.File{}, fmt.Errorf("postgresql %s: the database has no tables: Backend.AI's schema is not there", a.Connection.where())
+	}
+	// What the loader does per column is the release's; the tables are the database's.
+	cat.Loader = kept.Loader
+	fx, err := fixtures.ParseWith(a.Source, a.Data, "the database "+a.Connection.Database, cat.Shapes())
+	if err != nil {
+		return fixtures.File{}, err
+	}
+	for i := range fx.Tables {
+		t := &fx.Tables[i]
+		for j := range t.Rows {
+			if err := resolve(ctx, q, t.Shape, &t.Rows[j]); err != nil {
+				return fixtures.File{}, err
+			}
+		}
+	}
+	return fx, nil
+}
+
+// resolve looks up what the row names by alias, as Backend.AI's loader does.
+func resolve(ctx context.Context, q querier, t fixtures.Shape, r *fixtures.Row) error {
+	for _, alias := range slices.Sorted(maps.Keys(r.Aliases)) {
+		ref, _ := t.Reference(alias)
+		col, ok := t.Column(ref.Column)
+		if !ok {
+			return fmt.Errorf("%s.%s: the database's %s has no column %s", r.Path, alias, t.Name, ref.Column)
+		}
+		query := fmt.Sprintf("SELECT to_jsonb(l.%s)::text FROM %s l WHERE l.%s::text = $1",
+			quoteIdent(ref.Referenced), quoteIdent(ref.LookupTable), quoteIdent(ref.Match))
+		var text string
+		switch err := q.QueryRow(ctx, query, r.Aliases[alias]).Scan(&text); {
+		case errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("%s.%s: no %s has %s %q", r.Path, alias, ref.LookupTable, ref.Match, r.Aliases[alias])
+		case err != nil:
+			return fmt.Errorf("%s.%s: %w", r.Path, alias, explainSQL(err))
+		}
+		var raw any
+		if err := json.Unmarshal([]byte(text), &raw); err != nil {
+			return err
+		}
+		v, err := fixtures.Normalize(col, raw)
+		if err != nil {
+			return fmt.Errorf("%s.%s: %w", r.Path, alias, err)
+		}
+		r.Values[ref.Column] = v
+		if slices.Contains(r.Key, ref.Column) {
+			r.Where[ref.Column] = v
+		}
+	}
+	return nil
 }
 
 // current is a row as the database holds it, in the fixtures.File row's columns.
@@ -237,28 +312,57 @@ type current struct {
 }
 
 // selectRow reads the row with r's key; nil when there is none.
-func selectRow(ctx context.Context, tx interface {
-	QueryRow(context.Context, string, ...any) pgx.Row
-}, t fixtures.Shape, r fixtures.Row) (*current, error) {
-	keyJSON, err := rowJSON(t, r.Where, false)
-	if err != nil {
-		return nil, err
+func selectRow(ctx context.Context, tx querier, t fixtures.Shape, r fixtures.Row) (*current, error) {
+	// The row is found by its key, or else by another unique key it sets: then it is
+	// a row the database already has under another key (Backend.AI's loader skips a
+	// row that conflicts so; so does this), and its own key is not compared.
+	keys := [][]string{r.Key}
+	for _, u := range t.Unique {
+		if u.Where == "" && !slices.Equal(u.Columns, r.Key) && all(u.Columns, func(c string) bool { return r.Values[c] != nil }) {
+			keys = append(keys, u.Columns)
+		}
 	}
-	q := fmt.Sprintf("SELECT to_jsonb(t)::text FROM %s t WHERE %s", quoteIdent(t.Name), keyMatch(t, "$1"))
 	var text string
-	switch err := tx.QueryRow(ctx, q, keyJSON).Scan(&text); {
-	case errors.Is(err, pgx.ErrNoRows):
+	var foundBy []string
+	for _, key := range keys {
+		where := r.Where
+		if foundBy = key; !slices.Equal(key, r.Key) {
+			where = map[string]any{}
+			for _, c := range key {
+				where[c] = r.Values[c]
+			}
+		}
+		keyJSON, err := rowJSON(t, where, false)
+		if err != nil {
+			return nil, err
+		}
+		q := fmt.Sprintf("SELECT to_jsonb(t)::text FROM %s t WHERE %s", quoteIdent(t.Name), keyMatch(t, key, "$1"))
+		err = tx.QueryRow(ctx, q, keyJSON).Scan(&text)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("%s: reading %s: %w", r.Path, r.ID, err)
+		}
+		text = ""
+	}
+	if text == "" {
 		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("%s: reading %s: %w", r.Path, r.ID, err)
 	}
 	var db map[string]any
 	if err := json.Unmarshal([]byte(text), &db); err != nil {
 		return nil, fmt.Errorf("%s: %w", r.Path, err)
 	}
-	cur := &current{Row: fixtures.Row{ID: r.ID, Path: r.Path, Where: r.Where, Values: map[string]any{}}, secretsMatch: map[string]bool{}}
+	cur := &current{Row: fixtures.Row{ID: r.ID, Key: foundBy, Path: r.Path, Where: map[string]any{}, Aliases: r.Aliases, Values: map[string]any{}}, secretsMatch: map[string]bool{}}
+	for _, k := range foundBy {
+		cur.Where[k] = r.Values[k]
+	}
 	for k, want := range r.Values {
 		c, _ := t.Column(k)
+		if !slices.Equal(foundBy, r.Key) && slices.Contains(r.Key, k) {
+			cur.Values[k] = want // known by another key: its own is not the database's
+			continue
+		}
 		if c.Kind == fixtures.Password {
 			stored, _ := db[k].(string)
 			cur.secretsMatch[k] = want != nil && passwordMatches(want.(string), stored) || want == nil && db[k] == nil
@@ -282,9 +386,9 @@ func selectRow(ctx context.Context, tx interface {
 
 // keyMatch finds the row whose key columns equal those of the JSON row in param;
 // IS NOT DISTINCT FROM, so that a NULL key (a global preset) matches too.
-func keyMatch(t fixtures.Shape, param string) string {
-	conds := make([]string, len(t.Key))
-	for i, k := range t.Key {
+func keyMatch(t fixtures.Shape, key []string, param string) string {
+	conds := make([]string, len(key))
+	for i, k := range key {
 		conds[i] = fmt.Sprintf("t.%s IS NOT DISTINCT FROM k.%s", quoteIdent(k), quoteIdent(k))
 	}
 	return fmt.Sprintf("EXISTS (SELECT 1 FROM jsonb_populate_record(NULL::%s, %s::jsonb) k WHERE %s)",
@@ -301,7 +405,7 @@ func rowJSON(t fixtures.Shape, values map[string]any, hash bool) (string, error)
 		switch {
 		case v == nil:
 			out[k] = nil
-		case c.Kind == fixtures.JSON:
+		case c.Kind == fixtures.JSON || c.Kind == fixtures.Array || c.Kind == fixtures.Other:
 			out[k] = json.RawMessage(v.(string))
 		case c.Kind == fixtures.Password && hash:
 			h, err := hashPassword(v.(string))
@@ -317,11 +421,12 @@ func rowJSON(t fixtures.Shape, values map[string]any, hash bool) (string, error)
 	return string(b), err
 }
 
-// converge applies a fixtures.File in one transaction: rows in gone that this fixtures.File
-// created are deleted (last table first), then every row of fx is inserted when
-// missing or updated in the columns that differ. It returns the rows this fixtures.File
-// has created, given those it had created before.
-func (c DBConnection) converge(ctx context.Context, fx fixtures.File, gone []fixtures.Table, created []string) ([]string, error) {
+// converge applies a fixture in one transaction, read against the database's own
+// catalog: the rows of old (the fixture before) that the new one no longer names, and
+// that this fixture created, are deleted (last table first); then every row of the new
+// one (none on delete) is inserted when missing or updated in the columns that differ.
+// It returns the rows this fixture has created, given those it had created before.
+func (c DBConnection) converge(ctx context.Context, args, old *FixtureArgs, created []string) ([]string, error) {
 	conn, done, err := c.connect(ctx)
 	if err != nil {
 		return nil, err
@@ -332,6 +437,30 @@ func (c DBConnection) converge(ctx context.Context, fx fixtures.File, gone []fix
 		return nil, fmt.Errorf("postgresql %s: %w", c.where(), err)
 	}
 	defer func() { _ = tx.Rollback(context.Background()) }()
+
+	var fx fixtures.File
+	if args != nil {
+		if fx, err = live(ctx, tx, *args); err != nil {
+			return nil, err
+		}
+	}
+	var gone []fixtures.Table
+	if old != nil {
+		oldFx, err := live(ctx, tx, *old)
+		if err != nil {
+			return nil, err
+		}
+		keep := desired(fx)
+		for _, t := range oldFx.Tables {
+			ft := fixtures.Table{Shape: t.Shape}
+			for _, r := range t.Rows {
+				if _, ok := keep[r.ID]; !ok {
+					ft.Rows = append(ft.Rows, r)
+				}
+			}
+			gone = append(gone, ft)
+		}
+	}
 
 	mine := map[string]bool{}
 	for _, id := range created {
@@ -346,7 +475,7 @@ func (c DBConnection) converge(ctx context.Context, fx fixtures.File, gone []fix
 			if err != nil {
 				return nil, err
 			}
-			q := fmt.Sprintf("DELETE FROM %s t WHERE %s", quoteIdent(t.Name), keyMatch(t.Shape, "$1"))
+			q := fmt.Sprintf("DELETE FROM %s t WHERE %s", quoteIdent(t.Name), keyMatch(t.Shape, r.Key, "$1"))
 			if _, err := tx.Exec(ctx, q, keyJSON); err != nil {
 				return nil, fmt.Errorf("deleting %s: %w", r.ID, explainSQL(err))
 			}
@@ -380,12 +509,34 @@ func (c DBConnection) converge(ctx context.Context, fx fixtures.File, gone []fix
 	return slices.Sorted(maps.Keys(mine)), nil
 }
 
+// insertRow inserts a new row; the columns it leaves out get the defaults of
+// Backend.AI's models, as its own loader's inserts do, or else the server's.
 func insertRow(ctx context.Context, tx pgx.Tx, t fixtures.Shape, r fixtures.Row) error {
-	values, err := rowJSON(t, r.Values, true)
+	row := maps.Clone(r.Values)
+	for _, c := range t.Columns {
+		if _, set := row[c.Name]; set || c.Default == nil {
+			continue
+		}
+		switch d := c.Default; {
+		case d.Func == "uuid":
+			row[c.Name] = uuid.NewString()
+		case d.Func == "now":
+			row[c.Name] = time.Now().UTC().Format(time.RFC3339Nano)
+		case d.Name != "" && slices.Contains(c.Values, d.Name):
+			row[c.Name] = d.Name
+		case d.Func == "":
+			v, err := fixtures.Normalize(c, d.Value)
+			if err != nil {
+				return fmt.Errorf("%s: the default of %s: %w", r.Path, c.Name, err)
+			}
+			row[c.Name] = v
+		}
+	}
+	values, err := rowJSON(t, row, true)
 	if err != nil {
 		return err
 	}
-	cols := columnList(slices.Sorted(maps.Keys(r.Values)))
+	cols := columnList(slices.Sorted(maps.Keys(row)))
 	q := fmt.Sprintf("INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)",
 		quoteIdent(t.Name), cols, cols, quoteIdent(t.Name))
 	if _, err := tx.Exec(ctx, q, values); err != nil {
@@ -416,13 +567,13 @@ func updateRow(ctx context.Context, tx pgx.Tx, t fixtures.Shape, r fixtures.Row,
 	if err != nil {
 		return err
 	}
-	keyJSON, err := rowJSON(t, r.Where, false)
+	keyJSON, err := rowJSON(t, cur.Where, false)
 	if err != nil {
 		return err
 	}
 	cols := columnList(slices.Sorted(maps.Keys(changed)))
 	q := fmt.Sprintf("UPDATE %s t SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1::jsonb)) WHERE %s",
-		quoteIdent(t.Name), cols, cols, quoteIdent(t.Name), keyMatch(t, "$2"))
+		quoteIdent(t.Name), cols, cols, quoteIdent(t.Name), keyMatch(t, cur.Key, "$2"))
 	if _, err := tx.Exec(ctx, q, values, keyJSON); err != nil {
 		return fmt.Errorf("%s: updating %s: %w", r.Path, r.ID, explainSQL(err))
 	}

@@ -49,7 +49,7 @@ func readFile(t *testing.T, name string) string {
 }
 
 // TestFixtureLifecycle runs every CRUD path of a fixture against a real PostgreSQL
-// with the stand-in schema of Backend.AI 26.8.
+// with the real schema of Backend.AI 26.8 (tests/catalog).
 func TestFixtureLifecycle(t *testing.T) {
 	db := newPG(t, "26.8")
 	ctx := context.Background()
@@ -57,7 +57,8 @@ func TestFixtureLifecycle(t *testing.T) {
 	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-users.json")}
 
 	// A row that was there before: the fixture updates it but never deletes it.
-	db.sql(`INSERT INTO domains (name, description) VALUES ('default', 'made by hand')`)
+	db.sql(`INSERT INTO domains (name, description, is_active, total_resource_slots, allowed_vfolder_hosts, allowed_docker_registries, dotfiles)
+		VALUES ('default', 'made by hand', true, '{}', '{}', '{}', '\x90')`)
 
 	created, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: users})
 	if err != nil {
@@ -69,7 +70,7 @@ func TestFixtureLifecycle(t *testing.T) {
 	if got := db.sql(`SELECT description FROM domains`); got != "The default domain" {
 		t.Errorf("the existing domain was not updated: %s", got)
 	}
-	if got := db.sql(`SELECT array_to_string(allowed_docker_registries, ',') || ' ' || is_default::text FROM domains`); got != "cr.backend.ai,index.docker.io false" {
+	if got := db.sql(`SELECT array_to_string(allowed_docker_registries, ',') || ' ' || is_active::text FROM domains`); got != "cr.backend.ai,index.docker.io true" {
 		t.Errorf("domain columns: %s", got)
 	}
 	hash := db.sql(`SELECT password FROM users WHERE email = 'admin@lablup.com'`)
@@ -110,7 +111,7 @@ func TestFixtureLifecycle(t *testing.T) {
 	wantDiff := map[string]p.PropertyDiff{
 		`rows["users/uuid=dfa9da54-4b28-432f-be29-c0d680c7a412"]`: {Kind: p.Update},
 		`rows["users/uuid=f38dea23-50fa-42a0-b5ae-338f5f4693f4"]`: {Kind: p.Update},
-		`rows["association_scopes_entities/scope_type=project,scope_id=2de2b969-1d04-48a6-af16-0bc8adb3c831,entity_type=user,entity_id=f38dea23-50fa-42a0-b5ae-338f5f4693f4"]`: {Kind: p.Add},
+		`rows["association_scopes_entities/scope_type=project,scope_id=2de2b969-1d04-48a6-af16-0bc8adb3c831,entity_id=f38dea23-50fa-42a0-b5ae-338f5f4693f4"]`: {Kind: p.Add},
 	}
 	if fmt.Sprint(d.DetailedDiff) != fmt.Sprint(wantDiff) {
 		t.Errorf("diff after hand changes:\n got %v\nwant %v", d.DetailedDiff, wantDiff)
@@ -187,7 +188,7 @@ func TestFixtureVersions(t *testing.T) {
 	args := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.4.10",
 		Data: strings.Replace(data, `"driver": "static", `, `"is_default": true, "driver": "static", `, 1)}
 	if _, err := (&Fixture{}).Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: args}); err == nil ||
-		!strings.Contains(err.Error(), "scaling_groups[0].is_default: Backend.AI 26.4 has no such column") {
+		!strings.Contains(err.Error(), "scaling_groups[0].is_default: Backend.AI 26.4's scaling_groups has no such column") {
 		t.Errorf("26.4 with is_default: %v", err)
 	}
 	args.Data = data

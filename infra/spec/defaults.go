@@ -2,7 +2,7 @@ package spec
 
 // Defaults from the install guides (seeds 000 and 001) and the current release facts.
 const (
-	DefaultVersion     = "26.4.10" // newest release of the 26.4 LTS line
+	DefaultVersion     = "26.4.16" // newest release of the 26.4 LTS line on PyPI
 	DefaultAccountName = "bai"
 	DefaultAccountID   = 1100
 	DefaultNoFile      = 512000
@@ -13,8 +13,9 @@ const (
 	DockerDistro       = "distro"
 )
 
-// SupportedLines are the maintained Backend.AI release lines this project deploys.
-var SupportedLines = []string{"26.4", "26.8"}
+// SupportedLines are the Backend.AI release lines this project deploys: the 26.4 LTS
+// line, the 26.8 line and the newest line on PyPI.
+var SupportedLines = []string{"26.4", "26.8", "26.9"}
 
 // DefaultSysctl is the guide's /etc/sysctl.d/99-backendai.conf.
 func DefaultSysctl() map[string]string {

@@ -6,12 +6,23 @@ import (
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
-// startStandIns serves the stand-ins for what this machine cannot download (the
-// halfstack's images from a local registry, Backend.AI's wheels from a local package
-// index; see package standins) to a sandbox host until the test ends.
-func startStandIns(t *testing.T, s *sandbox, host, version string) *standins.Sandbox {
+// startStandIns serves a sandbox host Backend.AI's packages from the caching package
+// index and the halfstack's stand-in images from a local registry (see package
+// standins) until the test ends.
+func startStandIns(t *testing.T, s *sandbox, host string) *standins.Sandbox {
 	t.Helper()
-	st, err := standins.Start(standins.Options{Root: s.root, Env: s.env, Host: host, Version: version, Dir: t.TempDir()})
+	return startServing(t, s, standins.Options{Root: s.root, Env: s.env, Host: host, Dir: t.TempDir()})
+}
+
+// startIndex serves a sandbox host the caching package index alone until the test ends.
+func startIndex(t *testing.T, s *sandbox, host string) *standins.Sandbox {
+	t.Helper()
+	return startServing(t, s, standins.Options{Root: s.root, Env: s.env, Host: host, Dir: t.TempDir(), IndexOnly: true})
+}
+
+func startServing(t *testing.T, s *sandbox, o standins.Options) *standins.Sandbox {
+	t.Helper()
+	st, err := standins.Start(o)
 	if err != nil {
 		t.Fatal(err)
 	}

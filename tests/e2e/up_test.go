@@ -9,8 +9,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/tests/catalog"
+	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
@@ -20,14 +23,19 @@ import (
 // image rescan); both are checked over SSH; a no-change preview and a second up change
 // nothing; a changed sysctl value updates exactly the sysctl step on each host; a
 // changed webserver title updates exactly the webserver's config and service; destroy
-// leaves the hosts' data alone. The images and packages are stand-ins (standIns).
+// leaves the hosts' data alone. Backend.AI is the real one, from PyPI through the caching
+// index; only the halfstack's images are stand-ins (standIns).
 func TestUpPreviewChangeDestroy(t *testing.T) {
-	const version = "26.8.1"
+	version := newestRelease
 	// systemd runs the hosts, as on real nodes, so the services really start and restart.
 	t.Setenv("SANDBOX_INIT", "systemd")
 	s := newSandbox(t, "bai-m1:manager,storage", "bai-a01:agent")
 	nodes := s.nodes()
-	stand := startStandIns(t, s, "bai-m1", version)
+	stand := startStandIns(t, s, "bai-m1")
+	registryFixture := filepath.Join(t.TempDir(), "local-registry.json")
+	if err := os.WriteFile(registryFixture, []byte(stand.RegistryFixture), 0o644); err != nil {
+		t.Fatal(err)
+	}
 
 	s.pulumi("stack", "init")
 	key, err := os.ReadFile(filepath.Join(s.root, ".sandbox", "id_ed25519"))
@@ -42,7 +50,16 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		s.setSecret(k, v)
 	}
 	// The fixtures' passwords and secret keys are secrets too.
-	for i, v := range fixtureSecrets(t, s.root, "fixtures/example-users.json", "fixtures/example-keypairs.yaml") {
+	// Backend.AI's own fixture files of the release (tests/catalog keeps them).
+	if err := catalog.Ensure(s.root, version); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := catalog.Dir(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, keypairs := filepath.Join(dir, "fixtures", "example-users.json"), filepath.Join(dir, "fixtures", "example-keypairs.json")
+	for i, v := range fixtureSecrets(t, version, users, keypairs) {
 		secrets[fmt.Sprintf("a fixture's secret #%d", i)] = v
 	}
 	for _, kv := range [][2]string{
@@ -52,13 +69,15 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		{"halfstack.images.redis", stand.Images.Redis},
 		{"halfstack.images.etcd", stand.Images.Etcd},
 		{"services.packageIndex", stand.IndexURL},
-		{"fixtures[0]", "fixtures/example-users.json"},
-		{"fixtures[1]", "fixtures/example-keypairs.yaml"},
-		{"services.imageAliases.python", "cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64"},
+		{"fixtures[0]", users},
+		{"fixtures[1]", keypairs},
+		// The rescan reaches only the local registry (no kernel image is needed yet).
+		{"services.imageRegistries[0]", standins.HostRegistry},
+		{"fixtures[2]", registryFixture},
 		// A title that holds every placeholder: it must reach webserver.conf as written.
 		{"services.webserver.title", placeholderTitle},
 		// One broken character in a copy of example-users.json.
-		{"fixtures[2]", "stacks/testdata/fixtures/broken-users.json"},
+		{"fixtures[3]", "stacks/testdata/fixtures/broken-users.json"},
 	} {
 		s.pulumi("config", "set", "--path", kv[0], kv[1])
 	}
@@ -66,19 +85,19 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	// file and the position, and printing none of its passwords.
 	for _, args := range [][]string{{"preview"}, {"up", "--yes"}} {
 		out := s.pulumiFails(args...)
-		if !strings.Contains(out, "fixtures[2] (stacks/testdata/fixtures/broken-users.json): line 23, column 146: not valid JSON") {
+		if !strings.Contains(out, "fixtures[3] (stacks/testdata/fixtures/broken-users.json): line 23, column 146: not valid JSON") {
 			t.Errorf("pulumi %s does not name the broken file and position", args[0])
 		}
 		noSecrets(t, "pulumi "+args[0]+" with a broken fixture", out, secrets)
 	}
-	s.pulumi("config", "rm", "--path", "fixtures[2]")
+	s.pulumi("config", "rm", "--path", "fixtures[3]")
 
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up (2 hosts, the management node): %s", took)
 	// 1 stack, 1 cluster, 2 hosts with 6 steps each; the management node, its halfstack
-	// step, 2 etcd key trees, 2 fixtures and 15 steps.
-	if !strings.Contains(out, "37 created") {
-		t.Errorf("first up did not create 37 resources:\n%s", out)
+	// step, 2 etcd key trees, 3 fixtures and 15 steps.
+	if !strings.Contains(out, "38 created") {
+		t.Errorf("first up did not create 38 resources:\n%s", out)
 	}
 	noSecrets(t, "the output of up", out, secrets)
 	checkHosts(t, s, nodes)
@@ -99,9 +118,6 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	s.pulumi("up", "--yes", "--expect-no-changes")
 	if again := s.serviceStarts("bai-m1"); !maps.Equal(again, started) {
 		t.Errorf("a second up restarted services: %v, then %v", started, again)
-	}
-	if got := s.ssh("bai-m1", "cat /home/bai/manager/standin-images.log"); got != "rescan cr.backend.ai\nalias python cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64 x86_64" {
-		t.Errorf("image commands after two ups: %q, want one rescan of cr.backend.ai and one alias", got)
 	}
 
 	s.pulumi("config", "set", "--path", `sysctl["net.core.somaxconn"]`, "4096")
@@ -149,8 +165,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 
 	out, _ = s.pulumi("destroy", "--yes")
-	if !strings.Contains(out, "37 deleted") {
-		t.Errorf("destroy did not delete the 37 resources:\n%s", out)
+	if !strings.Contains(out, "38 deleted") {
+		t.Errorf("destroy did not delete the 38 resources:\n%s", out)
 	}
 	// Destroying the stack forgets the steps; it does not undo the hosts' setup or
 	// delete the data.
@@ -183,15 +199,19 @@ func noSecrets(t *testing.T, what, text string, secrets map[string]string) {
 }
 
 // fixtureSecrets are the passwords and secret keys the fixture files hold.
-func fixtureSecrets(t *testing.T, root string, files ...string) []string {
+func fixtureSecrets(t *testing.T, version string, files ...string) []string {
 	t.Helper()
 	var out []string
 	for _, f := range files {
-		data, err := os.ReadFile(filepath.Join(root, f))
+		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fx, err := fixtures.Parse(f, string(data), "26.8")
+		line, err := fixtures.LineOf(version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fx, err := fixtures.Parse(f, string(data), line)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -268,8 +288,20 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 	t.Logf("%s: etcd keys under /sorna/local:\n%s", name,
 		s.ssh(name, "docker exec backendai-half-etcd etcdctl get --prefix --keys-only /sorna/local/ | grep -v '^$'"))
 	t.Logf("%s: rows in the database:\n%s", name, psql("select 'users', email, role from users union all select 'keypairs', access_key, user_id from keypairs"))
-	if got := psql("select version_num from alembic_version"); got != "standin0head" {
-		t.Errorf("the schema's revision: %q", got)
+	// The real schema, at the head of the installed release's migrations.
+	schema := s.ssh(name, "cd /home/bai/manager && setpriv --reuid=bai --regid=bai --init-groups .venv/bin/backend.ai mgr schema show -f alembic.ini 2>/dev/null")
+	t.Logf("%s: backend.ai mgr schema show:\n%s", name, schema)
+	var current, head string
+	for _, l := range strings.Split(schema, "\n") {
+		if v, ok := strings.CutPrefix(l, "Current database revision: "); ok {
+			current = v
+		}
+		if v, ok := strings.CutPrefix(l, "The head revision of available migrations: "); ok {
+			head = v
+		}
+	}
+	if current == "" || current != head || psql("select version_num from alembic_version") != current {
+		t.Errorf("the schema's revision %q is not the head %q", current, head)
 	}
 	if got := psql("select allowed_vfolder_hosts->'local:volume1'->>0 from domains where name = 'default'"); got != "create-vfolder" {
 		t.Errorf("the default domain's permissions on the storage proxy's volume: %q", got)
@@ -277,7 +309,8 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 	if got := s.ssh(name, "stat -c '%U' /vfroot/local; cat /vfroot/local/version.txt"); got != "bai\n3" {
 		t.Errorf("the storage proxy's volume: %q, want bai's, layout 3", got)
 	}
-	if got := psql("select (select count(*) from users) || ' ' || (select count(*) from keypairs) || ' ' || (select count(*) from container_registries)"); got != "3 2 1" {
+	// Backend.AI's example files: 5 users and 5 keypairs; the local registry.
+	if got := psql("select (select count(*) from users) || ' ' || (select count(*) from keypairs) || ' ' || (select count(*) from container_registries)"); got != "5 5 1" {
 		t.Errorf("users, keypairs and registries from the fixtures: %q", got)
 	}
 	for _, f := range []string{"manager/manager.toml", "manager/alembic.ini", "storage-proxy/storage-proxy.toml", "webserver/webserver.conf",
@@ -300,9 +333,55 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 			t.Errorf("%s: state, enablement, user: %q", unit, got)
 		}
 		t.Logf("%s: %s", name, s.ssh(name, "systemctl status --no-pager --lines=1 "+unit+" | sed -n '1,3p;$p'"))
-		if got := s.ssh(name, "journalctl -q -o cat -u "+unit+" | grep -c '^stand-in ai[.]backend[.].* -f /home/bai/"+svc+"/.* (config present)$'"); got == "0" {
-			t.Errorf("%s did not start its module with its config: %s", unit, s.ssh(name, "journalctl -q -o cat -u "+unit+" | tail -n 5"))
+		t.Logf("%s: %s", name, s.ssh(name, "/home/bai/"+svc+"/.venv/bin/pip show backend.ai-"+svc+" | grep -E '^(Name|Version):' | tr '\\n' ' '"))
+	}
+	checkServicesAnswer(t, s, name, address)
+}
+
+// checkServicesAnswer checks that the real services work: the manager's API answers with
+// the deployed release, the webserver serves the Web UI, and Backend.AI's own client
+// (backend.ai-client, in a venv on the node) logs in with the admin keypair of the
+// fixtures, lists the users they created and the storage proxy's volume.
+func checkServicesAnswer(t *testing.T, s *sandbox, name, address string) {
+	t.Helper()
+	version := s.ssh(name, "/home/bai/manager/.venv/bin/pip show backend.ai-manager | sed -n 's/^Version: //p'")
+	// The services need a moment after systemd starts them.
+	var api string
+	for i := 0; i < 60; i++ {
+		if api = s.ssh(name, "curl -s --max-time 5 http://"+address+":8081/ || true"); strings.Contains(api, `"manager"`) {
+			break
 		}
+		time.Sleep(2 * time.Second)
+	}
+	t.Logf("%s: the manager's API: %s", name, api)
+	if !strings.Contains(api, `"manager": "`+version+`"`) {
+		t.Errorf("the manager's API does not answer with release %s: %q", version, api)
+	}
+	page := s.ssh(name, "curl -s --max-time 10 http://"+address+":8090/ | head -c 2000")
+	if !strings.Contains(page, "<html") || !strings.Contains(page, "Backend.AI") {
+		t.Errorf("the webserver does not serve the Web UI:\n%s", page)
+	}
+	s.ssh(name, "[ -x /opt/bai-client/bin/backend.ai ] || { python3 -m venv /opt/bai-client && "+
+		"/opt/bai-client/bin/pip install -q --disable-pip-version-check --index-url "+pypicache.URL(standins.HostIndex)+" backend.ai-client=="+version+"; }")
+	client := "BACKEND_ENDPOINT=http://" + address + ":8081 BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE " +
+		"BACKEND_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY /opt/bai-client/bin/backend.ai "
+	users := s.ssh(name, client+"admin user list 2>&1")
+	t.Logf("%s: backend.ai admin user list:\n%s", name, users)
+	for _, email := range []string{"admin@lablup.com", "domain-admin@lablup.com", "user@lablup.com"} {
+		if !strings.Contains(users, email) {
+			t.Errorf("the client does not list %s", email)
+		}
+	}
+	var storage string
+	for i := 0; i < 30; i++ {
+		if storage = s.ssh(name, client+"admin storage list 2>&1 || true"); strings.Contains(storage, "local:volume1") {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	t.Logf("%s: backend.ai admin storage list:\n%s", name, storage)
+	if !strings.Contains(storage, "local:volume1") {
+		t.Errorf("the storage proxy's volume is not listed")
 	}
 }
 

@@ -74,7 +74,8 @@ func Upstream() (index, cert string, err error) {
 	if len(lines) < 1 || lines[0] == "" {
 		return "", "", errors.New("pip names no index")
 	}
-	index = lines[0]
+	// proxpi resolves project pages relative to it: the index URL must end in "/".
+	index = strings.TrimSuffix(lines[0], "/") + "/"
 	if len(lines) > 1 {
 		cert = lines[1]
 	}
@@ -133,7 +134,8 @@ func Start() (*Cache, error) {
 	}
 	go func() { _ = c.cmd.Wait(); close(c.done) }()
 	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		if resp, err := http.Get(URL(addr)); err == nil {
+		// /health answers at once; /index/ would first fetch the upstream's whole list.
+		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return c, nil

@@ -1,11 +1,12 @@
-// Package standins serves what this machine cannot download to a sandbox host, on the
-// host's own loopback through SSH:
-//   - a local registry (Debian's docker-registry) with the halfstack stand-in image
+// Package standins serves a sandbox host, on the host's own loopback through SSH, what
+// its nodes would download on a real network:
+//   - Backend.AI's real packages, from the caching package index on this machine
+//     (tests/pypicache, in front of the index this machine's pip uses);
+//   - the stand-in for what this machine cannot download, named as such: a local
+//     registry (Debian's docker-registry) with the halfstack stand-in image
 //     (tests/halfstack/standin.sh: Debian's postgresql, valkey and etcd) under three
-//     references, in place of the official postgres, valkey and etcd images;
-//   - a local package index with stand-in wheels of backend.ai-manager,
-//     backend.ai-storage-proxy and backend.ai-webserver (python/), in place of
-//     Backend.AI's wheels on PyPI.
+//     references, in place of the official postgres, valkey and etcd images, which no
+//     reachable registry serves.
 //
 // The end-to-end tests and the demo use it (cmd/standins).
 package standins
@@ -15,6 +16,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 )
 
 // On the host, the stand-ins answer at these loopback addresses.
@@ -30,8 +33,9 @@ type Options struct {
 	Root    string   // the repository, where tests/sandbox/sandbox.sh is
 	Env     []string // the environment of sandbox.sh (SANDBOX_STACK)
 	Host    string   // the sandbox host's name
-	Version string   // the Backend.AI release the wheels claim to be
 	Dir     string   // a directory for the registry's data and log
+	// IndexOnly serves the package index alone, without the registry.
+	IndexOnly bool
 }
 
 // Sandbox is the stand-ins serving one host.
@@ -40,15 +44,18 @@ type Sandbox struct {
 	Images struct{ Postgres, Redis, Etcd string }
 	// IndexURL is the package index, as the host reaches it.
 	IndexURL string
+	// RegistryFixture is a container-registries fixture that names the local registry,
+	// as the host reaches it, for `mgr image rescan`.
+	RegistryFixture string
 
 	registry *Registry
-	index    *Index
+	index    *pypicache.Cache
 	forward  *exec.Cmd
 }
 
 // Start builds and serves the stand-ins and makes them reachable on the host.
 func Start(o Options) (_ *Sandbox, err error) {
-	s := &Sandbox{IndexURL: "http://" + HostIndex + "/simple"}
+	s := &Sandbox{IndexURL: pypicache.URL(HostIndex), RegistryFixture: registryFixture}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -62,53 +69,55 @@ func Start(o Options) (_ *Sandbox, err error) {
 		}
 		return nil
 	}
-	if err := run("bash", "tests/halfstack/standin.sh", StandInImage); err != nil {
+	if s.index, err = pypicache.Start(); err != nil {
 		return nil, err
 	}
-	if s.registry, err = StartRegistry(o.Dir); err != nil {
-		return nil, err
-	}
-	for _, img := range []struct {
-		ref  *string
-		path string
-	}{{&s.Images.Postgres, "standin/postgres:16"}, {&s.Images.Redis, "standin/valkey:9"}, {&s.Images.Etcd, "standin/etcd:3.5"}} {
-		local := s.registry.Addr + "/" + img.path
-		for _, args := range [][]string{{"tag", StandInImage, local}, {"push", "--quiet", local}, {"rmi", local}} {
-			if err := run("docker", args...); err != nil {
-				return nil, err
-			}
+	port := func(addr string) string { return addr[strings.LastIndex(addr, ":")+1:] }
+	forwards := []string{port(HostIndex) + ":" + s.index.Addr}
+	probe := fmt.Sprintf("curl -sf http://%s/health >/dev/null", HostIndex)
+	if !o.IndexOnly {
+		if err := run("bash", "tests/halfstack/standin.sh", StandInImage); err != nil {
+			return nil, err
 		}
-		*img.ref = HostRegistry + "/" + img.path
-	}
-	wheels, err := Packages(o.Version)
-	if err != nil {
-		return nil, err
-	}
-	if s.index, err = ServeIndex(wheels); err != nil {
-		return nil, err
+		if s.registry, err = StartRegistry(o.Dir); err != nil {
+			return nil, err
+		}
+		for _, img := range []struct {
+			ref  *string
+			path string
+		}{{&s.Images.Postgres, "standin/postgres:16"}, {&s.Images.Redis, "standin/valkey:9"}, {&s.Images.Etcd, "standin/etcd:3.5"}} {
+			local := s.registry.Addr + "/" + img.path
+			for _, args := range [][]string{{"tag", StandInImage, local}, {"push", "--quiet", local}, {"rmi", local}} {
+				if err := run("docker", args...); err != nil {
+					return nil, err
+				}
+			}
+			*img.ref = HostRegistry + "/" + img.path
+		}
+		forwards = append(forwards, port(HostRegistry)+":"+s.registry.Addr)
+		probe += fmt.Sprintf(" && curl -sf http://%s/v2/ >/dev/null", HostRegistry)
 	}
 
-	port := func(addr string) string { return addr[strings.LastIndex(addr, ":")+1:] }
-	s.forward = exec.Command("bash", "tests/sandbox/sandbox.sh", "forward", o.Host,
-		port(HostRegistry)+":"+s.registry.Addr, port(HostIndex)+":"+s.index.Addr)
+	s.forward = exec.Command("bash", append([]string{"tests/sandbox/sandbox.sh", "forward", o.Host}, forwards...)...)
 	s.forward.Dir, s.forward.Env = o.Root, o.Env
 	if err := s.forward.Start(); err != nil {
 		return nil, fmt.Errorf("forwarding to %s: %w", o.Host, err)
 	}
-	probe := fmt.Sprintf("curl -sf http://%s/v2/ >/dev/null && curl -sf http://%s/simple/backend-ai-manager/ >/dev/null", HostRegistry, HostIndex)
 	for i := 0; run("bash", "tests/sandbox/sandbox.sh", "ssh", o.Host, probe) != nil; i++ {
 		if i == 30 {
-			return nil, fmt.Errorf("the stand-in registry and index do not answer on %s", o.Host)
+			return nil, fmt.Errorf("the registry and the package index do not answer on %s", o.Host)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	// The stand-in manager CLI does with psql what Backend.AI's does with SQLAlchemy.
-	if err := run("bash", "tests/sandbox/sandbox.sh", "ssh", o.Host,
-		"command -v psql >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; }"); err != nil {
-		return nil, err
-	}
 	return s, nil
 }
+
+// registryFixture registers the local registry in Backend.AI's database, so that
+// `mgr image rescan 127.0.0.1:5000` finds it (Backend.AI's container-registries fixture
+// shape); its project is the stand-in images' path.
+const registryFixture = `{"container_registries": [{"id": "5b2a8b6e-7b53-4a40-9d3c-1f4d2a7c0e11", "url": "http://` + HostRegistry + `",
+  "registry_name": "` + HostRegistry + `", "type": "docker", "project": "standin", "ssl_verify": false, "is_global": true}]}
+`
 
 // Close stops the forwarding, the index and the registry, each by its own handle.
 func (s *Sandbox) Close() {
@@ -117,7 +126,7 @@ func (s *Sandbox) Close() {
 		_ = s.forward.Wait()
 	}
 	if s.index != nil {
-		_ = s.index.Close()
+		s.index.Stop()
 	}
 	if s.registry != nil {
 		s.registry.Stop()

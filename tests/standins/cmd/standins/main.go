@@ -1,8 +1,9 @@
-// Command standins serves the stand-ins (see package standins) to a sandbox host until
-// it is interrupted, for the demo. Once they answer on the host it writes the stack
-// config they need to -out, one "path<TAB>value" per line for `pulumi config set --path`.
+// Command standins serves a sandbox host the caching package index and the stand-in
+// registry (see package standins) until it is interrupted, for the demo. Once they
+// answer on the host it writes the registry's fixture to -fixture and the stack config
+// they need to -out, one "path<TAB>value" per line for `pulumi config set --path`.
 //
-//	go run ./tests/standins/cmd/standins -host bai-m1 -version 26.8.1 -out FILE
+//	go run ./tests/standins/cmd/standins -host bai-m1 -fixture FILE -out FILE
 package main
 
 import (
@@ -18,16 +19,16 @@ import (
 
 func main() {
 	host := flag.String("host", "bai-m1", "the sandbox host that pulls and installs from the stand-ins")
-	version := flag.String("version", "26.8.1", "the Backend.AI release the stand-in wheels claim to be")
-	out := flag.String("out", "", "where to write the stack config, as JSON, once ready")
+	fixture := flag.String("fixture", "", "where to write the fixture that registers the local registry")
+	out := flag.String("out", "", "where to write the stack config, once ready")
 	flag.Parse()
-	if err := run(*host, *version, *out); err != nil {
+	if err := run(*host, *fixture, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "standins:", err)
 		os.Exit(1)
 	}
 }
 
-func run(host, version, out string) error {
+func run(host, fixture, out string) error {
 	root, err := os.Getwd()
 	if err != nil {
 		return err
@@ -37,7 +38,7 @@ func run(host, version, out string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	s, err := standins.Start(standins.Options{Root: root, Env: os.Environ(), Host: host, Version: version, Dir: dir})
+	s, err := standins.Start(standins.Options{Root: root, Env: os.Environ(), Host: host, Dir: dir})
 	if err != nil {
 		return err
 	}
@@ -45,7 +46,13 @@ func run(host, version, out string) error {
 	// The halfstack runs as a step on the node: the Docker provider plugin cannot be
 	// built here.
 	config := fmt.Sprintf("halfstack.engine\tscript\nhalfstack.images.postgres\t%s\nhalfstack.images.redis\t%s\n"+
-		"halfstack.images.etcd\t%s\nservices.packageIndex\t%s\n", s.Images.Postgres, s.Images.Redis, s.Images.Etcd, s.IndexURL)
+		"halfstack.images.etcd\t%s\nservices.packageIndex\t%s\nservices.imageRegistries[0]\t%s\n",
+		s.Images.Postgres, s.Images.Redis, s.Images.Etcd, s.IndexURL, standins.HostRegistry)
+	if fixture != "" {
+		if err := os.WriteFile(filepath.Clean(fixture), []byte(s.RegistryFixture), 0o644); err != nil {
+			return err
+		}
+	}
 	if out != "" {
 		if err := os.WriteFile(filepath.Clean(out), []byte(config), 0o644); err != nil {
 			return err
