@@ -30,10 +30,10 @@ const (
 
 // Options say where the stand-ins go.
 type Options struct {
-	Root    string   // the repository, where tests/sandbox/sandbox.sh is
-	Env     []string // the environment of sandbox.sh (SANDBOX_STACK)
-	Host    string   // the sandbox host's name
-	Dir     string   // a directory for the registry's data and log
+	Root string   // the repository, where tests/sandbox/sandbox.sh is
+	Env  []string // the environment of sandbox.sh (SANDBOX_STACK)
+	Host string   // the sandbox host's name
+	Dir  string   // a directory for the registry's data and log
 	// IndexOnly serves the package index alone, without the registry.
 	IndexOnly bool
 }
