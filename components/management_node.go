@@ -51,6 +51,9 @@ type ManagementNode struct {
 
 	// Settings are the values its service files were rendered from.
 	Settings configs.Settings
+	// Services is what the services answered once deployed (verify.sh), as JSON: the
+	// manager's API with its release, the Web UI's title, the storage proxy's status.
+	Services pulumi.StringOutput
 }
 
 // Settings derives the service files' settings from the cluster: the halfstack on the
@@ -297,10 +300,27 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	for i, a := range aliases {
 		aliases[i] = a + " " + c.Services.ImageAliases[a]
 	}
-	if _, err := step("image-rescan", scripts.Rescan, managerEnv(map[string]string{
+	rescan, err := step("image-rescan", scripts.Rescan, managerEnv(map[string]string{
 		"IMAGE_REGISTRIES": strings.Join(c.Services.ImageRegistries, " "), "IMAGE_ALIASES": strings.Join(aliases, "\n")}),
-		nil, slices.Concat(units, populated)...); err != nil {
+		nil, slices.Concat(units, populated)...)
+	if err != nil {
 		return nil, err
 	}
-	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{})
+
+	// 8. The services answer: the deployment is done when they work. It runs again when
+	// any service's files or the release change.
+	sums := make([]string, 0, len(configs.Services))
+	for _, svc := range configs.Services {
+		sums = append(sums, services[svc.Name].sum)
+	}
+	verify, err := step("verify", scripts.Verify, map[string]string{
+		"MANAGER_URL": s.Manager.HTTP(), "WEBSERVER_URL": configs.Addr{Host: n.Address, Port: s.Webserver.Port}.HTTP(),
+		"STORAGE_PROXY_URL": configs.Addr{Host: n.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
+		"VERSION":           c.Version, "CONFIG_SHA256": strings.Join(sums, ","),
+	}, nil, rescan)
+	if err != nil {
+		return nil, err
+	}
+	m.Services = verify.Stdout
+	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"services": m.Services})
 }

@@ -65,6 +65,14 @@ func Program(ctx *pulumi.Context) error {
 			"webserver": pulumi.String(configs.Addr{Host: st.Manager.Host, Port: st.Webserver.Port}.HTTP()),
 			"manager":   pulumi.String(st.Manager.HTTP()),
 		})
+		// What the deployed services answered (the management node's verify step).
+		ctx.Export("services", m.Services.ApplyT(func(out string) (any, error) {
+			var v any
+			if err := json.Unmarshal([]byte(out), &v); err != nil {
+				return out, nil // a preview has no answer yet
+			}
+			return v, nil
+		}))
 	}
 	return nil
 }

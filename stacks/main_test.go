@@ -151,7 +151,7 @@ var hostSteps = []string{"facts", "account", "hosts", "limits", "sysctl", "docke
 // resources by default).
 var managementSteps = []string{"python", "manager-package", "manager-config", "manager-alembic",
 	"storage-proxy-package", "storage-proxy-config", "webserver-package", "webserver-config",
-	"rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "image-rescan"}
+	"rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "image-rescan", "verify"}
 
 func TestStackGraphs(t *testing.T) {
 	tests := []struct {

@@ -24,7 +24,8 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 installed=$(as_bai "$venv/bin/python" -m pip show "$PACKAGE" 2>/dev/null | sed -n 's/^Version: //p' || true)
 if [ "$installed" != "$VERSION" ]; then
-	if ! out=$(as_bai "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+	# The services of a node share bai's pip cache: one install at a time writes it.
+	if ! out=$(as_bai flock /run/lock/backendai-pip.lock "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
 		"${index_args[@]}" "$PACKAGE==$VERSION" 2>&1); then
 		echo "packages: $PACKAGE==$VERSION from $from failed:" >&2
 		printf '%s\n' "$out" | tail -n 15 >&2

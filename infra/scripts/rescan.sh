@@ -11,7 +11,8 @@ set -euo pipefail
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 mgr() { # backend.ai mgr ARGS..., as the account; a failure shows its last lines
 	local out
-	if ! out=$(as_bai .venv/bin/backend.ai mgr "$@" 2>&1); then
+	# The command logs an unreachable registry as an ERROR and still exits 0.
+	if ! out=$(as_bai .venv/bin/backend.ai mgr "$@" 2>&1) || grep -q ' ERROR ' <<<"$out"; then
 		echo "rescan: backend.ai mgr $* failed:" >&2
 		printf '%s\n' "$out" | tail -n 15 >&2
 		exit 1

@@ -48,6 +48,8 @@ var (
 	Rescan string
 	//go:embed volumes.sh
 	Volumes string
+	//go:embed verify.sh
+	Verify string
 )
 
 // AccountEnv is account.sh's input.

@@ -50,9 +50,13 @@ func defaults() Cluster {
 	}
 }
 
-// applySysctl merges the stack's overrides onto the guide's kernel parameters.
+// applySysctl merges the stack's overrides onto the guide's kernel parameters, with the
+// services' ports reserved from the ephemeral range (unless the stack sets that key).
 func (c *Cluster) applySysctl(overrides map[string]*string) {
 	c.Sysctl = DefaultSysctl()
+	if ports := c.reservedPorts(); ports != "" {
+		c.Sysctl[ReservedPortsKey] = ports
+	}
 	for k, v := range overrides {
 		if v == nil { // `key: null` drops a default the host cannot or should not take
 			delete(c.Sysctl, k)

@@ -1,12 +1,23 @@
 package spec
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+)
 
 // Ports the services listen on that a stack does not set (Backend.AI's sample configs).
 const (
-	ManagerInternalPort     = 18080 // manager.toml [manager] internal-addr
-	StorageProxyClientPort  = 6021  // storage-proxy.toml [api.client]
-	StorageProxyManagerPort = 6022  // storage-proxy.toml [api.manager]
+	ManagerInternalPort           = 18080 // manager.toml [manager] internal-addr
+	ManagerMonitorTermUIPort      = 38100 // [manager] aiomonitor-termui-port, + the worker's index
+	ManagerMonitorWebUIPort       = 39100 // [manager] aiomonitor-webui-port, + the worker's index
+	StorageProxyClientPort        = 6021  // storage-proxy.toml [api.client]
+	StorageProxyManagerPort       = 6022  // storage-proxy.toml [api.manager]
+	StorageProxyInternalPort      = 16023 // [api.manager] internal-addr
+	StorageProxyMonitorTermUIPort = 38300 // [storage-proxy] aiomonitor-termui-port
+	StorageProxyMonitorWebUIPort  = 39300 // [storage-proxy] aiomonitor-webui-port
 )
 
 // Listener is a TCP port a service listens on, named by the field that sets it.
@@ -28,11 +39,50 @@ func (c Cluster) Listeners(n Node) []Listener {
 			Listener{"services.managerPort", s.ManagerPort},
 			Listener{"services.webserver.port", s.Webserver.Port},
 			Listener{"the manager's internal port", ManagerInternalPort},
+			Listener{"the manager's monitor ports", ManagerMonitorTermUIPort},
+			Listener{"the manager's monitor ports", ManagerMonitorWebUIPort},
 			Listener{"the storage proxy's client port", StorageProxyClientPort},
 			Listener{"the storage proxy's manager port", StorageProxyManagerPort},
+			Listener{"the storage proxy's internal port", StorageProxyInternalPort},
+			Listener{"the storage proxy's monitor ports", StorageProxyMonitorTermUIPort},
+			Listener{"the storage proxy's monitor ports", StorageProxyMonitorWebUIPort},
 		)
 	}
 	return out
+}
+
+// ReservedPortsKey is the sysctl that keeps ports out of the ephemeral range.
+const ReservedPortsKey = "net.ipv4.ip_local_reserved_ports"
+
+// reservedPorts lists every port a node of the cluster listens on, for
+// net.ipv4.ip_local_reserved_ports: the guide widens the ephemeral range to
+// 10000-65000, which holds them, and an outgoing connection that happens to take one (a
+// manager worker's monitor port, say) makes the service that binds it later fail.
+func (c Cluster) reservedPorts() string {
+	seen := map[int]bool{}
+	for _, n := range c.Nodes {
+		for _, l := range c.Listeners(n) {
+			if l.Port > 0 && l.Port < 65536 {
+				seen[l.Port] = true
+			}
+		}
+	}
+	// In the kernel's own form, which sysctl reads back: runs of ports as ranges.
+	ports := slices.Sorted(maps.Keys(seen))
+	var out []string
+	for i := 0; i < len(ports); {
+		j := i
+		for j+1 < len(ports) && ports[j+1] == ports[j]+1 {
+			j++
+		}
+		if j > i {
+			out = append(out, fmt.Sprintf("%d-%d", ports[i], ports[j]))
+		} else {
+			out = append(out, strconv.Itoa(ports[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(out, ",")
 }
 
 // validatePorts requires every port of every listener in range, and the ports one

@@ -67,7 +67,9 @@ func TestLoadDefaults(t *testing.T) {
 	if got := c.Nodes[1].SSH; got.Port != 2222 || got.User != "ubuntu" {
 		t.Errorf("ssh overrides lost: %+v", got)
 	}
-	if len(c.Sysctl) != 14 || c.Sysctl["net.ipv4.ip_local_port_range"] != "10000 65000" {
+	// The guide's 14 keys, and the services' ports kept out of its ephemeral range.
+	if len(c.Sysctl) != 15 || c.Sysctl["net.ipv4.ip_local_port_range"] != "10000 65000" ||
+		c.Sysctl[ReservedPortsKey] != "6021-6022,8081,8090,8100,8110,8120,16023,18080,38100,38300,39100,39300" {
 		t.Errorf("sysctl defaults: %v", c.Sysctl)
 	}
 	if c.Manager().Name != "bai-m1" {

@@ -95,9 +95,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up (2 hosts, the management node): %s", took)
 	// 1 stack, 1 cluster, 2 hosts with 6 steps each; the management node, its halfstack
-	// step, 2 etcd key trees, 3 fixtures and 15 steps.
-	if !strings.Contains(out, "38 created") {
-		t.Errorf("first up did not create 38 resources:\n%s", out)
+	// step, 2 etcd key trees, 3 fixtures and 16 steps.
+	if !strings.Contains(out, "39 created") {
+		t.Errorf("first up did not create 39 resources:\n%s", out)
 	}
 	noSecrets(t, "the output of up", out, secrets)
 	checkHosts(t, s, nodes)
@@ -110,6 +110,11 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
 	if got, _ := s.pulumi("stack", "output", "endpoints", "--json"); !strings.Contains(got, `"webserver": "http://`+nodes["bai-m1"]+`:8090"`) {
 		t.Errorf("the stack's endpoints: %s", got)
+	}
+	services, _ := s.pulumi("stack", "output", "services", "--json")
+	t.Logf("the stack's services output:\n%s", services)
+	if !strings.Contains(services, `"manager": "`+version+`"`) || !strings.Contains(services, `"title": "`) {
+		t.Errorf("the services output does not show the manager's release and the Web UI")
 	}
 
 	started := s.serviceStarts("bai-m1")
@@ -138,12 +143,12 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	before := s.ssh("bai-m1", mtimes)
 	started = s.serviceStarts("bai-m1")
 	s.pulumi("config", "set", "--path", "services.webserver.title", "Our GPU Cloud")
-	if got, want := s.changes(), []string{"bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service"}; !slices.Equal(got, want) {
+	if got, want := s.changes(), []string{"bai-m1-mgmt-verify", "bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service"}; !slices.Equal(got, want) {
 		t.Errorf("the webserver change touches %v, want exactly %v", got, want)
 	}
 	out, _ = s.pulumi("up", "--yes")
-	if !strings.Contains(out, "2 updated") {
-		t.Errorf("the webserver change did not update 2 resources:\n%s", out)
+	if !strings.Contains(out, "3 updated") {
+		t.Errorf("the webserver change did not update 3 resources:\n%s", out)
 	}
 	if got := s.ssh("bai-m1", "grep -c 'Our GPU Cloud' /home/bai/webserver/webserver.conf"); got != "1" {
 		t.Errorf("webserver.conf does not have the new title: %s", got)
@@ -165,8 +170,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 
 	out, _ = s.pulumi("destroy", "--yes")
-	if !strings.Contains(out, "38 deleted") {
-		t.Errorf("destroy did not delete the 38 resources:\n%s", out)
+	if !strings.Contains(out, "39 deleted") {
+		t.Errorf("destroy did not delete the 39 resources:\n%s", out)
 	}
 	// Destroying the stack forgets the steps; it does not undo the hosts' setup or
 	// delete the data.
@@ -287,9 +292,9 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 	}
 	t.Logf("%s: etcd keys under /sorna/local:\n%s", name,
 		s.ssh(name, "docker exec backendai-half-etcd etcdctl get --prefix --keys-only /sorna/local/ | grep -v '^$'"))
-	t.Logf("%s: rows in the database:\n%s", name, psql("select 'users', email, role from users union all select 'keypairs', access_key, user_id from keypairs"))
+	t.Logf("%s: rows in the database:\n%s", name, psql("select 'users', email, role::text from users union all select 'keypairs', access_key, to_jsonb(k)->>'user' from keypairs k"))
 	// The real schema, at the head of the installed release's migrations.
-	schema := s.ssh(name, "cd /home/bai/manager && setpriv --reuid=bai --regid=bai --init-groups .venv/bin/backend.ai mgr schema show -f alembic.ini 2>/dev/null")
+	schema := s.ssh(name, "cd /home/bai/manager && setpriv --reuid=bai --regid=bai --init-groups env HOME=/home/bai .venv/bin/backend.ai mgr schema show -f alembic.ini 2>&1")
 	t.Logf("%s: backend.ai mgr schema show:\n%s", name, schema)
 	var current, head string
 	for _, l := range strings.Split(schema, "\n") {
