@@ -1,10 +1,7 @@
 package main
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,12 +11,12 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"golang.org/x/crypto/ssh"
 	"gopkg.in/yaml.v3"
 
 	"github.com/backendai-infra/backendai-infra/components"
 	"github.com/backendai-infra/backendai-infra/infra/remote"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/tests/sshkey"
 )
 
 // registered is one resource the program registered with the mock engine.
@@ -105,7 +102,7 @@ func stackFileConfig(t *testing.T, path string) map[string]string {
 		}
 		cfg[k] = string(j)
 	}
-	cfg[spec.Namespace+":sshPrivateKey"] = testKey(t)
+	cfg[spec.Namespace+":sshPrivateKey"], _ = sshkey.New(t)
 	for _, k := range []string{"dbPassword", "storageProxySecret", "storageProxyJWT"} {
 		cfg[spec.Namespace+":"+k] = "test-" + k + "-value"
 	}
@@ -114,18 +111,6 @@ func stackFileConfig(t *testing.T, path string) map[string]string {
 
 var secretKeys = []string{spec.Namespace + ":sshPrivateKey", spec.Namespace + ":dbPassword",
 	spec.Namespace + ":storageProxySecret", spec.Namespace + ":storageProxyJWT"}
-
-func testKey(t *testing.T) string {
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block))
-}
 
 func run(t *testing.T, stack string, cfg map[string]string) (*recorder, error) {
 	t.Helper()

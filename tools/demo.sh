@@ -34,7 +34,7 @@ bash tests/sandbox/sandbox.sh up ${SANDBOX_HOSTS:-}
 
 ready=$(mktemp)
 go build -o .sandbox/standins ./tests/standins/cmd/standins
-.sandbox/standins -host bai-m1 -fixture .sandbox/local-registry.json -out "$ready" &
+.sandbox/standins -host bai-m1 -fixture .sandbox/local-registry.json -version "$version" -out "$ready" &
 standins=$!
 trap 'kill "$standins" 2>/dev/null; wait "$standins" 2>/dev/null; rm -f "$ready"' EXIT
 until [ -s "$ready" ]; do

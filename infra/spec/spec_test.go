@@ -1,35 +1,15 @@
 package spec
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/backendai-infra/backendai-infra/tests/sshkey"
 )
-
-func testKey(t *testing.T) (private, public string) {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sshPub, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block)), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
-}
 
 // baseConfig is a valid two-node cluster, as raw config values.
 func baseConfig(t *testing.T) map[string]string {
-	key, hostKey := testKey(t)
+	key, hostKey := sshkey.New(t)
 	return map[string]string{
 		"nodes": `[
 			{"name": "bai-m1", "address": "10.20.30.10", "roles": ["manager", "storage"],
@@ -93,7 +73,7 @@ func TestSysctlOverrides(t *testing.T) {
 }
 
 func TestLoadRejects(t *testing.T) {
-	_, hostKey := testKey(t)
+	_, hostKey := sshkey.New(t)
 	node := func(name, addr, roles string) string {
 		return `{"name":"` + name + `","address":"` + addr + `","roles":[` + roles + `]}`
 	}

@@ -1,15 +1,12 @@
 package e2e
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"golang.org/x/crypto/ssh"
+	"github.com/backendai-infra/backendai-infra/tests/sshkey"
 )
 
 // TestBadStacksThroughTheCLI previews every stack file of stacks/testdata/bad (the
@@ -23,7 +20,8 @@ func TestBadStacksThroughTheCLI(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no bad stack files: %v", err)
 	}
-	secrets := map[string]string{"sshPrivateKey": loginKey(t), "dbPassword": "bad-stacks-db-password",
+	key, _ := sshkey.New(t)
+	secrets := map[string]string{"sshPrivateKey": key, "dbPassword": "bad-stacks-db-password",
 		"storageProxySecret": "bad-stacks-proxy-secret", "storageProxyJWT": "bad-stacks-proxy-jwt"}
 	fixturePasswords := []string{"wJalrXUt", "cWbsM_vB", "C8qnIo29", "an-other-password"}
 	s.pulumi("stack", "init")
@@ -71,17 +69,4 @@ func TestBadStacksThroughTheCLI(t *testing.T) {
 	if !strings.Contains(out, "bai-dev-docker") {
 		t.Errorf("the hosts-only preview does not plan the host's steps:\n%s", out)
 	}
-}
-
-// loginKey is a fresh private key in OpenSSH form.
-func loginKey(t *testing.T) string {
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block))
 }

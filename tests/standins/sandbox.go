@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/backendai-infra/backendai-infra/infra/fixtures"
 	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 )
 
@@ -44,9 +45,6 @@ type Sandbox struct {
 	Images struct{ Postgres, Redis, Etcd string }
 	// IndexURL is the package index, as the host reaches it.
 	IndexURL string
-	// RegistryFixture is a container-registries fixture that names the local registry,
-	// as the host reaches it, for `mgr image rescan`.
-	RegistryFixture string
 
 	registry *Registry
 	index    *pypicache.Cache
@@ -55,7 +53,7 @@ type Sandbox struct {
 
 // Start builds and serves the stand-ins and makes them reachable on the host.
 func Start(o Options) (_ *Sandbox, err error) {
-	s := &Sandbox{IndexURL: pypicache.URL(HostIndex), RegistryFixture: registryFixture}
+	s := &Sandbox{IndexURL: pypicache.URL(HostIndex)}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -112,12 +110,28 @@ func Start(o Options) (_ *Sandbox, err error) {
 	return s, nil
 }
 
-// registryFixture registers the local registry in Backend.AI's database, so that
-// `mgr image rescan 127.0.0.1:5000` finds it (Backend.AI's container-registries fixture
-// shape); its project is the stand-in images' path.
-const registryFixture = `{"container_registries": [{"id": "5b2a8b6e-7b53-4a40-9d3c-1f4d2a7c0e11", "url": "http://` + HostRegistry + `",
-  "registry_name": "` + HostRegistry + `", "type": "docker", "project": "standin", "ssl_verify": false, "is_global": true}]}
-`
+// RegistryFixture registers the local registry in Backend.AI's database, so that
+// `mgr image rescan 127.0.0.1:5000` finds it: Backend.AI's container-registries fixture
+// shape, and from 26.9 on the registry's virtual entity, which the API makes for a
+// registry it creates and the rescan requires. Its project is the stand-in images' path.
+func RegistryFixture(version string) (string, error) {
+	line, err := fixtures.LineOf(version)
+	if err != nil {
+		return "", err
+	}
+	cat, err := fixtures.LineCatalog(line)
+	if err != nil {
+		return "", err
+	}
+	const id = "5b2a8b6e-7b53-4a40-9d3c-1f4d2a7c0e11"
+	f := `{"container_registries": [{"id": "` + id + `", "url": "http://` + HostRegistry + `", "registry_name": "` + HostRegistry +
+		`", "type": "docker", "project": "standin", "ssl_verify": false, "is_global": true}]`
+	if _, ok := cat.Tables["virtual_entities"]; ok {
+		f += `,
+ "virtual_entities": [{"entity_type": "container_registry", "entity_id": "` + id + `"}]`
+	}
+	return f + "}\n", nil
+}
 
 // Close stops the forwarding, the index and the registry, each by its own handle.
 func (s *Sandbox) Close() {

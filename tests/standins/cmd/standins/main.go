@@ -3,7 +3,7 @@
 // answer on the host it writes the registry's fixture to -fixture and the stack config
 // they need to -out, one "path<TAB>value" per line for `pulumi config set --path`.
 //
-//	go run ./tests/standins/cmd/standins -host bai-m1 -fixture FILE -out FILE
+//	go run ./tests/standins/cmd/standins -host bai-m1 -fixture FILE -version 26.9.6 -out FILE
 package main
 
 import (
@@ -20,15 +20,16 @@ import (
 func main() {
 	host := flag.String("host", "bai-m1", "the sandbox host that pulls and installs from the stand-ins")
 	fixture := flag.String("fixture", "", "where to write the fixture that registers the local registry")
+	version := flag.String("version", "", "the Backend.AI release the fixture is for")
 	out := flag.String("out", "", "where to write the stack config, once ready")
 	flag.Parse()
-	if err := run(*host, *fixture, *out); err != nil {
+	if err := run(*host, *fixture, *version, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "standins:", err)
 		os.Exit(1)
 	}
 }
 
-func run(host, fixture, out string) error {
+func run(host, fixture, version, out string) error {
 	root, err := os.Getwd()
 	if err != nil {
 		return err
@@ -49,7 +50,11 @@ func run(host, fixture, out string) error {
 		"halfstack.images.etcd\t%s\nservices.packageIndex\t%s\nservices.imageRegistries[0]\t%s\n",
 		s.Images.Postgres, s.Images.Redis, s.Images.Etcd, s.IndexURL, standins.HostRegistry)
 	if fixture != "" {
-		if err := os.WriteFile(filepath.Clean(fixture), []byte(s.RegistryFixture), 0o644); err != nil {
+		registry, err := standins.RegistryFixture(version)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Clean(fixture), []byte(registry), 0o644); err != nil {
 			return err
 		}
 	}
