@@ -11,6 +11,7 @@
 # packages (tests/standins). Both reach bai-m1's loopback through SSH while the demo runs.
 #   SANDBOX_HOSTS="bai-m1:manager,storage bai-a01:agent"  the hosts to start (NAME:ROLES;
 #                                                         the manager must be bai-m1)
+#   BACKENDAI_VERSION=26.4.16                             the release (default: the newest)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -21,8 +22,8 @@ bash tools/build.sh
 export SANDBOX_STACK=sandbox
 # The hosts run systemd, as real nodes do, so the services really start.
 export SANDBOX_INIT=systemd
-# The newest release on PyPI.
-version=26.9.6
+# The newest release on PyPI, unless BACKENDAI_VERSION names another (26.4.x, 26.8.x).
+version=${BACKENDAI_VERSION:-26.9.6}
 
 # The hosts are new, so state from an earlier demo describes hosts that are gone.
 if pulumi stack ls --json 2>/dev/null | grep -q '"name": "sandbox"'; then
