@@ -6,28 +6,26 @@
 package pypicache
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/backendai-infra/backendai-infra/tests/daemon"
 )
 
 // proxpiVersion is the caching proxy's release, pinned.
 const proxpiVersion = "1.3.1"
 
-// Cache is a running caching index.
+// Cache is a running caching index; Stop ends it.
 type Cache struct {
 	Addr     string // 127.0.0.1:port
 	Upstream string // the index it caches
-	cmd      *exec.Cmd
-	done     chan struct{}
+	*daemon.Daemon
 }
 
 // URL is the index's simple API, for pip's --index-url, at an address that reaches it.
@@ -102,64 +100,34 @@ func Start() (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := daemon.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
 	files := filepath.Join(dir, "pypi")
 	if err := os.MkdirAll(files, 0o755); err != nil {
 		return nil, err
 	}
-	logPath := filepath.Join(dir, "proxpi.log")
-	log, err := os.Create(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer log.Close()
-	c := &Cache{Addr: addr, Upstream: index, done: make(chan struct{})}
-	c.cmd = exec.Command(flask, "--app", "proxpi.server", "run", "--host", "127.0.0.1", "--port", addr[strings.LastIndex(addr, ":")+1:])
-	c.cmd.Env = append(os.Environ(), "PROXPI_INDEX_URL="+index, "PROXPI_CACHE_DIR="+files,
+	cmd := exec.Command(flask, "--app", "proxpi.server", "run", "--host", "127.0.0.1", "--port", addr[strings.LastIndex(addr, ":")+1:])
+	cmd.Env = append(os.Environ(), "PROXPI_INDEX_URL="+index, "PROXPI_CACHE_DIR="+files,
 		// Serve every file from the cache, however long its download: a client sent
 		// upstream instead could not reach it from a sandbox host.
 		"PROXPI_DOWNLOAD_TIMEOUT=1800", "PROXPI_LOGGING_LEVEL=WARNING", "PROXPI_CACHE_SIZE=21474836480")
 	if cert != "" {
-		c.cmd.Env = append(c.cmd.Env, "REQUESTS_CA_BUNDLE="+cert)
+		cmd.Env = append(cmd.Env, "REQUESTS_CA_BUNDLE="+cert)
 	}
-	c.cmd.Stdout, c.cmd.Stderr = log, log
-	c.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := c.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting proxpi: %w", err)
-	}
-	go func() { _ = c.cmd.Wait(); close(c.done) }()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
-		// /health answers at once; /index/ would first fetch the upstream's whole list.
-		if resp, err := http.Get("http://" + addr + "/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c, nil
-			}
+	// /health answers at once; /index/ would first fetch the upstream's whole list.
+	healthy := func() bool {
+		resp, err := http.Get("http://" + addr + "/health")
+		if err != nil {
+			return false
 		}
-		select {
-		case <-c.done:
-			out, _ := os.ReadFile(logPath)
-			return nil, fmt.Errorf("proxpi exited:\n%s", bytes.TrimSpace(out))
-		default:
-		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
 	}
-	c.Stop()
-	out, _ := os.ReadFile(logPath)
-	return nil, fmt.Errorf("proxpi did not answer on %s within 60s:\n%s", addr, out)
-}
-
-// Stop ends the caching index, by its PID.
-func (c *Cache) Stop() {
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
-	case <-time.After(15 * time.Second):
-		_ = c.cmd.Process.Kill()
-		<-c.done
+	d, err := daemon.Start("proxpi", cmd, filepath.Join(dir, "proxpi.log"), 60*time.Second, healthy)
+	if err != nil {
+		return nil, err
 	}
+	return &Cache{Addr: addr, Upstream: index, Daemon: d}, nil
 }
