@@ -126,7 +126,7 @@ func TestLoadRejects(t *testing.T) {
 		{"bad halfstack image", map[string]string{"halfstack": `{"images":{"postgres":"Postgres:16 alpine"}}`}, "halfstack.images.postgres", "not an image reference"},
 		{"halfstack port out of range", map[string]string{"halfstack": `{"ports":{"redis":70000}}`}, "halfstack.ports.redis", "not a TCP port"},
 		{"halfstack ports clash", map[string]string{"halfstack": `{"ports":{"redis":8100}}`}, "halfstack.ports.redis", "port 8100 is also halfstack.ports.postgres"},
-		{"package index not a URL", map[string]string{"services": `{"packageIndex":"pypi.org"}`}, "services.packageIndex", "not an http(s) URL"},
+		{"package index not a URL", map[string]string{"services": `{"packageIndex":"mirror.example"}`}, "services.packageIndex", "not an http(s) URL"},
 		{"standalone python without a checksum", map[string]string{"services": `{"python":{"source":"standalone","url":"https://example.org/p.tar.gz","version":"3.13.7"}}`}, "services.python.sha256", "64 hex digits"},
 		{"unknown python source", map[string]string{"services": `{"python":{"source":"pyenv"}}`}, "services.python.source", `"pyenv" is not one of`},
 		{"webserver on the manager's port", map[string]string{"services": `{"webserver":{"port":8081}}`}, "services.webserver.port", "port 8081 is also services.managerPort"},
