@@ -219,15 +219,6 @@ func (f *Fixture) Delete(ctx context.Context, req infer.DeleteRequest[FixtureSta
 	return infer.DeleteResponse{}, err
 }
 
-func all(cols []string, f func(string) bool) bool {
-	for _, c := range cols {
-		if !f(c) {
-			return false
-		}
-	}
-	return true
-}
-
 // querier runs a query on a connection or in a transaction.
 type querier interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
@@ -318,7 +309,7 @@ func selectRow(ctx context.Context, tx querier, t fixtures.Shape, r fixtures.Row
 	// row that conflicts so; so does this), and its own key is not compared.
 	keys := [][]string{r.Key}
 	for _, u := range t.Unique {
-		if u.Where == "" && !slices.Equal(u.Columns, r.Key) && all(u.Columns, func(c string) bool { return r.Values[c] != nil }) {
+		if u.Where == "" && !slices.Equal(u.Columns, r.Key) && !slices.ContainsFunc(u.Columns, func(c string) bool { return r.Values[c] == nil }) {
 			keys = append(keys, u.Columns)
 		}
 	}
