@@ -90,16 +90,25 @@ func unknownKeys(set []string) []error {
 	return errs
 }
 
-// suggest is ` (did you mean "x"?)` for the known name nearest to name, if one is near.
+// suggest is Nearest, or else the known names.
 func suggest(name string, known []string) string {
-	best, bestDist := "", len(name)/2+2
+	if near := Nearest(name, known); near != "" {
+		return near
+	}
+	return fmt.Sprintf(" (known: %s)", strings.Join(known, ", "))
+}
+
+// Nearest is ` (did you mean "x"?)` for the known name nearest to a misspelt one, or ""
+// when none is near.
+func Nearest(name string, known []string) string {
+	best, bestDist := "", len(name)/3+2
 	for _, k := range known {
 		if d := levenshtein.Distance(strings.ToLower(name), strings.ToLower(k), nil); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
 	if best == "" {
-		return fmt.Sprintf(" (known: %s)", strings.Join(known, ", "))
+		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
