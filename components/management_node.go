@@ -314,7 +314,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		sums = append(sums, services[svc.Name].sum)
 	}
 	verify, err := step("verify", scripts.Verify, map[string]string{
-		"MANAGER_URL": s.Manager.HTTP(), "WEBSERVER_URL": configs.Addr{Host: n.Address, Port: s.Webserver.Port}.HTTP(),
+		"MANAGER_URL": s.Manager.HTTP(), "WEBSERVER_URL": s.WebserverAddr().HTTP(),
 		"STORAGE_PROXY_URL": configs.Addr{Host: n.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
 		"VERSION":           c.Version, "CONFIG_SHA256": strings.Join(sums, ","),
 	}, nil, rescan)

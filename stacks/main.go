@@ -14,7 +14,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/backendai-infra/backendai-infra/components"
-	"github.com/backendai-infra/backendai-infra/infra/configs"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
@@ -62,7 +61,7 @@ func Program(ctx *pulumi.Context) error {
 	if m := c.Management; m != nil {
 		st := m.Settings
 		ctx.Export("endpoints", pulumi.StringMap{
-			"webserver": pulumi.String(configs.Addr{Host: st.Manager.Host, Port: st.Webserver.Port}.HTTP()),
+			"webserver": pulumi.String(st.WebserverAddr().HTTP()),
 			"manager":   pulumi.String(st.Manager.HTTP()),
 		})
 		// What the deployed services answered (the management node's verify step).

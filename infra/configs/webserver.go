@@ -58,6 +58,10 @@ type webserverFile struct {
 	Debug   debug   `toml:"debug"`
 }
 
+// WebserverAddr is where the webserver answers: the management node's address (the
+// manager's host) at the webserver's port.
+func (s Settings) WebserverAddr() Addr { return Addr{Host: s.Manager.Host, Port: s.Webserver.Port} }
+
 // WebserverDir is the webserver's directory under the account's home.
 func (s Settings) WebserverDir() string { return path.Join(s.Home, "webserver") }
 
