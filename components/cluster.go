@@ -32,11 +32,13 @@ type Cluster struct {
 	// Management is the management node's services; nil when the stack deploys the
 	// hosts only.
 	Management *ManagementNode
+	// Agents by node name; empty when the stack deploys the hosts only.
+	Agents map[string]*AgentNode
 }
 
 // NewCluster builds the cluster. Hosts proceed independently of each other.
 func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
-	c := &Cluster{Hosts: map[string]*Host{}}
+	c := &Cluster{Hosts: map[string]*Host{}, Agents: map[string]*AgentNode{}}
 	if err := ctx.RegisterComponentResource(ClusterType, name, c, opts...); err != nil {
 		return nil, err
 	}
@@ -64,6 +66,17 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 			return nil, err
 		}
 		c.Management = m
+		// The agents converge in parallel, each once the manager runs.
+		for _, node := range args.Spec.Agents() {
+			a, err := NewAgentNode(ctx, node.Name+"-agent", AgentNodeArgs{
+				Cluster: args.Spec, Node: node, Host: c.Hosts[node.Name], Settings: m.Settings,
+				ManagerPublicKey: m.PublicKey, Manager: m.Running,
+			}, pulumi.Parent(c))
+			if err != nil {
+				return nil, err
+			}
+			c.Agents[node.Name] = a
+		}
 	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"hosts": outputs})
 }

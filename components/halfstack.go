@@ -52,13 +52,7 @@ func NewHalfstack(ctx *pulumi.Context, name string, args HalfstackArgs, opts ...
 	if err := ctx.RegisterComponentResource(HalfstackType, name, h, opts...); err != nil {
 		return nil, err
 	}
-	ssh := args.Node.SSH
-	// The docker provider runs `docker` over the local ssh client, with the operator's
-	// ssh agent; it checks the host key against known_hosts.
-	provider, err := docker.NewProvider(ctx, name+"-docker", &docker.ProviderArgs{
-		Host:    pulumi.String(fmt.Sprintf("ssh://%s@%s:%d", ssh.User, ssh.Host, ssh.Port)),
-		SshOpts: pulumi.ToStringArray([]string{"-o", "BatchMode=yes"}),
-	}, pulumi.Parent(h))
+	provider, err := dockerProvider(ctx, name, args.Node, h)
 	if err != nil {
 		return nil, err
 	}
@@ -126,4 +120,15 @@ func NewHalfstack(ctx *pulumi.Context, name string, args HalfstackArgs, opts ...
 	}
 	h.Postgres, h.Redis, h.Etcd = local(args.Spec.Ports.Postgres), local(args.Spec.Ports.Redis), local(args.Spec.Ports.Etcd)
 	return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"postgres": h.Postgres, "redis": h.Redis, "etcd": h.Etcd})
+}
+
+// dockerProvider is a docker provider for the node's engine, named <name>-docker. It
+// runs `docker` over the local ssh client, with the operator's ssh agent, and checks
+// the host key against known_hosts.
+func dockerProvider(ctx *pulumi.Context, name string, n spec.Node, parent pulumi.Resource) (*docker.Provider, error) {
+	ssh := n.SSH
+	return docker.NewProvider(ctx, name+"-docker", &docker.ProviderArgs{
+		Host:    pulumi.String(fmt.Sprintf("ssh://%s@%s:%d", ssh.User, ssh.Host, ssh.Port)),
+		SshOpts: pulumi.ToStringArray([]string{"-o", "BatchMode=yes"}),
+	}, pulumi.Parent(parent))
 }

@@ -3,7 +3,6 @@
 package components
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -57,16 +56,9 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 		return nil, err
 	}
 	c := args.Cluster
+	s := steps{ctx: ctx, name: name, parent: h, conn: h.Connection}
 	step := func(suffix, script string, env map[string]string, deps ...pulumi.Resource) (*remote.Script, error) {
-		s, err := remote.NewScript(ctx, name+"-"+suffix, remote.ScriptArgs{
-			Connection:  h.Connection,
-			Script:      script,
-			Environment: pulumi.ToStringMap(env),
-		}, pulumi.Parent(h), pulumi.DependsOn(deps))
-		if err != nil {
-			return nil, fmt.Errorf("host %s: step %s: %w", name, suffix, err)
-		}
-		return s, nil
+		return s.run(suffix, script, env, nil, deps...)
 	}
 
 	facts, err := step("facts", scripts.Facts, nil)
@@ -86,6 +78,12 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 	if _, err := step("sysctl", scripts.Sysctl, map[string]string{"SYSCTL_CONF": scripts.SysctlConf(c)}); err != nil {
 		return nil, err
 	}
+	h.Facts = facts.Stdout
+	h.Ready = []pulumi.Resource{account}
+	if !args.Node.WantsDocker() {
+		h.Docker = pulumi.String("not installed (docker: false)").ToStringOutput()
+		return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
+	}
 	docker, err := step("docker", scripts.Docker, map[string]string{
 		"DOCKER_SOURCE": c.Docker.Source,
 		"BAI_USER":      c.Account.Name,
@@ -93,8 +91,15 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 	if err != nil {
 		return nil, err
 	}
+	// Registries Docker may pull from without verified TLS; it restarts only when
+	// daemon.json changes.
+	daemon, err := step("docker-daemon", scripts.DaemonJSON, map[string]string{
+		"INSECURE_REGISTRIES": strings.Join(c.Docker.InsecureRegistries, " "),
+	}, docker)
+	if err != nil {
+		return nil, err
+	}
 
-	h.Facts = facts.Stdout
 	h.Docker = docker.Stdout.ApplyT(func(out string) string {
 		// The script's last line: "docker: <engine> / <compose> changed=..."
 		line := out[strings.LastIndex(out, "\n")+1:]
@@ -104,6 +109,6 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 		}
 		return line
 	}).(pulumi.StringOutput)
-	h.Ready = []pulumi.Resource{account, docker}
+	h.Ready = []pulumi.Resource{account, docker, daemon}
 	return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
 }

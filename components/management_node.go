@@ -54,6 +54,11 @@ type ManagementNode struct {
 	// Services is what the services answered once deployed (verify.sh), as JSON: the
 	// manager's API with its release, the Web UI's title, the storage proxy's status.
 	Services pulumi.StringOutput
+	// PublicKey is the manager's RPC public certificate, which the agents trust.
+	PublicKey pulumi.StringOutput
+	// Running is what an agent's start waits for: the services running, the fixtures
+	// (resource slot types, resource groups) in the database.
+	Running []pulumi.Resource
 }
 
 // Settings derives the service files' settings from the cluster: the halfstack on the
@@ -62,10 +67,11 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 	h := c.Halfstack
 	return configs.Settings{
 		Line: c.Line(), Namespace: "local",
-		Etcd:   configs.Addr{Host: "127.0.0.1", Port: h.Ports.Etcd},
-		DB:     configs.Addr{Host: "127.0.0.1", Port: h.Ports.Postgres},
-		Redis:  configs.Addr{Host: "127.0.0.1", Port: h.Ports.Redis},
-		DBName: halfstack.Database, DBUser: "postgres",
+		Etcd:       configs.Addr{Host: "127.0.0.1", Port: h.Ports.Etcd},
+		EtcdPublic: configs.Addr{Host: n.Address, Port: h.Ports.Etcd},
+		DB:         configs.Addr{Host: "127.0.0.1", Port: h.Ports.Postgres},
+		Redis:      configs.Addr{Host: "127.0.0.1", Port: h.Ports.Redis},
+		DBName:     halfstack.Database, DBUser: "postgres",
 		Home:    path.Join("/home", c.Account.Name),
 		Manager: configs.Addr{Host: n.Address, Port: c.Services.ManagerPort}, ManagerInternalPort: spec.ManagerInternalPort,
 		// As install-dev and the TUI installer set it: num-proc may not exceed the CPUs.
@@ -77,7 +83,34 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 	}
 }
 
-// NewManagementNode builds the management node on its host.
+// managementNode is the build state of the management node: what each step of the
+// guide made, for the steps after it.
+type managementNode struct {
+	steps
+	args ManagementNodeArgs
+	set  configs.Settings
+
+	half     []pulumi.Resource // the halfstack, healthy
+	etcdKeys []pulumi.Resource // the shared configuration in etcd
+	secrets  pulumi.StringMapOutput
+	services map[string]installed
+	ini      configs.File
+	keypair  *remote.Script
+	schema   pulumi.Resource
+	fixtures []pulumi.Resource // the last fixture, once all are in
+	volumes  pulumi.Resource
+	units    []pulumi.Resource
+	rescan   pulumi.Resource
+}
+
+// installed is one service's package and files, and their checksum.
+type installed struct {
+	pkg   *remote.Script
+	files []pulumi.Resource
+	sum   string
+}
+
+// NewManagementNode builds the management node on its host, in the guide's order.
 func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs, opts ...pulumi.ResourceOption) (*ManagementNode, error) {
 	c, n := args.Cluster, args.Node
 	for _, secret := range []struct {
@@ -99,40 +132,66 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	if err := ctx.RegisterComponentResource(ManagementNodeType, name, m, opts...); err != nil {
 		return nil, err
 	}
-	conn := args.Host.Connection
-	step := func(suffix, script string, env map[string]string, secret pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
-		st, err := remote.NewScript(ctx, name+"-"+suffix, remote.ScriptArgs{
-			Connection: conn, Script: script, Environment: pulumi.ToStringMap(env), SecretEnvironment: secret,
-		}, pulumi.Parent(m), pulumi.DependsOn(deps))
-		if err != nil {
-			return nil, fmt.Errorf("management node %s: step %s: %w", name, suffix, err)
-		}
-		return st, nil
-	}
-
-	// 1. The halfstack, healthy.
-	var half []pulumi.Resource
-	if c.Halfstack.Engine == spec.EngineDocker {
-		h, err := NewHalfstack(ctx, name+"-halfstack", HalfstackArgs{Node: n, Spec: c.Halfstack, DBPassword: args.DBPassword, DependsOn: args.Host.Ready}, pulumi.Parent(m))
-		if err != nil {
+	g := &managementNode{steps: steps{ctx: ctx, name: name, parent: m, conn: args.Host.Connection}, args: args, set: s}
+	for _, step := range []func() error{
+		g.halfstack,       // 1. PostgreSQL, Redis and etcd, healthy
+		g.etcdConfig,      // 2. the shared configuration and the storage proxy in etcd
+		g.installServices, // 3. Python, then per service its package and files
+		g.rpcKeypair,      // 4. the manager's RPC keypair
+		g.migrateSchema,   //    and the schema
+		g.loadFixtures,    // 5. the stack's fixtures
+		g.storageVolumes,  // 6. the storage proxy's volumes
+		g.startServices,   //    and the services under systemd
+		g.rescanImages,    // 7. the registries' kernel images and their aliases
+	} {
+		if err := step(); err != nil {
 			return nil, err
+		}
+	}
+	verify, err := g.verify() // 8. the services answer
+	if err != nil {
+		return nil, err
+	}
+	m.Services = verify.Stdout
+	m.PublicKey = g.keypair.Stdout.ApplyT(publicCertificate).(pulumi.StringOutput)
+	m.Running = slices.Concat(g.units, g.fixtures)
+	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"services": m.Services, "publicKey": m.PublicKey})
+}
+
+// publicCertificate is rpc_keypair.sh's output without its status line.
+func publicCertificate(out string) string {
+	out = strings.TrimRight(out, "\n")
+	if i := strings.LastIndex(out, "\n"); i >= 0 {
+		return out[:i+1]
+	}
+	return ""
+}
+
+// halfstack: the halfstack, healthy, as Docker resources or as a step.
+func (g *managementNode) halfstack() error {
+	c, a := g.args.Cluster, g.args
+	if c.Halfstack.Engine == spec.EngineDocker {
+		h, err := NewHalfstack(g.ctx, g.name+"-halfstack", HalfstackArgs{Node: a.Node, Spec: c.Halfstack, DBPassword: a.DBPassword, DependsOn: a.Host.Ready}, pulumi.Parent(g.parent))
+		if err != nil {
+			return err
 		}
 		for _, ct := range h.Containers {
-			half = append(half, ct)
+			g.half = append(g.half, ct)
 		}
-	} else {
-		st, err := step("halfstack", scripts.Halfstack, halfstack.ScriptEnv(halfstack.Services(c.Halfstack)),
-			pulumi.StringMap{"POSTGRES_PASSWORD": args.DBPassword}, args.Host.Ready...)
-		if err != nil {
-			return nil, err
-		}
-		half = []pulumi.Resource{st}
+		return nil
 	}
+	st, err := g.run("halfstack", scripts.Halfstack, halfstack.ScriptEnv(halfstack.Services(c.Halfstack)),
+		pulumi.StringMap{"POSTGRES_PASSWORD": a.DBPassword}, a.Host.Ready...)
+	g.half = []pulumi.Resource{st}
+	return err
+}
 
-	// 2. etcd: the shared configuration and the storage proxy, through the node.
-	etcd := data.EtcdConnection{Endpoints: []string{s.Etcd.String()}, Via: &conn}
-	within := []pulumi.ResourceOption{pulumi.Parent(m), pulumi.DependsOn(half)}
-	configTree, err := data.NewKeyTree(ctx, name+"-etcd-config", data.KeyTreeArgs{
+// etcdConfig: the shared configuration and the storage proxy, through the node.
+func (g *managementNode) etcdConfig() error {
+	c, n, s := g.args.Cluster, g.args.Node, g.set
+	etcd := data.EtcdConnection{Endpoints: []string{s.Etcd.String()}, Via: &g.conn}
+	within := []pulumi.ResourceOption{pulumi.Parent(g.parent), pulumi.DependsOn(g.half)}
+	configTree, err := data.NewKeyTree(g.ctx, g.name+"-etcd-config", data.KeyTreeArgs{
 		Connection: etcd, Namespace: s.Namespace, Prefix: "config",
 		Value: map[string]any{
 			// Agents and storage proxies on other nodes reach Redis at the node's address.
@@ -142,30 +201,26 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		},
 	}, within...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	volumesTree, err := data.NewKeyTree(ctx, name+"-etcd-volumes", data.KeyTreeArgs{
+	volumesTree, err := data.NewKeyTree(g.ctx, g.name+"-etcd-volumes", data.KeyTreeArgs{
 		Connection: etcd, Namespace: s.Namespace, Prefix: "volumes",
 		Value:       configs.VolumesTree(s, n.Address),
-		SecretValue: configs.SecretVolumesTree(s, args.StorageProxySecret),
+		SecretValue: configs.SecretVolumesTree(s, g.args.StorageProxySecret),
 	}, within...)
-	if err != nil {
-		return nil, err
-	}
-	etcdKeys := []pulumi.Resource{configTree, volumesTree}
+	g.etcdKeys = []pulumi.Resource{configTree, volumesTree}
+	return err
+}
 
-	// 3. Python, then per service its package and its files.
-	py := c.Services.Python
-	python, err := step("python", scripts.Python, map[string]string{"PYTHON_SOURCE": py.Source, "PYTHON_URL": py.URL,
-		"PYTHON_SHA256": py.SHA256, "PYTHON_VERSION": py.Version, "BAI_USER": c.Account.Name}, nil, args.Host.Ready...)
+// installServices: Python, then per service its package and its files (the manager's
+// alembic.ini too, which its schema steps read).
+func (g *managementNode) installServices() error {
+	c, s := g.args.Cluster, g.set
+	python, interpreter, err := g.python(c, s.Home, g.args.Host.Ready...)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	interpreter := "/usr/bin/python3"
-	if py.Source == "standalone" {
-		interpreter = path.Join(s.Home, ".static-python/versions", py.Version, "bin/python3")
-	}
-	secrets := pulumi.All(args.DBPassword, args.StorageProxySecret, args.StorageProxyJWT).ApplyT(func(v []any) map[string]string {
+	g.secrets = pulumi.All(g.args.DBPassword, g.args.StorageProxySecret, g.args.StorageProxyJWT).ApplyT(func(v []any) map[string]string {
 		out := map[string]string{}
 		for placeholder, value := range configs.SecretValues(v[0].(string), v[1].(string), v[2].(string)) {
 			out[placeholder[1:len(placeholder)-1]] = value // BACKENDAI_... without the @s
@@ -175,152 +230,140 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	render := map[string]func(configs.Settings) (configs.File, error){
 		"manager": configs.ManagerTOML, "storage-proxy": configs.StorageProxyTOML, "webserver": configs.WebserverConf,
 	}
-	// installed is one service's package and files, and their checksum.
-	type installed struct {
-		pkg   *remote.Script
-		files []pulumi.Resource
-		sum   string
+	if g.ini, err = configs.AlembicINI(s); err != nil {
+		return err
 	}
-	// The manager's alembic.ini, which its schema steps read.
-	ini, err := configs.AlembicINI(s)
-	if err != nil {
-		return nil, err
-	}
-	services := map[string]installed{}
+	g.services = map[string]installed{}
 	for _, svc := range configs.Services {
-		pkg, err := step(svc.Name+"-package", scripts.Packages, map[string]string{"SERVICE_DIR": svc.Dir(s.Home),
-			"PYTHON": interpreter, "PACKAGE": svc.Package, "VERSION": c.Version, "INDEX_URL": c.Services.PackageIndex,
-			"BAI_USER": c.Account.Name}, nil, python)
+		pkg, err := g.install(svc.Name+"-package", c, svc.Dir(s.Home), interpreter, svc.Package, c.Version, python)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		rendered, err := render[svc.Name](s)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		// The service's files, each installed by its own step: its config, and for the
-		// manager the alembic.ini its schema steps read.
 		type file struct {
 			step, name string
 			configs.File
 		}
 		files := []file{{svc.Name + "-config", svc.Config, rendered}}
 		if svc.Name == "manager" {
-			files = append(files, file{svc.Name + "-alembic", "alembic.ini", ini})
+			files = append(files, file{svc.Name + "-alembic", "alembic.ini", g.ini})
 		}
 		in := installed{pkg: pkg}
-		sum := sha256.New()
+		var sum []string
 		for _, f := range files {
-			// Only files with placeholders get the secrets: a change of one secret then
-			// reruns only the steps that use it.
-			var secret pulumi.StringMapInput
-			if len(f.Slots) > 0 {
-				secret = secrets
-			}
-			cfg, err := step(f.step, scripts.Config, map[string]string{"CONFIG_PATH": path.Join(svc.Dir(s.Home), f.name),
-				"CONFIG_TEXT": f.Text, "CONFIG_SLOTS": f.SlotList(), "CONFIG_OWNER": c.Account.Name, "CONFIG_MODE": "0600"}, secret, pkg)
+			st, err := g.file(f.step, path.Join(svc.Dir(s.Home), f.name), c.Account.Name, f.File, g.secrets, pkg)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			sum.Write([]byte(f.Text + f.SlotList()))
-			in.files = append(in.files, cfg)
+			sum = append(sum, f.Text+f.SlotList())
+			in.files = append(in.files, st)
 		}
-		in.sum = hex.EncodeToString(sum.Sum(nil))
-		services[svc.Name] = in
+		in.sum = checksum(sum...)
+		g.services[svc.Name] = in
 	}
+	return nil
+}
 
-	// 4. The manager's RPC keypair and the schema, once the etcd keys are in.
-	mgr := services["manager"]
-	// The backend.ai command's steps run in the manager's directory, as its account.
-	managerEnv := func(extra map[string]string) map[string]string {
-		env := map[string]string{"MANAGER_DIR": s.ManagerDir(), "BAI_USER": c.Account.Name, "VERSION": c.Version}
-		maps.Copy(env, extra)
-		return env
-	}
-	keypair, err := step("rpc-keypair", scripts.RPCKeypair, managerEnv(nil), nil, mgr.pkg)
-	if err != nil {
-		return nil, err
-	}
-	iniSum := sha256.Sum256([]byte(ini.Text))
-	// It runs again when the release or alembic.ini changes: then it may have to migrate.
-	schema, err := step("schema", scripts.Schema, managerEnv(map[string]string{"ALEMBIC_SHA256": hex.EncodeToString(iniSum[:])}),
-		nil, slices.Concat(half, etcdKeys, mgr.files)...)
-	if err != nil {
-		return nil, err
-	}
+// managerEnv is the environment of the steps that run the backend.ai command: in the
+// manager's directory, as its account.
+func (g *managementNode) managerEnv(extra map[string]string) map[string]string {
+	env := map[string]string{"MANAGER_DIR": g.set.ManagerDir(), "BAI_USER": g.args.Cluster.Account.Name, "VERSION": g.args.Cluster.Version}
+	maps.Copy(env, extra)
+	return env
+}
 
-	// 5. Fixtures, each after the one before (their rows refer to each other).
-	db := data.DBConnection{Host: s.DB.Host, Port: s.DB.Port, User: s.DBUser, Password: args.DBPassword, Database: s.DBName, Via: &conn}
-	prev := []pulumi.Resource{schema}
-	for _, f := range args.Fixtures {
-		fx, err := data.NewFixture(ctx, name+"-fixture-"+f.Name, data.FixtureArgs{
+// rpcKeypair: the manager's RPC keypair, made once.
+func (g *managementNode) rpcKeypair() (err error) {
+	g.keypair, err = g.run("rpc-keypair", scripts.RPCKeypair, g.managerEnv(nil), nil, g.services["manager"].pkg)
+	return err
+}
+
+// migrateSchema: the schema, once the etcd keys are in. It runs again when the release
+// or alembic.ini changes: then it may have to migrate.
+func (g *managementNode) migrateSchema() (err error) {
+	iniSum := sha256.Sum256([]byte(g.ini.Text))
+	g.schema, err = g.run("schema", scripts.Schema, g.managerEnv(map[string]string{"ALEMBIC_SHA256": hex.EncodeToString(iniSum[:])}),
+		nil, slices.Concat(g.half, g.etcdKeys, g.services["manager"].files)...)
+	return err
+}
+
+// loadFixtures: each fixture after the one before (their rows refer to each other).
+func (g *managementNode) loadFixtures() error {
+	c, s := g.args.Cluster, g.set
+	db := data.DBConnection{Host: s.DB.Host, Port: s.DB.Port, User: s.DBUser, Password: g.args.DBPassword, Database: s.DBName, Via: &g.conn}
+	prev := []pulumi.Resource{g.schema}
+	for _, f := range g.args.Fixtures {
+		fx, err := data.NewFixture(g.ctx, g.name+"-fixture-"+f.Name, data.FixtureArgs{
 			Connection: db, Version: c.Version, Data: pulumi.String(f.Data), Source: f.Source,
 			// The rows are the cluster's data, kept like its volumes unless the stack asks.
 			KeepOnDelete: !c.Halfstack.DeleteDataOnDestroy,
-		}, pulumi.Parent(m), pulumi.DependsOn(prev))
+		}, pulumi.Parent(g.parent), pulumi.DependsOn(prev))
 		if err != nil {
-			return nil, err
+			return err
 		}
 		prev = []pulumi.Resource{fx}
 	}
-	populated := prev
+	g.fixtures = prev
+	return nil
+}
 
-	// 6. The storage proxy's volumes, then each service's unit, restarted when its config
-	// or unit changes, and only then.
-	var volumePaths []string
-	for _, v := range s.StorageProxy.Volumes {
-		volumePaths = append(volumePaths, v.Path)
+// storageVolumes: the storage proxy's volume directories.
+func (g *managementNode) storageVolumes() (err error) {
+	var paths []string
+	for _, v := range g.set.StorageProxy.Volumes {
+		paths = append(paths, v.Path)
 	}
-	volumes, err := step("volumes", scripts.Volumes, map[string]string{"VOLUME_PATHS": strings.Join(volumePaths, " "),
-		"BAI_USER": c.Account.Name}, nil, args.Host.Ready...)
-	if err != nil {
-		return nil, err
-	}
-	account := configs.Account{Name: c.Account.Name, UID: c.Account.UID, GID: c.Account.GID}
-	var units []pulumi.Resource
+	g.volumes, err = g.run("volumes", scripts.Volumes, map[string]string{"VOLUME_PATHS": strings.Join(paths, " "),
+		"BAI_USER": g.args.Cluster.Account.Name}, nil, g.args.Host.Ready...)
+	return err
+}
+
+// startServices: each service's unit, restarted when its config or unit changes, and
+// only then.
+func (g *managementNode) startServices() error {
 	for _, svc := range configs.Services {
-		in := services[svc.Name]
-		deps := slices.Concat([]pulumi.Resource{in.pkg, keypair}, etcdKeys, populated, in.files)
+		in := g.services[svc.Name]
+		deps := slices.Concat([]pulumi.Resource{in.pkg, g.keypair}, g.etcdKeys, g.fixtures, in.files)
 		if svc.Name == "storage-proxy" {
-			deps = append(deps, volumes)
+			deps = append(deps, g.volumes)
 		}
-		unit, err := step(svc.Name+"-service", scripts.ServiceUnit, map[string]string{"SERVICE": svc.Name,
-			"UNIT_TEXT": svc.UnitFile(s.Home, account), "RUN_SCRIPT": path.Join(s.Home, "bin", "run-"+svc.Name+".sh"),
-			"RUN_SCRIPT_TEXT": svc.RunScript(s.Home), "BAI_USER": c.Account.Name,
-			"CONFIG_SHA256": in.sum}, nil, deps...)
+		unit, err := g.unit(svc, g.set.Home, accountOf(g.args.Cluster), in.sum, deps...)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		units = append(units, unit)
+		g.units = append(g.units, unit)
 	}
+	return nil
+}
 
-	// 7. The kernel images and their aliases, once the registries' fixture is in and the
-	// manager runs.
-	aliases := slices.Sorted(maps.Keys(c.Services.ImageAliases))
+// rescanImages: the kernel images and their aliases, once the registries' fixture is in
+// and the manager runs.
+func (g *managementNode) rescanImages() (err error) {
+	svc := g.args.Cluster.Services
+	aliases := slices.Sorted(maps.Keys(svc.ImageAliases))
 	for i, a := range aliases {
-		aliases[i] = a + " " + c.Services.ImageAliases[a]
+		aliases[i] = a + " " + svc.ImageAliases[a]
 	}
-	rescan, err := step("image-rescan", scripts.Rescan, managerEnv(map[string]string{
-		"IMAGE_REGISTRIES": strings.Join(c.Services.ImageRegistries, " "), "IMAGE_ALIASES": strings.Join(aliases, "\n")}),
-		nil, slices.Concat(units, populated)...)
-	if err != nil {
-		return nil, err
-	}
+	g.rescan, err = g.run("image-rescan", scripts.Rescan, g.managerEnv(map[string]string{
+		"IMAGE_REGISTRIES": strings.Join(svc.ImageRegistries, " "), "IMAGE_ALIASES": strings.Join(aliases, "\n")}),
+		nil, slices.Concat(g.units, g.fixtures)...)
+	return err
+}
 
-	// 8. The services answer: the deployment is done when they work. It runs again when
-	// any service's files or the release change.
+// verify: the services answer; the deployment is done when they work. It runs again
+// when any service's files or the release change.
+func (g *managementNode) verify() (*remote.Script, error) {
+	s := g.set
 	sums := make([]string, 0, len(configs.Services))
 	for _, svc := range configs.Services {
-		sums = append(sums, services[svc.Name].sum)
+		sums = append(sums, g.services[svc.Name].sum)
 	}
-	verify, err := step("verify", scripts.Verify, map[string]string{
+	return g.run("verify", scripts.Verify, map[string]string{
 		"MANAGER_URL": s.Manager.HTTP(), "WEBSERVER_URL": s.WebserverAddr().HTTP(),
-		"STORAGE_PROXY_URL": configs.Addr{Host: n.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
-		"VERSION":           c.Version, "CONFIG_SHA256": strings.Join(sums, ","),
-	}, nil, rescan)
-	if err != nil {
-		return nil, err
-	}
-	m.Services = verify.Stdout
-	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"services": m.Services})
+		"STORAGE_PROXY_URL": configs.Addr{Host: g.args.Node.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
+		"VERSION":           g.args.Cluster.Version, "CONFIG_SHA256": strings.Join(sums, ","),
+	}, nil, g.rescan)
 }

@@ -188,6 +188,8 @@ type Settings struct {
 	// Etcd, DB and Redis are the halfstack's services as the management node reaches
 	// them (its own published ports).
 	Etcd, DB, Redis Addr
+	// EtcdPublic is etcd as the other nodes (the agents) reach it.
+	EtcdPublic Addr
 	// DBName and DBUser name Backend.AI's database and its user.
 	DBName, DBUser string
 	// Home is the operations account's home; each service has its directory there.

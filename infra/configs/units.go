@@ -15,6 +15,14 @@ type Service struct {
 	Module  string // the Python module the run script starts
 	Config  string // the config file's name in the service's directory
 	After   []string
+	// Requires are units the service cannot run without (the agent: Docker).
+	Requires []string
+	// Root runs the service as root, as the guide's agent unit does: it manages the
+	// sessions' containers, mounts and scratch directories.
+	Root bool
+	// WaitPort, when set, is a TCP port the service listens on once started: its step
+	// waits for it.
+	WaitPort int
 }
 
 // Services are the management node's services, in the order they start.
@@ -24,6 +32,10 @@ var Services = []Service{
 	{Name: "webserver", Package: "backend.ai-webserver", Module: "ai.backend.web.server", Config: "webserver.conf",
 		After: []string{"backendai-manager.service"}},
 }
+
+// AgentService is the agent node's service (seed 002's agent unit).
+var AgentService = Service{Name: "agent", Package: "backend.ai-agent", Module: "ai.backend.agent.server", Config: "agent.toml",
+	After: []string{"docker.service"}, Requires: []string{"docker.service"}, Root: true}
 
 // Account is who runs the services.
 type Account struct {
@@ -61,19 +73,22 @@ fi
 // as the package install guide adapts it: the account's UID/GID, the run script).
 func (s Service) UnitFile(home string, a Account) string {
 	after := append([]string{"network.target", "remote-fs.target"}, s.After...)
+	requires := append([]string{"network.target"}, s.Requires...)
+	user := fmt.Sprintf("User=%d\nGroup=%d\n", a.UID, a.GID)
+	if s.Root {
+		user = ""
+	}
 	return fmt.Sprintf(`# Rendered by backendai-infra.
 [Unit]
 Description=Backend.AI %s
-Requires=network.target
+Requires=%s
 After=%s
 
 [Service]
 Type=simple
 ExecStart=%s
 PIDFile=%s
-User=%d
-Group=%d
-WorkingDirectory=%s
+%sWorkingDirectory=%s
 TimeoutStopSec=5
 KillMode=process
 KillSignal=SIGTERM
@@ -85,6 +100,6 @@ LimitNPROC=131072
 
 [Install]
 WantedBy=multi-user.target
-`, s.Name, strings.Join(after, " "), path.Join(home, "bin", "run-"+s.Name+".sh"),
-		path.Join(s.Dir(home), s.Name+".pid"), a.UID, a.GID, s.Dir(home))
+`, s.Name, strings.Join(requires, " "), strings.Join(after, " "), path.Join(home, "bin", "run-"+s.Name+".sh"),
+		path.Join(s.Dir(home), s.Name+".pid"), user, s.Dir(home))
 }

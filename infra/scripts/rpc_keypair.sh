@@ -2,6 +2,7 @@
 # The manager's RPC keypair, which authenticates it to the agents (seed 002 step 9, as
 # the installer does it): `backend.ai mgr generate-rpc-keypair fixtures/manager manager`
 # in the manager's directory, once. An existing keypair is kept: the agents trust it.
+# It prints the public certificate (public: the agents get it), then its status line.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai rpc_keypair.sh
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}"
@@ -16,4 +17,5 @@ if [ ! -s "$secret" ]; then
 fi
 [ -s "$secret" ] || { echo "rpc keypair: $MANAGER_DIR/$secret was not made" >&2; exit 1; }
 chmod 0600 "$secret"
+cat fixtures/manager/manager.key
 echo "rpc keypair: $MANAGER_DIR/$secret changed=$changed"

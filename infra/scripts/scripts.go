@@ -50,6 +50,16 @@ var (
 	Volumes string
 	//go:embed verify.sh
 	Verify string
+	//go:embed agent_keys.sh
+	AgentKeys string
+	//go:embed daemon_json.sh
+	DaemonJSON string
+	//go:embed images.sh
+	Images string
+	//go:embed nvidia.sh
+	NVIDIA string
+	//go:embed directories.sh
+	Directories string
 )
 
 // AccountEnv is account.sh's input.

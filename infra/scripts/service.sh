@@ -4,7 +4,9 @@
 # checksum, so the service restarts when its config or unit changes, and only then.
 # Without a running systemd (a container) the files are installed and checked, not started.
 #   SERVICE=webserver UNIT_TEXT=... RUN_SCRIPT=/home/bai/bin/run-webserver.sh \
-#   RUN_SCRIPT_TEXT=... BAI_USER=bai CONFIG_SHA256=... service.sh
+#   RUN_SCRIPT_TEXT=... BAI_USER=bai CONFIG_SHA256=... [WAIT_PORT=6001] service.sh
+# With WAIT_PORT the step waits until the service listens there, and fails with the
+# service's last log lines if it does not within two minutes.
 set -euo pipefail
 : "${SERVICE:?}" "${UNIT_TEXT:?}" "${RUN_SCRIPT:?}" "${RUN_SCRIPT_TEXT:?}" "${BAI_USER:?}"
 unit=/etc/systemd/system/backendai-$SERVICE.service
@@ -35,6 +37,17 @@ if [ -d /run/systemd/system ]; then
 	systemctl daemon-reload
 	systemctl enable --quiet "backendai-$SERVICE.service"
 	systemctl restart "backendai-$SERVICE.service"
+	if [ -n "${WAIT_PORT:-}" ]; then
+		for _ in $(seq 120); do
+			ss -Hltn "sport = :$WAIT_PORT" | grep -q . && break
+			sleep 1
+		done
+		ss -Hltn "sport = :$WAIT_PORT" | grep -q . || {
+			echo "service: backendai-$SERVICE does not listen on port $WAIT_PORT; its last log lines:" >&2
+			journalctl -u "backendai-$SERVICE" -n 30 --no-pager >&2 || true
+			exit 1
+		}
+	fi
 	echo "service: backendai-$SERVICE restarted (config ${CONFIG_SHA256:-unknown}) changed=yes"
 else
 	echo "service: backendai-$SERVICE installed; systemd is not running here, not started changed=$changed"

@@ -38,6 +38,10 @@ type Cluster struct {
 	Halfstack Halfstack `json:"halfstack"`
 	// Services are the Backend.AI services' settings.
 	Services Services `json:"services"`
+	// Agent are the settings every agent node shares.
+	Agent AgentSettings `json:"agent"`
+	// Images are the kernel images every agent pulls.
+	Images Images `json:"images"`
 	// SSHPrivateKey logs in to every node; it comes from the secret config key
 	// `sshPrivateKey` and is never printed.
 	SSHPrivateKey string `json:"-"`
@@ -60,6 +64,10 @@ type Node struct {
 	Roles []Role `json:"roles"`
 	// SSH is how Pulumi reaches the node.
 	SSH SSH `json:"ssh"`
+	// Accelerators are the agent's accelerator plugins.
+	Accelerators []Accelerator `json:"accelerators"`
+	// Docker false leaves Docker Engine off the node (a storage node); default true.
+	Docker *bool `json:"docker"`
 }
 
 // SSH is how a node is reached for remote steps.
@@ -92,6 +100,9 @@ type Docker struct {
 	// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or
 	// "distro" (the distribution's docker.io and compose packages).
 	Source string `json:"source"`
+	// InsecureRegistries are registries (host:port) Docker may pull from over plain
+	// HTTP or unverified TLS (daemon.json "insecure-registries").
+	InsecureRegistries []string `json:"insecureRegistries"`
 }
 
 // HasRole reports whether the node has the role.

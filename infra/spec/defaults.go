@@ -47,6 +47,8 @@ func defaults() Cluster {
 		Deploy:    DeployAll,
 		Halfstack: defaultHalfstack(),
 		Services:  defaultServices(),
+		Agent:     defaultAgent(),
+		Images:    Images{Engine: EngineDocker},
 	}
 }
 

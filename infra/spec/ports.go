@@ -48,6 +48,17 @@ func (c Cluster) Listeners(n Node) []Listener {
 			Listener{"the storage proxy's monitor ports", StorageProxyMonitorWebUIPort},
 		)
 	}
+	if n.HasRole(RoleAgent) {
+		a := c.Agent
+		out = append(out,
+			Listener{"agent.rpcPort", a.RPCPort},
+			Listener{"the agent's internal port", AgentInternalPort},
+			Listener{"the agent's socket port", AgentSockPort},
+			Listener{"the agent's monitor ports", AgentMonitorTermUIPort},
+			Listener{"the agent's monitor ports", AgentMonitorWebUIPort},
+			Listener{"the agent's metadata server port", AgentMetadataPort},
+		)
+	}
 	return out
 }
 
@@ -64,6 +75,12 @@ func (c Cluster) reservedPorts() string {
 		for _, l := range c.Listeners(n) {
 			if l.Port > 0 && l.Port < 65536 {
 				seen[l.Port] = true
+			}
+		}
+		// The sessions' published ports too: the agent hands them out later.
+		if r := c.Agent.PortRange; n.HasRole(RoleAgent) && len(r) == 2 && r[0] > 0 && r[1] < 65536 && r[1]-r[0] < 65536 {
+			for p := r[0]; p <= r[1]; p++ {
+				seen[p] = true
 			}
 		}
 	}
@@ -105,6 +122,12 @@ func (c Cluster) validatePorts(bad func(field, format string, args ...any)) {
 				}
 			default:
 				seen[l.Port] = l.Field
+			}
+			if r := c.Agent.PortRange; n.HasRole(RoleAgent) && len(r) == 2 && l.Port >= r[0] && l.Port <= r[1] {
+				if key := fmt.Sprint("range", l.Field); !reported[key] {
+					bad("agent.portRange", "[%d, %d] holds %s (%d), which %s listens on", r[0], r[1], l.Field, l.Port, n.Name)
+					reported[key] = true
+				}
 			}
 		}
 	}

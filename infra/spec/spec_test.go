@@ -47,9 +47,13 @@ func TestLoadDefaults(t *testing.T) {
 	if got := c.Nodes[1].SSH; got.Port != 2222 || got.User != "ubuntu" {
 		t.Errorf("ssh overrides lost: %+v", got)
 	}
-	// The guide's 14 keys, and the services' ports kept out of its ephemeral range.
+	if c.Agent.ResourceGroup != "default" || c.Agent.RPCPort != 6001 || c.Images.Engine != EngineDocker {
+		t.Errorf("agent defaults: %+v %+v", c.Agent, c.Images)
+	}
+	// The guide's 14 keys, and the services' (and sessions') ports kept out of its
+	// ephemeral range.
 	if len(c.Sysctl) != 15 || c.Sysctl["net.ipv4.ip_local_port_range"] != "10000 65000" ||
-		c.Sysctl[ReservedPortsKey] != "6021-6022,8081,8090,8100,8110,8120,16023,18080,38100,38300,39100,39300" {
+		c.Sysctl[ReservedPortsKey] != "6001,6003,6007,6021-6022,8081,8090,8100,8110,8120,16023,18080,30000-31000,38100,38200,38300,39100,39200,39300,40128" {
 		t.Errorf("sysctl defaults: %v", c.Sysctl)
 	}
 	if c.Manager().Name != "bai-m1" {
@@ -155,6 +159,22 @@ func TestLoadRejects(t *testing.T) {
 		{"bad image alias target", map[string]string{"services": `{"imageAliases":{"python":"python 3.13"}}`}, "services.imageAliases.python", "not an image reference"},
 		{"bad image alias", map[string]string{"services": `{"imageAliases":{"py thon":"cr.backend.ai/stable/python:3.13"}}`}, "services.imageAliases", `"py thon" is not an alias`},
 		{"bad image registry", map[string]string{"services": `{"imageRegistries":["https://cr.backend.ai"]}`}, "services.imageRegistries[0]", "not a registry name"},
+		{"accelerator on a node without the agent role", map[string]string{"nodes": `[` + agent + `,{"name":"m","address":"10.0.0.1","roles":["manager"],"accelerators":[{"kind":"mock"}]}]`}, "nodes[1].accelerators[0]", `no role "agent"`},
+		{"unknown accelerator kind", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"accelerators":[{"kind":"cuda"}]}]`}, "nodes[0].accelerators[0].kind", `unknown kind "cuda"`},
+		{"misspelt accelerator kind", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"accelerators":[{"kind":"nvidai"}]}]`}, "nodes[0].accelerators[0].kind", `did you mean "nvidia"?`},
+		{"plugin without a module", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"accelerators":[{"kind":"plugin","package":"backend.ai-accelerator-rocm"}]}]`}, "nodes[0].accelerators[0].module", "not a Python module name"},
+		{"mock with 0 devices", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"accelerators":[{"kind":"mock","devices":0}]}]`}, "nodes[0].accelerators[0].devices", "0 is outside 1..16"},
+		{"the same accelerator twice", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"accelerators":[{"kind":"mock"},{"kind":"mock"}]}]`}, "nodes[0].accelerators[1]", "the same plugin as nodes[0].accelerators[0]"},
+		{"agent without Docker", map[string]string{"nodes": `[` + node("m", "10.0.0.1", `"manager","storage"`) + `,{"name":"a","address":"10.0.0.2","roles":["agent"],"docker":false}]`}, "nodes[1].docker", `the role "agent" runs containers in Docker`},
+		{"duplicate image", map[string]string{"images": `{"pull":["cr.backend.ai/stable/python:3.13","cr.backend.ai/stable/python:3.13"]}`}, "images.pull[1]", `is already images.pull[0]`},
+		{"bad image", map[string]string{"images": `{"pull":["python 3"]}`}, "images.pull[0]", "not an image reference"},
+		{"unknown image engine", map[string]string{"images": `{"engine":"podman"}`}, "images.engine", `"podman" is not one of`},
+		{"port range backwards", map[string]string{"agent": `{"portRange":[31000,30000]}`}, "agent.portRange", "not a range"},
+		{"port range holding the RPC port", map[string]string{"agent": `{"rpcPort":30500}`}, "agent.portRange", "holds agent.rpcPort (30500)"},
+		{"agent RPC port on the manager's", map[string]string{"agent": `{"rpcPort":8081}`, "nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"]}]`}, "agent.rpcPort", "port 8081 is also services.managerPort"},
+		{"relative scratch root", map[string]string{"agent": `{"scratchRoot":"scratches"}`}, "agent.scratchRoot", "not a clean absolute directory"},
+		{"bad resource group", map[string]string{"agent": `{"resourceGroup":"gpu cluster"}`}, "agent.resourceGroup", "not a resource group name"},
+		{"bad insecure registry", map[string]string{"docker": `{"insecureRegistries":["http://10.0.0.5:5000"]}`}, "docker.insecureRegistries[0]", "not a registry as host[:port]"},
 		{"nodes not a list", map[string]string{"nodes": `{"name":"m"}`}, "nodes", "expected a list of nodes"},
 	}
 	for _, tt := range tests {

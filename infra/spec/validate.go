@@ -17,6 +17,8 @@ var (
 	userName    = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 	versionForm = regexp.MustCompile(`^(\d{2}\.\d{1,2})\.\d+((a|b|rc)\d+)?$`)
 	sysctlKey   = regexp.MustCompile(`^[a-z0-9_]+(\.[a-zA-Z0-9_-]+)+$`)
+	// registryHost is a registry's host[:port], an IPv6 host in brackets.
+	registryHost = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9a-fA-F:]+\])(:[0-9]{1,5})?$`)
 )
 
 // Bounds of the checked values.
@@ -91,6 +93,7 @@ func (c Cluster) Validate() []error {
 		}
 
 		errs = append(errs, n.SSH.validate(f+".ssh")...)
+		n.validateAgent(f, bad)
 	}
 	if len(c.Nodes) > 0 && managers != 1 {
 		bad("nodes", "exactly one node must have the role %q, found %d", RoleManager, managers)
@@ -145,6 +148,13 @@ func (c Cluster) Validate() []error {
 
 	c.Halfstack.validate(bad)
 	c.Services.validate(bad)
+	c.Agent.validate(bad)
+	c.Images.validate(bad)
+	for i, r := range c.Docker.InsecureRegistries {
+		if !registryHost.MatchString(r) {
+			bad(fmt.Sprintf("docker.insecureRegistries[%d]", i), "%q is not a registry as host[:port]", r)
+		}
+	}
 	c.validatePorts(bad)
 	c.validateDeploy(bad)
 	if c.Docker.Source != DockerCE && c.Docker.Source != DockerDistro {

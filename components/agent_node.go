@@ -1,0 +1,219 @@
+package components
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/configs"
+	"github.com/backendai-infra/backendai-infra/infra/scripts"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// AgentNodeType is the AgentNode component's type token.
+const AgentNodeType = "backendai:index:AgentNode"
+
+// AgentNodeArgs place an agent on its prepared host.
+type AgentNodeArgs struct {
+	Cluster spec.Cluster
+	Node    spec.Node
+	// Host is the agent's node, prepared (account, Docker).
+	Host *Host
+	// Settings are the management node's settings (etcd, namespace, the account's home):
+	// the agent's files are rendered from them.
+	Settings configs.Settings
+	// ManagerPublicKey is the manager's RPC public certificate (ManagementNode.PublicKey).
+	ManagerPublicKey pulumi.StringInput
+	// Manager is what the agent's start waits for: the manager running, with the
+	// resource slot types and the resource group in the database.
+	Manager []pulumi.Resource
+}
+
+// AgentNode is one agent (seed 002, agent steps; seed 001's agent nodes): Python and
+// the agent's venv with backend.ai-agent (and its kernel runner), the accelerator
+// plugins, the RPC keys, agent.toml, the kernel images pulled, and the agent under
+// systemd, restarted when its config, unit or packages change, and only then.
+type AgentNode struct {
+	pulumi.ResourceState
+
+	// Config is the rendered agent.toml (no secrets in it).
+	Config string
+	// Service is the agent's systemd step; it finishes once the agent listens.
+	Service pulumi.Resource
+}
+
+// agentNode is the build state of one agent, its steps in the guide's order.
+type agentNode struct {
+	steps
+	args AgentNodeArgs
+	set  configs.Settings
+	dir  string
+
+	interpreter string
+	pkg         pulumi.Resource
+	plugins     []*Accelerator
+}
+
+// NewAgentNode builds one agent on its host.
+func NewAgentNode(ctx *pulumi.Context, name string, args AgentNodeArgs, opts ...pulumi.ResourceOption) (*AgentNode, error) {
+	if !args.Node.HasRole(spec.RoleAgent) {
+		return nil, fmt.Errorf("agent node %s: node %s has no role %q", name, args.Node.Name, spec.RoleAgent)
+	}
+	if args.ManagerPublicKey == nil {
+		return nil, fmt.Errorf("agent node %s: ManagerPublicKey is required", name)
+	}
+	a := &AgentNode{}
+	if err := ctx.RegisterComponentResource(AgentNodeType, name, a, opts...); err != nil {
+		return nil, err
+	}
+	g := &agentNode{steps: steps{ctx: ctx, name: name, parent: a, conn: args.Host.Connection},
+		args: args, set: args.Settings, dir: args.Settings.AgentDir()}
+
+	if err := g.installAgent(); err != nil {
+		return nil, err
+	}
+	if err := g.installAccelerators(); err != nil {
+		return nil, err
+	}
+	keys, err := g.rpcKeys()
+	if err != nil {
+		return nil, err
+	}
+	dirs, err := g.directories()
+	if err != nil {
+		return nil, err
+	}
+	config, text, err := g.agentConfig()
+	if err != nil {
+		return nil, err
+	}
+	images, err := g.pullImages()
+	if err != nil {
+		return nil, err
+	}
+	a.Config = text
+	a.Service, err = g.service(text, append([]pulumi.Resource{keys, dirs, config}, images...))
+	if err != nil {
+		return nil, err
+	}
+	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{"config": pulumi.String(text)})
+}
+
+// installAgent: Python, then the agent's venv with backend.ai-agent pinned to the
+// release (it brings the kernel runner, backend.ai-krunner-static-gnu).
+func (g *agentNode) installAgent() error {
+	c := g.args.Cluster
+	py, interpreter, err := g.python(c, g.set.Home, g.args.Host.Ready...)
+	if err != nil {
+		return err
+	}
+	g.interpreter = interpreter
+	g.pkg, err = g.install("agent-package", c, g.dir, interpreter, configs.AgentService.Package, c.Version, py)
+	return err
+}
+
+// installAccelerators: each declared plugin in the agent's venv.
+func (g *agentNode) installAccelerators() error {
+	for i, acc := range g.args.Node.Accelerators {
+		p, err := NewAccelerator(g.ctx, fmt.Sprintf("%s-accelerator-%d-%s", g.name, i, acc.Kind), AcceleratorArgs{
+			Cluster: g.args.Cluster, Node: g.args.Node, Spec: acc, Settings: g.set, Host: g.args.Host,
+			Interpreter: g.interpreter, Venv: []pulumi.Resource{g.pkg},
+		}, pulumi.Parent(g.parent))
+		if err != nil {
+			return err
+		}
+		g.plugins = append(g.plugins, p)
+	}
+	return nil
+}
+
+// rpcKeys: the manager's public certificate and the agent's own keypair.
+func (g *agentNode) rpcKeys() (pulumi.Resource, error) {
+	return g.runWith("rpc-keys", scripts.AgentKeys, pulumi.StringMap{"AGENT_DIR": pulumi.String(g.dir),
+		"BAI_USER": pulumi.String(g.args.Cluster.Account.Name), "MANAGER_PUBLIC_KEY": g.args.ManagerPublicKey}, g.pkg)
+}
+
+// directories: the scratch root and the vfolder mount point.
+func (g *agentNode) directories() (pulumi.Resource, error) {
+	c := g.args.Cluster
+	return g.run("directories", scripts.Directories, map[string]string{
+		"DIRECTORIES": strings.Join([]string{c.Agent.ScratchRoot, agentMountPath}, " "), "BAI_USER": c.Account.Name,
+	}, nil, g.args.Host.Ready...)
+}
+
+// agentMountPath is where the vfolder volumes are, as on the storage proxy (/vfroot/<name>).
+const agentMountPath = "/vfroot"
+
+// agentSettings are the node's agent.toml settings.
+func (g *agentNode) agentSettings() configs.Agent {
+	c, n := g.args.Cluster, g.args.Node
+	modules := make([]string, len(g.plugins))
+	for i, p := range g.plugins {
+		modules[i] = p.Module
+	}
+	return configs.Agent{ID: agentID(n), Address: n.Address, RPCPort: c.Agent.RPCPort, ResourceGroup: c.Agent.ResourceGroup,
+		PortRange: [2]int{c.Agent.PortRange[0], c.Agent.PortRange[1]}, ScratchRoot: c.Agent.ScratchRoot,
+		MountPath: agentMountPath, CohabitingStorageProxy: n.HasRole(spec.RoleManager),
+		ComputePlugins: modules, Account: accountOf(c)}
+}
+
+// agentConfig: agent.toml, rendered from the cluster's settings.
+func (g *agentNode) agentConfig() (pulumi.Resource, string, error) {
+	f, err := configs.AgentTOML(g.set, g.agentSettings())
+	if err != nil {
+		return nil, "", fmt.Errorf("agent node %s: %w", g.name, err)
+	}
+	st, err := g.file("agent-config", path.Join(g.dir, configs.AgentService.Config), g.args.Cluster.Account.Name, f, nil, g.pkg)
+	return st, f.Text, err
+}
+
+// pullImages: the stack's kernel images on this agent's engine, as Docker resources or
+// as a step (images.engine).
+func (g *agentNode) pullImages() ([]pulumi.Resource, error) {
+	im := g.args.Cluster.Images
+	if len(im.Pull) == 0 {
+		return nil, nil
+	}
+	if im.Engine == spec.EngineScript {
+		st, err := g.run("images", scripts.Images, map[string]string{"IMAGES": strings.Join(im.Pull, " ")}, nil, g.args.Host.Ready...)
+		return []pulumi.Resource{st}, err
+	}
+	provider, err := dockerProvider(g.ctx, g.name, g.args.Node, g.parent)
+	if err != nil {
+		return nil, err
+	}
+	var out []pulumi.Resource
+	for _, ref := range im.Pull {
+		img, err := docker.NewRemoteImage(g.ctx, g.name+"-image-"+imageResourceName(ref), &docker.RemoteImageArgs{
+			Name: pulumi.String(ref), KeepLocally: pulumi.Bool(true),
+		}, pulumi.Parent(g.parent), pulumi.Provider(provider), pulumi.DependsOn(g.args.Host.Ready))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, img)
+	}
+	return out, nil
+}
+
+// service: the agent's run script and unit, started once its files are in and the
+// manager runs; it restarts when the config, the plugins or the release change.
+func (g *agentNode) service(text string, after []pulumi.Resource) (pulumi.Resource, error) {
+	c := g.args.Cluster
+	sum := []string{text, c.Version}
+	for _, p := range g.plugins {
+		sum = append(sum, p.Sum)
+		after = append(after, p.Ready...)
+	}
+	after = append(after, g.args.Manager...)
+	svc := configs.AgentService
+	svc.WaitPort = c.Agent.RPCPort
+	return g.unit(svc, g.set.Home, accountOf(c), checksum(sum...), after...)
+}
+
+// imageResourceName turns an image reference into a resource name's part.
+func imageResourceName(ref string) string {
+	return strings.NewReplacer("/", "-", ":", "-", "@", "-").Replace(ref)
+}

@@ -1,0 +1,107 @@
+package components
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/configs"
+	"github.com/backendai-infra/backendai-infra/infra/remote"
+	"github.com/backendai-infra/backendai-infra/infra/scripts"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// steps runs one component's remote steps on one host: each a backendai:remote:Script
+// named <component>-<suffix>, a child of the component. Every component uses it, so
+// steps are named, parented and reported alike.
+type steps struct {
+	ctx    *pulumi.Context
+	name   string
+	parent pulumi.Resource
+	conn   remote.Connection
+}
+
+// run registers one step after deps.
+func (s steps) run(suffix, script string, env map[string]string, secret pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
+	return s.script(suffix, script, pulumi.ToStringMap(env), secret, deps)
+}
+
+// runWith is run with inputs that are other resources' outputs.
+func (s steps) runWith(suffix, script string, env pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
+	return s.script(suffix, script, env, nil, deps)
+}
+
+func (s steps) script(suffix, script string, env, secret pulumi.StringMapInput, deps []pulumi.Resource) (*remote.Script, error) {
+	st, err := remote.NewScript(s.ctx, s.name+"-"+suffix, remote.ScriptArgs{
+		Connection: s.conn, Script: script, Environment: env, SecretEnvironment: secret,
+	}, pulumi.Parent(s.parent), pulumi.DependsOn(deps))
+	if err != nil {
+		return nil, fmt.Errorf("%s: step %s: %w", s.name, suffix, err)
+	}
+	return st, nil
+}
+
+// python is the interpreter the services' venvs are made from (python.sh), and its path.
+func (s steps) python(c spec.Cluster, home string, deps ...pulumi.Resource) (*remote.Script, string, error) {
+	py := c.Services.Python
+	st, err := s.run("python", scripts.Python, map[string]string{"PYTHON_SOURCE": py.Source, "PYTHON_URL": py.URL,
+		"PYTHON_SHA256": py.SHA256, "PYTHON_VERSION": py.Version, "BAI_USER": c.Account.Name}, nil, deps...)
+	if err != nil {
+		return nil, "", err
+	}
+	interpreter := "/usr/bin/python3"
+	if py.Source == "standalone" {
+		interpreter = path.Join(home, ".static-python/versions", py.Version, "bin/python3")
+	}
+	return st, interpreter, nil
+}
+
+// install puts a Backend.AI package pinned to version into the venv of dir
+// (packages.sh); suffix names the step.
+func (s steps) install(suffix string, c spec.Cluster, dir, interpreter, pkg, version string, deps ...pulumi.Resource) (*remote.Script, error) {
+	return s.run(suffix, scripts.Packages, map[string]string{"SERVICE_DIR": dir, "PYTHON": interpreter, "PACKAGE": pkg,
+		"VERSION": version, "INDEX_URL": c.Services.PackageIndex, "BAI_USER": c.Account.Name}, nil, deps...)
+}
+
+// file installs a rendered file (config.sh), owned by the account, mode 0600. Only a
+// file with placeholders gets the secrets: a change of one secret then reruns only the
+// steps that use it.
+func (s steps) file(suffix, filePath, owner string, f configs.File, secrets pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
+	var secret pulumi.StringMapInput
+	if len(f.Slots) > 0 {
+		secret = secrets
+	}
+	return s.run(suffix, scripts.Config, map[string]string{"CONFIG_PATH": filePath, "CONFIG_TEXT": f.Text,
+		"CONFIG_SLOTS": f.SlotList(), "CONFIG_OWNER": owner, "CONFIG_MODE": "0600"}, secret, deps...)
+}
+
+// unit installs a service's run script and systemd unit and (re)starts it (service.sh).
+// sum names what the service was started with (its files, packages): the step, and so
+// the restart, runs again only when it or the unit changes.
+func (s steps) unit(svc configs.Service, home string, account configs.Account, sum string, deps ...pulumi.Resource) (*remote.Script, error) {
+	env := map[string]string{"SERVICE": svc.Name, "UNIT_TEXT": svc.UnitFile(home, account),
+		"RUN_SCRIPT": path.Join(home, "bin", "run-"+svc.Name+".sh"), "RUN_SCRIPT_TEXT": svc.RunScript(home),
+		"BAI_USER": account.Name, "CONFIG_SHA256": sum}
+	if svc.WaitPort > 0 {
+		env["WAIT_PORT"] = fmt.Sprint(svc.WaitPort)
+	}
+	return s.run(svc.Name+"-service", scripts.ServiceUnit, env, nil, deps...)
+}
+
+// checksum is the SHA-256 of the parts one after another, for the steps'
+// CONFIG_SHA256: what a service was started with.
+func checksum(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// accountOf is the cluster's operations account as the service files name it.
+func accountOf(c spec.Cluster) configs.Account {
+	return configs.Account{Name: c.Account.Name, UID: c.Account.UID, GID: c.Account.GID}
+}

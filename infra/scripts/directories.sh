@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Directories a service needs on its node, made when missing; nothing is ever removed.
+#   DIRECTORIES="/var/lib/backend.ai/scratches /vfroot" directories.sh
+set -euo pipefail
+: "${DIRECTORIES:?}"
+changed=no
+for dir in $DIRECTORIES; do
+	[ -d "$dir" ] && continue
+	install -d -m 0755 "$dir"
+	changed=yes
+done
+echo "directories: $DIRECTORIES changed=$changed"
