@@ -35,8 +35,14 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if args.TypeToken == "docker:index/remoteImage:RemoteImage" {
 		out["imageId"] = resource.NewStringProperty("sha256:" + args.Name)
 	}
+	if strings.HasSuffix(args.Name, "-rpc-keypair") { // rpc_keypair.sh prints the public certificate
+		out["stdout"] = resource.NewStringProperty(mockPublicKey + "rpc keypair: fixtures/manager/manager.key_secret changed=no")
+	}
 	return args.Name + "-id", out, nil
 }
+
+// mockPublicKey is the manager's public certificate the mock keypair step prints.
+const mockPublicKey = "metadata\ncurve\n    public-key = \"mock-manager-public-key\"\n"
 
 func (m *mocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	return resource.PropertyMap{}, nil

@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # The main job: `pulumi up` of the sandbox stack on freshly started sandbox hosts (a
-# management node and an agent, Debian containers on this machine): the hosts prepared,
-# then the management node's halfstack, etcd keys, schema, fixtures and services; then
-# the stack's outputs. The hosts stay up to look at; `bash tests/sandbox/sandbox.sh down`
+# management node and two agents, Debian containers on this machine): the hosts
+# prepared, then the management node's halfstack, etcd keys, schema, fixtures and
+# services, and the agents with Backend.AI's mock accelerator plugin; then the stack's
+# outputs. The hosts stay up to look at; `bash tests/sandbox/sandbox.sh down`
 # removes them.
 #
 # Backend.AI is the real one: its released packages from PyPI, through a caching index on
 # this machine (tests/pypicache). The one stand-in, named: no container registry is
 # reachable, so a local registry serves the halfstack an image built from Debian's
-# packages (tests/standins). Both reach bai-m1's loopback through SSH while the demo runs.
-#   SANDBOX_HOSTS="bai-m1:manager,storage bai-a01:agent"  the hosts to start (NAME:ROLES;
+# packages (tests/standins). Both reach every host's loopback through SSH while the demo
+# runs. No GPU either: the agents run Backend.AI's mock accelerator plugin.
+#   SANDBOX_HOSTS="bai-m1:manager,storage bai-a01:agent bai-a02:agent"
+#                                                         the hosts to start (NAME:ROLES;
 #                                                         the manager must be bai-m1)
 #   BACKENDAI_VERSION=26.4.16                             the release (default: the newest)
 set -euo pipefail
@@ -30,12 +33,14 @@ if pulumi stack ls --json 2>/dev/null | grep -q '"name": "sandbox"'; then
 	echo "demo: forgetting the state of the previous sandbox hosts" >&2
 	pulumi stack rm --force --yes --preserve-config sandbox >/dev/null
 fi
+hosts=${SANDBOX_HOSTS:-bai-m1:manager,storage bai-a01:agent bai-a02:agent}
 # shellcheck disable=SC2086
-bash tests/sandbox/sandbox.sh up ${SANDBOX_HOSTS:-}
+bash tests/sandbox/sandbox.sh up $hosts
+names=$(for h in $hosts; do printf '%s,' "${h%%:*}"; done)
 
 ready=$(mktemp)
 go build -o .sandbox/standins ./tests/standins/cmd/standins
-.sandbox/standins -host bai-m1 -fixture .sandbox/local-registry.json -version "$version" -out "$ready" &
+.sandbox/standins -host "${names%,}" -fixture .sandbox/local-registry.json -version "$version" -out "$ready" &
 standins=$!
 trap 'kill "$standins" 2>/dev/null; wait "$standins" 2>/dev/null; rm -f "$ready"' EXIT
 until [ -s "$ready" ]; do
@@ -55,8 +60,17 @@ go run ./tools/catalog
 fixtures="${XDG_CACHE_HOME:-$HOME/.cache}/backendai-infra/catalog/$version/fixtures"
 pulumi config set --path 'fixtures[0]' "$fixtures/example-users.json"
 pulumi config set --path 'fixtures[1]' "$fixtures/example-keypairs.json"
+# The resource slot types the agents report (cpu, mem, cuda.device): without them the
+# manager refuses their heartbeats.
+pulumi config set --path 'fixtures[2]' "$fixtures/example-resource-slot-types.json"
 # The local registry, registered for `mgr image rescan`.
-pulumi config set --path 'fixtures[2]' .sandbox/local-registry.json
+pulumi config set --path 'fixtures[3]' .sandbox/local-registry.json
+# Every agent runs Backend.AI's mock accelerator plugin: two CUDA devices, no GPU.
+i=0
+for h in $hosts; do
+	case ${h#*:} in *agent*) pulumi config set --path "nodes[$i].accelerators[0].kind" mock ;; esac
+	i=$((i + 1))
+done
 # The index's and the registry's addresses, and the halfstack as a step on the node.
 while IFS=$'\t' read -r path value; do
 	pulumi config set --path "$path" "$value"

@@ -4,9 +4,10 @@
 # NVIDIA Container Toolkit from NVIDIA's apt repository, and Docker's runtime configured
 # with `nvidia-ctk runtime configure --runtime=docker`, Docker restarted only when that
 # changed daemon.json.
-#   NVIDIA_REPO=https://nvidia.github.io/libnvidia-container nvidia.sh
+#   NVIDIA_REPO=https://nvidia.github.io/libnvidia-container [DOCKER_DAEMON_JSON=/etc/docker/daemon.json] nvidia.sh
 set -euo pipefail
 : "${NVIDIA_REPO:?}"
+daemon=${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}
 changed=no
 if ! command -v nvidia-smi >/dev/null; then
 	echo "nvidia: the node declares NVIDIA GPUs, but has no driver (nvidia-smi is missing); install the driver first" >&2
@@ -27,9 +28,9 @@ if ! command -v nvidia-ctk >/dev/null; then
 	apt-get install -y -q nvidia-container-toolkit >/dev/null
 	changed=yes
 fi
-before=$(sha256sum /etc/docker/daemon.json 2>/dev/null || true)
-nvidia-ctk runtime configure --runtime=docker >/dev/null
-if [ "$before" != "$(sha256sum /etc/docker/daemon.json 2>/dev/null || true)" ]; then
+before=$(sha256sum "$daemon" 2>/dev/null || true)
+nvidia-ctk runtime configure --runtime=docker --config="$daemon" >/dev/null
+if [ "$before" != "$(sha256sum "$daemon" 2>/dev/null || true)" ]; then
 	systemctl restart docker
 	changed=yes
 fi

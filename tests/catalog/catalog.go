@@ -89,7 +89,7 @@ func Ensure(root string, versions ...string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	index, err := standins.Start(standins.Options{Root: root, Env: env, Host: "bai-catalog", Dir: dir, IndexOnly: true})
+	index, err := standins.Start(standins.Options{Root: root, Env: env, Hosts: []string{"bai-catalog"}, Dir: dir, IndexOnly: true})
 	if err != nil {
 		return err
 	}

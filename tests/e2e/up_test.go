@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +30,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	version := newestRelease
 	// systemd runs the hosts, as on real nodes, so the services really start and restart.
 	t.Setenv("SANDBOX_INIT", "systemd")
-	s := newSandbox(t, "bai-m1:manager,storage", "bai-a01:agent")
+	s := newSandbox(t, "bai-m1:manager,storage", "bai-a01:agent", "bai-a02:agent")
 	nodes := s.nodes()
-	stand := startStandIns(t, s, "bai-m1")
+	stand := startStandIns(t, s, "bai-m1", "bai-a01", "bai-a02")
 	registryFixture := filepath.Join(t.TempDir(), "local-registry.json")
 	registry, err := standins.RegistryFixture(version)
 	if err != nil {
@@ -63,6 +64,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		t.Fatal(err)
 	}
 	users, keypairs := filepath.Join(dir, "fixtures", "example-users.json"), filepath.Join(dir, "fixtures", "example-keypairs.json")
+	// The resource slot types: 26.9's manager refuses an agent's heartbeat whose slots
+	// (cpu, mem, cuda.device) the table does not name.
+	slotTypes := filepath.Join(dir, "fixtures", "example-resource-slot-types.json")
 	for i, v := range fixtureSecrets(t, version, users, keypairs) {
 		secrets[fmt.Sprintf("a fixture's secret #%d", i)] = v
 	}
@@ -75,13 +79,21 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		{"services.packageIndex", stand.IndexURL},
 		{"fixtures[0]", users},
 		{"fixtures[1]", keypairs},
+		{"fixtures[2]", slotTypes},
 		// The rescan reaches only the local registry (no kernel image is needed yet).
 		{"services.imageRegistries[0]", standins.HostRegistry},
-		{"fixtures[2]", registryFixture},
+		{"fixtures[3]", registryFixture},
 		// A title that holds every placeholder: it must reach webserver.conf as written.
 		{"services.webserver.title", placeholderTitle},
+		// Both agents run Backend.AI's mock accelerator plugin (no GPU here): two devices.
+		{"nodes[1].accelerators[0].kind", "mock"},
+		{"nodes[2].accelerators[0].kind", "mock"},
+		// Every agent pulls the stack's images, as a step. The local registry serves no
+		// kernel image yet, so the pull is shown with the image it has (a stand-in).
+		{"images.engine", "script"},
+		{"images.pull[0]", stand.Images.Redis},
 		// One broken character in a copy of example-users.json.
-		{"fixtures[3]", "stacks/testdata/fixtures/broken-users.json"},
+		{"fixtures[4]", "stacks/testdata/fixtures/broken-users.json"},
 	} {
 		s.pulumi("config", "set", "--path", kv[0], kv[1])
 	}
@@ -89,19 +101,20 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	// file and the position, and printing none of its passwords.
 	for _, args := range [][]string{{"preview"}, {"up", "--yes"}} {
 		out := s.pulumiFails(args...)
-		if !strings.Contains(out, "fixtures[3] (stacks/testdata/fixtures/broken-users.json): line 23, column 146: not valid JSON") {
+		if !strings.Contains(out, "fixtures[4] (stacks/testdata/fixtures/broken-users.json): line 23, column 146: not valid JSON") {
 			t.Errorf("pulumi %s does not name the broken file and position", args[0])
 		}
 		noSecrets(t, "pulumi "+args[0]+" with a broken fixture", out, secrets)
 	}
-	s.pulumi("config", "rm", "--path", "fixtures[3]")
+	s.pulumi("config", "rm", "--path", "fixtures[4]")
 
 	out, took := s.pulumi("up", "--yes")
-	t.Logf("first pulumi up (2 hosts, the management node): %s", took)
-	// 1 stack, 1 cluster, 2 hosts with 6 steps each; the management node, its halfstack
-	// step, 2 etcd key trees, 3 fixtures and 16 steps.
-	if !strings.Contains(out, "39 created") {
-		t.Errorf("first up did not create 39 resources:\n%s", out)
+	t.Logf("first pulumi up (3 hosts, the management node, 2 agents): %s", took)
+	// 1 stack, 1 cluster, 3 hosts with 7 steps each; the management node, its halfstack
+	// step, 2 etcd key trees, 4 fixtures and 16 steps; 2 agents with 7 steps each and a
+	// mock accelerator each (2 steps).
+	if !strings.Contains(out, fmt.Sprintf("%d created", resources)) {
+		t.Errorf("first up did not create %d resources:\n%s", resources, out)
 	}
 	noSecrets(t, "the output of up", out, secrets)
 	checkHosts(t, s, nodes)
@@ -112,6 +125,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	noSecrets(t, "the webserver's files, the units and run scripts on bai-m1", s.ssh("bai-m1",
 		"cat /home/bai/webserver/webserver.conf /etc/systemd/system/backendai-*.service /home/bai/bin/run-*.sh"), secrets)
 	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
+	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
 	if got, _ := s.pulumi("stack", "output", "endpoints", "--json"); !strings.Contains(got, `"webserver": "http://`+nodes["bai-m1"]+`:8090"`) {
 		t.Errorf("the stack's endpoints: %s", got)
 	}
@@ -122,16 +136,40 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 
 	started := s.serviceStarts("bai-m1")
+	agentsStarted := map[string]string{"bai-a01": s.agentStart("bai-a01"), "bai-a02": s.agentStart("bai-a02")}
 	_, took = s.pulumi("preview", "--expect-no-changes")
-	t.Logf("no-change pulumi preview (2 hosts, the management node): %s", took)
+	t.Logf("no-change pulumi preview (3 hosts, the management node, 2 agents): %s", took)
 	_, took = s.pulumi("up", "--yes", "--expect-no-changes")
-	t.Logf("second, no-change pulumi up (2 hosts, the management node): %s", took)
+	t.Logf("second, no-change pulumi up (3 hosts, the management node, 2 agents): %s", took)
 	if again := s.serviceStarts("bai-m1"); !maps.Equal(again, started) {
 		t.Errorf("a second up restarted services: %v, then %v", started, again)
 	}
+	for node, at := range agentsStarted {
+		if again := s.agentStart(node); again != at {
+			t.Errorf("a second up restarted the agent on %s", node)
+		}
+	}
+
+	// One agent's setting changes that agent's steps alone: no SSH session reaches the
+	// other agent, which keeps running as it was.
+	s.pulumi("config", "set", "--path", "nodes[2].accelerators[0].devices", "3")
+	if got, want := s.changes(), []string{"bai-a02-agent-accelerator-0-mock-mock-devices", "bai-a02-agent-agent-service"}; !slices.Equal(got, want) {
+		t.Errorf("the change of bai-a02's accelerator touches %v, want exactly %v", got, want)
+	}
+	logins := s.sshLogins("bai-a01")
+	s.pulumi("up", "--yes")
+	// The count itself is one more login.
+	if after := s.sshLogins("bai-a01"); after != logins+1 {
+		t.Errorf("the change of bai-a02 opened %d SSH session(s) to bai-a01", after-logins-1)
+	}
+	if s.agentStart("bai-a01") != agentsStarted["bai-a01"] {
+		t.Error("the change of bai-a02 restarted the agent on bai-a01")
+	}
+	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 3})
+	s.pulumi("up", "--yes", "--expect-no-changes")
 
 	s.pulumi("config", "set", "--path", `sysctl["net.core.somaxconn"]`, "4096")
-	if got, want := s.changes(), []string{"bai-a01-sysctl", "bai-m1-sysctl"}; !slices.Equal(got, want) {
+	if got, want := s.changes(), []string{"bai-a01-sysctl", "bai-a02-sysctl", "bai-m1-sysctl"}; !slices.Equal(got, want) {
 		t.Errorf("the sysctl change touches %v, want exactly %v", got, want)
 	}
 	s.pulumi("up", "--yes")
@@ -175,8 +213,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 
 	out, _ = s.pulumi("destroy", "--yes")
-	if !strings.Contains(out, "39 deleted") {
-		t.Errorf("destroy did not delete the 39 resources:\n%s", out)
+	if !strings.Contains(out, fmt.Sprintf("%d deleted", resources)) {
+		t.Errorf("destroy did not delete the %d resources:\n%s", resources, out)
 	}
 	// Destroying the stack forgets the steps; it does not undo the hosts' setup or
 	// delete the data.
@@ -193,6 +231,76 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		t.Errorf("users after destroy: %q", got)
 	}
 	s.pulumi("stack", "rm", "--yes")
+}
+
+// resources is what the whole-cluster stack holds: 1 stack, 1 cluster, 3 hosts with 7
+// steps each; the management node, its halfstack step, 2 etcd key trees, 4 fixtures and
+// 16 steps; 2 agents, each with 7 steps and a mock accelerator with 2 steps.
+const resources = 2 + 3*8 + (1 + 1 + 2 + 4 + 16) + 2*(1+7+1+2)
+
+// checkAgents: each agent is ALIVE in the manager, as Backend.AI's own client lists
+// it, with the mock plugin's devices among its slots (the manager has taken its
+// heartbeat, not only its registration).
+func checkAgents(t *testing.T, s *sandbox, manager string, devices map[string]int) {
+	t.Helper()
+	client := "BACKEND_ENDPOINT=http://" + manager + ":8081 BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE " +
+		"BACKEND_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY /opt/bai-client/bin/backend.ai --output json admin agent list"
+	var list struct {
+		Items []struct {
+			ID     string         `json:"id"`
+			Status string         `json:"status"`
+			Slots  map[string]any `json:"available_slots"`
+		} `json:"items"`
+	}
+	var out string
+	for i := 0; i < 40; i++ {
+		out = s.ssh("bai-m1", client+" 2>&1 || true")
+		list.Items = nil
+		if err := json.Unmarshal([]byte(out), &list); err == nil {
+			ok := 0
+			for _, a := range list.Items {
+				if want, known := devices[a.ID]; known && a.Status == "ALIVE" && fmt.Sprint(a.Slots["cuda.device"]) == fmt.Sprint(want) {
+					ok++
+				}
+			}
+			if ok == len(devices) {
+				break
+			}
+		}
+		time.Sleep(3 * time.Second)
+	}
+	t.Logf("backend.ai admin agent list:\n%s", out)
+	for id, want := range devices {
+		found := false
+		for _, a := range list.Items {
+			if a.ID != id {
+				continue
+			}
+			found = true
+			if a.Status != "ALIVE" || fmt.Sprint(a.Slots["cuda.device"]) != fmt.Sprint(want) {
+				t.Errorf("agent %s: %s with slots %v, want ALIVE with cuda.device %d", id, a.Status, a.Slots, want)
+			}
+		}
+		if !found {
+			t.Errorf("agent %s is not listed by the manager", id)
+		}
+	}
+}
+
+// agentStart is when systemd last started the node's agent.
+func (s *sandbox) agentStart(node string) string {
+	s.t.Helper()
+	return s.ssh(node, "systemctl show -p ExecMainStartTimestampMonotonic --value backendai-agent")
+}
+
+// sshLogins counts the SSH logins sshd accepted on the node.
+func (s *sandbox) sshLogins(node string) int {
+	s.t.Helper()
+	n, err := strconv.Atoi(s.ssh(node, "journalctl -q --no-pager -t sshd-session -t sshd | grep -c 'Accepted publickey' || true"))
+	if err != nil {
+		s.t.Fatalf("counting %s's SSH logins: %v", node, err)
+	}
+	return n
 }
 
 // placeholderTitle is a web UI title that holds every secret placeholder.

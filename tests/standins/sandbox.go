@@ -33,7 +33,7 @@ const (
 type Options struct {
 	Root string   // the repository, where tests/sandbox/sandbox.sh is
 	Env  []string // the environment of sandbox.sh (SANDBOX_STACK)
-	Host string   // the sandbox host's name
+	Hosts []string // the sandbox hosts' names
 	Dir  string   // a directory for the registry's data and log
 	// IndexOnly serves the package index alone, without the registry.
 	IndexOnly bool
@@ -48,7 +48,7 @@ type Sandbox struct {
 
 	registry *Registry
 	index    *pypicache.Cache
-	forward  *exec.Cmd
+	forwards []*exec.Cmd
 }
 
 // Start builds and serves the stand-ins and makes them reachable on the host.
@@ -96,16 +96,21 @@ func Start(o Options) (_ *Sandbox, err error) {
 		probe += fmt.Sprintf(" && curl -sf http://%s/v2/ >/dev/null", HostRegistry)
 	}
 
-	s.forward = exec.Command("bash", append([]string{"tests/sandbox/sandbox.sh", "forward", o.Host}, forwards...)...)
-	s.forward.Dir, s.forward.Env = o.Root, o.Env
-	if err := s.forward.Start(); err != nil {
-		return nil, fmt.Errorf("forwarding to %s: %w", o.Host, err)
-	}
-	for i := 0; run("bash", "tests/sandbox/sandbox.sh", "ssh", o.Host, probe) != nil; i++ {
-		if i == 30 {
-			return nil, fmt.Errorf("the registry and the package index do not answer on %s", o.Host)
+	for _, host := range o.Hosts {
+		fw := exec.Command("bash", append([]string{"tests/sandbox/sandbox.sh", "forward", host}, forwards...)...)
+		fw.Dir, fw.Env = o.Root, o.Env
+		if err := fw.Start(); err != nil {
+			return nil, fmt.Errorf("forwarding to %s: %w", host, err)
 		}
-		time.Sleep(500 * time.Millisecond)
+		s.forwards = append(s.forwards, fw)
+	}
+	for _, host := range o.Hosts {
+		for i := 0; run("bash", "tests/sandbox/sandbox.sh", "ssh", host, probe) != nil; i++ {
+			if i == 30 {
+				return nil, fmt.Errorf("the registry and the package index do not answer on %s", host)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
 	}
 	return s, nil
 }
@@ -135,9 +140,11 @@ func RegistryFixture(version string) (string, error) {
 
 // Close stops the forwarding, the index and the registry, each by its own handle.
 func (s *Sandbox) Close() {
-	if s.forward != nil && s.forward.Process != nil {
-		_ = s.forward.Process.Kill()
-		_ = s.forward.Wait()
+	for _, fw := range s.forwards {
+		if fw.Process != nil {
+			_ = fw.Process.Kill()
+			_ = fw.Wait()
+		}
 	}
 	if s.index != nil {
 		s.index.Stop()

@@ -12,13 +12,14 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
 func main() {
-	host := flag.String("host", "bai-m1", "the sandbox host that pulls and installs from the stand-ins")
+	host := flag.String("host", "bai-m1", "the sandbox hosts that pull and install from the stand-ins, comma-separated")
 	fixture := flag.String("fixture", "", "where to write the fixture that registers the local registry")
 	version := flag.String("version", "", "the Backend.AI release the fixture is for")
 	out := flag.String("out", "", "where to write the stack config, once ready")
@@ -39,7 +40,7 @@ func run(host, fixture, version, out string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	s, err := standins.Start(standins.Options{Root: root, Env: os.Environ(), Host: host, Dir: dir})
+	s, err := standins.Start(standins.Options{Root: root, Env: os.Environ(), Hosts: strings.Split(host, ","), Dir: dir})
 	if err != nil {
 		return err
 	}

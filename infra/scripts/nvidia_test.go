@@ -1,0 +1,66 @@
+package scripts
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestNVIDIAStep runs nvidia.sh on this machine with stand-ins for the GPU tools, which
+// no host here has (named as such: nvidia-smi, nvidia-ctk and systemctl are shell
+// scripts in a temporary PATH directory). Without a driver the step fails with the
+// reason; with one, Docker restarts when nvidia-ctk changes daemon.json, and only then.
+func TestNVIDIAStep(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "bin")
+	daemon := filepath.Join(dir, "daemon.json")
+	restarts := filepath.Join(dir, "restarts")
+	write := func(name, text string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(name, []byte(text), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Stand-ins: nvidia-ctk writes the runtime into the file it is given, as the real one does.
+	write(filepath.Join(bin, "nvidia-ctk"), `#!/bin/sh
+case "$1" in --version) echo "NVIDIA Container Toolkit CLI version 1.17.8 (stand-in)"; exit 0 ;; esac
+for a; do case "$a" in --config=*) f=${a#--config=} ;; esac; done
+printf '{\n  "runtimes": {"nvidia": {"path": "nvidia-container-runtime"}}\n}\n' >"$f"
+`)
+	write(filepath.Join(bin, "systemctl"), "#!/bin/sh\necho \"$*\" >>"+restarts+"\n")
+	run := func() (string, error) {
+		cmd := exec.Command("bash", "-s")
+		cmd.Stdin = strings.NewReader(NVIDIA)
+		cmd.Env = []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "NVIDIA_REPO=https://nvidia.invalid", "DOCKER_DAEMON_JSON=" + daemon}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	restarted := func() int {
+		b, _ := os.ReadFile(restarts)
+		return strings.Count(string(b), "restart docker")
+	}
+
+	if out, err := run(); err == nil || !strings.Contains(out, "has no driver (nvidia-smi is missing)") {
+		t.Fatalf("without a driver: %v\n%s", err, out)
+	}
+	write(filepath.Join(bin, "nvidia-smi"), "#!/bin/sh\necho 'NVIDIA A100-SXM4-40GB, 550.54.15'\n")
+	out, err := run()
+	if err != nil || !strings.Contains(out, "NVIDIA A100-SXM4-40GB, 550.54.15") || !strings.HasSuffix(strings.TrimSpace(out), "changed=yes") {
+		t.Fatalf("first run: %v\n%s", err, out)
+	}
+	if restarted() != 1 {
+		t.Errorf("Docker restarted %d times after the runtime was configured, want 1", restarted())
+	}
+	out, err = run()
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(out), "changed=no") {
+		t.Fatalf("second run: %v\n%s", err, out)
+	}
+	if restarted() != 1 {
+		t.Errorf("a second run restarted Docker (%d restarts)", restarted())
+	}
+}
