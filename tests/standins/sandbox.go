@@ -31,10 +31,10 @@ const (
 
 // Options say where the stand-ins go.
 type Options struct {
-	Root string   // the repository, where tests/sandbox/sandbox.sh is
-	Env  []string // the environment of sandbox.sh (SANDBOX_STACK)
+	Root  string   // the repository, where tests/sandbox/sandbox.sh is
+	Env   []string // the environment of sandbox.sh (SANDBOX_STACK)
 	Hosts []string // the sandbox hosts' names
-	Dir  string   // a directory for the registry's data and log
+	Dir   string   // a directory for the registry's data and log
 	// IndexOnly serves the package index alone, without the registry.
 	IndexOnly bool
 }
