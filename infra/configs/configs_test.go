@@ -234,7 +234,7 @@ func TestSettingsRefused(t *testing.T) {
 }
 
 func TestUnitsGolden(t *testing.T) {
-	for _, s := range Services {
+	for _, s := range append(Services, AgentService) {
 		for file, got := range map[string]string{
 			"run-" + s.Name + ".sh": s.RunScript("/home/bai"),
 			s.Unit():                s.UnitFile("/home/bai", Account{Name: "bai", UID: 1100, GID: 1100}),

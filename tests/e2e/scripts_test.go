@@ -21,7 +21,7 @@ func TestScriptsConverge(t *testing.T) {
 		Sysctl:  map[string]string{"net.core.somaxconn": "2048", "net.ipv4.ip_local_port_range": "10000 65000"},
 		Docker:  spec.Docker{Source: spec.DockerDistro},
 	}
-	owned := "/etc/passwd /etc/group /etc/hosts /etc/security/limits.d/99-backendai.conf /etc/sysctl.d/99-backendai.conf"
+	owned := "/etc/passwd /etc/group /etc/hosts /etc/security/limits.d/99-backendai.conf /etc/sysctl.d/99-backendai.conf /etc/docker/daemon.json"
 	digest := func() string {
 		return s.ssh("bai-x1", "sha256sum "+owned+" 2>&1; cat /proc/sys/net/core/somaxconn; dpkg-query -W | sha256sum")
 	}
@@ -34,13 +34,16 @@ func TestScriptsConverge(t *testing.T) {
 		{"limits", scripts.Limits, map[string]string{"LIMITS_CONF": scripts.LimitsConf(c)}},
 		{"sysctl", scripts.Sysctl, map[string]string{"SYSCTL_CONF": scripts.SysctlConf(c)}},
 		{"docker", scripts.Docker, map[string]string{"DOCKER_SOURCE": c.Docker.Source, "BAI_USER": "bai"}},
+		// An insecure registry: daemon.json gets it and Docker restarts, once.
+		{"daemon.json", scripts.DaemonJSON, map[string]string{"INSECURE_REGISTRIES": "registry.invalid:5000"}},
 	}
+	dockerd := func() string { return s.ssh("bai-x1", "pgrep -xo dockerd || true") }
 	for _, st := range steps {
 		first, err := s.sshScript("bai-x1", st.script, st.env)
 		if err != nil || !strings.Contains(first, st.name+": ") || !strings.Contains(first, "changed=yes") {
 			t.Fatalf("%s, first run: %v\n%s", st.name, err, first)
 		}
-		before := digest()
+		before, pid := digest(), dockerd()
 		second, err := s.sshScript("bai-x1", st.script, st.env)
 		if err != nil || !strings.Contains(second, "changed=no") {
 			t.Errorf("%s, second run changed something: %v\n%s", st.name, err, second)
@@ -48,6 +51,12 @@ func TestScriptsConverge(t *testing.T) {
 		if after := digest(); after != before {
 			t.Errorf("%s, second run changed files:\n%s\n---\n%s", st.name, before, after)
 		}
+		if again := dockerd(); again != pid {
+			t.Errorf("%s, second run restarted Docker (pid %s, then %s)", st.name, pid, again)
+		}
+	}
+	if got := s.ssh("bai-x1", "docker info 2>/dev/null | grep -A3 'Insecure Registries:'"); !strings.Contains(got, "registry.invalid:5000") {
+		t.Errorf("Docker does not list the insecure registry:\n%s", got)
 	}
 
 	facts1, err1 := s.sshScript("bai-x1", scripts.Facts, nil)
