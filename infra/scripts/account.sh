@@ -4,6 +4,9 @@
 # another UID/GID is reported, never renumbered: files on shared storage belong to it.
 #   BAI_USER=bai BAI_UID=1100 BAI_GID=1100 account.sh
 set -euo pipefail
+# One apt at a time on the node: steps run in parallel (two Python steps on an
+# all-in-one node), and apt's lists lock does not wait.
+apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${BAI_USER:?}" "${BAI_UID:?}" "${BAI_GID:?}"
 changed=no
 
@@ -32,8 +35,8 @@ else
 fi
 
 if ! command -v sudo >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q sudo >/dev/null 2>&1 ||
-		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q sudo >/dev/null; }
+	DEBIAN_FRONTEND=noninteractive apt_get install -y -q sudo >/dev/null 2>&1 ||
+		{ apt_get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt_get install -y -q sudo >/dev/null; }
 	changed=yes
 fi
 

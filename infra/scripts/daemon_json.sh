@@ -4,12 +4,15 @@
 # written, and Docker restarted, only when that changes what is there.
 #   INSECURE_REGISTRIES="10.0.0.5:5000 registry.lan" daemon_json.sh
 set -euo pipefail
+# One apt at a time on the node: steps run in parallel (two Python steps on an
+# all-in-one node), and apt's lists lock does not wait.
+apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 file=/etc/docker/daemon.json
 mkdir -p /etc/docker
 # Docker's packages bring no JSON tool; Debian's python3 is one.
 if ! command -v python3 >/dev/null; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 >/dev/null 2>&1 ||
-		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3 >/dev/null; }
+	DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends python3 >/dev/null 2>&1 ||
+		{ apt_get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends python3 >/dev/null; }
 fi
 want=$(INSECURE_REGISTRIES="${INSECURE_REGISTRIES:-}" python3 - "$file" <<'PY'
 import json, os, sys

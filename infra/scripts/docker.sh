@@ -5,6 +5,9 @@
 #   DOCKER_SOURCE=distro      the distribution's docker.io and compose packages
 #   BAI_USER=bai
 set -euo pipefail
+# One apt at a time on the node: steps run in parallel (two Python steps on an
+# all-in-one node), and apt's lists lock does not wait.
+apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${DOCKER_SOURCE:?}" "${BAI_USER:?}"
 changed=no
 . /etc/os-release
@@ -13,7 +16,7 @@ debian | ubuntu) ;;
 *) echo "docker: ${PRETTY_NAME:-this OS} is not supported (Debian and Ubuntu are)" >&2; exit 1 ;;
 esac
 export DEBIAN_FRONTEND=noninteractive
-apt_install() { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$@" >/dev/null; }
+apt_install() { apt_get update -q >/dev/null && apt_get install -y -q --no-install-recommends "$@" >/dev/null; }
 
 if ! command -v docker >/dev/null || ! docker compose version >/dev/null 2>&1; then
 	case "$DOCKER_SOURCE" in
@@ -31,7 +34,7 @@ if ! command -v docker >/dev/null || ! docker compose version >/dev/null 2>&1; t
 		# Debian 13 also splits the client out of docker.io into docker-cli.
 		compose=docker-compose
 		[ "$ID" = ubuntu ] && compose=docker-compose-v2
-		apt-get update -q >/dev/null
+		apt_get update -q >/dev/null
 		cli=$(apt-cache show docker-cli >/dev/null 2>&1 && echo docker-cli || true)
 		apt_install docker.io $cli "$compose"
 		;;

@@ -6,6 +6,9 @@
 # changed daemon.json.
 #   NVIDIA_REPO=https://nvidia.github.io/libnvidia-container [DOCKER_DAEMON_JSON=/etc/docker/daemon.json] nvidia.sh
 set -euo pipefail
+# One apt at a time on the node: steps run in parallel (two Python steps on an
+# all-in-one node), and apt's lists lock does not wait.
+apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${NVIDIA_REPO:?}"
 daemon=${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}
 changed=no
@@ -24,8 +27,8 @@ if ! command -v nvidia-ctk >/dev/null; then
 	curl -fsSL "$NVIDIA_REPO/stable/deb/nvidia-container-toolkit.list" |
 		sed 's#deb https://#deb [signed-by=/usr/share/keyrings/nvidia-container-toolkit-keyring.gpg] https://#' \
 			>/etc/apt/sources.list.d/nvidia-container-toolkit.list
-	apt-get update -q >/dev/null
-	apt-get install -y -q nvidia-container-toolkit >/dev/null
+	apt_get update -q >/dev/null
+	apt_get install -y -q nvidia-container-toolkit >/dev/null
 	changed=yes
 fi
 before=$(sha256sum "$daemon" 2>/dev/null || true)

@@ -6,14 +6,17 @@
 #                              /home/<BAI_USER>/.static-python/versions/<PYTHON_VERSION>
 # It prints the interpreter's path.
 set -euo pipefail
+# One apt at a time on the node: steps run in parallel (two Python steps on an
+# all-in-one node), and apt's lists lock does not wait.
+apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${PYTHON_SOURCE:?}" "${BAI_USER:?}"
 changed=no
 export DEBIAN_FRONTEND=noninteractive
 case "$PYTHON_SOURCE" in
 distro)
 	if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
-		apt-get update -q >/dev/null
-		apt-get install -y -q --no-install-recommends python3 python3-venv >/dev/null
+		apt_get update -q >/dev/null
+		apt_get install -y -q --no-install-recommends python3 python3-venv >/dev/null
 		changed=yes
 	fi
 	python=$(command -v python3)

@@ -20,7 +20,7 @@ import (
 )
 
 // project is the repository root, where Pulumi.yaml is.
-func project(t *testing.T) string {
+func project(t testing.TB) string {
 	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -42,14 +42,14 @@ func project(t *testing.T) string {
 
 // sandbox is a stack of sandbox hosts with its own state backend.
 type sandbox struct {
-	t     *testing.T
+	t     testing.TB
 	root  string
 	stack string
 	env   []string
 }
 
 // newSandbox starts hosts (NAME:ROLES) for a fresh stack and removes them when the test ends.
-func newSandbox(t *testing.T, hosts ...string) *sandbox {
+func newSandbox(t testing.TB, hosts ...string) *sandbox {
 	t.Helper()
 	s := newStack(t)
 	t.Cleanup(func() {
@@ -63,7 +63,7 @@ func newSandbox(t *testing.T, hosts ...string) *sandbox {
 
 // newStack is a fresh stack name with its own state backend, and no hosts; its stack
 // file is removed when the test ends.
-func newStack(t *testing.T) *sandbox {
+func newStack(t testing.TB) *sandbox {
 	t.Helper()
 	root := project(t)
 	suffix := make([]byte, 3)

@@ -19,75 +19,23 @@ import (
 )
 
 // TestUpPreviewChangeDestroy is the whole cluster end to end: `pulumi up` of the
-// program prepares a management and an agent host over real SSH and deploys the
+// program prepares a management host and two agent hosts over real SSH, deploys the
 // management node (halfstack healthy → etcd keys → schema → fixtures → services →
-// image rescan); both are checked over SSH; a no-change preview and a second up change
-// nothing; a changed sysctl value updates exactly the sysctl step on each host; a
-// changed webserver title updates exactly the webserver's config and service; destroy
-// leaves the hosts' data alone. Backend.AI is the real one, from PyPI through the caching
-// index; only the halfstack's images are stand-ins (standIns).
+// image rescan) and both agents (with Backend.AI's mock accelerator plugin), which the
+// manager lists ALIVE with their devices; the hosts are checked over SSH; a no-change
+// preview and a second up change nothing; one agent's change touches that agent alone
+// (no SSH session reaches the other); a changed sysctl value updates exactly the sysctl
+// step on each host; a changed webserver title updates exactly the webserver's config
+// and service; destroy leaves the hosts' data alone. Backend.AI is the real one, from
+// PyPI through the caching index; only the halfstack's images (and the image the agents
+// pull) are stand-ins (standIns), and the GPUs are the mock plugin's.
 func TestUpPreviewChangeDestroy(t *testing.T) {
 	version := newestRelease
-	// systemd runs the hosts, as on real nodes, so the services really start and restart.
-	t.Setenv("SANDBOX_INIT", "systemd")
-	s := newSandbox(t, "bai-m1:manager,storage", "bai-a01:agent", "bai-a02:agent")
+	s, stand, secrets := clusterStack(t, version, "bai-m1:manager,storage", "bai-a01:agent", "bai-a02:agent")
 	nodes := s.nodes()
-	stand := startStandIns(t, s, "bai-m1", "bai-a01", "bai-a02")
-	registryFixture := filepath.Join(t.TempDir(), "local-registry.json")
-	registry, err := standins.RegistryFixture(version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(registryFixture, []byte(registry), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	s.pulumi("stack", "init")
-	key, err := os.ReadFile(filepath.Join(s.root, ".sandbox", "id_ed25519"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	secrets := map[string]string{
-		"sshPrivateKey": string(key), "dbPassword": "e2e-db-pass%w0rd",
-		"storageProxySecret": "e2e-proxy-secret-5f0c", "storageProxyJWT": "e2e-proxy-jwt-7d21",
-	}
-	for k, v := range secrets {
-		s.setSecret(k, v)
-	}
-	// The fixtures' passwords and secret keys are secrets too.
-	// Backend.AI's own fixture files of the release (tests/catalog keeps them).
-	if err := catalog.Ensure(s.root, version); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := catalog.Dir(version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, keypairs := filepath.Join(dir, "fixtures", "example-users.json"), filepath.Join(dir, "fixtures", "example-keypairs.json")
-	// The resource slot types: 26.9's manager refuses an agent's heartbeat whose slots
-	// (cpu, mem, cuda.device) the table does not name.
-	slotTypes := filepath.Join(dir, "fixtures", "example-resource-slot-types.json")
-	for i, v := range fixtureSecrets(t, version, users, keypairs) {
-		secrets[fmt.Sprintf("a fixture's secret #%d", i)] = v
-	}
 	for _, kv := range [][2]string{
-		{"version", version},
-		{"halfstack.engine", "script"},
-		{"halfstack.images.postgres", stand.Images.Postgres},
-		{"halfstack.images.redis", stand.Images.Redis},
-		{"halfstack.images.etcd", stand.Images.Etcd},
-		{"services.packageIndex", stand.IndexURL},
-		{"fixtures[0]", users},
-		{"fixtures[1]", keypairs},
-		{"fixtures[2]", slotTypes},
-		// The rescan reaches only the local registry (no kernel image is needed yet).
-		{"services.imageRegistries[0]", standins.HostRegistry},
-		{"fixtures[3]", registryFixture},
 		// A title that holds every placeholder: it must reach webserver.conf as written.
 		{"services.webserver.title", placeholderTitle},
-		// Both agents run Backend.AI's mock accelerator plugin (no GPU here): two devices.
-		{"nodes[1].accelerators[0].kind", "mock"},
-		{"nodes[2].accelerators[0].kind", "mock"},
 		// Every agent pulls the stack's images, as a step. The local registry serves no
 		// kernel image yet, so the pull is shown with the image it has (a stand-in).
 		{"images.engine", "script"},
@@ -233,10 +181,20 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	s.pulumi("stack", "rm", "--yes")
 }
 
-// resources is what the whole-cluster stack holds: 1 stack, 1 cluster, 3 hosts with 7
-// steps each; the management node, its halfstack step, 2 etcd key trees, 4 fixtures and
-// 16 steps; 2 agents, each with 7 steps and a mock accelerator with 2 steps.
-const resources = 2 + 3*8 + (1 + 1 + 2 + 4 + 16) + 2*(1+7+1+2)
+// resources is what the whole-cluster stack holds (two agents, one image).
+var resources = clusterResources(2, 1)
+
+// clusterResources is what a clusterStack holds after its first up: 1 stack, 1 cluster,
+// the hosts with 7 steps each; the management node, its halfstack step, 2 etcd key
+// trees, 4 fixtures and 16 steps; each agent with 6 steps (7 when it pulls images) and
+// a mock accelerator with 2 steps.
+func clusterResources(agents, images int) int {
+	perAgent := 1 + 6 + 1 + 2
+	if images > 0 {
+		perAgent++
+	}
+	return 2 + (1+agents)*8 + (1 + 1 + 2 + 4 + 16) + agents*perAgent
+}
 
 // checkAgents: each agent is ALIVE in the manager, as Backend.AI's own client lists
 // it, with the mock plugin's devices among its slots (the manager has taken its
@@ -303,6 +261,84 @@ func (s *sandbox) sshLogins(node string) int {
 	return n
 }
 
+// clusterStack starts sandbox hosts (NAME:ROLES, systemd as PID 1, as on real nodes, so
+// the services really start and restart) and the stand-ins for them, and configures a
+// fresh stack for them: the release, the secrets, Backend.AI's own fixture files of the
+// release (users, keypairs, resource slot types) and the local registry's, the
+// halfstack as a step from the stand-in images, and Backend.AI's mock accelerator
+// plugin (two devices) on every agent. It returns the secrets, to search output for.
+func clusterStack(t testing.TB, version string, hosts ...string) (*sandbox, *standins.Sandbox, map[string]string) {
+	t.Helper()
+	t.Setenv("SANDBOX_INIT", "systemd")
+	s := newSandbox(t, hosts...)
+	names := make([]string, len(hosts))
+	for i, h := range hosts {
+		names[i], _, _ = strings.Cut(h, ":")
+	}
+	stand := startStandIns(t, s, names...)
+	registryFixture := filepath.Join(t.TempDir(), "local-registry.json")
+	registry, err := standins.RegistryFixture(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(registryFixture, []byte(registry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	s.pulumi("stack", "init")
+	key, err := os.ReadFile(filepath.Join(s.root, ".sandbox", "id_ed25519"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{
+		"sshPrivateKey": string(key), "dbPassword": "e2e-db-pass%w0rd",
+		"storageProxySecret": "e2e-proxy-secret-5f0c", "storageProxyJWT": "e2e-proxy-jwt-7d21",
+	}
+	for k, v := range secrets {
+		s.setSecret(k, v)
+	}
+	// Backend.AI's own fixture files of the release (tests/catalog keeps them).
+	if err := catalog.Ensure(s.root, version); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := catalog.Dir(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, keypairs := filepath.Join(dir, "fixtures", "example-users.json"), filepath.Join(dir, "fixtures", "example-keypairs.json")
+	// The resource slot types: the manager refuses an agent's heartbeat whose slots
+	// (cpu, mem, cuda.device) the table does not name.
+	slotTypes := filepath.Join(dir, "fixtures", "example-resource-slot-types.json")
+	// The fixtures' passwords and secret keys are secrets too.
+	for i, v := range fixtureSecrets(t, version, users, keypairs) {
+		secrets[fmt.Sprintf("a fixture's secret #%d", i)] = v
+	}
+	config := [][2]string{
+		{"version", version},
+		{"halfstack.engine", "script"},
+		{"halfstack.images.postgres", stand.Images.Postgres},
+		{"halfstack.images.redis", stand.Images.Redis},
+		{"halfstack.images.etcd", stand.Images.Etcd},
+		{"services.packageIndex", stand.IndexURL},
+		{"fixtures[0]", users},
+		{"fixtures[1]", keypairs},
+		{"fixtures[2]", slotTypes},
+		// The rescan reaches only the local registry (no kernel image is needed yet).
+		{"services.imageRegistries[0]", standins.HostRegistry},
+		{"fixtures[3]", registryFixture},
+	}
+	// Every agent runs Backend.AI's mock accelerator plugin (no GPU here): two devices.
+	for i, h := range hosts {
+		if _, roles, _ := strings.Cut(h, ":"); slices.Contains(strings.Split(roles, ","), "agent") {
+			config = append(config, [2]string{fmt.Sprintf("nodes[%d].accelerators[0].kind", i), "mock"})
+		}
+	}
+	for _, kv := range config {
+		s.pulumi("config", "set", "--path", kv[0], kv[1])
+	}
+	return s, stand, secrets
+}
+
 // placeholderTitle is a web UI title that holds every secret placeholder.
 const placeholderTitle = "Lab @BACKENDAI_DB_PASSWORD@ @BACKENDAI_DB_PASSWORD_URL@ @BACKENDAI_STORAGE_PROXY_SECRET@ @BACKENDAI_STORAGE_PROXY_JWT@"
 
@@ -317,7 +353,7 @@ func noSecrets(t *testing.T, what, text string, secrets map[string]string) {
 }
 
 // fixtureSecrets are the passwords and secret keys the fixture files hold.
-func fixtureSecrets(t *testing.T, version string, files ...string) []string {
+func fixtureSecrets(t testing.TB, version string, files ...string) []string {
 	t.Helper()
 	var out []string
 	for _, f := range files {

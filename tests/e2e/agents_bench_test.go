@@ -1,0 +1,48 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// BenchmarkAgentsConverge is the first `pulumi up` of a whole cluster on fresh sandbox
+// hosts with 1, 2 and 4 agents (each with the mock accelerator plugin) beside one
+// management node, and the ratio of each to the single agent's, from one run:
+//
+//	go test -run '^$' -bench AgentsConverge -benchtime 1x -timeout 90m ./tests/e2e
+//
+// The agents converge in parallel; on this 2-core machine they share the CPU (pip and
+// the agents' first start), so the ratio says what a second and fourth agent cost here.
+func BenchmarkAgentsConverge(b *testing.B) {
+	took := map[int]time.Duration{}
+	counts := []int{1, 2, 4}
+	for _, n := range counts {
+		b.Run(fmt.Sprintf("agents=%d", n), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				hosts := []string{"bai-m1:manager,storage"}
+				for i := 1; i <= n; i++ {
+					hosts = append(hosts, fmt.Sprintf("bai-a%02d:agent", i))
+				}
+				s, _, _ := clusterStack(b, newestRelease, hosts...)
+				b.StartTimer()
+				start := time.Now()
+				out, _ := s.pulumi("up", "--yes")
+				d := time.Since(start)
+				b.StopTimer()
+				if !strings.Contains(out, fmt.Sprintf("%d created", clusterResources(n, 0))) {
+					b.Fatalf("the up did not create the cluster's %d resources:\n%s", clusterResources(n, 0), out)
+				}
+				took[n] = d
+			}
+			b.ReportMetric(took[n].Seconds(), "s/up")
+		})
+	}
+	for _, n := range counts[1:] {
+		if took[1] > 0 && took[n] > 0 {
+			b.Logf("%d agents: %s, %.2f× the single agent's %s", n, took[n].Round(time.Second), took[n].Seconds()/took[1].Seconds(), took[1].Round(time.Second))
+		}
+	}
+}
