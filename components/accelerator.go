@@ -101,7 +101,7 @@ func NewAccelerator(ctx *pulumi.Context, name string, args AcceleratorArgs, opts
 // nvidiaToolkit checks the driver and installs the NVIDIA Container Toolkit with
 // Docker's nvidia runtime (nvidia.sh).
 func (s steps) nvidiaToolkit(deps ...pulumi.Resource) (pulumi.Resource, error) {
-	return s.run("nvidia-toolkit", scripts.NVIDIA, map[string]string{"NVIDIA_REPO": DefaultNVIDIARepo}, nil, deps...)
+	return s.run("nvidia-toolkit", scripts.NVIDIAInput{Repo: DefaultNVIDIARepo}, nil, deps...)
 }
 
 type mockFile struct {

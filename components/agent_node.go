@@ -132,20 +132,16 @@ func (g *agentNode) installAccelerators() error {
 
 // rpcKeys: the manager's public certificate and the agent's own keypair.
 func (g *agentNode) rpcKeys() (pulumi.Resource, error) {
-	return g.runWith("rpc-keys", scripts.AgentKeys, pulumi.StringMap{"AGENT_DIR": pulumi.String(g.dir),
-		"BAI_USER": pulumi.String(g.args.Cluster.Account.Name), "MANAGER_PUBLIC_KEY": g.args.ManagerPublicKey}, g.pkg)
+	return g.runWith("rpc-keys", scripts.AgentKeysInput{Dir: g.dir, User: g.args.Cluster.Account.Name},
+		pulumi.StringMap{"MANAGER_PUBLIC_KEY": g.args.ManagerPublicKey}, g.pkg)
 }
 
 // directories: the scratch root and the vfolder mount point.
 func (g *agentNode) directories() (pulumi.Resource, error) {
 	c := g.args.Cluster
-	return g.run("directories", scripts.Directories, map[string]string{
-		"DIRECTORIES": strings.Join([]string{c.Agent.ScratchRoot, agentMountPath}, " "), "BAI_USER": c.Account.Name,
-	}, nil, g.args.Host.Ready...)
+	return g.run("directories", scripts.DirectoriesInput{Dirs: strings.Join([]string{c.Agent.ScratchRoot, configs.VFolderRoot}, " ")},
+		nil, g.args.Host.Ready...)
 }
-
-// agentMountPath is where the vfolder volumes are, as on the storage proxy (/vfroot/<name>).
-const agentMountPath = "/vfroot"
 
 // agentSettings are the node's agent.toml settings.
 func (g *agentNode) agentSettings() configs.Agent {
@@ -156,7 +152,7 @@ func (g *agentNode) agentSettings() configs.Agent {
 	}
 	return configs.Agent{ID: agentID(n), Address: n.Address, RPCPort: c.Agent.RPCPort, ResourceGroup: c.Agent.ResourceGroup,
 		PortRange: [2]int{c.Agent.PortRange[0], c.Agent.PortRange[1]}, ScratchRoot: c.Agent.ScratchRoot,
-		MountPath: agentMountPath, CohabitingStorageProxy: n.HasRole(spec.RoleManager),
+		MountPath: configs.VFolderRoot, CohabitingStorageProxy: n.HasRole(spec.RoleManager),
 		ComputePlugins: modules, Account: accountOf(c)}
 }
 
@@ -178,7 +174,7 @@ func (g *agentNode) pullImages() ([]pulumi.Resource, error) {
 		return nil, nil
 	}
 	if im.Engine == spec.EngineScript {
-		st, err := g.run("images", scripts.Images, map[string]string{"IMAGES": strings.Join(im.Pull, " ")}, nil, g.args.Host.Ready...)
+		st, err := g.run("images", scripts.ImagesInput{Images: strings.Join(im.Pull, " ")}, nil, g.args.Host.Ready...)
 		return []pulumi.Resource{st}, err
 	}
 	provider, err := dockerProvider(g.ctx, g.name, g.args.Node, g.parent)

@@ -57,25 +57,25 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 	}
 	c := args.Cluster
 	s := steps{ctx: ctx, name: name, parent: h, conn: h.Connection}
-	step := func(suffix, script string, env map[string]string, deps ...pulumi.Resource) (*remote.Script, error) {
-		return s.run(suffix, script, env, nil, deps...)
+	step := func(suffix string, in scripts.Input, deps ...pulumi.Resource) (*remote.Script, error) {
+		return s.run(suffix, in, nil, deps...)
 	}
 
-	facts, err := step("facts", scripts.Facts, nil)
+	facts, err := step("facts", scripts.FactsInput{})
 	if err != nil {
 		return nil, err
 	}
-	account, err := step("account", scripts.Account, scripts.AccountEnv(c))
+	account, err := step("account", scripts.AccountOf(c))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := step("hosts", scripts.Hosts, map[string]string{"HOSTS_BLOCK": scripts.HostsBlock(c)}); err != nil {
+	if _, err := step("hosts", scripts.HostsInput{Block: scripts.HostsBlock(c)}); err != nil {
 		return nil, err
 	}
-	if _, err := step("limits", scripts.Limits, map[string]string{"LIMITS_CONF": scripts.LimitsConf(c)}, account); err != nil {
+	if _, err := step("limits", scripts.LimitsInput{Conf: scripts.LimitsConf(c)}, account); err != nil {
 		return nil, err
 	}
-	if _, err := step("sysctl", scripts.Sysctl, map[string]string{"SYSCTL_CONF": scripts.SysctlConf(c)}); err != nil {
+	if _, err := step("sysctl", scripts.SysctlInput{Conf: scripts.SysctlConf(c)}); err != nil {
 		return nil, err
 	}
 	h.Facts = facts.Stdout
@@ -84,18 +84,13 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 		h.Docker = pulumi.String("not installed (docker: false)").ToStringOutput()
 		return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
 	}
-	docker, err := step("docker", scripts.Docker, map[string]string{
-		"DOCKER_SOURCE": c.Docker.Source,
-		"BAI_USER":      c.Account.Name,
-	}, account)
+	docker, err := step("docker", scripts.DockerInput{Source: c.Docker.Source, User: c.Account.Name}, account)
 	if err != nil {
 		return nil, err
 	}
 	// Registries Docker may pull from without verified TLS; it restarts only when
 	// daemon.json changes.
-	daemon, err := step("docker-daemon", scripts.DaemonJSON, map[string]string{
-		"INSECURE_REGISTRIES": strings.Join(c.Docker.InsecureRegistries, " "),
-	}, docker)
+	daemon, err := step("docker-daemon", scripts.DaemonJSONInput{InsecureRegistries: strings.Join(c.Docker.InsecureRegistries, " ")}, docker)
 	if err != nil {
 		return nil, err
 	}

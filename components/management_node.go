@@ -180,7 +180,7 @@ func (g *managementNode) halfstack() error {
 		}
 		return nil
 	}
-	st, err := g.run("halfstack", scripts.Halfstack, halfstack.ScriptEnv(halfstack.Services(c.Halfstack)),
+	st, err := g.run("halfstack", scripts.HalfstackInput{Vars: halfstack.ScriptEnv(halfstack.Services(c.Halfstack))},
 		pulumi.StringMap{"POSTGRES_PASSWORD": a.DBPassword}, a.Host.Ready...)
 	g.half = []pulumi.Resource{st}
 	return err
@@ -267,17 +267,15 @@ func (g *managementNode) installServices() error {
 	return nil
 }
 
-// managerEnv is the environment of the steps that run the backend.ai command: in the
+// managerCommand is what the steps that run the backend.ai command share: in the
 // manager's directory, as its account.
-func (g *managementNode) managerEnv(extra map[string]string) map[string]string {
-	env := map[string]string{"MANAGER_DIR": g.set.ManagerDir(), "BAI_USER": g.args.Cluster.Account.Name, "VERSION": g.args.Cluster.Version}
-	maps.Copy(env, extra)
-	return env
+func (g *managementNode) managerCommand() scripts.ManagerCommand {
+	return scripts.ManagerCommand{Dir: g.set.ManagerDir(), User: g.args.Cluster.Account.Name, Version: g.args.Cluster.Version}
 }
 
 // rpcKeypair: the manager's RPC keypair, made once.
 func (g *managementNode) rpcKeypair() (err error) {
-	g.keypair, err = g.run("rpc-keypair", scripts.RPCKeypair, g.managerEnv(nil), nil, g.services["manager"].pkg)
+	g.keypair, err = g.run("rpc-keypair", scripts.RPCKeypairInput{ManagerCommand: g.managerCommand()}, nil, g.services["manager"].pkg)
 	return err
 }
 
@@ -285,7 +283,7 @@ func (g *managementNode) rpcKeypair() (err error) {
 // or alembic.ini changes: then it may have to migrate.
 func (g *managementNode) migrateSchema() (err error) {
 	iniSum := sha256.Sum256([]byte(g.ini.Text))
-	g.schema, err = g.run("schema", scripts.Schema, g.managerEnv(map[string]string{"ALEMBIC_SHA256": hex.EncodeToString(iniSum[:])}),
+	g.schema, err = g.run("schema", scripts.SchemaInput{ManagerCommand: g.managerCommand(), AlembicSHA256: hex.EncodeToString(iniSum[:])},
 		nil, slices.Concat(g.half, g.etcdKeys, g.services["manager"].files)...)
 	return err
 }
@@ -316,8 +314,8 @@ func (g *managementNode) storageVolumes() (err error) {
 	for _, v := range g.set.StorageProxy.Volumes {
 		paths = append(paths, v.Path)
 	}
-	g.volumes, err = g.run("volumes", scripts.Volumes, map[string]string{"VOLUME_PATHS": strings.Join(paths, " "),
-		"BAI_USER": g.args.Cluster.Account.Name}, nil, g.args.Host.Ready...)
+	g.volumes, err = g.run("volumes", scripts.VolumesInput{Paths: strings.Join(paths, " "), User: g.args.Cluster.Account.Name},
+		nil, g.args.Host.Ready...)
 	return err
 }
 
@@ -347,8 +345,8 @@ func (g *managementNode) rescanImages() (err error) {
 	for i, a := range aliases {
 		aliases[i] = a + " " + svc.ImageAliases[a]
 	}
-	g.rescan, err = g.run("image-rescan", scripts.Rescan, g.managerEnv(map[string]string{
-		"IMAGE_REGISTRIES": strings.Join(svc.ImageRegistries, " "), "IMAGE_ALIASES": strings.Join(aliases, "\n")}),
+	g.rescan, err = g.run("image-rescan", scripts.RescanInput{ManagerCommand: g.managerCommand(),
+		Registries: strings.Join(svc.ImageRegistries, " "), Aliases: strings.Join(aliases, "\n")},
 		nil, slices.Concat(g.units, g.fixtures)...)
 	return err
 }
@@ -361,9 +359,9 @@ func (g *managementNode) verify() (*remote.Script, error) {
 	for _, svc := range configs.Services {
 		sums = append(sums, g.services[svc.Name].sum)
 	}
-	return g.run("verify", scripts.Verify, map[string]string{
-		"MANAGER_URL": s.Manager.HTTP(), "WEBSERVER_URL": s.WebserverAddr().HTTP(),
-		"STORAGE_PROXY_URL": configs.Addr{Host: g.args.Node.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
-		"VERSION":           g.args.Cluster.Version, "CONFIG_SHA256": strings.Join(sums, ","),
+	return g.run("verify", scripts.VerifyInput{
+		ManagerURL: s.Manager.HTTP(), WebserverURL: s.WebserverAddr().HTTP(),
+		StorageProxyURL: configs.Addr{Host: g.args.Node.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
+		Version:         g.args.Cluster.Version, ConfigSHA256: strings.Join(sums, ","),
 	}, nil, g.rescan)
 }

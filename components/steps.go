@@ -24,19 +24,24 @@ type steps struct {
 	conn   remote.Connection
 }
 
-// run registers one step after deps.
-func (s steps) run(suffix, script string, env map[string]string, secret pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
-	return s.script(suffix, script, pulumi.ToStringMap(env), secret, deps)
+// run registers one step after deps: in's script with in's variables, and secret's as
+// secrets.
+func (s steps) run(suffix string, in scripts.Input, secret pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
+	return s.script(suffix, in, nil, secret, deps)
 }
 
-// runWith is run with inputs that are other resources' outputs.
-func (s steps) runWith(suffix, script string, env pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
-	return s.script(suffix, script, env, nil, deps)
+// runWith is run with more variables that are other resources' outputs.
+func (s steps) runWith(suffix string, in scripts.Input, outputs pulumi.StringMap, deps ...pulumi.Resource) (*remote.Script, error) {
+	return s.script(suffix, in, outputs, nil, deps)
 }
 
-func (s steps) script(suffix, script string, env, secret pulumi.StringMapInput, deps []pulumi.Resource) (*remote.Script, error) {
+func (s steps) script(suffix string, in scripts.Input, outputs pulumi.StringMap, secret pulumi.StringMapInput, deps []pulumi.Resource) (*remote.Script, error) {
+	env := pulumi.ToStringMap(scripts.Env(in))
+	for k, v := range outputs {
+		env[k] = v
+	}
 	st, err := remote.NewScript(s.ctx, s.name+"-"+suffix, remote.ScriptArgs{
-		Connection: s.conn, Script: script, Environment: env, SecretEnvironment: secret,
+		Connection: s.conn, Script: in.Script(), Environment: env, SecretEnvironment: secret,
 	}, pulumi.Parent(s.parent), pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, fmt.Errorf("%s: step %s: %w", s.name, suffix, err)
@@ -47,8 +52,8 @@ func (s steps) script(suffix, script string, env, secret pulumi.StringMapInput, 
 // python is the interpreter the services' venvs are made from (python.sh), and its path.
 func (s steps) python(c spec.Cluster, home string, deps ...pulumi.Resource) (*remote.Script, string, error) {
 	py := c.Services.Python
-	st, err := s.run("python", scripts.Python, map[string]string{"PYTHON_SOURCE": py.Source, "PYTHON_URL": py.URL,
-		"PYTHON_SHA256": py.SHA256, "PYTHON_VERSION": py.Version, "BAI_USER": c.Account.Name}, nil, deps...)
+	st, err := s.run("python", scripts.PythonInput{Source: py.Source, URL: py.URL, SHA256: py.SHA256, Version: py.Version,
+		User: c.Account.Name}, nil, deps...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -62,8 +67,8 @@ func (s steps) python(c spec.Cluster, home string, deps ...pulumi.Resource) (*re
 // install puts a Backend.AI package pinned to version into the venv of dir
 // (packages.sh); suffix names the step.
 func (s steps) install(suffix string, c spec.Cluster, dir, interpreter, pkg, version string, deps ...pulumi.Resource) (*remote.Script, error) {
-	return s.run(suffix, scripts.Packages, map[string]string{"SERVICE_DIR": dir, "PYTHON": interpreter, "PACKAGE": pkg,
-		"VERSION": version, "INDEX_URL": c.Services.PackageIndex, "BAI_USER": c.Account.Name}, nil, deps...)
+	return s.run(suffix, scripts.PackagesInput{Dir: dir, Python: interpreter, Package: pkg, Version: version,
+		IndexURL: c.Services.PackageIndex, User: c.Account.Name}, nil, deps...)
 }
 
 // file installs a rendered file (config.sh), owned by the account, mode 0600. Only a
@@ -74,21 +79,17 @@ func (s steps) file(suffix, filePath, owner string, f configs.File, secrets pulu
 	if len(f.Slots) > 0 {
 		secret = secrets
 	}
-	return s.run(suffix, scripts.Config, map[string]string{"CONFIG_PATH": filePath, "CONFIG_TEXT": f.Text,
-		"CONFIG_SLOTS": f.SlotList(), "CONFIG_OWNER": owner, "CONFIG_MODE": "0600"}, secret, deps...)
+	return s.run(suffix, scripts.ConfigInput{Path: filePath, Text: f.Text, Slots: f.SlotList(), Owner: owner, Mode: "0600"},
+		secret, deps...)
 }
 
 // unit installs a service's run script and systemd unit and (re)starts it (service.sh).
 // sum names what the service was started with (its files, packages): the step, and so
 // the restart, runs again only when it or the unit changes.
 func (s steps) unit(svc configs.Service, home string, account configs.Account, sum string, deps ...pulumi.Resource) (*remote.Script, error) {
-	env := map[string]string{"SERVICE": svc.Name, "UNIT_TEXT": svc.UnitFile(home, account),
-		"RUN_SCRIPT": path.Join(home, "bin", "run-"+svc.Name+".sh"), "RUN_SCRIPT_TEXT": svc.RunScript(home),
-		"BAI_USER": account.Name, "CONFIG_SHA256": sum}
-	if svc.WaitPort > 0 {
-		env["WAIT_PORT"] = fmt.Sprint(svc.WaitPort)
-	}
-	return s.run(svc.Name+"-service", scripts.ServiceUnit, env, nil, deps...)
+	return s.run(svc.Name+"-service", scripts.ServiceInput{Service: svc.Name, UnitText: svc.UnitFile(home, account),
+		RunScript: path.Join(home, "bin", "run-"+svc.Name+".sh"), RunScriptText: svc.RunScript(home),
+		User: account.Name, ConfigSHA256: sum, WaitPort: svc.WaitPort}, nil, deps...)
 }
 
 // checksum is the SHA-256 of the parts one after another, for the steps'

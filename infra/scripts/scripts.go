@@ -11,7 +11,6 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/backendai-infra/backendai-infra/infra/spec"
@@ -62,13 +61,9 @@ var (
 	Directories string
 )
 
-// AccountEnv is account.sh's input.
-func AccountEnv(c spec.Cluster) map[string]string {
-	return map[string]string{
-		"BAI_USER": c.Account.Name,
-		"BAI_UID":  strconv.Itoa(c.Account.UID),
-		"BAI_GID":  strconv.Itoa(c.Account.GID),
-	}
+// AccountOf is account.sh's input for the cluster's account.
+func AccountOf(c spec.Cluster) AccountInput {
+	return AccountInput{User: c.Account.Name, UID: c.Account.UID, GID: c.Account.GID}
 }
 
 // HostsBlock is the /etc/hosts block: an alias for every node, the same on every node.

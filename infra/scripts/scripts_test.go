@@ -2,6 +2,7 @@ package scripts
 
 import (
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,8 +59,40 @@ func TestRenderGolden(t *testing.T) {
 }
 
 func TestAccountEnv(t *testing.T) {
-	env := AccountEnv(prod())
-	if env["BAI_USER"] != "bai" || env["BAI_UID"] != "1100" || env["BAI_GID"] != "1100" {
-		t.Errorf("AccountEnv = %v", env)
+	env := Env(AccountOf(prod()))
+	if env["BAI_USER"] != "bai" || env["BAI_UID"] != "1100" || env["BAI_GID"] != "1100" || len(env) != 3 {
+		t.Errorf("AccountOf = %v", env)
+	}
+}
+
+// TestInputs: each input names its script, exports every field (empty ones too, unless
+// omitempty), flattens shared parts and merges free-form variables.
+func TestInputs(t *testing.T) {
+	tests := []struct {
+		name   string
+		in     Input
+		script string
+		want   map[string]string
+	}{
+		{"facts", FactsInput{}, Facts, map[string]string{}},
+		{"empty fields stay", PythonInput{Source: "distro", User: "bai"}, Python,
+			map[string]string{"PYTHON_SOURCE": "distro", "PYTHON_URL": "", "PYTHON_SHA256": "", "PYTHON_VERSION": "", "BAI_USER": "bai"}},
+		{"omitempty port", ServiceInput{Service: "webserver"}, ServiceUnit,
+			map[string]string{"SERVICE": "webserver", "UNIT_TEXT": "", "RUN_SCRIPT": "", "RUN_SCRIPT_TEXT": "", "BAI_USER": "", "CONFIG_SHA256": ""}},
+		{"port set", ServiceInput{Service: "agent", WaitPort: 6001}, ServiceUnit,
+			map[string]string{"SERVICE": "agent", "UNIT_TEXT": "", "RUN_SCRIPT": "", "RUN_SCRIPT_TEXT": "", "BAI_USER": "", "CONFIG_SHA256": "", "WAIT_PORT": "6001"}},
+		{"shared part", SchemaInput{ManagerCommand: ManagerCommand{Dir: "/home/bai/manager", User: "bai", Version: "26.9.6"}, AlembicSHA256: "ab"}, Schema,
+			map[string]string{"MANAGER_DIR": "/home/bai/manager", "BAI_USER": "bai", "VERSION": "26.9.6", "ALEMBIC_SHA256": "ab"}},
+		{"free-form", HalfstackInput{Vars: map[string]string{"HALFSTACK_SERVICES": "db"}}, Halfstack, map[string]string{"HALFSTACK_SERVICES": "db"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.in.Script() != tt.script {
+				t.Error("the input names another script")
+			}
+			if got := Env(tt.in); !maps.Equal(got, tt.want) {
+				t.Errorf("Env = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -26,25 +26,25 @@ func TestScriptsConverge(t *testing.T) {
 		return s.ssh("bai-x1", "sha256sum "+owned+" 2>&1; cat /proc/sys/net/core/somaxconn; dpkg-query -W | sha256sum")
 	}
 	steps := []struct {
-		name, script string
-		env          map[string]string
+		name string
+		in   scripts.Input
 	}{
-		{"account", scripts.Account, scripts.AccountEnv(c)},
-		{"hosts", scripts.Hosts, map[string]string{"HOSTS_BLOCK": scripts.HostsBlock(c)}},
-		{"limits", scripts.Limits, map[string]string{"LIMITS_CONF": scripts.LimitsConf(c)}},
-		{"sysctl", scripts.Sysctl, map[string]string{"SYSCTL_CONF": scripts.SysctlConf(c)}},
-		{"docker", scripts.Docker, map[string]string{"DOCKER_SOURCE": c.Docker.Source, "BAI_USER": "bai"}},
+		{"account", scripts.AccountOf(c)},
+		{"hosts", scripts.HostsInput{Block: scripts.HostsBlock(c)}},
+		{"limits", scripts.LimitsInput{Conf: scripts.LimitsConf(c)}},
+		{"sysctl", scripts.SysctlInput{Conf: scripts.SysctlConf(c)}},
+		{"docker", scripts.DockerInput{Source: c.Docker.Source, User: "bai"}},
 		// An insecure registry: daemon.json gets it and Docker restarts, once.
-		{"daemon.json", scripts.DaemonJSON, map[string]string{"INSECURE_REGISTRIES": "registry.invalid:5000"}},
+		{"daemon.json", scripts.DaemonJSONInput{InsecureRegistries: "registry.invalid:5000"}},
 	}
 	dockerd := func() string { return s.ssh("bai-x1", "pgrep -xo dockerd || true") }
 	for _, st := range steps {
-		first, err := s.sshScript("bai-x1", st.script, st.env)
+		first, err := s.sshScript("bai-x1", st.in.Script(), scripts.Env(st.in))
 		if err != nil || !strings.Contains(first, st.name+": ") || !strings.Contains(first, "changed=yes") {
 			t.Fatalf("%s, first run: %v\n%s", st.name, err, first)
 		}
 		before, pid := digest(), dockerd()
-		second, err := s.sshScript("bai-x1", st.script, st.env)
+		second, err := s.sshScript("bai-x1", st.in.Script(), scripts.Env(st.in))
 		if err != nil || !strings.Contains(second, "changed=no") {
 			t.Errorf("%s, second run changed something: %v\n%s", st.name, err, second)
 		}
