@@ -1,6 +1,7 @@
 package scripts
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,5 +63,32 @@ printf '{\n  "runtimes": {"nvidia": {"path": "nvidia-container-runtime"}}\n}\n' 
 	}
 	if restarted() != 1 {
 		t.Errorf("a second run restarted Docker (%d restarts)", restarted())
+	}
+}
+
+// TestFactsReportGPUs runs facts.sh with a stand-in nvidia-smi (a shell script): the
+// facts name the driver's version and each GPU, as JSON.
+func TestFactsReportGPUs(t *testing.T) {
+	bin := t.TempDir()
+	smi := "#!/bin/sh\necho '550.54.15, NVIDIA A100-SXM4-40GB'\necho '550.54.15, NVIDIA \"H100\"'\n"
+	if err := os.WriteFile(filepath.Join(bin, "nvidia-smi"), []byte(smi), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("bash", "-s")
+	cmd.Stdin = strings.NewReader(Facts)
+	cmd.Env = []string{"PATH=" + bin + ":" + os.Getenv("PATH")}
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var facts struct {
+		Driver string   `json:"nvidiaDriver"`
+		GPUs   []string `json:"gpus"`
+	}
+	if err := json.Unmarshal(out, &facts); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if facts.Driver != "550.54.15" || len(facts.GPUs) != 2 || facts.GPUs[0] != "NVIDIA A100-SXM4-40GB" || facts.GPUs[1] != "NVIDIA H100" {
+		t.Errorf("facts: %+v", facts)
 	}
 }
