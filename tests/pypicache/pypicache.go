@@ -62,6 +62,24 @@ print(get("index-url") or PyPI.simple_url)
 print(get("cert"))
 `
 
+// serve runs proxpi's server as `flask run` does (threaded), with one fix: proxpi 1.3.1
+// publishes a file's download thread before it starts it, and a second request for the
+// same file that joins it in between fails ("cannot join thread before it is started")
+// and is redirected upstream, which a sandbox host cannot reach. Seen with two agents
+// installing the same release at once. Here a join first waits for the start.
+const serve = `
+import sys, time
+import proxpi._cache as cache
+join = cache.Thread.join
+def join_started(self, timeout=None):
+    while self.ident is None:
+        time.sleep(0.01)
+    join(self, timeout)
+cache.Thread.join = join_started
+from proxpi.server import app
+app.run(host=sys.argv[1], port=int(sys.argv[2]), threaded=True)
+`
+
 // Upstream is the index and certificate bundle this machine's pip uses.
 func Upstream() (index, cert string, err error) {
 	out, err := exec.Command("python3", "-c", pipSettings).Output()
@@ -80,8 +98,18 @@ func Upstream() (index, cert string, err error) {
 	return index, cert, nil
 }
 
-// Start runs the caching index until Stop, installing proxpi into its venv first.
+// Start runs the caching index until Stop, installing proxpi into its venv first; the
+// files it serves are kept under Dir()/pypi.
 func Start() (*Cache, error) {
+	dir, err := Dir()
+	if err != nil {
+		return nil, err
+	}
+	return StartWith(filepath.Join(dir, "pypi"))
+}
+
+// StartWith is Start with the files kept in files.
+func StartWith(files string) (*Cache, error) {
 	dir, err := Dir()
 	if err != nil {
 		return nil, err
@@ -104,11 +132,10 @@ func Start() (*Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := filepath.Join(dir, "pypi")
 	if err := os.MkdirAll(files, 0o755); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(flask, "--app", "proxpi.server", "run", "--host", "127.0.0.1", "--port", addr[strings.LastIndex(addr, ":")+1:])
+	cmd := exec.Command(filepath.Join(venv, "bin", "python"), "-c", serve, "127.0.0.1", addr[strings.LastIndex(addr, ":")+1:])
 	cmd.Env = append(os.Environ(), "PROXPI_INDEX_URL="+index, "PROXPI_CACHE_DIR="+files,
 		// Serve every file from the cache, however long its download: a client sent
 		// upstream instead could not reach it from a sandbox host.
