@@ -139,7 +139,7 @@ func (g *agentNode) rpcKeys() (pulumi.Resource, error) {
 // directories: the scratch root and the vfolder mount point.
 func (g *agentNode) directories() (pulumi.Resource, error) {
 	c := g.args.Cluster
-	return g.run("directories", scripts.DirectoriesInput{Dirs: strings.Join([]string{c.Agent.ScratchRoot, configs.VFolderRoot}, " ")},
+	return g.run("directories", scripts.DirectoriesInput{Dirs: strings.Join([]string{c.Agent.ScratchRoot, spec.VFolderRoot}, " ")},
 		nil, g.args.Host.Ready...)
 }
 
@@ -152,7 +152,7 @@ func (g *agentNode) agentSettings() configs.Agent {
 	}
 	return configs.Agent{ID: agentID(n), Address: n.Address, RPCPort: c.Agent.RPCPort, ResourceGroup: c.Agent.ResourceGroup,
 		PortRange: [2]int{c.Agent.PortRange[0], c.Agent.PortRange[1]}, ScratchRoot: c.Agent.ScratchRoot,
-		MountPath: configs.VFolderRoot, CohabitingStorageProxy: n.HasRole(spec.RoleManager),
+		MountPath: spec.VFolderRoot, CohabitingStorageProxy: n.HasRole(spec.RoleManager),
 		ComputePlugins: modules, Account: accountOf(c)}
 }
 

@@ -38,10 +38,6 @@ type Agent struct {
 	Account Account
 }
 
-// VFolderRoot is where the vfolder volumes are mounted on every node, /vfroot/<name>
-// (seed 002): the agents' mount-path.
-const VFolderRoot = "/vfroot"
-
 // AgentDir is the agent's directory under the account's home: its venv, config and
 // RPC keys.
 func (s Settings) AgentDir() string { return path.Join(s.Home, "agent") }

@@ -42,6 +42,8 @@ type Cluster struct {
 	Agent AgentSettings `json:"agent"`
 	// Images are the kernel images every agent pulls.
 	Images Images `json:"images"`
+	// Storage is the shared vfolder storage.
+	Storage Storage `json:"storage"`
 	// SSHPrivateKey logs in to every node; it comes from the secret config key
 	// `sshPrivateKey` and is never printed.
 	SSHPrivateKey string `json:"-"`
@@ -68,6 +70,8 @@ type Node struct {
 	Accelerators []Accelerator `json:"accelerators"`
 	// Docker false leaves Docker Engine off the node (a storage node); default true.
 	Docker *bool `json:"docker"`
+	// Volume names the volume a storage node serves, when several do.
+	Volume string `json:"volume"`
 }
 
 // SSH is how a node is reached for remote steps.

@@ -49,6 +49,7 @@ func defaults() Cluster {
 		Services:  defaultServices(),
 		Agent:     defaultAgent(),
 		Images:    Images{Engine: EngineDocker},
+		Storage:   defaultStorage(),
 	}
 }
 

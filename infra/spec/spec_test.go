@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -175,6 +177,17 @@ func TestLoadRejects(t *testing.T) {
 		{"relative scratch root", map[string]string{"agent": `{"scratchRoot":"scratches"}`}, "agent.scratchRoot", "not a clean absolute directory"},
 		{"bad resource group", map[string]string{"agent": `{"resourceGroup":"gpu cluster"}`}, "agent.resourceGroup", "not a resource group name"},
 		{"bad insecure registry", map[string]string{"docker": `{"insecureRegistries":["http://10.0.0.5:5000"]}`}, "docker.insecureRegistries[0]", "not a registry as host[:port]"},
+		{"no storage node", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager"]},{"name":"a","address":"10.0.0.2","roles":["agent"]}]`}, "nodes", `no node has the role "storage"`},
+		{"two storage nodes without names", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","storage"]},{"name":"a","address":"10.0.0.2","roles":["agent","storage"]}]`}, "nodes[0].volume", `2 nodes have the role "storage": name each one's volume`},
+		{"two storage nodes, one name twice", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","storage"],"volume":"v1"},{"name":"a","address":"10.0.0.2","roles":["agent","storage"],"volume":"v1"}]`}, "nodes[1].volume", `"v1" is already the volume of nodes[0]`},
+		{"volume on a node without storage", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","storage"]},{"name":"a","address":"10.0.0.2","roles":["agent"],"volume":"v2"}]`}, "nodes[1].volume", `only a node with the role "storage"`},
+		{"relative export", map[string]string{"storage": `{"export":"srv/vfroot"}`}, "storage.export", "not a clean absolute directory"},
+		{"existing server without export", map[string]string{"storage": `{"server":"10.0.0.9"}`}, "storage.export", "is required with storage.server"},
+		{"existing export of another owner", map[string]string{"storage": `{"server":"10.0.0.9","export":"/export/vfroot","uid":1200}`}, "storage.uid", "1200 differs from account.uid 1100"},
+		{"export's group differs", map[string]string{"storage": `{"server":"nfs.lan","export":"/export/vfroot","gid":100}`}, "storage.gid", "100 differs from account.gid 1100"},
+		{"mount options with a space", map[string]string{"storage": `{"mountOptions":"rw, hard"}`}, "storage.mountOptions", "not a comma-separated list"},
+		{"unknown mount", map[string]string{"storage": `{"mount":"fuse"}`}, "storage.mount", `"fuse" is not one of`},
+		{"unknown NFS server", map[string]string{"storage": `{"nfsServer":"samba"}`}, "storage.nfsServer", `"samba" is not one of`},
 		{"nodes not a list", map[string]string{"nodes": `{"name":"m"}`}, "nodes", "expected a list of nodes"},
 	}
 	for _, tt := range tests {
@@ -226,5 +239,41 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	_, err := load(cfg)
 	if err == nil || !strings.Contains(err.Error(), "2 problem(s)") {
 		t.Fatalf("want both problems reported, got %v", err)
+	}
+}
+
+func TestVolumes(t *testing.T) {
+	tests := []struct {
+		name string
+		set  map[string]string
+		want []string // name path host:export local
+	}{
+		{"one storage node", nil, []string{"nfs /vfroot/nfs 10.20.30.10:/srv/backendai/nfs false"}},
+		{"one node keeps the local directory", map[string]string{"nodes": `[{"name":"d","address":"10.0.0.1","roles":["manager","storage","agent"]}]`},
+			[]string{"volume1 /vfroot/local : true"}},
+		{"named, custom export", map[string]string{"storage": `{"name":"data","export":"/export/data"}`}, []string{"data /vfroot/data 10.20.30.10:/export/data false"}},
+		{"an existing server", map[string]string{"storage": `{"server":"nfs.lan","export":"/export/vfroot"}`}, []string{"nfs /vfroot/nfs nfs.lan:/export/vfroot false"}},
+		{"two storage nodes", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","storage"],"volume":"fast"},
+			{"name":"s","address":"10.0.0.3","roles":["storage"],"volume":"bulk"},{"name":"a","address":"10.0.0.2","roles":["agent"]}]`},
+			[]string{"fast /vfroot/fast 10.0.0.1:/srv/backendai/fast false", "bulk /vfroot/bulk 10.0.0.3:/srv/backendai/bulk false"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := baseConfig(t)
+			for k, v := range tt.set {
+				cfg[k] = v
+			}
+			c, err := load(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, v := range c.Volumes() {
+				got = append(got, fmt.Sprintf("%s %s %s:%s %t", v.Name, v.Path, v.Host, v.Export, v.Local))
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("volumes %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

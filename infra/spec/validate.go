@@ -150,6 +150,7 @@ func (c Cluster) Validate() []error {
 	c.Services.validate(bad)
 	c.Agent.validate(bad)
 	c.Images.validate(bad)
+	c.validateStorage(bad)
 	for i, r := range c.Docker.InsecureRegistries {
 		if !registryHost.MatchString(r) {
 			bad(fmt.Sprintf("docker.insecureRegistries[%d]", i), "%q is not a registry as host[:port]", r)
