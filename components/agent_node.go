@@ -30,6 +30,8 @@ type AgentNodeArgs struct {
 	// Manager is what the agent's start waits for: the manager running, with the
 	// resource slot types and the resource group in the database.
 	Manager []pulumi.Resource
+	// Storage is the shared volumes mounted on the node (SharedStorage.Mounted).
+	Storage []pulumi.Resource
 }
 
 // AgentNode is one agent (seed 002, agent steps; seed 001's agent nodes): Python and
@@ -204,6 +206,7 @@ func (g *agentNode) service(text string, after []pulumi.Resource) (pulumi.Resour
 		after = append(after, p.Ready...)
 	}
 	after = append(after, g.args.Manager...)
+	after = append(after, g.args.Storage...)
 	svc := configs.AgentService
 	svc.WaitPort = c.Agent.RPCPort
 	return g.unit(svc, g.set.Home, accountOf(c), checksum(sum...), after...)

@@ -56,11 +56,15 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		outputs[node.Name] = pulumi.Map{"facts": h.Facts, "docker": h.Docker}
 	}
 	if args.Spec.Deploy == spec.DeployAll {
+		storage, err := NewSharedStorage(ctx, "storage", SharedStorageArgs{Cluster: args.Spec, Hosts: c.Hosts}, pulumi.Parent(c))
+		if err != nil {
+			return nil, err
+		}
 		mgr := args.Spec.Manager()
 		m, err := NewManagementNode(ctx, mgr.Name+"-mgmt", ManagementNodeArgs{
 			Cluster: args.Spec, Host: c.Hosts[mgr.Name], Node: mgr,
 			DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret, StorageProxyJWT: args.StorageProxyJWT,
-			Fixtures: args.Fixtures,
+			Fixtures: args.Fixtures, Storage: storage.Mounted[mgr.Name],
 		}, pulumi.Parent(c))
 		if err != nil {
 			return nil, err
@@ -70,7 +74,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		for _, node := range args.Spec.Agents() {
 			a, err := NewAgentNode(ctx, node.Name+"-agent", AgentNodeArgs{
 				Cluster: args.Spec, Node: node, Host: c.Hosts[node.Name], Settings: m.Settings,
-				ManagerPublicKey: m.PublicKey, Manager: m.Running,
+				ManagerPublicKey: m.PublicKey, Manager: m.Running, Storage: storage.Mounted[node.Name],
 			}, pulumi.Parent(c))
 			if err != nil {
 				return nil, err

@@ -40,6 +40,9 @@ type ManagementNodeArgs struct {
 	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
 	// Fixtures are applied in order after the halfstack is healthy.
 	Fixtures []FixtureFile
+	// Storage is what the storage proxy's volumes wait for: the shared volumes mounted
+	// on the node (SharedStorage.Mounted); none for a local directory.
+	Storage []pulumi.Resource
 }
 
 // ManagementNode is the management node's halfstack, shared configuration in etcd,
@@ -77,7 +80,7 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 		// As install-dev and the TUI installer set it: num-proc may not exceed the CPUs.
 		NumProc: 1,
 		StorageProxy: configs.StorageProxy{Name: "local", NodeID: "i-" + n.Name, ClientPort: spec.StorageProxyClientPort, ManagerPort: spec.StorageProxyManagerPort,
-			Volumes: []configs.Volume{{Name: "volume1", Backend: "vfs", Path: "/vfroot/local"}}},
+			Volumes: storageProxyVolumes(c)},
 		Webserver: configs.Webserver{Port: c.Services.Webserver.Port, Domain: "default",
 			Title: c.Services.Webserver.Title, MaxSessionAge: 604800},
 	}
@@ -108,6 +111,15 @@ type installed struct {
 	pkg   *remote.Script
 	files []pulumi.Resource
 	sum   string
+}
+
+// storageProxyVolumes are the cluster's volumes as the storage proxy serves them.
+func storageProxyVolumes(c spec.Cluster) []configs.Volume {
+	var out []configs.Volume
+	for _, v := range c.Volumes() {
+		out = append(out, configs.Volume{Name: v.Name, Backend: "vfs", Path: v.Path})
+	}
+	return out
 }
 
 // NewManagementNode builds the management node on its host, in the guide's order.
@@ -315,7 +327,7 @@ func (g *managementNode) storageVolumes() (err error) {
 		paths = append(paths, v.Path)
 	}
 	g.volumes, err = g.run("volumes", scripts.VolumesInput{Paths: strings.Join(paths, " "), User: g.args.Cluster.Account.Name},
-		nil, g.args.Host.Ready...)
+		nil, slices.Concat(g.args.Host.Ready, g.args.Storage)...)
 	return err
 }
 

@@ -15,8 +15,9 @@ import (
 // root (where Pulumi.yaml is), before any resource is registered: each parses and
 // fits the release line's tables, and no two files declare the same row (their
 // resources would undo each other on every up). Each becomes a resource named after
-// its file. Messages name the file and the position, never a value.
-func readFixtures(root, line string, paths []string) ([]components.FixtureFile, error) {
+// its file. Messages name the file and the position, never a value. The domains and
+// groups they declare get the cluster's vfolder hosts (fixtures.GrantVFolderHosts).
+func readFixtures(root, line string, paths, vfolderHosts []string) ([]components.FixtureFile, error) {
 	out := make([]components.FixtureFile, 0, len(paths))
 	names := map[string]int{}
 	rows := map[string]string{} // row id -> the file that declares it
@@ -52,7 +53,15 @@ func readFixtures(root, line string, paths []string) ([]components.FixtureFile, 
 				rows[r.ID] = source
 			}
 		}
-		out = append(out, components.FixtureFile{Name: name, Source: source, Data: string(data)})
+		granted, changed, err := fixtures.GrantVFolderHosts(string(data), vfolderHosts)
+		if err == nil && changed {
+			_, err = fixtures.Parse(source, granted, line)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", source, err))
+			continue
+		}
+		out = append(out, components.FixtureFile{Name: name, Source: source, Data: granted})
 	}
 	return out, errors.Join(errs...)
 }

@@ -36,7 +36,7 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	fixtures, err := readFixtures(ctx.RootDirectory(), cluster.Line(), cluster.Fixtures)
+	fixtures, err := readFixtures(ctx.RootDirectory(), cluster.Line(), cluster.Fixtures, components.VFolderHosts(cluster))
 	if err != nil {
 		return err
 	}

@@ -154,7 +154,8 @@ func TestStackGraphs(t *testing.T) {
 	}{
 		{"dev", []string{"bai-dev"}, []string{"root"}, []string{"example-users", "example-keypairs"}, []string{"bai-dev"}, 0},
 		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}, nil,
-			[]string{"bai-a01", "bai-a02"}, 2*2 - 2},
+			// The NFS server on bai-s1, the mounts on bai-m1, bai-a01 and bai-a02.
+			[]string{"bai-a01", "bai-a02"}, 2*2 - 2 + 1 + 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.stack, func(t *testing.T) {
@@ -410,6 +411,33 @@ func TestBadFixtureFiles(t *testing.T) {
 			}
 			if len(rec.all) != 0 {
 				t.Errorf("%d resources registered", len(rec.all))
+			}
+		})
+	}
+}
+
+// The domains and groups the fixtures declare get the cluster's shared volume, unless
+// they name it already: prod serves "nfs", the dev box its local "volume1", which the
+// example fixture names.
+func TestFixturesGetTheVolume(t *testing.T) {
+	for stack, want := range map[string]bool{"prod": true, "dev": false} {
+		t.Run(stack, func(t *testing.T) {
+			cfg := stackConfig(t, stack)
+			cfg[spec.Namespace+":fixtures"] = `["fixtures/example-users.json"]`
+			rec, err := run(t, stack, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := rec.ofType("backendai:db:Fixture")
+			if len(f) != 1 {
+				t.Fatalf("%d fixtures", len(f))
+			}
+			data := f[0].inputs["data"].SecretValue().Element.StringValue()
+			if got := strings.Count(data, "local:nfs"); (got > 0) != want {
+				t.Errorf("%s: local:nfs granted %d times:\n%.600s", stack, got, data)
+			}
+			if !strings.Contains(data, "local:volume1") {
+				t.Errorf("%s: the fixture's own host is gone", stack)
 			}
 		})
 	}

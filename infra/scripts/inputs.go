@@ -198,6 +198,26 @@ type NVIDIAInput struct {
 	Repo string `env:"NVIDIA_REPO"`
 }
 
+// NFSServerInput is nfs_server.sh's: the exported directories, space-separated, and the
+// server's configuration (ExportsFile or GaneshaConf).
+type NFSServerInput struct {
+	Server     string `env:"NFS_SERVER"`
+	ExportDirs string `env:"EXPORT_DIRS"`
+	Config     string `env:"SERVER_CONFIG"`
+	User       string `env:"BAI_USER"`
+}
+
+// VFRootInput is vfroot.sh's: the fstab block (FstabBlock) and each volume as
+// "path=host:/export", space-separated.
+type VFRootInput struct {
+	Mode    string `env:"MOUNT_MODE"`
+	Fstab   string `env:"FSTAB_BLOCK"`
+	Volumes string `env:"VOLUMES"`
+	User    string `env:"BAI_USER"`
+}
+
+func (NFSServerInput) Script() string   { return NFSServer }
+func (VFRootInput) Script() string      { return VFRoot }
 func (FactsInput) Script() string       { return Facts }
 func (AccountInput) Script() string     { return Account }
 func (HostsInput) Script() string       { return Hosts }

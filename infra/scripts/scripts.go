@@ -59,6 +59,10 @@ var (
 	NVIDIA string
 	//go:embed directories.sh
 	Directories string
+	//go:embed nfs_server.sh
+	NFSServer string
+	//go:embed vfroot.sh
+	VFRoot string
 )
 
 // AccountOf is account.sh's input for the cluster's account.

@@ -30,6 +30,15 @@ func prod() spec.Cluster {
 	}
 }
 
+// storageProd is seed 001's cluster with its NFS storage node, bai-s1.
+func storageProd() spec.Cluster {
+	c := prod()
+	c.Nodes[3] = spec.Node{Name: "bai-s1", Address: "10.20.30.30", Roles: []spec.Role{spec.RoleStorage}}
+	c.Storage = spec.Storage{ExportOptions: spec.DefaultExportOptions, MountOptions: spec.DefaultMountOptions,
+		NFSServer: spec.NFSKernel, Mount: spec.MountNFS}
+	return c
+}
+
 func TestRenderGolden(t *testing.T) {
 	tests := []struct {
 		file string
@@ -38,6 +47,9 @@ func TestRenderGolden(t *testing.T) {
 		{"hosts-block.golden", HostsBlock(prod())},
 		{"limits.conf.golden", LimitsConf(prod())},
 		{"sysctl.conf.golden", SysctlConf(prod())},
+		{"backendai.exports.golden", ExportsFile(storageProd(), "bai-s1")},
+		{"ganesha.conf.golden", GaneshaConf(storageProd(), "bai-s1")},
+		{"fstab-block.golden", FstabBlock(storageProd())},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

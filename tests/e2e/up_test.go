@@ -6,6 +6,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,6 +75,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		"cat /home/bai/webserver/webserver.conf /etc/systemd/system/backendai-*.service /home/bai/bin/run-*.sh"), secrets)
 	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
 	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
+	checkSharedVolume(t, s, "bai-a01", "bai-a02", "bai-m1")
+	checkVFolder(t, s, nodes["bai-m1"], "bai-a02")
 	if got, _ := s.pulumi("stack", "output", "endpoints", "--json"); !strings.Contains(got, `"webserver": "http://`+nodes["bai-m1"]+`:8090"`) {
 		t.Errorf("the stack's endpoints: %s", got)
 	}
@@ -178,6 +181,10 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	if got := s.ssh("bai-m1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select count(*) from users'"); got != "5" {
 		t.Errorf("users after destroy: %q", got)
 	}
+	// And the shared volume's files.
+	if got := s.ssh("bai-a02", "cat /vfroot/nfs/e2e-shared.txt"); got != "shared-by-bai-a01" {
+		t.Errorf("the shared volume's file after destroy: %q", got)
+	}
 	s.pulumi("stack", "rm", "--yes")
 }
 
@@ -185,15 +192,84 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 var resources = clusterResources(2, 1)
 
 // clusterResources is what a clusterStack holds after its first up: 1 stack, 1 cluster,
-// the hosts with 7 steps each; the management node, its halfstack step, 2 etcd key
-// trees, 4 fixtures and 16 steps; each agent with 6 steps (7 when it pulls images) and
-// a mock accelerator with 2 steps.
+// the hosts with 7 steps each; the shared storage (its NFS server on bai-m1, the mounts
+// on every node); the management node, its halfstack step, 2 etcd key trees, 4 fixtures
+// and 16 steps; each agent with 6 steps (7 when it pulls images) and a mock accelerator
+// with 2 steps.
 func clusterResources(agents, images int) int {
 	perAgent := 1 + 6 + 1 + 2
 	if images > 0 {
 		perAgent++
 	}
-	return 2 + (1+agents)*8 + (1 + 1 + 2 + 4 + 16) + agents*perAgent
+	return 2 + (1+agents)*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 16) + agents*perAgent
+}
+
+// adminClient is Backend.AI's own client on bai-m1, logged in with the fixtures' admin
+// keypair (Backend.AI's public example keys).
+func adminClient(manager string) string {
+	return "BACKEND_ENDPOINT=http://" + manager + ":8081 BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE " +
+		"BACKEND_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY /opt/bai-client/bin/backend.ai "
+}
+
+// vfolder is one item of `backend.ai --output json vfolder list`, and its id.
+type vfolder struct {
+	ID   string `json:"-"`
+	Name string `json:"name"`
+	Host string `json:"host"`
+}
+
+// checkVFolder: a vfolder the admin creates through Backend.AI's client on the shared
+// volume (which the stack granted the fixtures' domain and groups) is a directory of
+// the account's on that volume, seen from an agent.
+func checkVFolder(t *testing.T, s *sandbox, manager, agent string) {
+	t.Helper()
+	client := adminClient(manager)
+	out := s.ssh("bai-m1", client+"vfolder create e2e-vf local:nfs 2>&1 || true")
+	t.Logf("backend.ai vfolder create e2e-vf local:nfs:\n%s", out)
+	list := s.ssh("bai-m1", client+"--output json vfolder list 2>&1 || true")
+	var vfs struct {
+		Items []vfolder `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(list), &vfs); err != nil {
+		t.Errorf("backend.ai vfolder list: %v\n%s", err, list)
+		return
+	}
+	i := slices.IndexFunc(vfs.Items, func(v vfolder) bool { return v.Name == "e2e-vf" })
+	if i < 0 {
+		t.Errorf("the vfolder e2e-vf is not listed:\n%s", list)
+		return
+	}
+	vf := vfs.Items[i]
+	// The list shows no id; the info names it: Virtual folder "e2e-vf" (ID: <uuid>).
+	info := s.ssh("bai-m1", client+"vfolder info e2e-vf 2>&1 || true")
+	m := regexp.MustCompile(`\(ID: ([0-9a-f-]{32,36})\)`).FindStringSubmatch(info)
+	if m == nil {
+		t.Errorf("backend.ai vfolder info names no id:\n%s", info)
+		return
+	}
+	vf.ID = m[1]
+	if vf.Host != "local:nfs" {
+		t.Errorf("the vfolder is on %q, want local:nfs", vf.Host)
+	}
+	hex := strings.ReplaceAll(vf.ID, "-", "")
+	if got := s.ssh(agent, "find /vfroot/nfs -type d -path '*/"+hex[:2]+"/"+hex[2:4]+"/"+hex[4:]+"' -printf '%U:%G\\n'"); got != "1100:1100" {
+		t.Errorf("%s: the vfolder %s on the shared volume: %q, want one directory of the account's", agent, vf.ID, got)
+	}
+}
+
+// checkSharedVolume: a file the account writes under /vfroot/nfs on one node is on the
+// others, the account's; the storage proxy's volume holds its layout version.
+func checkSharedVolume(t *testing.T, s *sandbox, writer string, readers ...string) {
+	t.Helper()
+	s.ssh(writer, "setpriv --reuid=bai --regid=bai --init-groups sh -c 'echo shared-by-"+writer+" > /vfroot/nfs/e2e-shared.txt'")
+	for _, r := range readers {
+		if got := s.ssh(r, "stat -c '%u:%g' /vfroot/nfs/e2e-shared.txt; cat /vfroot/nfs/e2e-shared.txt"); got != "1100:1100\nshared-by-"+writer {
+			t.Errorf("%s reads %q from the shared volume, want the account's file from %s", r, got, writer)
+		}
+	}
+	if got := s.ssh("bai-m1", "cat /vfroot/nfs/version.txt; grep -c 'BEGIN backendai-infra vfroot' /etc/fstab"); got != "3\n1" {
+		t.Errorf("bai-m1: the volume's layout version and the fstab block: %q", got)
+	}
 }
 
 // checkAgents: each agent is ALIVE in the manager, as Backend.AI's own client lists
@@ -201,8 +277,7 @@ func clusterResources(agents, images int) int {
 // heartbeat, not only its registration).
 func checkAgents(t *testing.T, s *sandbox, manager string, devices map[string]int) {
 	t.Helper()
-	client := "BACKEND_ENDPOINT=http://" + manager + ":8081 BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE " +
-		"BACKEND_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY /opt/bai-client/bin/backend.ai --output json admin agent list"
+	client := adminClient(manager) + "--output json admin agent list"
 	var list struct {
 		Items []struct {
 			ID     string         `json:"id"`
@@ -457,7 +532,7 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 	if current == "" || current != head || psql("select version_num from alembic_version") != current {
 		t.Errorf("the schema's revision %q is not the head %q", current, head)
 	}
-	if got := s.ssh(name, "stat -c '%U' /vfroot/local; cat /vfroot/local/version.txt"); got != "bai\n3" {
+	if got := s.ssh(name, "stat -c '%U' /vfroot/nfs; cat /vfroot/nfs/version.txt"); got != "bai\n3" {
 		t.Errorf("the storage proxy's volume: %q, want bai's, layout 3", got)
 	}
 	// Backend.AI's example files: 5 users and 5 keypairs; the local registry.
@@ -514,8 +589,7 @@ func checkServicesAnswer(t *testing.T, s *sandbox, name, address string) {
 	}
 	s.ssh(name, "[ -x /opt/bai-client/bin/backend.ai ] || { python3 -m venv /opt/bai-client && "+
 		"/opt/bai-client/bin/pip install -q --disable-pip-version-check --index-url "+pypicache.URL(standins.HostIndex)+" backend.ai-client=="+version+"; }")
-	client := "BACKEND_ENDPOINT=http://" + address + ":8081 BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE " +
-		"BACKEND_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY /opt/bai-client/bin/backend.ai "
+	client := adminClient(address)
 	users := s.ssh(name, client+"admin user list 2>&1")
 	t.Logf("%s: backend.ai admin user list:\n%s", name, users)
 	for _, email := range []string{"admin@lablup.com", "domain-admin@lablup.com", "user@lablup.com"} {
@@ -525,13 +599,13 @@ func checkServicesAnswer(t *testing.T, s *sandbox, name, address string) {
 	}
 	var storage string
 	for i := 0; i < 30; i++ {
-		if storage = s.ssh(name, client+"admin storage list 2>&1 || true"); strings.Contains(storage, "local:volume1") {
+		if storage = s.ssh(name, client+"admin storage list 2>&1 || true"); strings.Contains(storage, "local:nfs") {
 			break
 		}
 		time.Sleep(2 * time.Second)
 	}
 	t.Logf("%s: backend.ai admin storage list:\n%s", name, storage)
-	if !strings.Contains(storage, "local:volume1") {
+	if !strings.Contains(storage, "local:nfs") {
 		t.Errorf("the storage proxy's volume is not listed")
 	}
 }

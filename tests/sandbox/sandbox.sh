@@ -15,6 +15,11 @@
 # SANDBOX_INIT=systemd makes systemd the hosts' PID 1, as on a real node, so that units
 # really start and restart; by default PID 1 is sshd alone.
 #
+# Shared storage: the hosts have no NFS client in their kernel, so one directory of this
+# machine is shared into every host at /vfroot/nfs (the stand-in for the NFS mount) and at
+# /srv/backendai/nfs (the storage node's export, which nfs-ganesha serves for real), and
+# the stack file selects that stand-in (storage: {nfsServer: ganesha, mount: shared}).
+#
 # Each host runs sshd published on 127.0.0.1 only. No registry is reachable here, so the
 # image is built locally: debootstrap of Debian 13 (trixie) from the Debian mirror this
 # machine's apt uses (tools/debian-mirror.sh), imported with `docker import`, cached as a
@@ -82,8 +87,10 @@ start_host() { # name
 	# The capabilities and unconfined profiles are the ones verified for a host that runs
 	# its own Docker engine; --privileged is refused on this machine. SYS_PTRACE lets that
 	# engine exec into containers whose main process is not root (postgres health checks).
+	mkdir -p "$state/shared-$stack"
 	docker run -d --name "$c" --hostname "$name" --label "$label=$stack" \
-		--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PTRACE \
+		-v "$state/shared-$stack:/vfroot/nfs" -v "$state/shared-$stack:/srv/backendai/nfs" \
+		--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PTRACE --cap-add DAC_READ_SEARCH \
 		--security-opt systempaths=unconfined --security-opt apparmor=unconfined \
 		--security-opt seccomp=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup \
 		"${init[@]}" -p 127.0.0.1::22 "$image" >/dev/null
@@ -145,6 +152,11 @@ write_stack() { # specs...
 		echo "    vm.overcommit_memory: null"
 		echo "    net.core.rmem_max: null"
 		echo "    net.core.wmem_max: null"
+		# No NFS in the hosts' kernel: nfs-ganesha serves the export in userspace, and the
+		# mount is the directory shared into every host (checked over NFS).
+		echo "  backendai-cluster:storage:"
+		echo "    nfsServer: ganesha"
+		echo "    mount: shared"
 	} >"$file.tmp"
 	mv "$file.tmp" "$file"
 }
@@ -168,6 +180,7 @@ cmd_down() {
 	if docker info >/dev/null 2>&1; then
 		ids=$(docker ps -aq --filter "label=$label=$stack")
 		[ -z "$ids" ] || docker rm -f $ids >/dev/null
+		rm -rf "${state:?}/shared-$stack"
 		# Other stacks' hosts still need the engine.
 		[ -z "$(docker ps -aq --filter "label=$label")" ] || { log "down: $stack"; return; }
 	fi

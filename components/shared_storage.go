@@ -1,0 +1,114 @@
+package components
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/scripts"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// SharedStorageType is the SharedStorage component's type token.
+const SharedStorageType = "backendai:index:SharedStorage"
+
+// SharedStorageArgs are the cluster and its prepared hosts.
+type SharedStorageArgs struct {
+	Cluster spec.Cluster
+	// Hosts by node name.
+	Hosts map[string]*Host
+}
+
+// SharedStorage is the cluster's vfolder volumes (seeds 001 and 002): each storage
+// node's NFS server with its exports, then on the management node and every agent the
+// marked /etc/fstab block and the mounts at /vfroot/<name>, owned by the account. A
+// one-node stack keeps the guide's local directory and needs none of it. Destroying it
+// forgets the steps; the data on the volumes stays.
+type SharedStorage struct {
+	pulumi.ResourceState
+
+	// Mounted is, per node, what its services wait for: the volumes mounted there.
+	Mounted map[string][]pulumi.Resource
+}
+
+// NewSharedStorage serves and mounts the cluster's volumes.
+func NewSharedStorage(ctx *pulumi.Context, name string, args SharedStorageArgs, opts ...pulumi.ResourceOption) (*SharedStorage, error) {
+	c := args.Cluster
+	ss := &SharedStorage{Mounted: map[string][]pulumi.Resource{}}
+	if err := ctx.RegisterComponentResource(SharedStorageType, name, ss, opts...); err != nil {
+		return nil, err
+	}
+	volumes := c.Volumes()
+	if len(volumes) == 1 && volumes[0].Local {
+		return ss, ctx.RegisterResourceOutputs(ss, pulumi.Map{})
+	}
+	on := func(node string) (steps, *Host, error) {
+		h, ok := args.Hosts[node]
+		if !ok {
+			return steps{}, nil, fmt.Errorf("shared storage %s: no host for node %s", name, node)
+		}
+		return steps{ctx: ctx, name: node + "-" + name, parent: ss, conn: h.Connection}, h, nil
+	}
+
+	// 1. The NFS servers, each with the volumes it serves.
+	var servers []pulumi.Resource
+	for _, n := range c.Nodes {
+		var dirs []string
+		for _, v := range volumes {
+			if v.Server != nil && v.Server.Name == n.Name {
+				dirs = append(dirs, v.Export)
+			}
+		}
+		if len(dirs) == 0 {
+			continue
+		}
+		s, h, err := on(n.Name)
+		if err != nil {
+			return nil, err
+		}
+		config := scripts.ExportsFile(c, n.Name)
+		if c.Storage.NFSServer == spec.NFSGanesha {
+			config = scripts.GaneshaConf(c, n.Name)
+		}
+		st, err := s.run("nfs-server", scripts.NFSServerInput{Server: c.Storage.NFSServer, ExportDirs: strings.Join(dirs, " "),
+			Config: config, User: c.Account.Name}, nil, h.Ready...)
+		if err != nil {
+			return nil, err
+		}
+		servers = append(servers, st)
+	}
+
+	// 2. The mounts, on every node that uses the volumes, once the servers export them.
+	mounts := make([]string, len(volumes))
+	for i, v := range volumes {
+		mounts[i] = v.Path + "=" + scripts.Source(v)
+	}
+	for _, n := range c.Nodes {
+		if !n.Mounts() {
+			continue
+		}
+		s, h, err := on(n.Name)
+		if err != nil {
+			return nil, err
+		}
+		st, err := s.run("vfroot", scripts.VFRootInput{Mode: c.Storage.Mount, Fstab: scripts.FstabBlock(c),
+			Volumes: strings.Join(mounts, " "), User: c.Account.Name}, nil, append(append([]pulumi.Resource{}, h.Ready...), servers...)...)
+		if err != nil {
+			return nil, err
+		}
+		ss.Mounted[n.Name] = []pulumi.Resource{st}
+	}
+	return ss, ctx.RegisterResourceOutputs(ss, pulumi.Map{})
+}
+
+// VFolderHosts are the cluster's volumes as Backend.AI names them in
+// allowed_vfolder_hosts: "<storage proxy>:<volume>".
+func VFolderHosts(c spec.Cluster) []string {
+	s := Settings(c, c.Manager())
+	out := make([]string, len(s.StorageProxy.Volumes))
+	for i, v := range s.StorageProxy.Volumes {
+		out[i] = s.StorageProxy.Name + ":" + v.Name
+	}
+	return out
+}

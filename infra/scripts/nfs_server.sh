@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A storage node's NFS server (seed 002, "Setting up shared storage"): each exported
+# directory made and owned by the operations account (the directory itself: the data in
+# it is never touched), and the server's configuration, which is written, and the
+# server reloaded, only when it differs.
+#   NFS_SERVER=kernel   nfs-kernel-server, /etc/exports.d/backendai.exports, exportfs -ra
+#   NFS_SERVER=ganesha  Debian's nfs-ganesha with its VFS backend (userspace), /etc/ganesha/ganesha.conf
+#   EXPORT_DIRS="/srv/backendai/nfs" SERVER_CONFIG="..." BAI_USER=bai nfs_server.sh
+set -euo pipefail
+# One apt at a time on the node: steps run in parallel, and apt's lists lock does not wait.
+apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+: "${NFS_SERVER:?}" "${EXPORT_DIRS:?}" "${SERVER_CONFIG:?}" "${BAI_USER:?}"
+export DEBIAN_FRONTEND=noninteractive
+changed=no
+group=$(id -gn "$BAI_USER")
+for dir in $EXPORT_DIRS; do
+	if [ ! -d "$dir" ]; then
+		install -d -m 0775 -o "$BAI_USER" -g "$group" "$dir"
+		changed=yes
+	elif [ "$(stat -c %U:%G "$dir")" != "$BAI_USER:$group" ]; then
+		chown "$BAI_USER:$group" "$dir"
+		changed=yes
+	fi
+done
+
+wrote=no
+put() { # path text
+	mkdir -p "$(dirname "$1")"
+	printf '%s\n' "${2%$'\n'}" >"$1.tmp"
+	if [ -f "$1" ] && cmp -s "$1.tmp" "$1"; then
+		rm -f "$1.tmp"
+		return
+	fi
+	mv "$1.tmp" "$1"
+	wrote=yes changed=yes
+}
+listening() { ss -Hltn "sport = :2049" | grep -q .; }
+
+case "$NFS_SERVER" in
+kernel)
+	if ! command -v exportfs >/dev/null; then
+		apt_get update -q >/dev/null
+		apt_get install -y -q --no-install-recommends nfs-kernel-server >/dev/null
+		changed=yes
+	fi
+	put /etc/exports.d/backendai.exports "$SERVER_CONFIG"
+	if [ -d /run/systemd/system ] && ! systemctl is-active --quiet nfs-server; then
+		systemctl enable --now nfs-server >/dev/null
+		changed=yes
+	fi
+	if [ "$wrote" = yes ]; then
+		exportfs -ra
+	fi
+	;;
+ganesha)
+	if [ ! -x /usr/bin/ganesha.nfsd ]; then
+		apt_get update -q >/dev/null
+		apt_get install -y -q --no-install-recommends nfs-ganesha nfs-ganesha-vfs >/dev/null
+		changed=yes
+	fi
+	put /etc/ganesha/ganesha.conf "$SERVER_CONFIG"
+	if [ "$wrote" = yes ] || ! systemctl is-active --quiet nfs-ganesha; then
+		systemctl enable --quiet nfs-ganesha
+		systemctl restart nfs-ganesha
+		changed=yes
+	fi
+	;;
+*)
+	echo "nfs server: unknown NFS_SERVER $NFS_SERVER (kernel or ganesha)" >&2
+	exit 1
+	;;
+esac
+for _ in $(seq 30); do listening && break; sleep 1; done
+if ! listening; then
+	echo "nfs server: nothing listens on port 2049; last log lines:" >&2
+	journalctl -u nfs-server -u nfs-ganesha -n 20 --no-pager >&2 2>/dev/null || true
+	tail -n 20 /var/log/ganesha/ganesha.log >&2 2>/dev/null || true
+	exit 1
+fi
+echo "nfs server: $NFS_SERVER exports $EXPORT_DIRS changed=$changed"
