@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job: `pulumi up` of the sandbox stack on freshly started sandbox hosts (a
-# management node and two agents, Debian containers on this machine): the hosts
-# prepared, then the management node's halfstack, etcd keys, schema, fixtures and
-# services, and the agents with Backend.AI's mock accelerator plugin; then the stack's
-# outputs. The hosts stay up to look at; `bash tests/sandbox/sandbox.sh down`
+# management node, two agents and an NFS storage node, Debian containers on this
+# machine): the hosts prepared, the shared volume served and mounted, then the management
+# node's halfstack, etcd keys, schema, fixtures and services, and the agents with
+# Backend.AI's mock accelerator plugin; then the stack's outputs. The hosts stay up to look at; `bash tests/sandbox/sandbox.sh down`
 # removes them.
 #
 # Backend.AI is the real one: its released packages from PyPI, through a caching index on
@@ -11,7 +11,7 @@
 # reachable, so a local registry serves the halfstack an image built from Debian's
 # packages (tests/standins). Both reach every host's loopback through SSH while the demo
 # runs. No GPU either: the agents run Backend.AI's mock accelerator plugin.
-#   SANDBOX_HOSTS="bai-m1:manager,storage bai-a01:agent bai-a02:agent"
+#   SANDBOX_HOSTS="bai-m1:manager bai-a01:agent bai-a02:agent bai-s1:storage"
 #                                                         the hosts to start (NAME:ROLES;
 #                                                         the manager must be bai-m1)
 #   BACKENDAI_VERSION=26.4.16                             the release (default: the newest)
@@ -33,7 +33,7 @@ if pulumi stack ls --json 2>/dev/null | grep -q '"name": "sandbox"'; then
 	echo "demo: forgetting the state of the previous sandbox hosts" >&2
 	pulumi stack rm --force --yes --preserve-config sandbox >/dev/null
 fi
-hosts=${SANDBOX_HOSTS:-bai-m1:manager,storage bai-a01:agent bai-a02:agent}
+hosts=${SANDBOX_HOSTS:-bai-m1:manager bai-a01:agent bai-a02:agent bai-s1:storage}
 # shellcheck disable=SC2086
 bash tests/sandbox/sandbox.sh up $hosts
 names=$(for h in $hosts; do printf '%s,' "${h%%:*}"; done)

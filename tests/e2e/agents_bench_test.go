@@ -33,8 +33,8 @@ func BenchmarkAgentsConverge(b *testing.B) {
 				out, _ := s.pulumi("up", "--yes")
 				d := time.Since(start)
 				b.StopTimer()
-				if !strings.Contains(out, fmt.Sprintf("%d created", clusterResources(n, 0))) {
-					b.Fatalf("the up did not create the cluster's %d resources:\n%s", clusterResources(n, 0), out)
+				if !strings.Contains(out, fmt.Sprintf("%d created", clusterResources(false, n, 0))) {
+					b.Fatalf("the up did not create the cluster's %d resources:\n%s", clusterResources(false, n, 0), out)
 				}
 				took[n] = d
 			}

@@ -32,7 +32,8 @@ import (
 // pull) are stand-ins (standIns), and the GPUs are the mock plugin's.
 func TestUpPreviewChangeDestroy(t *testing.T) {
 	version := newestRelease
-	s, stand, secrets := clusterStack(t, version, "bai-m1:manager,storage", "bai-a01:agent", "bai-a02:agent")
+	// seed 001's shape: a management node, two agents and an NFS storage node.
+	s, stand, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
 	nodes := s.nodes()
 	for _, kv := range [][2]string{
 		// A title that holds every placeholder: it must reach webserver.conf as written.
@@ -58,7 +59,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	s.pulumi("config", "rm", "--path", "fixtures[4]")
 
 	out, took := s.pulumi("up", "--yes")
-	t.Logf("first pulumi up (3 hosts, the management node, 2 agents): %s", took)
+	t.Logf("first pulumi up (4 hosts: the management node, 2 agents, the storage node): %s", took)
 	// 1 stack, 1 cluster, 3 hosts with 7 steps each; the management node, its halfstack
 	// step, 2 etcd key trees, 4 fixtures and 16 steps; 2 agents with 7 steps each and a
 	// mock accelerator each (2 steps).
@@ -89,9 +90,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	started := s.serviceStarts("bai-m1")
 	agentsStarted := map[string]string{"bai-a01": s.agentStart("bai-a01"), "bai-a02": s.agentStart("bai-a02")}
 	_, took = s.pulumi("preview", "--expect-no-changes")
-	t.Logf("no-change pulumi preview (3 hosts, the management node, 2 agents): %s", took)
+	t.Logf("no-change pulumi preview (4 hosts: the management node, 2 agents, the storage node): %s", took)
 	_, took = s.pulumi("up", "--yes", "--expect-no-changes")
-	t.Logf("second, no-change pulumi up (3 hosts, the management node, 2 agents): %s", took)
+	t.Logf("second, no-change pulumi up (4 hosts: the management node, 2 agents, the storage node): %s", took)
 	if again := s.serviceStarts("bai-m1"); !maps.Equal(again, started) {
 		t.Errorf("a second up restarted services: %v, then %v", started, again)
 	}
@@ -120,7 +121,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	s.pulumi("up", "--yes", "--expect-no-changes")
 
 	s.pulumi("config", "set", "--path", `sysctl["net.core.somaxconn"]`, "4096")
-	if got, want := s.changes(), []string{"bai-a01-sysctl", "bai-a02-sysctl", "bai-m1-sysctl"}; !slices.Equal(got, want) {
+	if got, want := s.changes(), []string{"bai-a01-sysctl", "bai-a02-sysctl", "bai-m1-sysctl", "bai-s1-sysctl"}; !slices.Equal(got, want) {
 		t.Errorf("the sysctl change touches %v, want exactly %v", got, want)
 	}
 	s.pulumi("up", "--yes")
@@ -189,19 +190,24 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 }
 
 // resources is what the whole-cluster stack holds (two agents, one image).
-var resources = clusterResources(2, 1)
+var resources = clusterResources(true, 2, 1)
 
 // clusterResources is what a clusterStack holds after its first up: 1 stack, 1 cluster,
-// the hosts with 7 steps each; the shared storage (its NFS server on bai-m1, the mounts
-// on every node); the management node, its halfstack step, 2 etcd key trees, 4 fixtures
-// and 16 steps; each agent with 6 steps (7 when it pulls images) and a mock accelerator
-// with 2 steps.
-func clusterResources(agents, images int) int {
+// the hosts with 7 steps each (the management node, the agents, a storage node when the
+// storage role has its own host); the shared storage (its NFS server, the mounts on the
+// management node and every agent); the management node, its halfstack step, 2 etcd key
+// trees, 4 fixtures and 16 steps; each agent with 6 steps (7 when it pulls images) and a
+// mock accelerator with 2 steps.
+func clusterResources(storageHost bool, agents, images int) int {
+	hosts := 1 + agents
+	if storageHost {
+		hosts++
+	}
 	perAgent := 1 + 6 + 1 + 2
 	if images > 0 {
 		perAgent++
 	}
-	return 2 + (1+agents)*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 16) + agents*perAgent
+	return 2 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 16) + agents*perAgent
 }
 
 // adminClient is Backend.AI's own client on bai-m1, logged in with the fixtures' admin
