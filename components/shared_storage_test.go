@@ -1,6 +1,7 @@
 package components
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -88,5 +89,31 @@ func TestSharedStorageOneNode(t *testing.T) {
 	sp := m.get("bai-m1-mgmt-storage-proxy-config").inputs["environment"].ObjectValue()["CONFIG_TEXT"].StringValue()
 	if !strings.Contains(sp, "[volume.volume1]\nbackend = 'vfs'\npath = '/vfroot/local'") {
 		t.Errorf("storage-proxy.toml:\n%s", sp)
+	}
+}
+
+// TestStorageChangeTouchesOnlyWhereItChanged: new export options rerun only the NFS
+// server's step; new mount options only the mounts (which remount, vfroot.sh), nothing
+// of the server, the services or the agents.
+func TestStorageChangeTouchesOnlyWhereItChanged(t *testing.T) {
+	before := runCluster(t, storageCluster(t, ""))
+	for _, tt := range []struct {
+		storage string
+		want    []string
+	}{
+		{`{"exportOptions":"rw,async,no_subtree_check"}`, []string{"bai-s1-storage-nfs-server"}},
+		{`{"mountOptions":"rw,hard,noatime,nfsvers=4.2"}`, []string{"bai-a01-storage-vfroot", "bai-a02-storage-vfroot", "bai-m1-storage-vfroot"}},
+	} {
+		after := runCluster(t, storageCluster(t, tt.storage))
+		var changed []string
+		for _, r := range after.all {
+			if b := before.get(r.name); b.name == "" || fmt.Sprint(b.inputs) != fmt.Sprint(r.inputs) {
+				changed = append(changed, r.name)
+			}
+		}
+		slices.Sort(changed)
+		if !slices.Equal(changed, tt.want) {
+			t.Errorf("storage %s changes %v, want %v", tt.storage, changed, tt.want)
+		}
 	}
 }
