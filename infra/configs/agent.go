@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"hash/fnv"
 	"path"
 
 	"github.com/backendai-infra/backendai-infra/infra/spec"
@@ -219,9 +220,7 @@ func MockAcceleratorTOML(line, agentID string, n int) (File, error) {
 
 // mockUUID is a stable UUID-shaped id per agent and device.
 func mockUUID(agentID string, i int) string {
-	var h uint32 = 2166136261 // FNV-1a of the agent's id
-	for _, c := range []byte(agentID) {
-		h = (h ^ uint32(c)) * 16777619
-	}
-	return fmt.Sprintf("%08x-0000-4000-8000-%012x", h, i+1)
+	h := fnv.New32a()
+	h.Write([]byte(agentID))
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", h.Sum32(), i+1)
 }

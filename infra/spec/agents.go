@@ -81,9 +81,18 @@ var (
 // Agents are the nodes with the agent role.
 func (c Cluster) Agents() []Node {
 	var out []Node
-	for _, n := range c.Nodes {
-		if n.HasRole(RoleAgent) {
-			out = append(out, n)
+	for _, i := range c.withRole(RoleAgent) {
+		out = append(out, c.Nodes[i])
+	}
+	return out
+}
+
+// withRole are the indexes of the nodes with the role.
+func (c Cluster) withRole(r Role) []int {
+	var out []int
+	for i, n := range c.Nodes {
+		if n.HasRole(r) {
+			out = append(out, i)
 		}
 	}
 	return out

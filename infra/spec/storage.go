@@ -92,7 +92,7 @@ func (c Cluster) Volumes() []Volume {
 		return []Volume{{Name: LocalVolumeName, Path: LocalVolumePath, Local: true}}
 	}
 	var out []Volume
-	servers := c.storageNodes()
+	servers := c.withRole(RoleStorage)
 	for _, i := range servers {
 		n := c.Nodes[i]
 		name := n.Volume
@@ -111,16 +111,6 @@ func (c Cluster) Volumes() []Volume {
 // Mounts reports whether the node mounts the shared volumes: the management node (its
 // storage proxy) and every agent.
 func (n Node) Mounts() bool { return n.HasRole(RoleManager) || n.HasRole(RoleAgent) }
-
-func (c Cluster) storageNodes() []int {
-	var out []int
-	for i, n := range c.Nodes {
-		if n.HasRole(RoleStorage) {
-			out = append(out, i)
-		}
-	}
-	return out
-}
 
 func orDefault(s, def string) string {
 	if s == "" {
@@ -154,7 +144,7 @@ func (c Cluster) validateStorage(bad func(field, format string, args ...any)) {
 			bad(field, "%q is not a comma-separated list of options", opts)
 		}
 	}
-	servers := c.storageNodes()
+	servers := c.withRole(RoleStorage)
 	switch {
 	case s.Server != "":
 		if _, err := netip.ParseAddr(s.Server); err != nil && !isHostName(s.Server) {
