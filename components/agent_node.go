@@ -32,6 +32,8 @@ type AgentNodeArgs struct {
 	Manager []pulumi.Resource
 	// Storage is the shared volumes mounted on the node (SharedStorage.Mounted).
 	Storage []pulumi.Resource
+	// Release is the cluster's release record; the agent's packages wait for it.
+	Release pulumi.Resource
 }
 
 // AgentNode is one agent (seed 002, agent steps; seed 001's agent nodes): Python and
@@ -45,6 +47,8 @@ type AgentNode struct {
 	Config string
 	// Service is the agent's systemd step; it finishes once the agent listens.
 	Service pulumi.Resource
+	// ID is the agent's id in the manager; Sum names what it was started with.
+	ID, Sum string
 }
 
 // agentNode is the build state of one agent, its steps in the guide's order.
@@ -96,8 +100,8 @@ func NewAgentNode(ctx *pulumi.Context, name string, args AgentNodeArgs, opts ...
 	if err != nil {
 		return nil, err
 	}
-	a.Config = text
-	a.Service, err = g.service(text, append([]pulumi.Resource{keys, dirs, config}, images...))
+	a.Config, a.ID = text, agentID(args.Node)
+	a.Service, a.Sum, err = g.service(text, append([]pulumi.Resource{keys, dirs, config}, images...))
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +112,7 @@ func NewAgentNode(ctx *pulumi.Context, name string, args AgentNodeArgs, opts ...
 // release (it brings the kernel runner, backend.ai-krunner-static-gnu).
 func (g *agentNode) installAgent() error {
 	c := g.args.Cluster
-	py, interpreter, err := g.python(c, g.set.Home, g.args.Host.Ready...)
+	py, interpreter, err := g.python(c, g.set.Home, withRelease(g.args.Host.Ready, g.args.Release)...)
 	if err != nil {
 		return err
 	}
@@ -198,7 +202,7 @@ func (g *agentNode) pullImages() ([]pulumi.Resource, error) {
 
 // service: the agent's run script and unit, started once its files are in and the
 // manager runs; it restarts when the config, the plugins or the release change.
-func (g *agentNode) service(text string, after []pulumi.Resource) (pulumi.Resource, error) {
+func (g *agentNode) service(text string, after []pulumi.Resource) (pulumi.Resource, string, error) {
 	c := g.args.Cluster
 	sum := []string{text, c.Version}
 	for _, p := range g.plugins {
@@ -209,7 +213,9 @@ func (g *agentNode) service(text string, after []pulumi.Resource) (pulumi.Resour
 	after = append(after, g.args.Storage...)
 	svc := configs.AgentService
 	svc.WaitPort = c.Agent.RPCPort
-	return g.unit(svc, g.set.Home, accountOf(c), checksum(sum...), after...)
+	started := checksum(sum...)
+	unit, err := g.unit(svc, g.set.Home, accountOf(c), started, after...)
+	return unit, started, err
 }
 
 // imageResourceName turns an image reference into a resource name's part.

@@ -20,6 +20,10 @@ type ClusterArgs struct {
 	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
 	// Fixtures are applied to the database in order.
 	Fixtures []FixtureFile
+	// AdminAccessKey and AdminSecretKey (a secret) are the admin keypair the
+	// verification logs in with: one of the fixtures'.
+	AdminAccessKey string
+	AdminSecretKey pulumi.StringInput
 }
 
 // Cluster is every node of a Backend.AI cluster, each prepared by a Host, and the
@@ -34,6 +38,9 @@ type Cluster struct {
 	Management *ManagementNode
 	// Agents by node name; empty when the stack deploys the hosts only.
 	Agents map[string]*AgentNode
+	// Verification is the check that ends the deployment; nil when the stack deploys
+	// the hosts only or turns it off.
+	Verification *Verification
 }
 
 // NewCluster builds the cluster. Hosts proceed independently of each other.
@@ -60,8 +67,14 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		if err != nil {
 			return nil, err
 		}
+		// The release first: a downgrade is refused before any step runs.
+		release, err := NewRelease(ctx, "release", args.Spec.Version, pulumi.Parent(c))
+		if err != nil {
+			return nil, err
+		}
 		mgr := args.Spec.Manager()
 		m, err := NewManagementNode(ctx, mgr.Name+"-mgmt", ManagementNodeArgs{
+			Release: release,
 			Cluster: args.Spec, Host: c.Hosts[mgr.Name], Node: mgr,
 			DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret, StorageProxyJWT: args.StorageProxyJWT,
 			Fixtures: args.Fixtures, Storage: storage.Mounted[mgr.Name],
@@ -74,12 +87,25 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		for _, node := range args.Spec.Agents() {
 			a, err := NewAgentNode(ctx, node.Name+"-agent", AgentNodeArgs{
 				Cluster: args.Spec, Node: node, Host: c.Hosts[node.Name], Settings: m.Settings,
-				ManagerPublicKey: m.PublicKey, Manager: m.Running, Storage: storage.Mounted[node.Name],
+				ManagerPublicKey: m.PublicKey, Manager: m.Running, Storage: storage.Mounted[node.Name], Release: release,
 			}, pulumi.Parent(c))
 			if err != nil {
 				return nil, err
 			}
 			c.Agents[node.Name] = a
+		}
+		if args.Spec.Verifies() {
+			agents := make([]*AgentNode, 0, len(c.Agents))
+			for _, node := range args.Spec.Agents() {
+				agents = append(agents, c.Agents[node.Name])
+			}
+			// Last: the whole cluster works.
+			if c.Verification, err = NewVerification(ctx, "verification", VerificationArgs{
+				Cluster: args.Spec, Management: m, Agents: agents,
+				AccessKey: args.AdminAccessKey, SecretKey: args.AdminSecretKey,
+			}, pulumi.Parent(c)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"hosts": outputs})

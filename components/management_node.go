@@ -43,6 +43,8 @@ type ManagementNodeArgs struct {
 	// Storage is what the storage proxy's volumes wait for: the shared volumes mounted
 	// on the node (SharedStorage.Mounted); none for a local directory.
 	Storage []pulumi.Resource
+	// Release is the cluster's release record; the services' packages wait for it.
+	Release pulumi.Resource
 }
 
 // ManagementNode is the management node's halfstack, shared configuration in etcd,
@@ -62,6 +64,15 @@ type ManagementNode struct {
 	// Running is what an agent's start waits for: the services running, the fixtures
 	// (resource slot types, resource groups) in the database.
 	Running []pulumi.Resource
+	// Verified is the step that found the services answering.
+	Verified pulumi.Resource
+	// Sum names what the services were deployed with: their files and the release.
+	Sum string
+	// Host is the node; Python the step that installed Interpreter, the Python the
+	// services' venvs are made from.
+	Host        *Host
+	Python      pulumi.Resource
+	Interpreter string
 }
 
 // Settings derives the service files' settings from the cluster: the halfstack on the
@@ -97,13 +108,16 @@ type managementNode struct {
 	etcdKeys []pulumi.Resource // the shared configuration in etcd
 	secrets  pulumi.StringMapOutput
 	services map[string]installed
-	ini      configs.File
-	keypair  *remote.Script
-	schema   pulumi.Resource
-	fixtures []pulumi.Resource // the last fixture, once all are in
-	volumes  pulumi.Resource
-	units    []pulumi.Resource
-	rescan   pulumi.Resource
+	// python installed interpreter, the services' Python.
+	python      pulumi.Resource
+	interpreter string
+	ini         configs.File
+	keypair     *remote.Script
+	schema      pulumi.Resource
+	fixtures    []pulumi.Resource // the last fixture, once all are in
+	volumes     pulumi.Resource
+	units       []pulumi.Resource
+	rescan      pulumi.Resource
 }
 
 // installed is one service's package and files, and their checksum.
@@ -140,7 +154,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	if err := s.Check(); err != nil {
 		return nil, fmt.Errorf("management node %s: %w", name, err)
 	}
-	m := &ManagementNode{Settings: s}
+	m := &ManagementNode{Settings: s, Host: args.Host}
 	if err := ctx.RegisterComponentResource(ManagementNodeType, name, m, opts...); err != nil {
 		return nil, err
 	}
@@ -164,7 +178,8 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	if err != nil {
 		return nil, err
 	}
-	m.Services = verify.Stdout
+	m.Services, m.Verified, m.Sum = verify.Stdout, verify, g.sum()
+	m.Python, m.Interpreter = g.python, g.interpreter
 	m.PublicKey = g.keypair.Stdout.ApplyT(publicCertificate).(pulumi.StringOutput)
 	m.Running = slices.Concat(g.units, g.fixtures)
 	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"services": m.Services, "publicKey": m.PublicKey})
@@ -228,10 +243,11 @@ func (g *managementNode) etcdConfig() error {
 // alembic.ini too, which its schema steps read).
 func (g *managementNode) installServices() error {
 	c, s := g.args.Cluster, g.set
-	python, interpreter, err := g.python(c, s.Home, g.args.Host.Ready...)
+	python, interpreter, err := g.steps.python(c, s.Home, withRelease(g.args.Host.Ready, g.args.Release)...)
 	if err != nil {
 		return err
 	}
+	g.python, g.interpreter = python, interpreter
 	g.secrets = pulumi.All(g.args.DBPassword, g.args.StorageProxySecret, g.args.StorageProxyJWT).ApplyT(func(v []any) map[string]string {
 		out := map[string]string{}
 		for placeholder, value := range configs.SecretValues(v[0].(string), v[1].(string), v[2].(string)) {
@@ -367,13 +383,18 @@ func (g *managementNode) rescanImages() (err error) {
 // when any service's files or the release change.
 func (g *managementNode) verify() (*remote.Script, error) {
 	s := g.set
+	return g.run("verify", scripts.VerifyInput{
+		ManagerURL: s.Manager.HTTP(), WebserverURL: s.WebserverAddr().HTTP(),
+		StorageProxyURL: configs.Addr{Host: g.args.Node.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
+		Version:         g.args.Cluster.Version, ConfigSHA256: g.sum(),
+	}, nil, g.rescan)
+}
+
+// sum is every service's checksum: what the services were started with.
+func (g *managementNode) sum() string {
 	sums := make([]string, 0, len(configs.Services))
 	for _, svc := range configs.Services {
 		sums = append(sums, g.services[svc.Name].sum)
 	}
-	return g.run("verify", scripts.VerifyInput{
-		ManagerURL: s.Manager.HTTP(), WebserverURL: s.WebserverAddr().HTTP(),
-		StorageProxyURL: configs.Addr{Host: g.args.Node.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
-		Version:         g.args.Cluster.Version, ConfigSHA256: strings.Join(sums, ","),
-	}, nil, g.rescan)
+	return strings.Join(sums, ",")
 }

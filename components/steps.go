@@ -35,13 +35,23 @@ func (s steps) runWith(suffix string, in scripts.Input, outputs pulumi.StringMap
 	return s.script(suffix, in, outputs, nil, deps)
 }
 
+// report is run for a step whose stdout is a report that holds none of its secrets: it
+// is kept (scrubbed of the secret values) as the step's output.
+func (s steps) report(suffix string, in scripts.Input, secret pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
+	return s.register(suffix, in, nil, secret, true, deps)
+}
+
 func (s steps) script(suffix string, in scripts.Input, outputs pulumi.StringMap, secret pulumi.StringMapInput, deps []pulumi.Resource) (*remote.Script, error) {
+	return s.register(suffix, in, outputs, secret, false, deps)
+}
+
+func (s steps) register(suffix string, in scripts.Input, outputs pulumi.StringMap, secret pulumi.StringMapInput, public bool, deps []pulumi.Resource) (*remote.Script, error) {
 	env := pulumi.ToStringMap(scripts.Env(in))
 	for k, v := range outputs {
 		env[k] = v
 	}
 	st, err := remote.NewScript(s.ctx, s.name+"-"+suffix, remote.ScriptArgs{
-		Connection: s.conn, Script: in.Script(), Environment: env, SecretEnvironment: secret,
+		Connection: s.conn, Script: in.Script(), Environment: env, SecretEnvironment: secret, PublicStdout: public,
 	}, pulumi.Parent(s.parent), pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, fmt.Errorf("%s: step %s: %w", s.name, suffix, err)

@@ -16,8 +16,9 @@ import (
 // fits the release line's tables, and no two files declare the same row (their
 // resources would undo each other on every up). Each becomes a resource named after
 // its file. Messages name the file and the position, never a value. The domains and
-// groups they declare get the cluster's vfolder hosts (fixtures.GrantVFolderHosts).
-func readFixtures(root, line string, paths, vfolderHosts []string) ([]components.FixtureFile, error) {
+// groups they declare get the cluster's vfolder hosts, the domains its registries
+// (fixtures.Grant).
+func readFixtures(root, line string, paths []string, grants fixtures.Grants) ([]components.FixtureFile, error) {
 	out := make([]components.FixtureFile, 0, len(paths))
 	names := map[string]int{}
 	rows := map[string]string{} // row id -> the file that declares it
@@ -53,7 +54,7 @@ func readFixtures(root, line string, paths, vfolderHosts []string) ([]components
 				rows[r.ID] = source
 			}
 		}
-		granted, changed, err := fixtures.GrantVFolderHosts(string(data), vfolderHosts)
+		granted, changed, err := fixtures.Grant(string(data), grants)
 		if err == nil && changed {
 			_, err = fixtures.Parse(source, granted, line)
 		}
@@ -64,4 +65,29 @@ func readFixtures(root, line string, paths, vfolderHosts []string) ([]components
 		out = append(out, components.FixtureFile{Name: name, Source: source, Data: granted})
 	}
 	return out, errors.Join(errs...)
+}
+
+// adminKeypair is the keypair the verification logs in with: the first active admin
+// keypair the fixtures insert. Without one, a stack that verifies is refused, naming
+// what it needs.
+func adminKeypair(files []components.FixtureFile, line string) (access, secret string, err error) {
+	for _, f := range files {
+		parsed, err := fixtures.Parse(f.Source, f.Data, line)
+		if err != nil || parsed.Update {
+			continue // checked by readFixtures; an update inserts no keypair
+		}
+		for _, t := range parsed.Tables {
+			if t.Name != "keypairs" {
+				continue
+			}
+			for _, r := range t.Rows {
+				access, _ := r.Values["access_key"].(string)
+				secret, _ := r.Values["secret_key"].(string)
+				if r.Values["is_admin"] == true && r.Values["is_active"] != false && access != "" && secret != "" {
+					return access, secret, nil
+				}
+			}
+		}
+	}
+	return "", "", errors.New("verify: the verification logs in as an admin, but no fixture inserts an active admin keypair (a keypairs row with is_admin: true); add one to fixtures, or turn the check off with verify.enabled: false")
 }

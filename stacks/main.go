@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/backendai-infra/backendai-infra/components"
+	"github.com/backendai-infra/backendai-infra/infra/fixtures"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
@@ -36,15 +37,23 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	fixtures, err := readFixtures(ctx.RootDirectory(), cluster.Line(), cluster.Fixtures, components.VFolderHosts(cluster))
+	files, err := readFixtures(ctx.RootDirectory(), cluster.Line(), cluster.Fixtures,
+		fixtures.Grants{VFolderHosts: components.VFolderHosts(cluster), Registries: cluster.Services.ImageRegistries})
 	if err != nil {
 		return err
+	}
+	var access, adminSecret string
+	if cluster.Verifies() {
+		if access, adminSecret, err = adminKeypair(files, cluster.Line()); err != nil {
+			return fmt.Errorf("invalid stack configuration (1 problem(s)):\n  %w", err)
+		}
 	}
 	secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
 	c, err := components.NewCluster(ctx, "cluster", components.ClusterArgs{
 		Spec: cluster, PrivateKey: secret(cluster.SSHPrivateKey),
 		DBPassword: secret(cluster.Halfstack.DBPassword), StorageProxySecret: secret(cluster.Secrets.StorageProxySecret),
-		StorageProxyJWT: secret(cluster.Secrets.StorageProxyJWT), Fixtures: fixtures,
+		StorageProxyJWT: secret(cluster.Secrets.StorageProxyJWT), Fixtures: files,
+		AdminAccessKey: access, AdminSecretKey: secret(adminSecret),
 	})
 	if err != nil {
 		return fmt.Errorf("building the cluster: %w", err)
@@ -65,15 +74,22 @@ func Program(ctx *pulumi.Context) error {
 			"manager":   pulumi.String(st.Manager.HTTP()),
 		})
 		// What the deployed services answered (the management node's verify step).
-		ctx.Export("services", m.Services.ApplyT(func(out string) (any, error) {
-			var v any
-			if err := json.Unmarshal([]byte(out), &v); err != nil {
-				return out, nil // a preview has no answer yet
-			}
-			return v, nil
-		}))
+		ctx.Export("services", m.Services.ApplyT(jsonOutput))
+	}
+	if v := c.Verification; v != nil {
+		// What the verification checked, when, and how long each check took.
+		ctx.Export("verification", v.Result.ApplyT(jsonOutput))
 	}
 	return nil
+}
+
+// jsonOutput is a step's JSON answer as a structured output.
+func jsonOutput(out string) (any, error) {
+	var v any
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		return out, nil // a preview has no answer yet
+	}
+	return v, nil
 }
 
 // secretConfig keys must be set with --secret. Pulumi.yaml cannot say so for the services'

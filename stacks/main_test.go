@@ -135,6 +135,9 @@ var hostSteps = []string{"facts", "account", "hosts", "limits", "sysctl", "docke
 // agentSteps are an agent's steps on its host.
 var agentSteps = []string{"python", "agent-package", "rpc-keys", "directories", "agent-config", "agent-service"}
 
+// verificationSteps are the verification's steps on the management node.
+var verificationSteps = []string{"client-package", "checks"}
+
 // managementSteps are the management node's steps on its host (the halfstack is Docker
 // resources by default).
 var managementSteps = []string{"python", "manager-package", "manager-config", "manager-alembic",
@@ -153,7 +156,7 @@ func TestStackGraphs(t *testing.T) {
 		extra int
 	}{
 		{"dev", []string{"bai-dev"}, []string{"root"}, []string{"example-users", "example-keypairs"}, []string{"bai-dev"}, 0},
-		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}, nil,
+		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}, []string{"example-users", "example-keypairs"},
 			// The NFS server on bai-s1, the mounts on bai-m1, bai-a01 and bai-a02.
 			[]string{"bai-a01", "bai-a02"}, 2*2 - 2 + 1 + 3},
 	}
@@ -169,7 +172,7 @@ func TestStackGraphs(t *testing.T) {
 			if got := len(rec.ofType(components.HostType)); got != len(tt.nodes) {
 				t.Errorf("%d hosts, want %d", got, len(tt.nodes))
 			}
-			if got, want := len(rec.ofType(remote.ScriptType)), len(tt.nodes)*len(hostSteps)+len(managementSteps)+len(tt.agents)*len(agentSteps)+tt.extra; got != want {
+			if got, want := len(rec.ofType(remote.ScriptType)), len(tt.nodes)*len(hostSteps)+len(managementSteps)+len(tt.agents)*len(agentSteps)+len(verificationSteps)+tt.extra; got != want {
 				t.Errorf("%d steps, want %d", got, want)
 			}
 			if got := len(rec.ofType(components.AgentNodeType)); got != len(tt.agents) {
@@ -195,6 +198,28 @@ func TestStackGraphs(t *testing.T) {
 				if got, want := s.inputs["connection"].ObjectValue()["host"].StringValue(), "10.20.30."; !strings.HasPrefix(got, want) {
 					t.Errorf("%s-%s connects to %s", mgmt, step, got)
 				}
+			}
+			// The verification runs on the management node, last, as the fixtures' admin
+			// keypair, whose secret key is a secret.
+			checks, ok := rec.byName("verification-checks")
+			if !ok {
+				t.Fatal("no verification step")
+			}
+			env := checks.inputs["environment"].ObjectValue()
+			if got := checks.inputs["connection"].ObjectValue()["host"].StringValue(); got != "10.20.30."+map[string]string{"dev": "5", "prod": "10"}[tt.stack] {
+				t.Errorf("the verification connects to %s, not the management node", got)
+			}
+			if env["ACCESS_KEY"].StringValue() != "AKIAIOSFODNN7EXAMPLE" || !checks.inputs["secretEnvironment"].ContainsSecrets() {
+				t.Errorf("the verification's keypair: access key %v, secret key secret: %v", env["ACCESS_KEY"], checks.inputs["secretEnvironment"].ContainsSecrets())
+			}
+			if !checks.inputs["publicStdout"].BoolValue() {
+				t.Error("the verification's report is not kept as its output")
+			}
+			if strings.Contains(checks.inputs["environment"].String(), "wJalrXUt") {
+				t.Error("the admin's secret key is in the verification's plain environment")
+			}
+			if got, want := env["AGENTS"].StringValue(), "i-"+strings.Join(tt.agents, " i-"); got != want {
+				t.Errorf("the verification checks agents %q, want %q", got, want)
 			}
 			var fixtures []string
 			for _, f := range rec.ofType("backendai:db:Fixture") {
@@ -424,6 +449,7 @@ func TestFixturesGetTheVolume(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			cfg := stackConfig(t, stack)
 			cfg[spec.Namespace+":fixtures"] = `["fixtures/example-users.json"]`
+			cfg[spec.Namespace+":verify"] = `{"enabled": false}` // no keypair to log in with
 			rec, err := run(t, stack, cfg)
 			if err != nil {
 				t.Fatal(err)

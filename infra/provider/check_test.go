@@ -33,23 +33,34 @@ func TestCheckThroughTheServer(t *testing.T) {
 		inputs    map[string]property.Value
 		property  string
 		reason    string
+		olds      map[string]property.Value
 	}{
+		{"downgrade", "backendai:index:Release", map[string]property.Value{"version": str("26.4.16")}, "version",
+			"26.4.16 is older than 26.8.3, the release this cluster runs", map[string]property.Value{"version": str("26.8.3")}},
 		{"non-string leaf", "backendai:etcd:KeyTree", map[string]property.Value{"connection": etcd, "namespace": str("local"),
 			"value": obj(map[string]property.Value{"network": obj(map[string]property.Value{"mtu": property.New(1500.0)})})},
-			"value.network.mtu", "1500 is a number"},
-		{"bad namespace", "backendai:etcd:KeyTree", map[string]property.Value{"connection": etcd, "namespace": str("")}, "namespace", "must be one non-empty path segment"},
+			"value.network.mtu", "1500 is a number", nil},
+		{"bad namespace", "backendai:etcd:KeyTree", map[string]property.Value{"connection": etcd, "namespace": str("")}, "namespace", "must be one non-empty path segment", nil},
 		{"unknown table", "backendai:db:Fixture", map[string]property.Value{"connection": db, "backendaiVersion": str("26.8.1"),
-			"data": str(`{"userz": [{"x": 1}]}`)}, "userz", "has no such table"},
+			"data": str(`{"userz": [{"x": 1}]}`)}, "userz", "has no such table", nil},
 		{"unknown column", "backendai:db:Fixture", map[string]property.Value{"connection": db, "backendaiVersion": str("26.8.1"),
-			"data": str(`{"users": [{"uuid": "f38dea23-50fa-42a0-b5ae-338f5f4693f4", "nickname": "x"}]}`)}, "users[0].nickname", "has no such column"},
+			"data": str(`{"users": [{"uuid": "f38dea23-50fa-42a0-b5ae-338f5f4693f4", "nickname": "x"}]}`)}, "users[0].nickname", "has no such column", nil},
 		{"unsupported release", "backendai:db:Fixture", map[string]property.Value{"connection": db, "backendaiVersion": str("25.1.0"),
-			"data": str(`{}`)}, "backendaiVersion", "not a supported Backend.AI release"},
+			"data": str(`{}`)}, "backendaiVersion", "not a supported Backend.AI release", nil},
 		{"missing database", "backendai:db:Fixture", map[string]property.Value{"connection": obj(map[string]property.Value{"host": str("h"), "user": str("u"), "database": str("")}),
-			"backendaiVersion": str("26.8.1"), "data": str(`{}`)}, "connection.database", "required"},
+			"backendaiVersion": str("26.8.1"), "data": str(`{}`)}, "connection.database", "required", nil},
+	}
+	// A new release record, and an upgrade, pass.
+	for _, olds := range []map[string]property.Value{nil, {"version": str("26.4.16")}} {
+		resp, err := s.Check(p.CheckRequest{Urn: "urn:pulumi:s::p::backendai:index:Release::x",
+			Inputs: property.NewMap(map[string]property.Value{"version": str("26.8.3")}), State: property.NewMap(olds)})
+		if err != nil || len(resp.Failures) > 0 {
+			t.Errorf("release 26.8.3 after %v: %v %+v", olds, err, resp.Failures)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, err := s.Check(p.CheckRequest{Urn: resource.URN("urn:pulumi:s::p::" + tt.typ + "::x"), Inputs: property.NewMap(tt.inputs)})
+			resp, err := s.Check(p.CheckRequest{Urn: resource.URN("urn:pulumi:s::p::" + tt.typ + "::x"), Inputs: property.NewMap(tt.inputs), State: property.NewMap(tt.olds)})
 			if err != nil {
 				t.Fatal(err)
 			}

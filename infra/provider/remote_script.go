@@ -33,12 +33,15 @@ type ScriptArgs struct {
 	SecretEnvironment map[string]string `pulumi:"secretEnvironment,optional" provider:"secret"`
 	// Delete, when set, runs on destroy with the same environment.
 	Delete *string `pulumi:"delete,optional"`
+	// PublicStdout keeps the stdout of a script with secret inputs, which prints nothing
+	// derived from them (a report); the secret values are scrubbed from it all the same.
+	PublicStdout bool `pulumi:"publicStdout,optional"`
 }
 
 // ScriptState is what a Script records.
 type ScriptState struct {
 	ScriptArgs
-	// Stdout of the last run; empty for scripts with secret inputs.
+	// Stdout of the last run; empty for scripts with secret inputs unless PublicStdout.
 	Stdout string `pulumi:"stdout"`
 }
 
@@ -90,7 +93,7 @@ func needsRun(old, new ScriptArgs) bool {
 }
 
 // execute runs body with the step's environment and returns its stdout, which is
-// dropped when the step has secret inputs.
+// dropped when the step has secret inputs, unless the step says it is public.
 func execute(ctx context.Context, name string, args ScriptArgs, body string) (string, error) {
 	res, err := args.Connection.run(ctx, stdinFor(args, body))
 	secrets := slices.Collect(maps.Values(args.SecretEnvironment))
@@ -104,10 +107,10 @@ func execute(ctx context.Context, name string, args ScriptArgs, body string) (st
 	if line := lastLine(res.stdout); line != "" {
 		p.GetLogger(ctx).Info(scrub(line, secrets))
 	}
-	if len(secrets) > 0 {
+	if len(secrets) > 0 && !args.PublicStdout {
 		return "", nil
 	}
-	return strings.TrimRight(res.stdout, "\n"), nil
+	return scrub(strings.TrimRight(res.stdout, "\n"), secrets), nil
 }
 
 // stdinFor exports the environment, in a stable order, ahead of the script.

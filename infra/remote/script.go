@@ -39,13 +39,17 @@ type ScriptArgs struct {
 	Environment       pulumi.StringMapInput
 	SecretEnvironment pulumi.StringMapInput
 	Delete            string
+	// PublicStdout keeps Stdout of a step with secret inputs that prints a report
+	// (secret values scrubbed from it).
+	PublicStdout bool
 }
 
 // Script is one step on one host.
 type Script struct {
 	pulumi.CustomResourceState
 
-	// Stdout of the step's last run (empty for steps with secret inputs).
+	// Stdout of the step's last run (empty for steps with secret inputs, unless
+	// PublicStdout).
 	Stdout pulumi.StringOutput `pulumi:"stdout"`
 }
 
@@ -63,6 +67,9 @@ func NewScript(ctx *pulumi.Context, name string, args ScriptArgs, opts ...pulumi
 	}
 	if args.Delete != "" {
 		props["delete"] = pulumi.String(args.Delete)
+	}
+	if args.PublicStdout {
+		props["publicStdout"] = pulumi.Bool(true)
 	}
 	var s Script
 	if err := ctx.RegisterResource(ScriptType, name, props, &s, opts...); err != nil {

@@ -216,26 +216,42 @@ type VFRootInput struct {
 	User    string `env:"BAI_USER"`
 }
 
-func (NFSServerInput) Script() string   { return NFSServer }
-func (VFRootInput) Script() string      { return VFRoot }
-func (FactsInput) Script() string       { return Facts }
-func (AccountInput) Script() string     { return Account }
-func (HostsInput) Script() string       { return Hosts }
-func (LimitsInput) Script() string      { return Limits }
-func (SysctlInput) Script() string      { return Sysctl }
-func (DockerInput) Script() string      { return Docker }
-func (DaemonJSONInput) Script() string  { return DaemonJSON }
-func (HalfstackInput) Script() string   { return Halfstack }
-func (PythonInput) Script() string      { return Python }
-func (PackagesInput) Script() string    { return Packages }
-func (ConfigInput) Script() string      { return Config }
-func (ServiceInput) Script() string     { return ServiceUnit }
-func (RPCKeypairInput) Script() string  { return RPCKeypair }
-func (SchemaInput) Script() string      { return Schema }
-func (RescanInput) Script() string      { return Rescan }
-func (VolumesInput) Script() string     { return Volumes }
-func (VerifyInput) Script() string      { return Verify }
-func (AgentKeysInput) Script() string   { return AgentKeys }
-func (ImagesInput) Script() string      { return Images }
-func (DirectoriesInput) Script() string { return Directories }
-func (NVIDIAInput) Script() string      { return NVIDIA }
+// VerifyClusterInput is verify_cluster.sh's, but for the admin's secret key
+// (BACKEND_SECRET_KEY), a secret. Sum names what the cluster was deployed with: the step
+// runs again when it changes.
+type VerifyClusterInput struct {
+	ClientDir  string `env:"CLIENT_DIR"`
+	User       string `env:"BAI_USER"`
+	ManagerURL string `env:"MANAGER_URL"`
+	Version    string `env:"VERSION"`
+	Agents     string `env:"AGENTS"`
+	Volumes    string `env:"VOLUMES"`
+	Image      string `env:"IMAGE"`
+	AccessKey  string `env:"ACCESS_KEY"`
+	Sum        string `env:"CLUSTER_SHA256"`
+}
+
+func (VerifyClusterInput) Script() string { return VerifyCluster }
+func (NFSServerInput) Script() string     { return NFSServer }
+func (VFRootInput) Script() string        { return VFRoot }
+func (FactsInput) Script() string         { return Facts }
+func (AccountInput) Script() string       { return Account }
+func (HostsInput) Script() string         { return Hosts }
+func (LimitsInput) Script() string        { return Limits }
+func (SysctlInput) Script() string        { return Sysctl }
+func (DockerInput) Script() string        { return Docker }
+func (DaemonJSONInput) Script() string    { return DaemonJSON }
+func (HalfstackInput) Script() string     { return Halfstack }
+func (PythonInput) Script() string        { return Python }
+func (PackagesInput) Script() string      { return Packages }
+func (ConfigInput) Script() string        { return Config }
+func (ServiceInput) Script() string       { return ServiceUnit }
+func (RPCKeypairInput) Script() string    { return RPCKeypair }
+func (SchemaInput) Script() string        { return Schema }
+func (RescanInput) Script() string        { return Rescan }
+func (VolumesInput) Script() string       { return Volumes }
+func (VerifyInput) Script() string        { return Verify }
+func (AgentKeysInput) Script() string     { return AgentKeys }
+func (ImagesInput) Script() string        { return Images }
+func (DirectoriesInput) Script() string   { return Directories }
+func (NVIDIAInput) Script() string        { return NVIDIA }

@@ -63,6 +63,8 @@ var (
 	NFSServer string
 	//go:embed vfroot.sh
 	VFRoot string
+	//go:embed verify_cluster.sh
+	VerifyCluster string
 )
 
 // AccountOf is account.sh's input for the cluster's account.

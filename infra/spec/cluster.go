@@ -44,6 +44,8 @@ type Cluster struct {
 	Images Images `json:"images"`
 	// Storage is the shared vfolder storage.
 	Storage Storage `json:"storage"`
+	// Verify is the check that ends `pulumi up`: the cluster works.
+	Verify Verify `json:"verify"`
 	// SSHPrivateKey logs in to every node; it comes from the secret config key
 	// `sshPrivateKey` and is never printed.
 	SSHPrivateKey string `json:"-"`

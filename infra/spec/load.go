@@ -20,7 +20,7 @@ const Namespace = "backendai-cluster"
 // Keys are the config keys of the project's namespace; Pulumi.yaml describes each.
 var Keys = []string{
 	"nodes", "sshPrivateKey", "deploy", "dbPassword", "storageProxySecret", "storageProxyJWT",
-	"fixtures", "version", "account", "limits", "sysctl", "docker", "halfstack", "services", "agent", "images", "storage",
+	"fixtures", "version", "account", "limits", "sysctl", "docker", "halfstack", "services", "agent", "images", "storage", "verify",
 }
 
 // Load decodes a stack's configuration, fills defaults and validates it. get returns
@@ -55,6 +55,7 @@ func Load(get func(key string) (string, bool), set []string) (Cluster, error) {
 	decode("agent", &c.Agent)
 	decode("images", &c.Images)
 	decode("storage", &c.Storage)
+	decode("verify", &c.Verify)
 	decode("fixtures", &c.Fixtures)
 	str("deploy", &c.Deploy)
 	str("version", &c.Version)

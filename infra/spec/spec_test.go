@@ -277,3 +277,44 @@ func TestVolumes(t *testing.T) {
 		})
 	}
 }
+
+// The verification's image: verify.image, else the first pulled image, else Backend.AI's
+// own; the check is on by default, off with enabled: false or when only the hosts deploy.
+func TestVerify(t *testing.T) {
+	tests := []struct {
+		name      string
+		set       map[string]string
+		image     string
+		verifies  bool
+		wantError string
+	}{
+		{"defaults", nil, DefaultVerifyImage, true, ""},
+		{"the first pulled image", map[string]string{"images": `{"pull": ["r:5000/a/py:1", "r:5000/b:2"]}`}, "r:5000/a/py:1", true, ""},
+		{"its own image", map[string]string{"images": `{"pull": ["r:5000/a/py:1"]}`, "verify": `{"image": "python"}`}, "python", true, ""},
+		{"off", map[string]string{"verify": `{"enabled": false}`}, DefaultVerifyImage, false, ""},
+		{"hosts only", map[string]string{"deploy": "hosts"}, DefaultVerifyImage, false, ""},
+		{"a bad image", map[string]string{"verify": `{"image": "python 3"}`}, "", true, `verify.image: "python 3" is neither`},
+		{"a misspelt field", map[string]string{"verify": `{"enable": false}`}, "", true, `verify.enable: unknown field (did you mean "enabled"?)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := baseConfig(t)
+			for k, v := range tt.set {
+				cfg[k] = v
+			}
+			c, err := load(cfg)
+			if tt.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantError) {
+					t.Fatalf("got %v, want %q", err, tt.wantError)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.VerifyImage() != tt.image || c.Verifies() != tt.verifies {
+				t.Errorf("image %q, verifies %v; want %q, %v", c.VerifyImage(), c.Verifies(), tt.image, tt.verifies)
+			}
+		})
+	}
+}

@@ -15,8 +15,8 @@ import (
 
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
 	"github.com/backendai-infra/backendai-infra/tests/catalog"
-	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
+	"github.com/backendai-infra/backendai-infra/tests/webui"
 )
 
 // TestUpPreviewChangeDestroy is the whole cluster end to end: `pulumi up` of the
@@ -33,15 +33,11 @@ import (
 func TestUpPreviewChangeDestroy(t *testing.T) {
 	version := newestRelease
 	// seed 001's shape: a management node, two agents and an NFS storage node.
-	s, stand, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
+	s, _, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
 	nodes := s.nodes()
 	for _, kv := range [][2]string{
 		// A title that holds every placeholder: it must reach webserver.conf as written.
 		{"services.webserver.title", placeholderTitle},
-		// Every agent pulls the stack's images, as a step. The local registry serves no
-		// kernel image yet, so the pull is shown with the image it has (a stand-in).
-		{"images.engine", "script"},
-		{"images.pull[0]", stand.Images.Redis},
 		// One broken character in a copy of example-users.json.
 		{"fixtures[4]", "stacks/testdata/fixtures/broken-users.json"},
 	} {
@@ -81,6 +77,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	if got, _ := s.pulumi("stack", "output", "endpoints", "--json"); !strings.Contains(got, `"webserver": "http://`+nodes["bai-m1"]+`:8090"`) {
 		t.Errorf("the stack's endpoints: %s", got)
 	}
+	checkVerification(t, s, version, "i-bai-a01", "i-bai-a02")
+	checkWebUI(t, s, "http://"+nodes["bai-m1"]+":8090", version)
 	services, _ := s.pulumi("stack", "output", "services", "--json")
 	t.Logf("the stack's services output:\n%s", services)
 	if !strings.Contains(services, `"manager": "`+version+`"`) || !strings.Contains(services, `"title": "`) {
@@ -102,10 +100,22 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		}
 	}
 
-	// One agent's setting changes that agent's steps alone: no SSH session reaches the
-	// other agent, which keeps running as it was.
+	// A broken agent fails the verification, which names it: the agent on bai-a02 is
+	// stopped, and the verification is run again (as an operator would, by its URN).
+	s.ssh("bai-a02", "systemctl stop backendai-agent")
+	out = s.pulumiFails("up", "--yes", "--replace", s.urn("verification-checks"))
+	t.Logf("pulumi up --replace the verification, with the agent on bai-a02 stopped:\n%s", tail(out, 12))
+	if !regexp.MustCompile(`verify: agents: i-bai-a02 is (TERMINATED|LOST|not registered)`).MatchString(out) || strings.Contains(out, "i-bai-a01 is") {
+		t.Errorf("the verification with a stopped agent does not fail naming i-bai-a02 alone:\n%s", out)
+	}
+	noSecrets(t, "the failed verification's output", out, secrets)
+	s.ssh("bai-a02", "systemctl start backendai-agent")
+	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
+
+	// One agent's setting changes that agent's steps alone (and the verification, which
+	// runs again): no SSH session reaches the other agent, which keeps running as it was.
 	s.pulumi("config", "set", "--path", "nodes[2].accelerators[0].devices", "3")
-	if got, want := s.changes(), []string{"bai-a02-agent-accelerator-0-mock-mock-devices", "bai-a02-agent-agent-service"}; !slices.Equal(got, want) {
+	if got, want := s.changes(), []string{"bai-a02-agent-accelerator-0-mock-mock-devices", "bai-a02-agent-agent-service", "verification-checks"}; !slices.Equal(got, want) {
 		t.Errorf("the change of bai-a02's accelerator touches %v, want exactly %v", got, want)
 	}
 	logins := s.sshLogins("bai-a01")
@@ -138,12 +148,12 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	before := s.ssh("bai-m1", mtimes)
 	started = s.serviceStarts("bai-m1")
 	s.pulumi("config", "set", "--path", "services.webserver.title", "Our GPU Cloud")
-	if got, want := s.changes(), []string{"bai-m1-mgmt-verify", "bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service"}; !slices.Equal(got, want) {
+	if got, want := s.changes(), []string{"bai-m1-mgmt-verify", "bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service", "verification-checks"}; !slices.Equal(got, want) {
 		t.Errorf("the webserver change touches %v, want exactly %v", got, want)
 	}
 	out, _ = s.pulumi("up", "--yes")
-	if !strings.Contains(out, "3 updated") {
-		t.Errorf("the webserver change did not update 3 resources:\n%s", out)
+	if !strings.Contains(out, "4 updated") {
+		t.Errorf("the webserver change did not update 4 resources:\n%s", out)
 	}
 	if got := s.ssh("bai-m1", "grep -c 'Our GPU Cloud' /home/bai/webserver/webserver.conf"); got != "1" {
 		t.Errorf("webserver.conf does not have the new title: %s", got)
@@ -189,32 +199,153 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	s.pulumi("stack", "rm", "--yes")
 }
 
-// resources is what the whole-cluster stack holds (two agents, one image).
-var resources = clusterResources(true, 2, 1)
+// verificationReport is the stack's verification output.
+type verificationReport struct {
+	Release, CheckedAt string
+	Seconds            float64
+	Checks             []struct {
+		Check   string
+		Seconds float64
+		Result  json.RawMessage
+	}
+}
+
+// verification reads the stack's verification output.
+func verification(tb testing.TB, s *sandbox) verificationReport {
+	tb.Helper()
+	raw, _ := s.pulumi("stack", "output", "verification", "--json")
+	tb.Logf("the stack's verification output:\n%s", raw)
+	var v verificationReport
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		tb.Fatalf("the verification output: %v", err)
+	}
+	return v
+}
+
+// checkVerification: the stack's verification output shows every check passed, with
+// the agents, and "hello" from a real compute session.
+func checkVerification(t *testing.T, s *sandbox, version string, agents ...string) {
+	t.Helper()
+	v := verification(t, s)
+	var names []string
+	results := map[string]string{}
+	for _, c := range v.Checks {
+		names = append(names, c.Check)
+		results[c.Check] = string(c.Result)
+	}
+	if want := []string{"manager", "agents", "storage", "session"}; !slices.Equal(names, want) || v.Release != version {
+		t.Errorf("the verification checked %v of release %q, want %v of %s", names, v.Release, want, version)
+	}
+	var alive map[string]struct {
+		Status string
+		Slots  map[string]any
+	}
+	_ = json.Unmarshal([]byte(results["agents"]), &alive)
+	for _, a := range agents {
+		if alive[a].Status != "ALIVE" || alive[a].Slots["cpu"] == nil {
+			t.Errorf("the verification does not show agent %s ALIVE with its slots: %s", a, results["agents"])
+		}
+	}
+	var session struct{ Image, Output string }
+	_ = json.Unmarshal([]byte(results["session"]), &session)
+	if session.Output != "hello" {
+		t.Errorf("the verification's session did not return hello: %s", results["session"])
+	}
+	t.Logf("the verification's compute session of %s returned %q", session.Image, session.Output)
+}
+
+// checkWebUI logs in to the Web UI in a real browser (Debian's Chromium, driven by
+// playwright-core) as the superadmin of Backend.AI's example users, reaches the
+// dashboard and saves a screenshot as evidence, in .test-output/ (git-ignored).
+func checkWebUI(t *testing.T, s *sandbox, url, version string) {
+	t.Helper()
+	dir, err := catalog.Dir(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	email, password := superadmin(t, version, filepath.Join(dir, "fixtures", "example-users.json"))
+	out := filepath.Join(s.root, ".test-output")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(out, "webui-dashboard-"+s.stack+".png")
+	r, err := webui.Login(url, email, password, shot)
+	if err != nil {
+		t.Errorf("the Web UI in Chromium: %v", err)
+		return
+	}
+	t.Logf("the Web UI in Chromium: logged in as %s at %s (%q) in %.1fs; screenshot: %s", email, r.URL, r.Title, r.Seconds, r.Screenshot)
+}
+
+// superadmin is the email and password of the users fixture's superadmin.
+func superadmin(t *testing.T, version, users string) (string, string) {
+	t.Helper()
+	data, err := os.ReadFile(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line, err := fixtures.LineOf(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := fixtures.Parse(users, string(data), line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range f.Tables {
+		for _, r := range tb.Rows {
+			if tb.Name == "users" && r.Values["role"] == "superadmin" {
+				email, _ := r.Values["email"].(string)
+				password, _ := r.Values["password"].(string)
+				return email, password
+			}
+		}
+	}
+	t.Fatalf("%s has no superadmin", users)
+	return "", ""
+}
+
+// urn is the URN of the stack's resource named name.
+func (s *sandbox) urn(name string) string {
+	s.t.Helper()
+	out, _ := s.pulumi("stack", "--show-urns")
+	m := regexp.MustCompile(`URN: (urn:pulumi:\S+::` + regexp.QuoteMeta(name) + `)\s`).FindStringSubmatch(out)
+	if m == nil {
+		s.t.Fatalf("no resource %s in the stack:\n%s", name, out)
+	}
+	return m[1]
+}
+
+// tail is the last n lines of text.
+func tail(text string, n int) string {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// resources is what the whole-cluster stack holds (two agents).
+var resources = clusterResources(true, 2)
 
 // clusterResources is what a clusterStack holds after its first up: 1 stack, 1 cluster,
-// the hosts with 7 steps each (the management node, the agents, a storage node when the
+// its release record, the hosts with 7 steps each (the management node, the agents, a storage node when the
 // storage role has its own host); the shared storage (its NFS server, the mounts on the
 // management node and every agent); the management node, its halfstack step, 2 etcd key
-// trees, 4 fixtures and 16 steps; each agent with 6 steps (7 when it pulls images) and a
-// mock accelerator with 2 steps.
-func clusterResources(storageHost bool, agents, images int) int {
+// trees, 4 fixtures and 16 steps; each agent with 7 steps (the image pull among them)
+// and a mock accelerator with 2 steps; the verification with 2 steps (the client, the
+// checks).
+func clusterResources(storageHost bool, agents int) int {
 	hosts := 1 + agents
 	if storageHost {
 		hosts++
 	}
-	perAgent := 1 + 6 + 1 + 2
-	if images > 0 {
-		perAgent++
-	}
-	return 2 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 16) + agents*perAgent
+	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 16) + agents*(1+7+1+2) + (1 + 2)
 }
 
-// adminClient is Backend.AI's own client on bai-m1, logged in with the fixtures' admin
-// keypair (Backend.AI's public example keys).
+// adminClient is Backend.AI's own client on the management node (the one the
+// verification installs), logged in with the fixtures' admin keypair (Backend.AI's
+// public example keys).
 func adminClient(manager string) string {
 	return "BACKEND_ENDPOINT=http://" + manager + ":8081 BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE " +
-		"BACKEND_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY /opt/bai-client/bin/backend.ai "
+		"BACKEND_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY /home/bai/client/.venv/bin/backend.ai "
 }
 
 // vfolder is one item of `backend.ai --output json vfolder list`, and its id.
@@ -404,9 +535,12 @@ func clusterStack(t testing.TB, version string, hosts ...string) (*sandbox, *sta
 		{"fixtures[0]", users},
 		{"fixtures[1]", keypairs},
 		{"fixtures[2]", slotTypes},
-		// The rescan reaches only the local registry (no kernel image is needed yet).
+		// The rescan reaches only the local registry, which serves the kernel stand-in
+		// image; every agent pulls it, as a step, and the verification's session runs it.
 		{"services.imageRegistries[0]", standins.HostRegistry},
 		{"fixtures[3]", registryFixture},
+		{"images.engine", "script"},
+		{"images.pull[0]", stand.Images.Kernel},
 	}
 	// Every agent runs Backend.AI's mock accelerator plugin (no GPU here): two devices.
 	for i, h := range hosts {
@@ -524,19 +658,8 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 		s.ssh(name, "docker exec backendai-half-etcd etcdctl get --prefix --keys-only /sorna/local/ | grep -v '^$'"))
 	t.Logf("%s: rows in the database:\n%s", name, psql("select 'users', email, role::text from users union all select 'keypairs', access_key, to_jsonb(k)->>'user' from keypairs k"))
 	// The real schema, at the head of the installed release's migrations.
-	schema := s.ssh(name, "cd /home/bai/manager && setpriv --reuid=bai --regid=bai --init-groups env HOME=/home/bai .venv/bin/backend.ai mgr schema show -f alembic.ini 2>&1")
-	t.Logf("%s: backend.ai mgr schema show:\n%s", name, schema)
-	var current, head string
-	for _, l := range strings.Split(schema, "\n") {
-		if v, ok := strings.CutPrefix(l, "Current database revision: "); ok {
-			current = v
-		}
-		if v, ok := strings.CutPrefix(l, "The head revision of available migrations: "); ok {
-			head = v
-		}
-	}
-	if current == "" || current != head || psql("select version_num from alembic_version") != current {
-		t.Errorf("the schema's revision %q is not the head %q", current, head)
+	if current := schemaHead(t, s, name); psql("select version_num from alembic_version") != current {
+		t.Errorf("alembic_version does not hold the schema's revision %q", current)
 	}
 	if got := s.ssh(name, "stat -c '%U' /vfroot/nfs; cat /vfroot/nfs/version.txt"); got != "bai\n3" {
 		t.Errorf("the storage proxy's volume: %q, want bai's, layout 3", got)
@@ -593,8 +716,6 @@ func checkServicesAnswer(t *testing.T, s *sandbox, name, address string) {
 	if !strings.Contains(page, "<html") || !strings.Contains(page, "Backend.AI") {
 		t.Errorf("the webserver does not serve the Web UI:\n%s", page)
 	}
-	s.ssh(name, "[ -x /opt/bai-client/bin/backend.ai ] || { python3 -m venv /opt/bai-client && "+
-		"/opt/bai-client/bin/pip install -q --disable-pip-version-check --index-url "+pypicache.URL(standins.HostIndex)+" backend.ai-client=="+version+"; }")
 	client := adminClient(address)
 	users := s.ssh(name, client+"admin user list 2>&1")
 	t.Logf("%s: backend.ai admin user list:\n%s", name, users)

@@ -86,11 +86,14 @@ start_host() { # name
 		init=(--tmpfs /run --tmpfs /run/lock -e container=docker -e SANDBOX_INIT=systemd --stop-signal SIGRTMIN+3)
 	# The capabilities and unconfined profiles are the ones verified for a host that runs
 	# its own Docker engine; --privileged is refused on this machine. SYS_PTRACE lets that
-	# engine exec into containers whose main process is not root (postgres health checks).
+	# engine exec into containers whose main process is not root (postgres health checks);
+	# IPC_LOCK and SYS_NICE are what Backend.AI's agent adds to every kernel container, so
+	# the host's engine must hold them to grant them.
 	mkdir -p "$state/shared-$stack"
 	docker run -d --name "$c" --hostname "$name" --label "$label=$stack" \
 		-v "$state/shared-$stack:/vfroot/nfs" -v "$state/shared-$stack:/srv/backendai/nfs" \
 		--cap-add SYS_ADMIN --cap-add NET_ADMIN --cap-add SYS_PTRACE --cap-add DAC_READ_SEARCH \
+		--cap-add IPC_LOCK --cap-add SYS_NICE \
 		--security-opt systempaths=unconfined --security-opt apparmor=unconfined \
 		--security-opt seccomp=unconfined -v /sys/fs/cgroup:/sys/fs/cgroup \
 		"${init[@]}" -p 127.0.0.1::22 "$image" >/dev/null
@@ -168,6 +171,9 @@ cmd_up() {
 	ensure_dockerd
 	ensure_image
 	ensure_key
+	# Fresh hosts, and a fresh shared volume: files an earlier stack's NFS server knew are
+	# not this one's (it refuses to create a name that is there behind its back).
+	remove_hosts
 	local spec
 	for spec in "${specs[@]}"; do start_host "${spec%%:*}"; done
 	for spec in "${specs[@]}"; do wait_ssh "${spec%%:*}"; done
@@ -175,12 +181,17 @@ cmd_up() {
 	log "up: ${specs[*]} (stack config in Pulumi.$stack.yaml)"
 }
 
-cmd_down() {
+# remove_hosts removes the stack's hosts and their shared volume.
+remove_hosts() {
 	local ids
+	ids=$(docker ps -aq --filter "label=$label=$stack")
+	[ -z "$ids" ] || docker rm -f $ids >/dev/null
+	rm -rf "${state:?}/shared-$stack"
+}
+
+cmd_down() {
 	if docker info >/dev/null 2>&1; then
-		ids=$(docker ps -aq --filter "label=$label=$stack")
-		[ -z "$ids" ] || docker rm -f $ids >/dev/null
-		rm -rf "${state:?}/shared-$stack"
+		remove_hosts
 		# Other stacks' hosts still need the engine.
 		[ -z "$(docker ps -aq --filter "label=$label")" ] || { log "down: $stack"; return; }
 	fi

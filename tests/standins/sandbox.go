@@ -2,11 +2,13 @@
 // its nodes would download on a real network:
 //   - Backend.AI's real packages, from the caching package index on this machine
 //     (tests/pypicache, in front of the index this machine's pip uses);
-//   - the stand-in for what this machine cannot download, named as such: a local
+//   - the stand-ins for what this machine cannot download, named as such: a local
 //     registry (Debian's docker-registry) with the halfstack stand-in image
 //     (tests/halfstack/standin.sh: Debian's postgresql, valkey and etcd) under three
-//     references, in place of the official postgres, valkey and etcd images, which no
-//     reachable registry serves.
+//     references, in place of the official postgres, valkey and etcd images, and the
+//     kernel stand-in image (tests/kernel/standin.sh: Debian's python3 and ipykernel
+//     with the labels of a Python kernel), in place of Backend.AI's python images; no
+//     reachable registry serves any of them.
 //
 // The end-to-end tests and the demo use it (cmd/standins).
 package standins
@@ -27,6 +29,8 @@ const (
 	HostIndex    = "127.0.0.1:3141"
 	// StandInImage is the halfstack stand-in image tests/halfstack/standin.sh builds.
 	StandInImage = "backendai-halfstack-standin:trixie-2"
+	// KernelImage is the kernel stand-in image tests/kernel/standin.sh builds.
+	KernelImage = "backendai-kernel-standin:trixie-2"
 )
 
 // Options say where the stand-ins go.
@@ -41,8 +45,9 @@ type Options struct {
 
 // Sandbox is the stand-ins serving one host.
 type Sandbox struct {
-	// Images are the halfstack's image references, as the host pulls them.
-	Images struct{ Postgres, Redis, Etcd string }
+	// Images are the halfstack's image references and the kernel image's, as the host
+	// pulls them.
+	Images struct{ Postgres, Redis, Etcd, Kernel string }
 	// IndexURL is the package index, as the host reaches it.
 	IndexURL string
 
@@ -77,15 +82,19 @@ func Start(o Options) (_ *Sandbox, err error) {
 		if err := run("bash", "tests/halfstack/standin.sh", StandInImage); err != nil {
 			return nil, err
 		}
+		if err := run("bash", "tests/kernel/standin.sh", KernelImage); err != nil {
+			return nil, err
+		}
 		if s.registry, err = StartRegistry(o.Dir); err != nil {
 			return nil, err
 		}
 		for _, img := range []struct {
-			ref  *string
-			path string
-		}{{&s.Images.Postgres, "standin/postgres:16"}, {&s.Images.Redis, "standin/valkey:9"}, {&s.Images.Etcd, "standin/etcd:3.5"}} {
+			ref         *string
+			image, path string
+		}{{&s.Images.Postgres, StandInImage, "standin/postgres:16"}, {&s.Images.Redis, StandInImage, "standin/valkey:9"},
+			{&s.Images.Etcd, StandInImage, "standin/etcd:3.5"}, {&s.Images.Kernel, KernelImage, "standin/python:3.13-debian13"}} {
 			local := s.registry.Addr + "/" + img.path
-			for _, args := range [][]string{{"tag", StandInImage, local}, {"push", "--quiet", local}, {"rmi", local}} {
+			for _, args := range [][]string{{"tag", img.image, local}, {"push", "--quiet", local}, {"rmi", local}} {
 				if err := run("docker", args...); err != nil {
 					return nil, err
 				}

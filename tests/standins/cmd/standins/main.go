@@ -47,9 +47,11 @@ func run(host, fixture, version, out string) error {
 	defer s.Close()
 	// The halfstack runs as a step on the node: the Docker provider plugin cannot be
 	// built here.
+	// Every agent pulls the kernel stand-in image, and the verification's session runs it.
 	config := fmt.Sprintf("halfstack.engine\tscript\nhalfstack.images.postgres\t%s\nhalfstack.images.redis\t%s\n"+
-		"halfstack.images.etcd\t%s\nservices.packageIndex\t%s\nservices.imageRegistries[0]\t%s\n",
-		s.Images.Postgres, s.Images.Redis, s.Images.Etcd, s.IndexURL, standins.HostRegistry)
+		"halfstack.images.etcd\t%s\nservices.packageIndex\t%s\nservices.imageRegistries[0]\t%s\n"+
+		"images.engine\tscript\nimages.pull[0]\t%s\n",
+		s.Images.Postgres, s.Images.Redis, s.Images.Etcd, s.IndexURL, standins.HostRegistry, s.Images.Kernel)
 	if fixture != "" {
 		registry, err := standins.RegistryFixture(version)
 		if err != nil {

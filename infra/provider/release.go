@@ -1,0 +1,88 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/infer"
+	"golang.org/x/mod/semver"
+)
+
+// Release is the Backend.AI release a cluster runs (backendai:index:Release): the
+// record every release-bound step of the cluster follows. Its check refuses a release
+// older than the one recorded, at preview, before any step runs: Backend.AI migrates
+// its schema forward only, so older services would meet a newer schema.
+type Release struct{}
+
+// ReleaseArgs are a Release's inputs.
+type ReleaseArgs struct {
+	// Version is the release, e.g. "26.8.3".
+	Version string `pulumi:"version"`
+}
+
+// ReleaseState is what a Release records.
+type ReleaseState struct {
+	ReleaseArgs
+	// Previous is the release the last update replaced: the upgrade it made.
+	Previous string `pulumi:"previous"`
+}
+
+func (r *Release) Annotate(a infer.Annotator) {
+	a.SetToken("index", "Release")
+	a.Describe(&r, "The Backend.AI release a cluster runs; a release older than the recorded one is refused.")
+}
+
+func (r *Release) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[ReleaseArgs], error) {
+	args, failures, err := infer.DefaultCheck[ReleaseArgs](ctx, req.NewInputs)
+	if err != nil || len(failures) > 0 {
+		return infer.CheckResponse[ReleaseArgs]{Inputs: args, Failures: failures}, err
+	}
+	var old string // none for a new cluster
+	if v := req.OldInputs.Get("version"); v.IsString() {
+		old = v.AsString()
+	}
+	if reason := downgrade(old, args.Version); reason != "" {
+		failures = append(failures, p.CheckFailure{Reason: "version: " + reason})
+	}
+	return infer.CheckResponse[ReleaseArgs]{Inputs: args, Failures: failures}, nil
+}
+
+func (r *Release) Create(ctx context.Context, req infer.CreateRequest[ReleaseArgs]) (infer.CreateResponse[ReleaseState], error) {
+	return infer.CreateResponse[ReleaseState]{ID: req.Name, Output: ReleaseState{ReleaseArgs: req.Inputs}}, nil
+}
+
+func (r *Release) Update(ctx context.Context, req infer.UpdateRequest[ReleaseArgs, ReleaseState]) (infer.UpdateResponse[ReleaseState], error) {
+	return infer.UpdateResponse[ReleaseState]{Output: ReleaseState{ReleaseArgs: req.Inputs, Previous: req.State.Version}}, nil
+}
+
+// releaseForm is a Backend.AI release: 26.8.3, 26.8.0rc1.
+var releaseForm = regexp.MustCompile(`^(\d+\.\d+\.\d+)((a|b|rc)\d+)?$`)
+
+// downgrade is why going from the recorded release old to new is refused, or "".
+func downgrade(old, new string) string {
+	if old == "" || old == new {
+		return ""
+	}
+	o, n := semverOf(old), semverOf(new)
+	if o == "" || n == "" || semver.Compare(n, o) >= 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s is older than %s, the release this cluster runs: Backend.AI migrates its database schema "+
+		"forward only, so the older services would meet a newer schema. Keep %s (or newer); to go back, restore the "+
+		"database and volumes from a backup taken before the upgrade", new, old, old)
+}
+
+// semverOf is a release as a semantic version (26.8.0rc1 → v26.8.0-rc1), or "".
+func semverOf(release string) string {
+	m := releaseForm.FindStringSubmatch(release)
+	if m == nil {
+		return ""
+	}
+	v := "v" + m[1]
+	if m[2] != "" {
+		v += "-" + m[2]
+	}
+	return v
+}

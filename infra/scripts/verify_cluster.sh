@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# The whole cluster works (seed 003, "Verifying Installation"), checked through
+# Backend.AI's own client as the stack's admin keypair, each check timed:
+#   manager  the manager's API answers with the deployed release;
+#   agents   every agent of the stack is ALIVE with its resource slots;
+#   storage  every volume of the stack is listed;
+#   session  a real compute session of IMAGE runs print("hello") and returns "hello",
+#            and is destroyed again (`backend.ai run --rm`).
+# A failed check fails the step naming the check and the reason (an agent by its id).
+# Prints the result as one JSON object, the stack's `verification` output.
+#   CLIENT_DIR=/home/bai/client BAI_USER=bai MANAGER_URL=http://10.0.0.1:8081 VERSION=26.9.6 \
+#   AGENTS="i-bai-a01 i-bai-a02" VOLUMES="local:nfs" IMAGE=cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64 \
+#   ACCESS_KEY=AKIA... BACKEND_SECRET_KEY=... [AGENT_WAIT=60] [SESSION_TIMEOUT=600] verify_cluster.sh
+set -euo pipefail
+: "${CLIENT_DIR:?}" "${BAI_USER:?}" "${MANAGER_URL:?}" "${VERSION:?}" "${AGENTS:?}" "${IMAGE:?}" "${ACCESS_KEY:?}" "${BACKEND_SECRET_KEY:?}"
+agent_wait=${AGENT_WAIT:-60}
+session_timeout=${SESSION_TIMEOUT:-600}
+python=$CLIENT_DIR/.venv/bin/python
+# The client reads its endpoint and keypair from the environment; the secret key came
+# on stdin, never on a command line.
+export BACKEND_ENDPOINT=$MANAGER_URL BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=$ACCESS_KEY BACKEND_SECRET_KEY
+cd "$CLIENT_DIR" # the account's own directory: the client looks around its working directory
+# Never on this script's stdin: the step feeds the script to bash there, and the client
+# (`run` takes user input) would read the rest of it.
+as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@" </dev/null; }
+client() { as_bai "$CLIENT_DIR/.venv/bin/backend.ai" "$@"; }
+
+fail() { # check reason...
+	echo "verify: $1: ${*:2}" >&2
+	exit 1
+}
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+checks=()
+passed() { # check started result-json
+	checks+=("{\"check\": \"$1\", \"seconds\": $(since "$2"), \"result\": $3}")
+}
+# json PROGRAM: runs a Python program on the JSON on stdin (the client's venv has Python).
+json() { "$python" -c "import json, sys; $1"; }
+started_all=$(now)
+checked_at=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+
+# manager: its API answers with the deployed release.
+t=$(now)
+api=$(curl -fsS --max-time 10 "$MANAGER_URL/" 2>&1) || fail manager "no answer at $MANAGER_URL: $api"
+release=$(json 'print(json.load(sys.stdin).get("manager", ""))' <<<"$api") || fail manager "not Backend.AI's API at $MANAGER_URL: $api"
+[ "$release" = "$VERSION" ] || fail manager "answers with release $release, want $VERSION"
+passed manager "$t" "\"$release\""
+
+# agents: each ALIVE with its slots; a restarted agent may need a heartbeat or two.
+t=$(now)
+deadline=$((SECONDS + agent_wait))
+while :; do
+	# The client lists agents of one status at a time: ALIVE, and the others to name.
+	list=$(for status in ALIVE TERMINATED LOST RESTARTING; do
+		client --output json admin agent list --status "$status" 2>&1 | tr -d '\n' || true
+		echo
+	done)
+	report=$(AGENTS="$AGENTS" json '
+import os
+items, answered, failed = {}, False, ""
+for line in sys.stdin:
+    try:
+        listed = json.loads(line).get("items", [])
+    except ValueError:
+        failed = failed or line.strip()[-300:]
+        continue
+    answered = True
+    for a in listed:
+        items.setdefault(a["id"], a)
+if not answered:
+    print("the client could not list the agents: " + failed); sys.exit(1)
+bad = []
+for want in os.environ["AGENTS"].split():
+    a = items.get(want)
+    if a is None:
+        bad.append(want + " is not registered with the manager")
+    elif a.get("status") != "ALIVE":
+        bad.append("%s is %s, want ALIVE" % (want, a.get("status")))
+    elif not a.get("available_slots"):
+        bad.append(want + " is ALIVE without resource slots (are its slot types in the database?)")
+if bad:
+    print("; ".join(bad)); sys.exit(1)
+print(json.dumps({i: {"status": items[i]["status"], "slots": items[i]["available_slots"]} for i in os.environ["AGENTS"].split()}, sort_keys=True))
+' <<<"$list" 2>&1) && break
+	((SECONDS < deadline)) || fail agents "${report:-the client listed no agents: $list}"
+	sleep 3
+done
+passed agents "$t" "$report"
+
+# storage: every volume is listed by the storage proxies.
+t=$(now)
+deadline=$((SECONDS + agent_wait))
+while :; do
+	list=$(client --output json admin storage list 2>&1) || list=""
+	report=$(VOLUMES="${VOLUMES:-}" json '
+import os
+text = sys.stdin.read()
+try:
+    have = sorted(v["id"] for v in json.loads(text).get("items", []))
+except ValueError:
+    print("the client could not list the volumes: " + text.strip()[-300:]); sys.exit(1)
+missing = [v for v in os.environ["VOLUMES"].split() if v not in have]
+if missing:
+    print("%s not listed (listed: %s)" % (", ".join(missing), ", ".join(have) or "none")); sys.exit(1)
+print(json.dumps(have))
+' <<<"$list" 2>&1) && break
+	((SECONDS < deadline)) || fail storage "${report:-the client listed no volumes: $list}"
+	sleep 3
+done
+passed storage "$t" "$report"
+
+# session: a real compute session runs print("hello") and is destroyed again.
+t=$(now)
+name="verify-$(date +%s)"
+if ! out=$(as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -t "$name" "$IMAGE" -c 'print("hello")' 2>&1); then
+	client session destroy --forced "$name" >/dev/null 2>&1 || true
+	fail session "$IMAGE did not run (is it in a registry the manager rescans? verify.image names another): $(tail -n 15 <<<"$out")"
+fi
+grep -qx 'hello' <<<"$out" || fail session "$IMAGE ran, but did not print hello: $(tail -n 15 <<<"$out")"
+passed session "$t" "{\"image\": \"$IMAGE\", \"output\": \"hello\"}"
+
+joined=$(
+	IFS=,
+	echo "${checks[*]}"
+)
+printf '{"release": "%s", "checkedAt": "%s", "seconds": %s, "checks": [%s]}\n' "$VERSION" "$checked_at" "$(since "$started_all")" "$joined"

@@ -1,0 +1,40 @@
+package spec
+
+// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the
+// manager answers with the release, every agent is ALIVE with its slots, every volume
+// is listed, and a real compute session runs print("hello"), all through Backend.AI's
+// own client as the admin keypair of the stack's fixtures.
+type Verify struct {
+	// Enabled false leaves the check out of `pulumi up`; default true.
+	Enabled bool `json:"enabled"`
+	// Image is the kernel image of the hello-world session (a reference or an alias the
+	// manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+	Image string `json:"image"`
+}
+
+// DefaultVerifyImage is the image Backend.AI's installer aliases as "python" on x86_64.
+const DefaultVerifyImage = "cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64"
+
+// VerifyImage is the hello-world session's image: verify.image, or else the first image
+// every agent pulls, or else Backend.AI's own Python image.
+func (c Cluster) VerifyImage() string {
+	switch {
+	case c.Verify.Image != "":
+		return c.Verify.Image
+	case len(c.Images.Pull) > 0:
+		return c.Images.Pull[0]
+	}
+	return DefaultVerifyImage
+}
+
+// Verifies says whether `pulumi up` ends with the verification.
+func (c Cluster) Verifies() bool { return c.Deploy == DeployAll && c.Verify.Enabled }
+
+func (c Cluster) validateVerify(bad func(field, format string, args ...any)) {
+	if !c.Verifies() {
+		return
+	}
+	if !imageRef.MatchString(c.VerifyImage()) {
+		bad("verify.image", "%q is neither an image reference (registry/name:tag) nor an image alias", c.VerifyImage())
+	}
+}
