@@ -21,7 +21,7 @@ type Release struct {
 // NewRelease records version; every release-bound step waits for it.
 func NewRelease(ctx *pulumi.Context, name, version string, opts ...pulumi.ResourceOption) (*Release, error) {
 	var r Release
-	if err := ctx.RegisterResource(ReleaseType, name, pulumi.Map{"version": pulumi.String(version)}, &r, opts...); err != nil {
+	if err := ctx.RegisterResource(ReleaseType, name, pulumi.Map{"release": pulumi.String(version)}, &r, opts...); err != nil {
 		return nil, err
 	}
 	return &r, nil

@@ -199,6 +199,10 @@ func TestStackGraphs(t *testing.T) {
 					t.Errorf("%s-%s connects to %s", mgmt, step, got)
 				}
 			}
+			// The release record, which refuses a downgrade, is what the packages wait for.
+			if r, ok := rec.byName("release"); !ok || r.inputs["release"].StringValue() != map[string]string{"dev": "26.8.1", "prod": "26.4.10"}[tt.stack] {
+				t.Errorf("the release record: %v", r.inputs)
+			}
 			// The verification runs on the management node, last, as the fixtures' admin
 			// keypair, whose secret key is a secret.
 			checks, ok := rec.byName("verification-checks")

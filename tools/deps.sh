@@ -12,8 +12,6 @@ command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v etcd >/dev/null || need+=(etcd-server)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v docker-registry >/dev/null || need+=(docker-registry)
-# The Web UI is checked in a real browser (tests/webui).
-command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || { echo "deps: need root to install ${need[*]}" >&2; exit 1; }
 	echo "deps: installing ${need[*]}" >&2

@@ -35,8 +35,8 @@ func TestCheckThroughTheServer(t *testing.T) {
 		reason    string
 		olds      map[string]property.Value
 	}{
-		{"downgrade", "backendai:index:Release", map[string]property.Value{"version": str("26.4.16")}, "version",
-			"26.4.16 is older than 26.8.3, the release this cluster runs", map[string]property.Value{"version": str("26.8.3")}},
+		{"downgrade", "backendai:index:Release", map[string]property.Value{"release": str("26.4.16")}, "version",
+			"26.4.16 is older than 26.8.3, the release this cluster runs", map[string]property.Value{"release": str("26.8.3")}},
 		{"non-string leaf", "backendai:etcd:KeyTree", map[string]property.Value{"connection": etcd, "namespace": str("local"),
 			"value": obj(map[string]property.Value{"network": obj(map[string]property.Value{"mtu": property.New(1500.0)})})},
 			"value.network.mtu", "1500 is a number", nil},
@@ -51,9 +51,9 @@ func TestCheckThroughTheServer(t *testing.T) {
 			"backendaiVersion": str("26.8.1"), "data": str(`{}`)}, "connection.database", "required", nil},
 	}
 	// A new release record, and an upgrade, pass.
-	for _, olds := range []map[string]property.Value{nil, {"version": str("26.4.16")}} {
+	for _, olds := range []map[string]property.Value{nil, {"release": str("26.4.16")}} {
 		resp, err := s.Check(p.CheckRequest{Urn: "urn:pulumi:s::p::backendai:index:Release::x",
-			Inputs: property.NewMap(map[string]property.Value{"version": str("26.8.3")}), State: property.NewMap(olds)})
+			Inputs: property.NewMap(map[string]property.Value{"release": str("26.8.3")}), State: property.NewMap(olds)})
 		if err != nil || len(resp.Failures) > 0 {
 			t.Errorf("release 26.8.3 after %v: %v %+v", olds, err, resp.Failures)
 		}

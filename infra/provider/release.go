@@ -16,15 +16,16 @@ import (
 // its schema forward only, so older services would meet a newer schema.
 type Release struct{}
 
-// ReleaseArgs are a Release's inputs.
+// ReleaseArgs are a Release's inputs. The property is "release": pulumi-go-provider
+// drops an input named "version" (the engine's provider version) from diffs.
 type ReleaseArgs struct {
 	// Version is the release, e.g. "26.8.3".
-	Version string `pulumi:"version"`
+	Version string `pulumi:"release"`
 }
 
-// ReleaseState is what a Release records.
+// ReleaseState is what a Release records: the release, and the upgrade.
 type ReleaseState struct {
-	ReleaseArgs
+	Version string `pulumi:"release"`
 	// Previous is the release the last update replaced: the upgrade it made.
 	Previous string `pulumi:"previous"`
 }
@@ -40,7 +41,7 @@ func (r *Release) Check(ctx context.Context, req infer.CheckRequest) (infer.Chec
 		return infer.CheckResponse[ReleaseArgs]{Inputs: args, Failures: failures}, err
 	}
 	var old string // none for a new cluster
-	if v := req.OldInputs.Get("version"); v.IsString() {
+	if v := req.OldInputs.Get("release"); v.IsString() {
 		old = v.AsString()
 	}
 	if reason := downgrade(old, args.Version); reason != "" {
@@ -50,11 +51,11 @@ func (r *Release) Check(ctx context.Context, req infer.CheckRequest) (infer.Chec
 }
 
 func (r *Release) Create(ctx context.Context, req infer.CreateRequest[ReleaseArgs]) (infer.CreateResponse[ReleaseState], error) {
-	return infer.CreateResponse[ReleaseState]{ID: req.Name, Output: ReleaseState{ReleaseArgs: req.Inputs}}, nil
+	return infer.CreateResponse[ReleaseState]{ID: req.Name, Output: ReleaseState{Version: req.Inputs.Version}}, nil
 }
 
 func (r *Release) Update(ctx context.Context, req infer.UpdateRequest[ReleaseArgs, ReleaseState]) (infer.UpdateResponse[ReleaseState], error) {
-	return infer.UpdateResponse[ReleaseState]{Output: ReleaseState{ReleaseArgs: req.Inputs, Previous: req.State.Version}}, nil
+	return infer.UpdateResponse[ReleaseState]{Output: ReleaseState{Version: req.Inputs.Version, Previous: req.State.Version}}, nil
 }
 
 // releaseForm is a Backend.AI release: 26.8.3, 26.8.0rc1.

@@ -1,8 +1,14 @@
 package provider
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/blang/semver"
+	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi-go-provider/integration"
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
 func TestDowngrade(t *testing.T) {
@@ -28,6 +34,33 @@ func TestDowngrade(t *testing.T) {
 		}
 		if tt.refused && !strings.Contains(reason, tt.new+" is older than "+tt.old) {
 			t.Errorf("%s → %s: the reason does not name both releases: %s", tt.old, tt.new, reason)
+		}
+	}
+}
+
+// Through the server: the same release is no change, another one changes the version.
+func TestReleaseDiff(t *testing.T) {
+	prov, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := integration.NewServer(context.Background(), Name, semver.MustParse("0.1.0"), integration.WithProvider(prov))
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := property.NewMap(map[string]property.Value{"release": property.New("26.4.16"), "previous": property.New("")})
+	for _, tt := range []struct {
+		version string
+		changes bool
+	}{{"26.4.16", false}, {"26.8.3", true}} {
+		d, err := s.Diff(p.DiffRequest{Urn: "urn:pulumi:s::p::backendai:index:Release::release", ID: "release", State: state,
+			OldInputs: property.NewMap(map[string]property.Value{"release": property.New("26.4.16")}),
+			Inputs:    property.NewMap(map[string]property.Value{"release": property.New(tt.version)})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.HasChanges != tt.changes || tt.changes && d.DetailedDiff["release"].Kind != p.Update {
+			t.Errorf("26.4.16 → %s: %+v", tt.version, d)
 		}
 	}
 }

@@ -47,16 +47,27 @@ release=$(json 'print(json.load(sys.stdin).get("manager", ""))' <<<"$api") || fa
 [ "$release" = "$VERSION" ] || fail manager "answers with release $release, want $VERSION"
 passed manager "$t" "\"$release\""
 
-# agents: each ALIVE with its slots; a restarted agent may need a heartbeat or two.
-t=$(now)
-deadline=$((SECONDS + agent_wait))
-while :; do
-	# The client lists agents of one status at a time: ALIVE, and the others to name.
-	list=$(for status in ALIVE TERMINATED LOST RESTARTING; do
+# retry CHECK REPORT: runs the REPORT function (a report on stdout, or the reason) until
+# it succeeds or AGENT_WAIT passes (a restarted agent needs a heartbeat or two), then
+# records the check, or fails it with the last reason.
+retry() {
+	local t deadline=$((SECONDS + agent_wait)) report
+	t=$(now)
+	until report=$("$2" 2>&1); do
+		((SECONDS < deadline)) || fail "$1" "$report"
+		sleep 3
+	done
+	passed "$1" "$t" "$report"
+}
+
+# agents: each ALIVE with its slots. The client lists agents of one status at a time:
+# ALIVE, and the others to name.
+agents_report() {
+	local status
+	for status in ALIVE TERMINATED LOST RESTARTING; do
 		client --output json admin agent list --status "$status" 2>&1 | tr -d '\n' || true
 		echo
-	done)
-	report=$(AGENTS="$AGENTS" json '
+	done | json '
 import os
 items, answered, failed = {}, False, ""
 for line in sys.stdin:
@@ -82,18 +93,13 @@ for want in os.environ["AGENTS"].split():
 if bad:
     print("; ".join(bad)); sys.exit(1)
 print(json.dumps({i: {"status": items[i]["status"], "slots": items[i]["available_slots"]} for i in os.environ["AGENTS"].split()}, sort_keys=True))
-' <<<"$list" 2>&1) && break
-	((SECONDS < deadline)) || fail agents "${report:-the client listed no agents: $list}"
-	sleep 3
-done
-passed agents "$t" "$report"
+'
+}
+retry agents agents_report
 
 # storage: every volume is listed by the storage proxies.
-t=$(now)
-deadline=$((SECONDS + agent_wait))
-while :; do
-	list=$(client --output json admin storage list 2>&1) || list=""
-	report=$(VOLUMES="${VOLUMES:-}" json '
+volumes_report() {
+	{ client --output json admin storage list 2>&1 || true; } | VOLUMES="${VOLUMES:-}" json '
 import os
 text = sys.stdin.read()
 try:
@@ -104,11 +110,9 @@ missing = [v for v in os.environ["VOLUMES"].split() if v not in have]
 if missing:
     print("%s not listed (listed: %s)" % (", ".join(missing), ", ".join(have) or "none")); sys.exit(1)
 print(json.dumps(have))
-' <<<"$list" 2>&1) && break
-	((SECONDS < deadline)) || fail storage "${report:-the client listed no volumes: $list}"
-	sleep 3
-done
-passed storage "$t" "$report"
+'
+}
+retry storage volumes_report
 
 # session: a real compute session runs print("hello") and is destroyed again.
 t=$(now)
