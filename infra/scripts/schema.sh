@@ -11,19 +11,20 @@ as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-gro
 cd "$MANAGER_DIR"
 revision() { as_bai .venv/bin/python -m alembic -c alembic.ini current 2>/dev/null | tail -n1; }
 before=$(revision || true)
-# A database at a revision this release's migrations lack is newer than the release: a
-# migration backported to a later release of another line (26.4.11's e1b7f3d20a94 is in
-# 26.8.4 and 26.9, not in 26.8.3). Migrating it is impossible; say so, naming both.
-if unknown=$(as_bai .venv/bin/python -m alembic -c alembic.ini current 2>&1 | sed -n "s/.*Can't locate revision identified by '\([^']*\)'.*/\1/p" | head -n1) && [ -n "$unknown" ]; then
-	echo "schema: the database is at revision $unknown, which Backend.AI $VERSION's migrations do not contain: it was migrated by a newer release (a migration backported to a later release of another line). Choose a release that contains it; the services still run the release they ran." >&2
-	exit 1
-fi
 if ! out=$(as_bai .venv/bin/backend.ai mgr schema oneshot 2>&1); then
 	echo "schema: backend.ai mgr schema oneshot failed:" >&2
 	printf '%s\n' "$out" | tail -n 15 >&2
 	exit 1
 fi
 if ! out=$(as_bai .venv/bin/python -m alembic -c alembic.ini upgrade head 2>&1); then
+	# A database at a revision this release's migrations lack was migrated by a newer
+	# release: a migration backported to a later release of another line (26.4.11's
+	# e1b7f3d20a94 is in 26.8.4 and 26.9, not in 26.8.3). Say so, naming both.
+	unknown=$(sed -n "s/.*Can't locate revision identified by '\([^']*\)'.*/\1/p" <<<"$out" | head -n1)
+	if [ -n "$unknown" ]; then
+		echo "schema: the database is at revision $unknown, which Backend.AI $VERSION's migrations do not contain: it was migrated by a newer release (a migration backported to a later release of another line). Choose a release that contains it; the services still run the release they ran." >&2
+		exit 1
+	fi
 	echo "schema: alembic upgrade head failed:" >&2
 	printf '%s\n' "$out" | tail -n 15 >&2
 	exit 1

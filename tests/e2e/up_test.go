@@ -487,14 +487,6 @@ func clusterStack(t testing.TB, version string, hosts ...string) (*sandbox, *sta
 		names[i], _, _ = strings.Cut(h, ":")
 	}
 	stand := startStandIns(t, s, names...)
-	registryFixture := filepath.Join(t.TempDir(), "local-registry.json")
-	registry, err := standins.RegistryFixture(version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(registryFixture, []byte(registry), 0o644); err != nil {
-		t.Fatal(err)
-	}
 
 	s.pulumi("stack", "init")
 	key, err := os.ReadFile(filepath.Join(s.root, ".sandbox", "id_ed25519"))
@@ -508,39 +500,22 @@ func clusterStack(t testing.TB, version string, hosts ...string) (*sandbox, *sta
 	for k, v := range secrets {
 		s.setSecret(k, v)
 	}
-	// Backend.AI's own fixture files of the release (tests/catalog keeps them).
-	if err := catalog.Ensure(s.root, version); err != nil {
-		t.Fatal(err)
-	}
-	dir, err := catalog.Dir(version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, keypairs := filepath.Join(dir, "fixtures", "example-users.json"), filepath.Join(dir, "fixtures", "example-keypairs.json")
-	// The resource slot types: the manager refuses an agent's heartbeat whose slots
-	// (cpu, mem, cuda.device) the table does not name.
-	slotTypes := filepath.Join(dir, "fixtures", "example-resource-slot-types.json")
-	// The fixtures' passwords and secret keys are secrets too.
-	for i, v := range fixtureSecrets(t, version, users, keypairs) {
+	release, fixtureSecrets := releaseConfig(t, s, version)
+	for i, v := range fixtureSecrets {
 		secrets[fmt.Sprintf("a fixture's secret #%d", i)] = v
 	}
-	config := [][2]string{
-		{"version", version},
+	config := append(release, [][2]string{
 		{"halfstack.engine", "script"},
 		{"halfstack.images.postgres", stand.Images.Postgres},
 		{"halfstack.images.redis", stand.Images.Redis},
 		{"halfstack.images.etcd", stand.Images.Etcd},
 		{"services.packageIndex", stand.IndexURL},
-		{"fixtures[0]", users},
-		{"fixtures[1]", keypairs},
-		{"fixtures[2]", slotTypes},
 		// The rescan reaches only the local registry, which serves the kernel stand-in
 		// image; every agent pulls it, as a step, and the verification's session runs it.
 		{"services.imageRegistries[0]", standins.HostRegistry},
-		{"fixtures[3]", registryFixture},
 		{"images.engine", "script"},
 		{"images.pull[0]", stand.Images.Kernel},
-	}
+	}...)
 	// Every agent runs Backend.AI's mock accelerator plugin (no GPU here): two devices.
 	for i, h := range hosts {
 		if _, roles, _ := strings.Cut(h, ":"); slices.Contains(strings.Split(roles, ","), "agent") {
@@ -551,6 +526,38 @@ func clusterStack(t testing.TB, version string, hosts ...string) (*sandbox, *sta
 		s.pulumi("config", "set", "--path", kv[0], kv[1])
 	}
 	return s, stand, secrets
+}
+
+// releaseConfig is the stack config of a release: its version, and Backend.AI's own
+// fixture files of it (tests/catalog keeps them): users, keypairs, the resource slot
+// types (the manager refuses an agent's heartbeat whose slots the table does not name),
+// and the local registry's fixture in the release's shape. It returns the fixtures'
+// passwords and secret keys too, to search output for.
+func releaseConfig(t testing.TB, s *sandbox, version string) ([][2]string, []string) {
+	t.Helper()
+	if err := catalog.Ensure(s.root, version); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := catalog.Dir(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registry, err := standins.RegistryFixture(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	registryFixture := filepath.Join(t.TempDir(), "local-registry.json")
+	if err := os.WriteFile(registryFixture, []byte(registry), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	users, keypairs := filepath.Join(dir, "fixtures", "example-users.json"), filepath.Join(dir, "fixtures", "example-keypairs.json")
+	return [][2]string{
+		{"version", version},
+		{"fixtures[0]", users},
+		{"fixtures[1]", keypairs},
+		{"fixtures[2]", filepath.Join(dir, "fixtures", "example-resource-slot-types.json")},
+		{"fixtures[3]", registryFixture},
+	}, fixtureSecrets(t, version, users, keypairs)
 }
 
 // placeholderTitle is a web UI title that holds every secret placeholder.

@@ -51,8 +51,13 @@ func TestUpgrade(t *testing.T) {
 		t.Error("the refused upgrade restarted the manager")
 	}
 
-	// The plan: the release record, every release-bound step, nothing of the hosts'.
-	s.pulumi("config", "set", "version", nextRelease)
+	// The plan: the release record, every release-bound step, nothing of the hosts'. The
+	// fixture files go with the release: Backend.AI's own files of it, the same rows in
+	// its tables' shapes (26.4's sgroups_for_domains.domain is 26.9's domain_id).
+	release, _ := releaseConfig(t, s, nextRelease)
+	for _, kv := range release {
+		s.pulumi("config", "set", "--path", kv[0], kv[1])
+	}
 	plan := s.changes()
 	t.Logf("the upgrade's plan (pulumi preview): %v", plan)
 	for _, want := range []string{"release", "bai-u1-mgmt-manager-package", "bai-u1-mgmt-storage-proxy-package", "bai-u1-mgmt-webserver-package",
