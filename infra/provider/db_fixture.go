@@ -438,7 +438,14 @@ func (c DBConnection) converge(ctx context.Context, args, old *FixtureArgs, crea
 	var gone []fixtures.Table
 	if old != nil {
 		oldFx, err := live(ctx, tx, *old)
-		if err != nil {
+		switch {
+		case err != nil && args != nil && old.BackendAIVersion != args.BackendAIVersion:
+			// The old file was written for a release whose tables the schema has since
+			// migrated (an upgrade): its rows stay as the migration left them, and none of
+			// them is deleted.
+			p.GetLogger(ctx).Warningf("%s: the previous file does not fit the tables of %s (%v); its rows are kept as they are",
+				args.Source, args.BackendAIVersion, err)
+		case err != nil:
 			return nil, err
 		}
 		keep := desired(fx)
