@@ -786,3 +786,24 @@ func (s *sandbox) changes() []string {
 	slices.Sort(changed)
 	return changed
 }
+
+// schemaHead is the database's alembic revision, which must be the installed release's
+// head.
+func schemaHead(t *testing.T, s *sandbox, node string) string {
+	t.Helper()
+	out := s.ssh(node, "cd /home/bai/manager && setpriv --reuid=bai --regid=bai --init-groups env HOME=/home/bai .venv/bin/backend.ai mgr schema show -f alembic.ini 2>&1")
+	t.Logf("%s: backend.ai mgr schema show:\n%s", node, out)
+	var current, head string
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(l, "Current database revision: "); ok {
+			current = v
+		}
+		if v, ok := strings.CutPrefix(l, "The head revision of available migrations: "); ok {
+			head = v
+		}
+	}
+	if current == "" || current != head {
+		t.Errorf("%s: the schema's revision %q is not the head %q:\n%s", node, current, head, out)
+	}
+	return current
+}
