@@ -12,10 +12,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
-// TestCheckThroughTheServer sends bad inputs the way the engine does and expects check
-// failures whose reason names the field: they stop a preview before anything is
-// reached. No failure names a property, so that the engine prints no input's value.
-func TestCheckThroughTheServer(t *testing.T) {
+// newServer serves the provider the way the engine talks to it.
+func newServer(t *testing.T) integration.Server {
+	t.Helper()
 	prov, err := New()
 	if err != nil {
 		t.Fatal(err)
@@ -24,6 +23,14 @@ func TestCheckThroughTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// TestCheckThroughTheServer sends bad inputs the way the engine does and expects check
+// failures whose reason names the field: they stop a preview before anything is
+// reached. No failure names a property, so that the engine prints no input's value.
+func TestCheckThroughTheServer(t *testing.T) {
+	s := newServer(t)
 	str := property.New[string]
 	obj := func(m map[string]property.Value) property.Value { return property.New(property.NewMap(m)) }
 	etcd := obj(map[string]property.Value{"endpoints": property.New(property.NewArray([]property.Value{str("127.0.0.1:2379")}))})

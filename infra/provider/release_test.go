@@ -1,13 +1,10 @@
 package provider
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/blang/semver"
 	p "github.com/pulumi/pulumi-go-provider"
-	"github.com/pulumi/pulumi-go-provider/integration"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
@@ -40,14 +37,7 @@ func TestDowngrade(t *testing.T) {
 
 // Through the server: the same release is no change, another one changes the version.
 func TestReleaseDiff(t *testing.T) {
-	prov, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(context.Background(), Name, semver.MustParse("0.1.0"), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := newServer(t)
 	state := property.NewMap(map[string]property.Value{"release": property.New("26.4.16"), "previous": property.New("")})
 	for _, tt := range []struct {
 		version string
