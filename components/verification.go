@@ -60,12 +60,8 @@ func NewVerification(ctx *pulumi.Context, name string, args VerificationArgs, op
 		sums = append(sums, a.Sum)
 		after = append(after, a.Service)
 	}
-	var volumes []string
-	for _, vol := range m.Settings.StorageProxy.Volumes {
-		volumes = append(volumes, m.Settings.StorageProxy.Name+":"+vol.Name)
-	}
 	in := scripts.VerifyClusterInput{ClientDir: dir, User: c.Account.Name, ManagerURL: m.Settings.Manager.HTTP(),
-		Version: c.Version, Agents: strings.Join(agents, " "), Volumes: strings.Join(volumes, " "),
+		Version: c.Version, Agents: strings.Join(agents, " "), Volumes: strings.Join(VFolderHosts(c), " "),
 		Image: c.VerifyImage(), AccessKey: args.AccessKey}
 	in.Sum = checksum(slices.Concat(sums, []string{in.Agents, in.Volumes, in.Image})...)
 	check, err := s.report("checks", in, pulumi.StringMap{"BACKEND_SECRET_KEY": args.SecretKey}, after...)
