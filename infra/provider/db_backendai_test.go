@@ -95,6 +95,59 @@ func TestBackendAIFixtures(t *testing.T) {
 	}
 }
 
+// TestFixtureKeepsMigratedIDs applies Backend.AI 26.9's own example users to a
+// database whose default domain and resource group have other ids than the file gives
+// them, as a database migrated from 26.4 has (its rows got ids of their own). Rows refer
+// to those ids (sessions to the domain), so they stay; the file's rows that name them
+// (users, the domain's resource group, its virtual entity) get the database's, and the
+// fixture reads back converged.
+func TestFixtureKeepsMigratedIDs(t *testing.T) {
+	const version, domainID, groupID = "26.9.6", "b9e676dc-e23e-54c6-b350-e83fba4127e9", "4d1e9b32-90c7-5b32-8f0e-6f470b8ed24a"
+	files, err := catalog.Fixtures(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := files["example-users.json"]
+	if !strings.Contains(data, domainID) || !strings.Contains(data, groupID) {
+		t.Fatalf("Backend.AI %s's example users no longer give the default domain %s and resource group %s", version, domainID, groupID)
+	}
+	db := newPG(t, "26.9")
+	ctx := context.Background()
+	fx := &Fixture{}
+	const migratedDomain, migratedGroup = "11111111-2222-4333-8444-555555555555", "66666666-7777-4888-9999-aaaaaaaaaaaa"
+	before := strings.NewReplacer(domainID, migratedDomain, groupID, migratedGroup).Replace(data)
+	if _, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "migrated", Inputs: FixtureArgs{Connection: db.conn, BackendAIVersion: version, Data: before}}); err != nil {
+		t.Fatal(err)
+	}
+
+	args := FixtureArgs{Connection: db.conn, BackendAIVersion: version, Source: "example-users.json", Data: data}
+	created, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: args})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ query, want string }{
+		{`SELECT id FROM domains WHERE name = 'default'`, migratedDomain},
+		{`SELECT DISTINCT domain_id FROM users`, migratedDomain},
+		{`SELECT id FROM scaling_groups WHERE name = 'default'`, migratedGroup},
+		{`SELECT resource_group_id || ' ' || domain_id FROM sgroups_for_domains`, migratedGroup + " " + migratedDomain},
+		{`SELECT count(*) FROM virtual_entities WHERE entity_type = 'domain'`, "1"},
+	} {
+		if got := db.sql(c.query); got != c.want {
+			t.Errorf("%s: %q, want %q", c.query, got, c.want)
+		}
+	}
+	read, err := fx.Read(ctx, infer.ReadRequest[FixtureArgs, FixtureState]{ID: created.ID, Inputs: args, State: created.Output})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := fx.Diff(ctx, infer.DiffRequest[FixtureArgs, FixtureState]{State: read.State, Inputs: args}); d.HasChanges {
+		t.Errorf("not converged: %v", d.DetailedDiff)
+	}
+	if len(created.Output.Created) != 0 {
+		t.Errorf("inserted rows the database had under other ids: %v", created.Output.Created)
+	}
+}
+
 func rank(name string) int {
 	if i := slices.Index(installOrder, name); i >= 0 {
 		return i

@@ -189,7 +189,7 @@ func (f *Fixture) Read(ctx context.Context, req infer.ReadRequest[FixtureArgs, F
 		return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
 	}
 	defer done()
-	fx, err := live(ctx, conn, req.State.FixtureArgs)
+	fx, known, err := live(ctx, conn, req.State.FixtureArgs)
 	if err != nil {
 		return infer.ReadResponse[FixtureArgs, FixtureState]{}, err
 	}
@@ -204,6 +204,7 @@ func (f *Fixture) Read(ctx context.Context, req infer.ReadRequest[FixtureArgs, F
 			if current == nil {
 				continue // removed by hand: the next update puts it back
 			}
+			known.restore(&current.Row)
 			state.Rows[r.ID] = current.Masked(t.Shape, current.secretsMatch)
 		}
 	}
@@ -225,42 +226,125 @@ type querier interface {
 }
 
 // live is a fixture read against the database's own catalog (a table or column the
-// database lacks is an error naming it), with the rows it names by alias resolved.
-func live(ctx context.Context, q querier, a FixtureArgs) (fixtures.File, error) {
+// database lacks is an error naming it), with the rows it names by alias resolved and
+// the ids the database gave rows the file names otherwise (ids) put in.
+func live(ctx context.Context, q querier, a FixtureArgs) (fixtures.File, ids, error) {
 	line, err := fixtures.LineOf(a.BackendAIVersion)
 	if err != nil {
-		return fixtures.File{}, err
+		return fixtures.File{}, ids{}, err
 	}
 	kept, err := fixtures.LineCatalog(line)
 	if err != nil {
-		return fixtures.File{}, err
+		return fixtures.File{}, ids{}, err
 	}
 	var text string
 	if err := q.QueryRow(ctx, fixtures.CatalogSQL).Scan(&text); err != nil {
-		return fixtures.File{}, fmt.Errorf("postgresql %s: reading the catalog: %w", a.Connection.where(), explainSQL(err))
+		return fixtures.File{}, ids{}, fmt.Errorf("postgresql %s: reading the catalog: %w", a.Connection.where(), explainSQL(err))
 	}
 	var cat fixtures.Catalog
 	if err := json.Unmarshal([]byte(text), &cat); err != nil {
-		return fixtures.File{}, fmt.Errorf("postgresql %s: the catalog: %w", a.Connection.where(), err)
+		return fixtures.File{}, ids{}, fmt.Errorf("postgresql %s: the catalog: %w", a.Connection.where(), err)
 	}
 	if len(cat.Tables) == 0 {
-		return fixtures.File{}, fmt.Errorf("postgresql %s: the database has no tables: Backend.AI's schema is not there", a.Connection.where())
+		return fixtures.File{}, ids{}, fmt.Errorf("postgresql %s: the database has no tables: Backend.AI's schema is not there", a.Connection.where())
 	}
 	// What the loader does per column is the release's; the tables are the database's.
 	cat.Loader = kept.Loader
 	fx, err := fixtures.ParseWith(a.Source, a.Data, "the database "+a.Connection.Database, cat.Shapes())
 	if err != nil {
-		return fixtures.File{}, err
+		return fixtures.File{}, ids{}, err
 	}
+	known := ids{}
 	for i := range fx.Tables {
 		t := &fx.Tables[i]
 		for j := range t.Rows {
 			if err := resolve(ctx, q, t.Shape, &t.Rows[j]); err != nil {
-				return fixtures.File{}, err
+				return fixtures.File{}, ids{}, err
+			}
+			known.put(&t.Rows[j])
+			if err := known.learn(ctx, q, t.Shape, &t.Rows[j]); err != nil {
+				return fixtures.File{}, ids{}, err
 			}
 		}
 	}
-	return fx, nil
+	return fx, known, nil
+}
+
+// ids maps the UUIDs a file gives rows to those the database holds them under. A row
+// the database has under its key (a domain by its name) may have another id than the
+// file gives it: a database migrated from an older release gave its rows their own
+// ids, where a newer release's file names them with fixed ones. Rows refer to the row
+// by that id (sessions to the domain), so it is never changed; instead the file's id
+// means the database's, in that row and in every row after it.
+type ids struct {
+	db   map[string]string            // the file's id -> the database's
+	file map[string]map[string]string // row ID -> column -> the file's id it held
+}
+
+// put gives a row the database's ids for the file's.
+func (k *ids) put(r *fixtures.Row) {
+	for col, v := range r.Values {
+		s, ok := v.(string)
+		if !ok || k.db[s] == "" {
+			continue
+		}
+		k.note(r, col, s)
+		r.Values[col] = k.db[s]
+		if _, ok := r.Where[col]; ok {
+			r.Where[col] = k.db[s]
+		}
+	}
+}
+
+func (k *ids) note(r *fixtures.Row, col, fileID string) {
+	if k.file == nil {
+		k.db, k.file = map[string]string{}, map[string]map[string]string{}
+	}
+	if k.file[r.ID] == nil {
+		k.file[r.ID] = map[string]string{}
+	}
+	k.file[r.ID][col] = fileID
+}
+
+// learn reads the ids of the row the database has for r: its UUID columns that
+// identify it alone (the primary key, a unique key) and that r sets otherwise.
+func (k *ids) learn(ctx context.Context, q querier, t fixtures.Shape, r *fixtures.Row) error {
+	var cols []string
+	for _, key := range append([]fixtures.Key{{Columns: t.PrimaryKey}}, t.Unique...) {
+		if c, _ := t.Column(key.Columns[0]); len(key.Columns) == 1 && key.Where == "" && c.Kind == fixtures.UUID && r.Values[c.Name] != nil {
+			cols = append(cols, c.Name)
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	db, _, err := findRow(ctx, q, t, *r)
+	if err != nil || db == nil {
+		return err
+	}
+	for _, col := range cols {
+		have, _ := db[col].(string)
+		want, _ := r.Values[col].(string)
+		if have == "" || strings.EqualFold(have, want) {
+			continue
+		}
+		k.note(r, col, want)
+		k.db[want] = have
+		r.Values[col] = have
+		if _, ok := r.Where[col]; ok {
+			r.Where[col] = have
+		}
+	}
+	return nil
+}
+
+// restore shows a row read back with the file's ids, as the inputs name them.
+func (k ids) restore(r *fixtures.Row) {
+	for col, fileID := range k.file[r.ID] {
+		if r.Values[col] == k.db[fileID] {
+			r.Values[col] = fileID
+		}
+	}
 }
 
 // resolve looks up what the row names by alias, as Backend.AI's loader does.
@@ -302,8 +386,9 @@ type current struct {
 	secretsMatch map[string]bool
 }
 
-// selectRow reads the row with r's key; nil when there is none.
-func selectRow(ctx context.Context, tx querier, t fixtures.Shape, r fixtures.Row) (*current, error) {
+// findRow reads the row with r's key, as JSON of its columns, and the key it was
+// found by; nil when there is none.
+func findRow(ctx context.Context, tx querier, t fixtures.Shape, r fixtures.Row) (map[string]any, []string, error) {
 	// The row is found by its key, or else by another unique key it sets: then it is
 	// a row the database already has under another key (Backend.AI's loader skips a
 	// row that conflicts so; so does this), and its own key is not compared.
@@ -313,11 +398,9 @@ func selectRow(ctx context.Context, tx querier, t fixtures.Shape, r fixtures.Row
 			keys = append(keys, u.Columns)
 		}
 	}
-	var text string
-	var foundBy []string
 	for _, key := range keys {
 		where := r.Where
-		if foundBy = key; !slices.Equal(key, r.Key) {
+		if !slices.Equal(key, r.Key) {
 			where = map[string]any{}
 			for _, c := range key {
 				where[c] = r.Values[c]
@@ -325,24 +408,30 @@ func selectRow(ctx context.Context, tx querier, t fixtures.Shape, r fixtures.Row
 		}
 		keyJSON, err := rowJSON(t, where, false)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		var text string
 		q := fmt.Sprintf("SELECT to_jsonb(t)::text FROM %s t WHERE %s", quoteIdent(t.Name), keyMatch(t, key, "$1"))
-		err = tx.QueryRow(ctx, q, keyJSON).Scan(&text)
-		if err == nil {
-			break
+		switch err := tx.QueryRow(ctx, q, keyJSON).Scan(&text); {
+		case errors.Is(err, pgx.ErrNoRows):
+			continue
+		case err != nil:
+			return nil, nil, fmt.Errorf("%s: reading %s: %w", r.Path, r.ID, err)
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return nil, fmt.Errorf("%s: reading %s: %w", r.Path, r.ID, err)
+		var db map[string]any
+		if err := json.Unmarshal([]byte(text), &db); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", r.Path, err)
 		}
-		text = ""
+		return db, key, nil
 	}
-	if text == "" {
-		return nil, nil
-	}
-	var db map[string]any
-	if err := json.Unmarshal([]byte(text), &db); err != nil {
-		return nil, fmt.Errorf("%s: %w", r.Path, err)
+	return nil, nil, nil
+}
+
+// selectRow reads the row with r's key; nil when there is none.
+func selectRow(ctx context.Context, tx querier, t fixtures.Shape, r fixtures.Row) (*current, error) {
+	db, foundBy, err := findRow(ctx, tx, t, r)
+	if err != nil || db == nil {
+		return nil, err
 	}
 	cur := &current{Row: fixtures.Row{ID: r.ID, Key: foundBy, Path: r.Path, Where: map[string]any{}, Aliases: r.Aliases, Values: map[string]any{}}, secretsMatch: map[string]bool{}}
 	for _, k := range foundBy {
@@ -431,13 +520,13 @@ func (c DBConnection) converge(ctx context.Context, args, old *FixtureArgs, crea
 
 	var fx fixtures.File
 	if args != nil {
-		if fx, err = live(ctx, tx, *args); err != nil {
+		if fx, _, err = live(ctx, tx, *args); err != nil {
 			return nil, err
 		}
 	}
 	var gone []fixtures.Table
 	if old != nil {
-		oldFx, err := live(ctx, tx, *old)
+		oldFx, _, err := live(ctx, tx, *old)
 		switch {
 		case err != nil && args != nil && old.BackendAIVersion != args.BackendAIVersion:
 			// The old file was written for a release whose tables the schema has since
