@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"golang.org/x/mod/semver"
 
 	"github.com/backendai-infra/backendai-infra/infra/configs"
 	"github.com/backendai-infra/backendai-infra/infra/data"
@@ -79,7 +80,7 @@ type ManagementNode struct {
 // node's own published ports, the manager at the node's address.
 func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 	h := c.Halfstack
-	return configs.Settings{
+	set := configs.Settings{
 		Line: c.Line(), Namespace: "local",
 		Etcd:       configs.Addr{Host: "127.0.0.1", Port: h.Ports.Etcd},
 		EtcdPublic: configs.Addr{Host: n.Address, Port: h.Ports.Etcd},
@@ -95,6 +96,10 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 		Webserver: configs.Webserver{Port: c.Services.Webserver.Port, Domain: "default",
 			Title: c.Services.Webserver.Title, MaxSessionAge: 604800},
 	}
+	if c.Services.GraphQLGateway.Enabled {
+		set.Webserver.GatewayPort = c.Services.GraphQLGateway.Port
+	}
+	return set
 }
 
 // managementNode is the build state of the management node: what each step of the
@@ -118,6 +123,10 @@ type managementNode struct {
 	volumes     pulumi.Resource
 	units       []pulumi.Resource
 	rescan      pulumi.Resource
+	// gateway is the GraphQL gateway's packages and supergraph (nil when the stack has
+	// none), and what its unit was started with.
+	gateway    *remote.Script
+	gatewaySum string
 }
 
 // installed is one service's package and files, and their checksum.
@@ -163,6 +172,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		g.halfstack,       // 1. PostgreSQL, Redis and etcd, healthy
 		g.etcdConfig,      // 2. the shared configuration and the storage proxy in etcd
 		g.installServices, // 3. Python, then per service its package and files
+		g.graphqlGateway,  //    and the GraphQL gateway with the manager's supergraph
 		g.rpcKeypair,      // 4. the manager's RPC keypair
 		g.migrateSchema,   //    and the schema
 		g.loadFixtures,    // 5. the stack's fixtures
@@ -295,6 +305,26 @@ func (g *managementNode) installServices() error {
 	return nil
 }
 
+// graphqlGateway: the GraphQL gateway (the halfstack's Hive Gateway), its packages and
+// the supergraph of the installed manager's subgraphs. It runs again when the release
+// changes: the subgraphs are the release's.
+func (g *managementNode) graphqlGateway() (err error) {
+	c := g.args.Cluster
+	gw := c.Services.GraphQLGateway
+	if !gw.Enabled {
+		return nil
+	}
+	in := scripts.GatewayInput{ManagerCommand: g.managerCommand(), GatewayDir: configs.GatewayService(gw.Port).Dir(g.set.Home),
+		GatewayVersion: gw.Version, ManagerURL: g.set.Manager.HTTP(), PublicSubgraph: "no", Registry: gw.Registry}
+	// 26.9's manager serves its public schema as a subgraph of the supergraph.
+	if semver.Compare("v"+c.Line(), "v26.9") >= 0 {
+		in.PublicSubgraph = "yes"
+	}
+	g.gatewaySum = checksum(in.Version, in.GatewayVersion, in.ManagerURL, in.PublicSubgraph)
+	g.gateway, err = g.run("graphql-gateway", in, nil, g.services["manager"].pkg)
+	return err
+}
+
 // managerCommand is what the steps that run the backend.ai command share: in the
 // manager's directory, as its account.
 func (g *managementNode) managerCommand() scripts.ManagerCommand {
@@ -362,6 +392,14 @@ func (g *managementNode) startServices() error {
 		}
 		g.units = append(g.units, unit)
 	}
+	if g.gateway != nil {
+		svc := configs.GatewayService(g.args.Cluster.Services.GraphQLGateway.Port)
+		unit, err := g.unit(svc, g.set.Home, accountOf(g.args.Cluster), g.gatewaySum, g.gateway, g.units[0])
+		if err != nil {
+			return err
+		}
+		g.units = append(g.units, unit)
+	}
 	return nil
 }
 
@@ -392,9 +430,12 @@ func (g *managementNode) verify() (*remote.Script, error) {
 
 // sum is every service's checksum: what the services were started with.
 func (g *managementNode) sum() string {
-	sums := make([]string, 0, len(configs.Services))
+	sums := make([]string, 0, len(configs.Services)+1)
 	for _, svc := range configs.Services {
 		sums = append(sums, g.services[svc.Name].sum)
+	}
+	if g.gateway != nil {
+		sums = append(sums, g.gatewaySum)
 	}
 	return strings.Join(sums, ",")
 }

@@ -142,7 +142,8 @@ var verificationSteps = []string{"client-package", "checks"}
 // resources by default).
 var managementSteps = []string{"python", "manager-package", "manager-config", "manager-alembic",
 	"storage-proxy-package", "storage-proxy-config", "webserver-package", "webserver-config",
-	"rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "image-rescan", "verify"}
+	"graphql-gateway", "rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "graphql-gateway-service",
+	"image-rescan", "verify"}
 
 func TestStackGraphs(t *testing.T) {
 	tests := []struct {

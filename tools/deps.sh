@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the project needs from Debian's packages, once: Docker Engine for the
 # sandbox hosts, debootstrap to build their images, the OpenSSH client, the etcd and
-# PostgreSQL servers the data resources are tested against, and the image registry that
-# serves the halfstack stand-in images. The tests start and stop their own servers.
+# PostgreSQL servers the data resources are tested against, the image registry that
+# serves the halfstack stand-in images, npm (the caching npm registry for the GraphQL
+# gateway's packages, and playwright-core) and Chromium, the browser the Web UI is
+# checked in. The tests start and stop their own servers.
 set -euo pipefail
 need=()
 command -v dockerd >/dev/null || need+=(docker.io)
@@ -12,6 +14,8 @@ command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v etcd >/dev/null || need+=(etcd-server)
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
 command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v npm >/dev/null || need+=(npm)
+command -v chromium >/dev/null || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || { echo "deps: need root to install ${need[*]}" >&2; exit 1; }
 	echo "deps: installing ${need[*]}" >&2

@@ -23,7 +23,7 @@ func prodSettings(line string) Settings {
 		Manager: Addr{"10.20.30.10", 8081}, ManagerInternalPort: 18080, NumProc: 4,
 		StorageProxy: StorageProxy{Name: "bai-m1", NodeID: "i-bai-m1", ClientPort: 6021, ManagerPort: 6022,
 			Volumes: []Volume{{Name: "nfs", Backend: "vfs", Path: "/vfroot/nfs"}}},
-		Webserver: Webserver{Port: 8090, Domain: "default", Title: "Backend.AI", MaxSessionAge: 604800},
+		Webserver: Webserver{Port: 8090, Domain: "default", Title: "Backend.AI", MaxSessionAge: 604800, GatewayPort: 4000},
 	}
 }
 
@@ -234,7 +234,7 @@ func TestSettingsRefused(t *testing.T) {
 }
 
 func TestUnitsGolden(t *testing.T) {
-	for _, s := range append(Services, AgentService) {
+	for _, s := range append(Services, AgentService, GatewayService(4000)) {
 		for file, got := range map[string]string{
 			"run-" + s.Name + ".sh": s.RunScript("/home/bai"),
 			s.Unit():                s.UnitFile("/home/bai", Account{Name: "bai", UID: 1100, GID: 1100}),

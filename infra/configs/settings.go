@@ -230,6 +230,9 @@ type Webserver struct {
 	Title string
 	// MaxSessionAge is how long a login lasts, in seconds.
 	MaxSessionAge int
+	// GatewayPort, when set, is the GraphQL gateway's port on the node's loopback: the
+	// webserver sends GraphQL queries to it ([apollo-router]) rather than to the manager.
+	GatewayPort int
 }
 
 // Check reports a setting that cannot be rendered into a working file.

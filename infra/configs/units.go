@@ -23,6 +23,9 @@ type Service struct {
 	// WaitPort, when set, is a TCP port the service listens on once started: its step
 	// waits for it.
 	WaitPort int
+	// Command, when set, is what the run script starts in the service's directory, in
+	// place of the venv's Python module (the GraphQL gateway runs on Node.js).
+	Command string
 }
 
 // Services are the management node's services, in the order they start.
@@ -36,6 +39,14 @@ var Services = []Service{
 // AgentService is the agent node's service (seed 002's agent unit).
 var AgentService = Service{Name: "agent", Package: "backend.ai-agent", Module: "ai.backend.agent.server", Config: "agent.toml",
 	After: []string{"docker.service"}, Requires: []string{"docker.service"}, Root: true}
+
+// GatewayService is the GraphQL gateway (the Hive Gateway of Backend.AI's halfstack),
+// serving the supergraph in its directory on the loopback at port, once the manager
+// runs. It reads gateway.config.mjs from its directory.
+func GatewayService(port int) Service {
+	return Service{Name: "graphql-gateway", Config: "gateway.config.mjs", After: []string{"backendai-manager.service"}, WaitPort: port,
+		Command: fmt.Sprintf("node_modules/.bin/hive-gateway supergraph supergraph.graphql --host 127.0.0.1 --port %d", port)}
+}
 
 // Account is who runs the services.
 type Account struct {
@@ -53,6 +64,17 @@ func (s Service) Unit() string { return "backendai-" + s.Name + ".service" }
 // named explicitly.
 func (s Service) RunScript(home string) string {
 	dir := s.Dir(home)
+	if s.Command != "" {
+		return fmt.Sprintf(`#!/bin/bash
+# Rendered by backendai-infra: starts Backend.AI's %s.
+set -e
+if [ -z "$HOME" ]; then
+  export HOME=%q
+fi
+cd %q
+exec %s
+`, s.Name, home, dir, s.Command)
+	}
 	return fmt.Sprintf(`#!/bin/bash
 # Rendered by backendai-infra: starts Backend.AI's %s from its venv.
 set -e

@@ -54,6 +54,10 @@ type webserverFile struct {
 	Webserver struct {
 		PIDFile string `toml:"pid-file"`
 	} `toml:"webserver"`
+	ApolloRouter *struct {
+		Enabled   bool     `toml:"enabled"`
+		Endpoints []string `toml:"endpoints"`
+	} `toml:"apollo-router,omitempty"`
 	Logging logging `toml:"logging"`
 	Debug   debug   `toml:"debug"`
 }
@@ -86,6 +90,12 @@ func WebserverConf(s Settings) (File, error) {
 	ss.MaxAge, ss.LoginBlockTime, ss.LoginAllowedFailCount, ss.MaxCountForPreopenPorts = s.Webserver.MaxSessionAge, 1200, 10, 10
 	ss.Redis.Addr = s.Redis.String()
 	f.Webserver.PIDFile = path.Join(s.WebserverDir(), "webserver.pid")
+	if port := s.Webserver.GatewayPort; port > 0 {
+		f.ApolloRouter = &struct {
+			Enabled   bool     `toml:"enabled"`
+			Endpoints []string `toml:"endpoints"`
+		}{true, []string{Addr{Host: "127.0.0.1", Port: port}.HTTP()}}
+	}
 	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
 	return render("webserver.conf", s.Line, f, p)
 }

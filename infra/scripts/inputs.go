@@ -167,6 +167,17 @@ type VolumesInput struct {
 	User  string `env:"BAI_USER"`
 }
 
+// GatewayInput is gateway.sh's: the GraphQL gateway of a release's manager.
+type GatewayInput struct {
+	ManagerCommand
+	GatewayDir     string `env:"GATEWAY_DIR"`
+	GatewayVersion string `env:"GATEWAY_VERSION"`
+	ManagerURL     string `env:"MANAGER_URL"`
+	// PublicSubgraph "yes" composes the manager's public schema too (26.9 on).
+	PublicSubgraph string `env:"PUBLIC_SUBGRAPH"`
+	Registry       string `env:"NPM_REGISTRY"`
+}
+
 // VerifyInput is verify.sh's.
 type VerifyInput struct {
 	ManagerURL      string `env:"MANAGER_URL"`
@@ -248,6 +259,7 @@ func (ConfigInput) Script() string        { return Config }
 func (ServiceInput) Script() string       { return ServiceUnit }
 func (RPCKeypairInput) Script() string    { return RPCKeypair }
 func (SchemaInput) Script() string        { return Schema }
+func (GatewayInput) Script() string       { return Gateway }
 func (RescanInput) Script() string        { return Rescan }
 func (VolumesInput) Script() string       { return Volumes }
 func (VerifyInput) Script() string        { return Verify }

@@ -43,6 +43,8 @@ var (
 	RPCKeypair string
 	//go:embed schema.sh
 	Schema string
+	//go:embed gateway.sh
+	Gateway string
 	//go:embed rescan.sh
 	Rescan string
 	//go:embed volumes.sh

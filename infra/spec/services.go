@@ -19,6 +19,8 @@ type Services struct {
 	// ImageRegistries are rescanned for kernel images once the manager is installed
 	// (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
 	ImageRegistries []string `json:"imageRegistries"`
+	// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+	GraphQLGateway GraphQLGateway `json:"graphqlGateway"`
 	// ImageAliases name kernel images for this cluster's architecture, alias → image
 	// (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
 	ImageAliases map[string]string `json:"imageAliases"`
@@ -39,12 +41,32 @@ type WebserverSettings struct {
 	Title string `json:"title"`
 }
 
+// GraphQLGateway is the GraphQL federation gateway of Backend.AI's halfstack: the Hive
+// Gateway (@graphql-hive/gateway, from npm) serving the supergraph composed from the
+// manager's own subgraph schemas. The webserver sends the web UI's GraphQL queries to
+// it (its [apollo-router] settings); the web UI of 26.9 needs it for its first query.
+type GraphQLGateway struct {
+	// Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+	Enabled bool `json:"enabled"`
+	// Port is where it listens, on the management node's loopback.
+	Port int `json:"port"`
+	// Version is the @graphql-hive/gateway release, pinned.
+	Version string `json:"version"`
+	// Registry is the npm registry its packages come from; empty, the registry npm is
+	// configured with on the node.
+	Registry string `json:"registry"`
+}
+
 // Service defaults (backendai-facts.md section 8's ports).
 const (
 	DefaultManagerPort   = 8081
 	DefaultWebserverPort = 8090
 	DefaultWebTitle      = "Backend.AI"
 	DefaultImageRegistry = "cr.backend.ai"
+	DefaultGatewayPort   = 4000
+	// DefaultGatewayVersion is the newest @graphql-hive/gateway that runs on Debian 13's
+	// Node.js 20.
+	DefaultGatewayVersion = "2.15.1"
 )
 
 func defaultServices() Services {
@@ -53,17 +75,30 @@ func defaultServices() Services {
 		ManagerPort:     DefaultManagerPort,
 		Webserver:       WebserverSettings{Port: DefaultWebserverPort, Title: DefaultWebTitle},
 		ImageRegistries: []string{DefaultImageRegistry},
+		GraphQLGateway:  GraphQLGateway{Enabled: true, Port: DefaultGatewayPort, Version: DefaultGatewayVersion},
 	}
 }
 
 var (
 	sha256Hex     = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	pythonVersion = regexp.MustCompile(`^3\.\d+\.\d+$`)
+	npmVersion    = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 )
 
 func (s Services) validate(bad func(field, format string, args ...any)) {
 	if u, err := url.Parse(s.PackageIndex); s.PackageIndex != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
 		bad("services.packageIndex", "%q is not an http(s) URL", s.PackageIndex)
+	}
+	if g := s.GraphQLGateway; g.Enabled {
+		if u, err := url.Parse(g.Registry); g.Registry != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+			bad("services.graphqlGateway.registry", "%q is not an http(s) URL of an npm registry", g.Registry)
+		}
+		if g.Port < 1 || g.Port > 65535 {
+			bad("services.graphqlGateway.port", "%d is not a TCP port", g.Port)
+		}
+		if !npmVersion.MatchString(g.Version) {
+			bad("services.graphqlGateway.version", "%q is not a release of @graphql-hive/gateway like %s", g.Version, DefaultGatewayVersion)
+		}
 	}
 	switch s.Python.Source {
 	case "distro":

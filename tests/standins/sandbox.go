@@ -2,6 +2,8 @@
 // its nodes would download on a real network:
 //   - Backend.AI's real packages, from the caching package index on this machine
 //     (tests/pypicache, in front of the index this machine's pip uses);
+//   - the GraphQL gateway's real packages, from the caching npm registry on this
+//     machine (tests/npmcache, in front of the registry this machine's npm uses);
 //   - the stand-ins for what this machine cannot download, named as such: a local
 //     registry (Debian's docker-registry) with the halfstack stand-in image
 //     (tests/halfstack/standin.sh: Debian's postgresql, valkey and etcd) under three
@@ -20,6 +22,7 @@ import (
 	"time"
 
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/tests/npmcache"
 	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 )
 
@@ -27,6 +30,7 @@ import (
 const (
 	HostRegistry = "127.0.0.1:5000"
 	HostIndex    = "127.0.0.1:3141"
+	HostNPM      = "127.0.0.1:4873"
 	// StandInImage is the halfstack stand-in image tests/halfstack/standin.sh builds.
 	StandInImage = "backendai-halfstack-standin:trixie-2"
 	// KernelImage is the kernel stand-in image tests/kernel/standin.sh builds.
@@ -50,9 +54,12 @@ type Sandbox struct {
 	Images struct{ Postgres, Redis, Etcd, Kernel string }
 	// IndexURL is the package index, as the host reaches it.
 	IndexURL string
+	// NPMRegistry is the npm registry, as the host reaches it (empty with IndexOnly).
+	NPMRegistry string
 
 	registry *Registry
 	index    *pypicache.Cache
+	npm      *npmcache.Cache
 	forwards []*exec.Cmd
 }
 
@@ -103,6 +110,12 @@ func Start(o Options) (_ *Sandbox, err error) {
 		}
 		forwards = append(forwards, port(HostRegistry)+":"+s.registry.Addr)
 		probe += fmt.Sprintf(" && curl -sf http://%s/v2/ >/dev/null", HostRegistry)
+		if s.npm, err = npmcache.Start(); err != nil {
+			return nil, err
+		}
+		s.NPMRegistry = npmcache.URL(HostNPM)
+		forwards = append(forwards, port(HostNPM)+":"+s.npm.Addr)
+		probe += fmt.Sprintf(" && curl -sf %s-/ping >/dev/null", s.NPMRegistry)
 	}
 
 	for _, host := range o.Hosts {
@@ -116,7 +129,7 @@ func Start(o Options) (_ *Sandbox, err error) {
 	for _, host := range o.Hosts {
 		for i := 0; run("bash", "tests/sandbox/sandbox.sh", "ssh", host, probe) != nil; i++ {
 			if i == 30 {
-				return nil, fmt.Errorf("the registry and the package index do not answer on %s", host)
+				return nil, fmt.Errorf("the registry, the package index and the npm registry do not answer on %s", host)
 			}
 			time.Sleep(500 * time.Millisecond)
 		}
@@ -147,7 +160,8 @@ func RegistryFixture(version string) (string, error) {
 	return f + "}\n", nil
 }
 
-// Close stops the forwarding, the index and the registry, each by its own handle.
+// Close stops the forwarding, the index, the npm registry and the registry, each by its
+// own handle.
 func (s *Sandbox) Close() {
 	for _, fw := range s.forwards {
 		if fw.Process != nil {
@@ -157,6 +171,9 @@ func (s *Sandbox) Close() {
 	}
 	if s.index != nil {
 		s.index.Stop()
+	}
+	if s.npm != nil {
+		s.npm.Stop()
 	}
 	if s.registry != nil {
 		s.registry.Stop()

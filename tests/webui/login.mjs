@@ -40,6 +40,10 @@ try {
   await pass.waitFor({ state: 'detached', timeout: 90000 });
   await page.getByRole('menu').or(page.getByRole('navigation')).first().waitFor({ state: 'visible', timeout: 90000 });
   await page.waitForLoadState('networkidle', { timeout: 30000 }).catch(() => {});
+  // The app's error boundary replaces the dashboard when a query fails (the 26.9 Web UI
+  // without the GraphQL gateway).
+  const failed = page.getByText(/an error has occurred/i).first();
+  if (await failed.isVisible()) throw new Error('the Web UI shows "An error has occurred"');
   await page.screenshot({ path: screenshot });
   console.log(JSON.stringify({ url: page.url(), title: await page.title(), screenshot, seconds: (Date.now() - started) / 1000 }));
 } catch (e) {

@@ -1,5 +1,5 @@
-// Command standins serves a sandbox host the caching package index and the stand-in
-// registry (see package standins) until it is interrupted, for the demo. Once they
+// Command standins serves a sandbox host the caching package index, the caching npm
+// registry and the stand-in registry (see package standins) until it is interrupted, for the demo. Once they
 // answer on the host it writes the registry's fixture to -fixture and the stack config
 // they need to -out, one "path<TAB>value" per line for `pulumi config set --path`.
 //
@@ -50,8 +50,8 @@ func run(host, fixture, version, out string) error {
 	// Every agent pulls the kernel stand-in image, and the verification's session runs it.
 	config := fmt.Sprintf("halfstack.engine\tscript\nhalfstack.images.postgres\t%s\nhalfstack.images.redis\t%s\n"+
 		"halfstack.images.etcd\t%s\nservices.packageIndex\t%s\nservices.imageRegistries[0]\t%s\n"+
-		"images.engine\tscript\nimages.pull[0]\t%s\n",
-		s.Images.Postgres, s.Images.Redis, s.Images.Etcd, s.IndexURL, standins.HostRegistry, s.Images.Kernel)
+		"images.engine\tscript\nimages.pull[0]\t%s\nservices.graphqlGateway.registry\t%s\n",
+		s.Images.Postgres, s.Images.Redis, s.Images.Etcd, s.IndexURL, standins.HostRegistry, s.Images.Kernel, s.NPMRegistry)
 	if fixture != "" {
 		registry, err := standins.RegistryFixture(version)
 		if err != nil {

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# The GraphQL federation gateway of Backend.AI's halfstack, on the management node: the
+# Hive Gateway (@graphql-hive/gateway, pinned) from npm in GATEWAY_DIR, Node.js from the
+# distribution, and the supergraph it serves, composed from the subgraph schemas the
+# installed manager prints (`backend.ai mgr api dump-gql-schema`: the Graphene schema,
+# the Strawberry one, and from 26.9 the public one) with The Guild's federation
+# composition, each subgraph routed to the manager at MANAGER_URL. Backend.AI composes the
+# same with Apollo's rover, which npm does not serve. Everything is rewritten only when it
+# differs; the packages come from NPM_REGISTRY or else the registry npm is configured with.
+#   GATEWAY_DIR=/home/bai/gateway MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.9.6 \
+#   GATEWAY_VERSION=2.15.1 MANAGER_URL=http://10.0.0.1:8081 PUBLIC_SUBGRAPH=yes \
+#   [NPM_REGISTRY=http://127.0.0.1:4873/] gateway.sh
+set -euo pipefail
+: "${GATEWAY_DIR:?}" "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${GATEWAY_VERSION:?}" "${MANAGER_URL:?}"
+# The composition library and graphql, pinned with the gateway.
+composition_version=0.27.0
+graphql_version=16.11.0
+changed=no
+as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
+# One apt at a time on the node (see python.sh).
+apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+# put FILE MODE: the text on stdin becomes FILE, bai's, when it differs.
+put() {
+	local tmp
+	tmp=$(mktemp)
+	cat >"$tmp"
+	if cmp -s "$tmp" "$1"; then
+		rm -f "$tmp"
+		return
+	fi
+	install -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m "$2" "$tmp" "$1"
+	rm -f "$tmp"
+	changed=yes
+}
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	apt_get update -q >/dev/null
+	apt_get install -y -q --no-install-recommends nodejs npm >/dev/null
+	changed=yes
+fi
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+	echo "gateway: @graphql-hive/gateway $GATEWAY_VERSION needs Node.js 20 or later; this node has $(node --version)" >&2
+	exit 1
+fi
+
+install -d -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m 0755 "$GATEWAY_DIR"
+cd "$GATEWAY_DIR"
+put package.json 0644 <<EOF
+{
+  "name": "backendai-graphql-gateway",
+  "private": true,
+  "type": "module",
+  "dependencies": {
+    "@graphql-hive/gateway": "$GATEWAY_VERSION",
+    "@theguild/federation-composition": "$composition_version",
+    "graphql": "$graphql_version"
+  }
+}
+EOF
+installed() { node -p "require('./node_modules/$1/package.json').version" 2>/dev/null || true; }
+if [ "$(installed @graphql-hive/gateway)" != "$GATEWAY_VERSION" ] || [ "$(installed @theguild/federation-composition)" != "$composition_version" ] ||
+	[ "$(installed graphql)" != "$graphql_version" ]; then
+	registry=()
+	from="npm's configured registry"
+	if [ -n "${NPM_REGISTRY:-}" ]; then
+		registry=(--registry "$NPM_REGISTRY")
+		from=$NPM_REGISTRY
+	fi
+	# No install scripts: the gateway needs none (protobufjs' only print a notice).
+	if ! out=$(as_bai npm install --ignore-scripts --no-audit --no-fund --no-update-notifier --omit=dev "${registry[@]}" 2>&1); then
+		echo "gateway: npm install of @graphql-hive/gateway $GATEWAY_VERSION from $from failed:" >&2
+		printf '%s\n' "$out" | tail -n 15 >&2
+		exit 1
+	fi
+	changed=yes
+fi
+
+# The subgraphs as this release of the manager defines them.
+tmp=$(mktemp -d)
+chown "$BAI_USER" "$tmp"
+trap 'rm -rf "$tmp"' EXIT
+subgraphs=("graphene:" "strawberry:--v2")
+[ "${PUBLIC_SUBGRAPH:-no}" = yes ] && subgraphs+=("public:--public")
+for sg in "${subgraphs[@]}"; do
+	name=${sg%%:*} flag=${sg#*:}
+	# shellcheck disable=SC2086 # flag is one option or none
+	if ! out=$(cd "$MANAGER_DIR" && as_bai .venv/bin/backend.ai mgr api dump-gql-schema $flag -o "$tmp/$name.graphql" 2>&1); then
+		echo "gateway: backend.ai mgr api dump-gql-schema $flag (Backend.AI $VERSION) failed:" >&2
+		printf '%s\n' "$out" | tail -n 15 >&2
+		exit 1
+	fi
+done
+cat >"$tmp/compose.mjs" <<'EOF'
+// Composes the subgraphs into the supergraph, each routed to its path on the manager.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+const require = createRequire(process.cwd() + '/');
+const { parse } = require('graphql');
+const { composeServices } = require('@theguild/federation-composition');
+const [dir, manager] = process.argv.slice(2);
+const paths = { graphene: '/admin/gql', strawberry: '/admin/gql/strawberry', public: '/admin/gql/strawberry/public' };
+const services = process.argv.slice(4).map((name) => ({
+  name, typeDefs: parse(readFileSync(`${dir}/${name}.graphql`, 'utf8')), url: manager + paths[name],
+}));
+const result = composeServices(services);
+if (result.errors && result.errors.length) {
+  for (const e of result.errors) console.error(e.message);
+  process.exit(1);
+}
+writeFileSync(`${dir}/supergraph.graphql`, result.supergraphSdl);
+EOF
+names=()
+for sg in "${subgraphs[@]}"; do names+=("${sg%%:*}"); done
+if ! out=$(node "$tmp/compose.mjs" "$tmp" "${MANAGER_URL%/}" "${names[@]}" 2>&1); then
+	echo "gateway: composing the supergraph of Backend.AI $VERSION's subgraphs (${names[*]}) failed:" >&2
+	printf '%s\n' "$out" | tail -n 15 >&2
+	exit 1
+fi
+put supergraph.graphql 0644 <"$tmp/supergraph.graphql"
+
+# Backend.AI's gateway.config.ts (configs/graphql), in JavaScript: the webserver's
+# X-BackendAI-Token (a JWT of the user's keypair) and X-Forwarded-For go on to the
+# manager, on HTTP and on the subscriptions' WebSocket; no introspection.
+put gateway.config.mjs 0644 <<'EOF'
+// Rendered by backendai-infra from Backend.AI's configs/graphql/gateway.config.ts.
+import { defineConfig } from '@graphql-hive/gateway';
+
+const forwardedHeaders = () => ({
+  onSubgraphExecute({ executor, setExecutor }) {
+    setExecutor(async (request) => {
+      const from = request.context.headers || {};
+      const headers = {};
+      for (const name of ['x-backendai-token', 'x-forwarded-for']) {
+        if (from[name]) headers[name] = from[name];
+      }
+      return executor({ ...request, extensions: { headers } });
+    });
+  },
+});
+
+export const gatewayConfig = defineConfig({
+  plugins: () => [forwardedHeaders()],
+  propagateHeaders: {
+    fromClientToSubgraphs({ context }) {
+      const headers = { ...(context.headers || {}) };
+      delete headers['content-length'];
+      return headers;
+    },
+  },
+  disableIntrospection: { disableIf: () => true },
+  maskedErrors: false,
+  logging: 'warn',
+  supergraph: './supergraph.graphql',
+  graphqlEndpoint: '/admin/gql',
+  skipValidation: true,
+  transportEntries: {
+    '*.http': {
+      options: {
+        subscriptions: {
+          kind: 'ws',
+          headers: [['x-backendai-token', '{context.headers.x-backendai-token}']],
+        },
+      },
+    },
+  },
+});
+EOF
+echo "gateway: @graphql-hive/gateway $GATEWAY_VERSION with Backend.AI $VERSION's supergraph (${names[*]}) in $GATEWAY_DIR changed=$changed"

@@ -1,0 +1,124 @@
+package e2e
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The upgrade's releases. 26.4.10 is the newest 26.4 release that a 26.8 release on PyPI
+// can migrate: 26.4.11 and later carry migration e1b7f3d20a94, a backport that is in
+// 26.8.4 and 26.9.0 but not in 26.8.3, the newest 26.8 on PyPI (schema.sh refuses such
+// an upgrade, naming the revision).
+const (
+	ltsRelease = "26.4.10"
+	midRelease = "26.8.3"
+)
+
+// TestUpgrade upgrades a cluster in place by changing the stack's version: a management
+// node and an agent at 26.4, with Backend.AI's example users and a vfolder holding a
+// file, go to the newest 26.8 and then to the newest release. Each preview shows the
+// plan (the release record, every package, the files in the new line's form, the
+// schema, the services, the verification) before anything runs; each up installs the
+// new packages, migrates the schema to the new head once, restarts the manager before
+// the agent, and ends verified. The data stays: the user logs in through the webserver,
+// the vfolder's file is there. A second up changes nothing, and going back is refused
+// at preview.
+func TestUpgrade(t *testing.T) {
+	s, _, secrets := clusterStack(t, ltsRelease, "bai-u1:manager,storage", "bai-u2:agent")
+	nodes := s.nodes()
+	out, took := s.pulumi("up", "--yes")
+	t.Logf("first pulumi up at %s (a management node, an agent): %s", ltsRelease, took)
+	noSecrets(t, "the output of up", out, secrets)
+	checkVerification(t, s, ltsRelease, "i-bai-u2")
+
+	// A vfolder of the admin's, with a file in it, on the shared volume.
+	client := adminClient(nodes["bai-u1"])
+	s.ssh("bai-u1", "echo kept-across-the-upgrade > /tmp/upgrade.txt && "+client+"vfolder create upgrade-vf local:nfs && cd /tmp && "+client+"vfolder upload upgrade-vf upgrade.txt")
+	if got := s.ssh("bai-u1", client+"vfolder ls upgrade-vf 2>&1 || true"); !strings.Contains(got, "upgrade.txt") {
+		t.Fatalf("the vfolder's file before the upgrade:\n%s", got)
+	}
+
+	for _, to := range []string{midRelease, newestRelease} {
+		upgrade(t, s, to, secrets)
+		if t.Failed() {
+			t.FailNow()
+		}
+	}
+
+	// Back to 26.8 is refused at preview, naming both releases; nothing changes.
+	s.pulumi("config", "set", "version", midRelease)
+	out = s.pulumiFails("preview")
+	if !strings.Contains(out, midRelease+" is older than "+newestRelease+", the release this cluster runs") {
+		t.Errorf("the downgrade's preview does not refuse it with the reason:\n%s", tail(out, 15))
+	}
+	out = s.pulumiFails("up", "--yes")
+	if !strings.Contains(out, "is older than") {
+		t.Errorf("the downgrade's up does not refuse it:\n%s", tail(out, 15))
+	}
+	if got := s.ssh("bai-u1", "/home/bai/manager/.venv/bin/pip show backend.ai-manager | sed -n 's/^Version: //p'"); got != newestRelease {
+		t.Errorf("the refused downgrade changed the manager to %s", got)
+	}
+	s.pulumi("config", "set", "version", newestRelease)
+	s.pulumi("destroy", "--yes")
+	s.pulumi("stack", "rm", "--yes")
+}
+
+// upgrade sets the stack to a release (its version and Backend.AI's own fixture files
+// of it), checks the preview's plan, runs the up and checks the cluster after it.
+func upgrade(t *testing.T, s *sandbox, to string, secrets map[string]string) {
+	t.Helper()
+	nodes := s.nodes()
+	headBefore := schemaHead(t, s, "bai-u1")
+	release, _ := releaseConfig(t, s, to)
+	for _, kv := range release {
+		s.pulumi("config", "set", "--path", kv[0], kv[1])
+	}
+
+	// The plan: the release record, every release-bound step, nothing of the hosts'.
+	plan := s.changes()
+	t.Logf("the plan of the upgrade to %s (pulumi preview): %v", to, plan)
+	for _, want := range []string{"release", "bai-u1-mgmt-manager-package", "bai-u1-mgmt-storage-proxy-package", "bai-u1-mgmt-webserver-package",
+		"bai-u1-mgmt-schema", "bai-u1-mgmt-manager-service", "bai-u2-agent-agent-package", "bai-u2-agent-agent-config",
+		"bai-u2-agent-agent-service", "verification-client-package", "verification-checks"} {
+		if !slices.Contains(plan, want) {
+			t.Errorf("the plan of the upgrade to %s does not update %s", to, want)
+		}
+	}
+	for _, step := range plan {
+		if strings.HasPrefix(step, "bai-u1-") && !strings.HasPrefix(step, "bai-u1-mgmt-") || step == "bai-u2-sysctl" {
+			t.Errorf("the plan of the upgrade to %s touches the host step %s", to, step)
+		}
+	}
+
+	out, took := s.pulumi("up", "--yes")
+	t.Logf("the upgrade to %s (pulumi up): %s", to, took)
+	noSecrets(t, "the output of the upgrade", out, secrets)
+	if got := s.ssh("bai-u1", "for svc in manager storage-proxy webserver; do /home/bai/$svc/.venv/bin/pip show backend.ai-$svc | sed -n 's/^Version: //p'; done | sort -u"); got != to {
+		t.Errorf("the services' releases after the upgrade to %s: %q", to, got)
+	}
+	if got := s.ssh("bai-u2", "/home/bai/agent/.venv/bin/pip show backend.ai-agent | sed -n 's/^Version: //p'; grep -c '^initial-resource-group-name' /home/bai/agent/agent.toml"); got != to+"\n1" {
+		t.Errorf("the agent after the upgrade to %s (release, the resource group key of 26.8 and later): %q", to, got)
+	}
+	// The schema is at the new release's head, a later one than before (schemaHead
+	// fails the test unless the database's revision is the release's head).
+	if head := schemaHead(t, s, "bai-u1"); head == headBefore {
+		t.Errorf("the schema stayed at %s after the upgrade to %s", head, to)
+	}
+	// The manager restarted before the agent (one kernel: one monotonic clock).
+	mgr := s.ssh("bai-u1", "systemctl show -p ExecMainStartTimestampMonotonic --value backendai-manager")
+	agent := s.agentStart("bai-u2")
+	if len(mgr) > len(agent) || len(mgr) == len(agent) && mgr > agent {
+		t.Errorf("the agent (at %s µs) restarted before the manager (at %s µs)", agent, mgr)
+	}
+	checkVerification(t, s, to, "i-bai-u2")
+
+	// The data is kept: the vfolder's file, and the users, who log in.
+	if got := s.ssh("bai-u1", adminClient(nodes["bai-u1"])+"vfolder ls upgrade-vf 2>&1 || true"); !strings.Contains(got, "upgrade.txt") {
+		t.Errorf("the vfolder's file after the upgrade to %s:\n%s", to, got)
+	}
+	checkLogin(t, "http://"+nodes["bai-u1"]+":8090", ltsRelease, "user@lablup.com")
+
+	_, took = s.pulumi("up", "--yes", "--expect-no-changes")
+	t.Logf("second pulumi up after the upgrade to %s, nothing to change: %s", to, took)
+}
