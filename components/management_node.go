@@ -421,11 +421,15 @@ func (g *managementNode) rescanImages() (err error) {
 // when any service's files or the release change.
 func (g *managementNode) verify() (*remote.Script, error) {
 	s := g.set
-	return g.run("verify", scripts.VerifyInput{
+	in := scripts.VerifyInput{
 		ManagerURL: s.Manager.HTTP(), WebserverURL: s.WebserverAddr().HTTP(),
 		StorageProxyURL: configs.Addr{Host: g.args.Node.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
 		Version:         g.args.Cluster.Version, ConfigSHA256: g.sum(),
-	}, nil, g.rescan)
+	}
+	if port := s.Webserver.GatewayPort; port > 0 {
+		in.GatewayURL = configs.Addr{Host: "127.0.0.1", Port: port}.HTTP()
+	}
+	return g.run("verify", in, nil, g.rescan)
 }
 
 // sum is every service's checksum: what the services were started with.

@@ -54,9 +54,11 @@ type webserverFile struct {
 	Webserver struct {
 		PIDFile string `toml:"pid-file"`
 	} `toml:"webserver"`
+	// The GraphQL gateway: its endpoints are one comma-separated string (the webserver
+	// reads a list as one malformed URL).
 	ApolloRouter *struct {
-		Enabled   bool     `toml:"enabled"`
-		Endpoints []string `toml:"endpoints"`
+		Enabled   bool   `toml:"enabled"`
+		Endpoints string `toml:"endpoints"`
 	} `toml:"apollo-router,omitempty"`
 	Logging logging `toml:"logging"`
 	Debug   debug   `toml:"debug"`
@@ -92,9 +94,9 @@ func WebserverConf(s Settings) (File, error) {
 	f.Webserver.PIDFile = path.Join(s.WebserverDir(), "webserver.pid")
 	if port := s.Webserver.GatewayPort; port > 0 {
 		f.ApolloRouter = &struct {
-			Enabled   bool     `toml:"enabled"`
-			Endpoints []string `toml:"endpoints"`
-		}{true, []string{Addr{Host: "127.0.0.1", Port: port}.HTTP()}}
+			Enabled   bool   `toml:"enabled"`
+			Endpoints string `toml:"endpoints"`
+		}{true, Addr{Host: "127.0.0.1", Port: port}.HTTP()}
 	}
 	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
 	return render("webserver.conf", s.Line, f, p)

@@ -183,6 +183,7 @@ type VerifyInput struct {
 	ManagerURL      string `env:"MANAGER_URL"`
 	WebserverURL    string `env:"WEBSERVER_URL"`
 	StorageProxyURL string `env:"STORAGE_PROXY_URL"`
+	GatewayURL      string `env:"GATEWAY_URL"`
 	Version         string `env:"VERSION"`
 	ConfigSHA256    string `env:"CONFIG_SHA256"`
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The management node's services answer, as a deployment is done only when they work:
 # the manager's API with the deployed release, the webserver with the Web UI's page, and
-# the storage proxy's manager-facing API. Waits for each (they take seconds to start),
+# the storage proxy's manager-facing API, and the GraphQL gateway (when GATEWAY_URL is
+# set) ready with its supergraph. Waits for each (they take seconds to start),
 # fails naming the service and the last lines of its journal. Prints what they answered
 # as one JSON object, the stack's `services` output.
 #   MANAGER_URL=http://10.0.0.1:8081 WEBSERVER_URL=http://10.0.0.1:8090 \
-#   STORAGE_PROXY_URL=http://10.0.0.1:6022 VERSION=26.9.6 [VERIFY_TIMEOUT=180] verify.sh
+#   STORAGE_PROXY_URL=http://10.0.0.1:6022 VERSION=26.9.6 [GATEWAY_URL=http://127.0.0.1:4000] \
+#   [VERIFY_TIMEOUT=180] verify.sh
 set -euo pipefail
 : "${MANAGER_URL:?}" "${WEBSERVER_URL:?}" "${STORAGE_PROXY_URL:?}" "${VERSION:?}"
 timeout=${VERIFY_TIMEOUT:-180}
@@ -28,10 +30,17 @@ manager_answers() { api=$(curl -fsS --max-time 5 "$MANAGER_URL/" 2>/dev/null) &&
 webserver_answers() { page=$(curl -fsS --max-time 10 "$WEBSERVER_URL/" 2>/dev/null) && grep -qi '<title>' <<<"$page"; }
 # Without the shared secret the storage proxy refuses, but it answers.
 storage_answers() { status=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$STORAGE_PROXY_URL/") && [ "$status" != 000 ]; }
+# The Hive Gateway's readiness needs the supergraph loaded, as the webserver's probe does.
+gateway_ready() { curl -fsS --max-time 5 -o /dev/null "$GATEWAY_URL/readiness" 2>/dev/null; }
 
 wait_for manager manager_answers
 wait_for webserver webserver_answers
 wait_for storage-proxy storage_answers
+gateway=
+if [ -n "${GATEWAY_URL:-}" ]; then
+	wait_for graphql-gateway gateway_ready
+	gateway=$(printf ', "graphqlGateway": {"url": "%s", "ready": true}' "$GATEWAY_URL")
+fi
 title=$(sed -n 's:.*<title>\(.*\)</title>.*:\1:Ip' <<<"$page" | head -n 1)
-printf '{"manager": %s, "webserver": {"url": "%s", "title": "%s"}, "storageProxy": {"url": "%s", "status": %s}}\n' \
-	"$api" "$WEBSERVER_URL" "${title//\"/\\\"}" "$STORAGE_PROXY_URL" "$status"
+printf '{"manager": %s, "webserver": {"url": "%s", "title": "%s"}, "storageProxy": {"url": "%s", "status": %s}%s}\n' \
+	"$api" "$WEBSERVER_URL" "${title//\"/\\\"}" "$STORAGE_PROXY_URL" "$status" "$gateway"
