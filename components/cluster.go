@@ -67,12 +67,17 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		if err != nil {
 			return nil, err
 		}
-		// The release first: a downgrade is refused before any step runs.
-		release, err := NewRelease(ctx, "release", args.Spec.Version, pulumi.Parent(c))
+		// The release first: a downgrade is refused before any step runs, an upgrade the
+		// database cannot take before any package is installed.
+		mgr := args.Spec.Manager()
+		preflight, err := schemaPreflight(ctx, c, args.Spec, c.Hosts[mgr.Name])
 		if err != nil {
 			return nil, err
 		}
-		mgr := args.Spec.Manager()
+		release, err := NewRelease(ctx, "release", args.Spec.Version, pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{preflight}))
+		if err != nil {
+			return nil, err
+		}
 		m, err := NewManagementNode(ctx, mgr.Name+"-mgmt", ManagementNodeArgs{
 			Release: release,
 			Cluster: args.Spec, Host: c.Hosts[mgr.Name], Node: mgr,

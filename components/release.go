@@ -4,6 +4,10 @@ import (
 	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/remote"
+	"github.com/backendai-infra/backendai-infra/infra/scripts"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
 // ReleaseType is the provider's record of the release a cluster runs.
@@ -25,6 +29,18 @@ func NewRelease(ctx *pulumi.Context, name, version string, opts ...pulumi.Resour
 		return nil, err
 	}
 	return &r, nil
+}
+
+// schemaPreflight is the step the release record waits for on the management node:
+// an upgrade to a release whose migrations lack the database's revision stops there,
+// before any package of any node is installed.
+func schemaPreflight(ctx *pulumi.Context, parent pulumi.Resource, c spec.Cluster, host *Host) (*remote.Script, error) {
+	mgr := c.Manager()
+	st := steps{ctx: ctx, name: mgr.Name + "-mgmt", parent: parent, conn: host.Connection}
+	return st.run("schema-preflight", scripts.SchemaPreflightInput{
+		ManagerCommand: scripts.ManagerCommand{Dir: Settings(c, mgr).ManagerDir(), User: c.Account.Name, Version: c.Version},
+		IndexURL:       c.Services.PackageIndex,
+	}, nil, host.Ready...)
 }
 
 // withRelease is deps and the release record, when there is one.

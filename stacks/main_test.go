@@ -140,7 +140,7 @@ var verificationSteps = []string{"client-package", "checks"}
 
 // managementSteps are the management node's steps on its host (the halfstack is Docker
 // resources by default).
-var managementSteps = []string{"python", "manager-package", "manager-config", "manager-alembic",
+var managementSteps = []string{"schema-preflight", "python", "manager-package", "manager-config", "manager-alembic",
 	"storage-proxy-package", "storage-proxy-config", "webserver-package", "webserver-config",
 	"graphql-gateway", "rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "graphql-gateway-service",
 	"image-rescan", "verify"}

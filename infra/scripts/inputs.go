@@ -167,6 +167,13 @@ type VolumesInput struct {
 	User  string `env:"BAI_USER"`
 }
 
+// SchemaPreflightInput is schema_preflight.sh's: the release's manager wheel comes
+// from the index the packages do.
+type SchemaPreflightInput struct {
+	ManagerCommand
+	IndexURL string `env:"INDEX_URL"`
+}
+
 // GatewayInput is gateway.sh's: the GraphQL gateway of a release's manager.
 type GatewayInput struct {
 	ManagerCommand
@@ -243,28 +250,29 @@ type VerifyClusterInput struct {
 	Sum        string `env:"CLUSTER_SHA256"`
 }
 
-func (VerifyClusterInput) Script() string { return VerifyCluster }
-func (NFSServerInput) Script() string     { return NFSServer }
-func (VFRootInput) Script() string        { return VFRoot }
-func (FactsInput) Script() string         { return Facts }
-func (AccountInput) Script() string       { return Account }
-func (HostsInput) Script() string         { return Hosts }
-func (LimitsInput) Script() string        { return Limits }
-func (SysctlInput) Script() string        { return Sysctl }
-func (DockerInput) Script() string        { return Docker }
-func (DaemonJSONInput) Script() string    { return DaemonJSON }
-func (HalfstackInput) Script() string     { return Halfstack }
-func (PythonInput) Script() string        { return Python }
-func (PackagesInput) Script() string      { return Packages }
-func (ConfigInput) Script() string        { return Config }
-func (ServiceInput) Script() string       { return ServiceUnit }
-func (RPCKeypairInput) Script() string    { return RPCKeypair }
-func (SchemaInput) Script() string        { return Schema }
-func (GatewayInput) Script() string       { return Gateway }
-func (RescanInput) Script() string        { return Rescan }
-func (VolumesInput) Script() string       { return Volumes }
-func (VerifyInput) Script() string        { return Verify }
-func (AgentKeysInput) Script() string     { return AgentKeys }
-func (ImagesInput) Script() string        { return Images }
-func (DirectoriesInput) Script() string   { return Directories }
-func (NVIDIAInput) Script() string        { return NVIDIA }
+func (VerifyClusterInput) Script() string   { return VerifyCluster }
+func (NFSServerInput) Script() string       { return NFSServer }
+func (VFRootInput) Script() string          { return VFRoot }
+func (FactsInput) Script() string           { return Facts }
+func (AccountInput) Script() string         { return Account }
+func (HostsInput) Script() string           { return Hosts }
+func (LimitsInput) Script() string          { return Limits }
+func (SysctlInput) Script() string          { return Sysctl }
+func (DockerInput) Script() string          { return Docker }
+func (DaemonJSONInput) Script() string      { return DaemonJSON }
+func (HalfstackInput) Script() string       { return Halfstack }
+func (PythonInput) Script() string          { return Python }
+func (PackagesInput) Script() string        { return Packages }
+func (ConfigInput) Script() string          { return Config }
+func (ServiceInput) Script() string         { return ServiceUnit }
+func (RPCKeypairInput) Script() string      { return RPCKeypair }
+func (SchemaInput) Script() string          { return Schema }
+func (GatewayInput) Script() string         { return Gateway }
+func (SchemaPreflightInput) Script() string { return SchemaPreflight }
+func (RescanInput) Script() string          { return Rescan }
+func (VolumesInput) Script() string         { return Volumes }
+func (VerifyInput) Script() string          { return Verify }
+func (AgentKeysInput) Script() string       { return AgentKeys }
+func (ImagesInput) Script() string          { return Images }
+func (DirectoriesInput) Script() string     { return Directories }
+func (NVIDIAInput) Script() string          { return NVIDIA }

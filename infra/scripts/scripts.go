@@ -45,6 +45,8 @@ var (
 	Schema string
 	//go:embed gateway.sh
 	Gateway string
+	//go:embed schema_preflight.sh
+	SchemaPreflight string
 	//go:embed rescan.sh
 	Rescan string
 	//go:embed volumes.sh

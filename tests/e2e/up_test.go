@@ -59,7 +59,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up (4 hosts: the management node, 2 agents, the storage node): %s", took)
 	// 1 stack, 1 cluster, 3 hosts with 7 steps each; the management node, its halfstack
-	// step, 2 etcd key trees, 4 fixtures and 18 steps; 2 agents with 7 steps each and a
+	// step, 2 etcd key trees, 4 fixtures and 19 steps; 2 agents with 7 steps each and a
 	// mock accelerator each (2 steps).
 	if !strings.Contains(out, fmt.Sprintf("%d created", resources)) {
 		t.Errorf("first up did not create %d resources:\n%s", resources, out)
@@ -81,7 +81,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	checkVerification(t, s, version, "i-bai-a01", "i-bai-a02")
 	checkLogin(t, "http://"+nodes["bai-m1"]+":8090", version, "user@lablup.com")
-	checkWebUI(t, "http://"+nodes["bai-m1"]+":8090", version, "admin@lablup.com")
+	checkWebUI(t, "http://"+nodes["bai-m1"]+":8090", version, "admin@lablup.com", "2 / 2")
 	services, _ := s.pulumi("stack", "output", "services", "--json")
 	t.Logf("the stack's services output:\n%s", services)
 	if !strings.Contains(services, `"manager": "`+version+`"`) || !strings.Contains(services, `"title": "`) {
@@ -294,8 +294,9 @@ func checkLogin(t *testing.T, webserver, version, email string) {
 // checkWebUI: the fixtures' admin logs in to the Web UI in a real browser (Debian's
 // Chromium, tests/webui) and reaches the dashboard, its GraphQL queries answered through
 // the GraphQL gateway; the screenshot is kept in the test's artifact directory
-// (`go test -artifacts`, as tools/test.sh runs it).
-func checkWebUI(t *testing.T, webserver, version, email string) {
+// (`go test -artifacts`, as tools/test.sh runs it). The dashboard shows the cluster's
+// agents as schedulable (agents, "2 / 2").
+func checkWebUI(t *testing.T, webserver, version, email, agents string) {
 	t.Helper()
 	dir, err := catalog.Dir(version)
 	if err != nil {
@@ -307,7 +308,11 @@ func checkWebUI(t *testing.T, webserver, version, email string) {
 		t.Errorf("%s in the Web UI: %v", email, err)
 		return
 	}
-	t.Logf("%s reached the Web UI's dashboard in Chromium in %.1f s: %s (%q); screenshot %s", email, got.Seconds, got.URL, got.Title, got.Screenshot)
+	t.Logf("%s reached the Web UI's dashboard in Chromium in %.1f s: %s (%q), schedulable agents %s; screenshot %s",
+		email, got.Seconds, got.URL, got.Title, got.Agents, got.Screenshot)
+	if got.Agents != agents {
+		t.Errorf("the Web UI's dashboard shows %q schedulable agents, want %q", got.Agents, agents)
+	}
 }
 
 // userPassword is the password the users fixture gives email.
@@ -349,7 +354,7 @@ var resources = clusterResources(true, 2)
 // its release record, the hosts with 7 steps each (the management node, the agents, a storage node when the
 // storage role has its own host); the shared storage (its NFS server, the mounts on the
 // management node and every agent); the management node, its halfstack step, 2 etcd key
-// trees, 4 fixtures and 18 steps (2 of them the GraphQL gateway's); each agent with 7 steps (the image pull among them)
+// trees, 4 fixtures and 19 steps (the schema preflight, 2 of the GraphQL gateway); each agent with 7 steps (the image pull among them)
 // and a mock accelerator with 2 steps; the verification with 2 steps (the client, the
 // checks).
 func clusterResources(storageHost bool, agents int) int {
@@ -357,7 +362,7 @@ func clusterResources(storageHost bool, agents int) int {
 	if storageHost {
 		hosts++
 	}
-	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 18) + agents*(1+7+1+2) + (1 + 2)
+	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 19) + agents*(1+7+1+2) + (1 + 2)
 }
 
 // adminClient is Backend.AI's own client on the management node (the one the

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -60,6 +61,39 @@ func TestUpgrade(t *testing.T) {
 		t.Errorf("the refused downgrade changed the manager to %s", got)
 	}
 	s.pulumi("config", "set", "version", newestRelease)
+	s.pulumi("destroy", "--yes")
+	s.pulumi("stack", "rm", "--yes")
+}
+
+// TestUpgradeRefused: a cluster at 26.4.16 (one node with the manager and an agent),
+// whose database has 26.4.11's backported migration e1b7f3d20a94, set to 26.8.3, which
+// lacks it. The up stops at the schema preflight, naming the revision and both releases,
+// before anything is installed: every venv is still 26.4.16's and no service restarted.
+func TestUpgradeRefused(t *testing.T) {
+	const from = "26.4.16"
+	s, _, _ := clusterStack(t, from, "bai-r1:manager,storage,agent")
+	_, took := s.pulumi("up", "--yes")
+	t.Logf("first pulumi up at %s (one node): %s", from, took)
+	started, agent := s.serviceStarts("bai-r1"), s.agentStart("bai-r1")
+
+	release, _ := releaseConfig(t, s, midRelease)
+	for _, kv := range release {
+		s.pulumi("config", "set", "--path", kv[0], kv[1])
+	}
+	out := s.pulumiFails("up", "--yes")
+	for _, want := range []string{"the database is at revision e1b7f3d20a94, which Backend.AI " + midRelease + "'s migrations do not contain",
+		"nothing was installed, the cluster still runs Backend.AI " + from} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the up to %s does not stop with %q:\n%s", midRelease, want, tail(out, 20))
+		}
+	}
+	if got := s.ssh("bai-r1", "for svc in manager storage-proxy webserver agent client; do /home/bai/$svc/.venv/bin/pip list 2>/dev/null | sed -n 's/^backend.ai-\\(manager\\|storage-proxy\\|webserver\\|agent\\|client\\) *//p'; done | sort -u"); got != from {
+		t.Errorf("the venvs after the refused upgrade: %q, want all %s", got, from)
+	}
+	if now := s.serviceStarts("bai-r1"); !maps.Equal(now, started) || s.agentStart("bai-r1") != agent {
+		t.Errorf("the refused upgrade restarted a service: %v, then %v", started, now)
+	}
+	s.pulumi("config", "set", "version", from)
 	s.pulumi("destroy", "--yes")
 	s.pulumi("stack", "rm", "--yes")
 }

@@ -16,20 +16,11 @@ tarball="$cache/kernel-standin-trixie-1.tar"
 log() { printf 'kernel standin: %s\n' "$*" >&2; }
 
 docker image inspect "$image" >/dev/null 2>&1 && exit 0
-if [ ! -s "$tarball" ]; then
-	command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
-	dir=$(mktemp -d)
-	trap 'rm -rf "$dir" "$dir.log"' EXIT
-	log "building the kernel image's root file system with debootstrap (a few minutes)"
-	# debootstrap does not resolve virtual packages: python3-zmq needs python3-cffi-backend's.
-	debootstrap --variant=minbase --include=python3,python3-ipykernel,python3-cffi-backend,passwd,adduser,procps,ca-certificates \
-		trixie "$dir" "$(bash "$here/../../tools/debian-mirror.sh")" >"$dir.log" 2>&1 ||
-		{ log "debootstrap failed:"; tail -n 20 "$dir.log" >&2; exit 1; }
-	rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb
-	mkdir -p "$dir/home/work" "$cache"
-	chmod 0755 "$dir" # mktemp made it 0700: the image root must be open to every user
-	tar -C "$dir" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-fi
+prepare() { mkdir -p "$1/home/work"; }
+export -f prepare
+# debootstrap does not resolve virtual packages: python3-zmq needs python3-cffi-backend's.
+[ -s "$tarball" ] || bash "$here/../sandbox/rootfs.sh" "$tarball" \
+	python3,python3-ipykernel,python3-cffi-backend,passwd,adduser,procps,ca-certificates prepare
 log "importing $image"
 # The labels of a Python kernel image: the kernel spec version, the features the kernel
 # runner offers, the distribution (glibc: the static-gnu kernel runner serves it), the

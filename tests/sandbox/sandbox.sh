@@ -54,18 +54,13 @@ ensure_image() {
 	if docker image inspect "$image" >/dev/null 2>&1; then return; fi
 	local tarball="$cache/rootfs-$suite-3.tar"
 	if [ ! -s "$tarball" ]; then
-		command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install debootstrap"; exit 1; }
-		local dir
-		dir=$(mktemp -d)
-		log "building the $suite root file system with debootstrap (about a minute)"
-		debootstrap --variant=minbase --include="$packages" "$suite" "$dir" "$(bash "$root/tools/debian-mirror.sh")" >"$state/debootstrap.log" 2>&1 ||
-			{ log "debootstrap failed; see $state/debootstrap.log"; exit 1; }
-		install -m 0755 "$root/tests/sandbox/sandbox-init.sh" "$dir/usr/local/sbin/sandbox-init"
-		rm -rf "$dir"/var/lib/apt/lists/* "$dir"/var/cache/apt/archives/*.deb "$dir"/etc/ssh/ssh_host_*
-		chmod 0755 "$dir" # mktemp made it 0700: the root of the image must be open to every user
-		mkdir -p "$cache"
-		tar -C "$dir" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
-		rm -rf "$dir"
+		prepare() {
+			install -m 0755 "$root/tests/sandbox/sandbox-init.sh" "$1/usr/local/sbin/sandbox-init"
+			rm -f "$1"/etc/ssh/ssh_host_*
+		}
+		export root
+		export -f prepare
+		bash "$root/tests/sandbox/rootfs.sh" "$tarball" "$packages" prepare
 	fi
 	log "importing $image"
 	docker import -c 'CMD ["/usr/local/sbin/sandbox-init"]' "$tarball" "$image" >/dev/null

@@ -1,8 +1,10 @@
 // Logs in to a Backend.AI Web UI in a real browser, Debian's Chromium driven by
 // playwright-core, and saves a screenshot of the page it reaches:
 //   WEBUI_EMAIL=admin@lablup.com WEBUI_PASSWORD=... node login.mjs http://10.0.0.1:8090 shot.png
-// It prints {"url", "title", "screenshot", "seconds"} once the dashboard shows, and fails
-// naming the stage (page, form, login, dashboard) with the page's own message otherwise.
+// It logs in, opens the Dashboard from the app's navigation and prints {"url", "title",
+// "agents" (the dashboard's "Schedulable Agents", e.g. "2 / 2"), "screenshot", "seconds"}
+// once it shows; it fails naming the stage (page, form, login, start, dashboard) with the
+// page's own message otherwise.
 import { chromium } from 'playwright-core';
 
 const [url, screenshot] = process.argv.slice(2);
@@ -35,17 +37,26 @@ try {
   const button = page.getByRole('button', { name: /^(log ?in|sign ?in)$/i }).first();
   if (await button.count()) await button.click();
   else await pass.press('Enter');
+  stage = 'start';
+  // Logged in: the password field is hidden (the form stays in the page) and the app's
+  // navigation shows its Dashboard entry.
+  await pass.waitFor({ state: 'hidden', timeout: 90000 });
+  const dashboard = page.getByRole('navigation').getByText('Dashboard', { exact: true }).first();
+  await dashboard.waitFor({ state: 'visible', timeout: 90000 });
   stage = 'dashboard';
-  // Logged in: the password field is gone and the app's navigation shows.
-  await pass.waitFor({ state: 'detached', timeout: 90000 });
-  await page.getByRole('menu').or(page.getByRole('navigation')).first().waitFor({ state: 'visible', timeout: 90000 });
+  await dashboard.click();
+  await page.waitForURL(/\/dashboard/, { timeout: 60000 });
+  await page.getByText('Active Sessions').first().waitFor({ state: 'visible', timeout: 60000 });
   await page.waitForLoadState('networkidle', { timeout: 30000 }).catch(() => {});
-  // The app's error boundary replaces the dashboard when a query fails (the 26.9 Web UI
-  // without the GraphQL gateway).
-  const failed = page.getByText(/an error has occurred/i).first();
-  if (await failed.isVisible()) throw new Error('the Web UI shows "An error has occurred"');
+  // The app's error boundary replaces a page whose query fails (the 26.9 Web UI without
+  // the GraphQL gateway).
+  if (await page.getByText(/an error has occurred/i).first().isVisible()) {
+    throw new Error('the Web UI shows "An error has occurred"');
+  }
+  const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+  const agents = (text.match(/Schedulable Agents (\d+ \/ \d+)/) || [])[1] || '';
   await page.screenshot({ path: screenshot });
-  console.log(JSON.stringify({ url: page.url(), title: await page.title(), screenshot, seconds: (Date.now() - started) / 1000 }));
+  console.log(JSON.stringify({ url: page.url(), title: await page.title(), agents, screenshot, seconds: (Date.now() - started) / 1000 }));
 } catch (e) {
   await page.screenshot({ path: screenshot }).catch(() => {});
   const text = (await page.locator('body').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 600);

@@ -15,7 +15,9 @@ import (
 // Result is what the browser reached once logged in.
 type Result struct {
 	URL, Title, Screenshot string
-	Seconds                float64
+	// Agents is the dashboard's "Schedulable Agents" ("2 / 2").
+	Agents  string
+	Seconds float64
 }
 
 // Login opens url, logs in as email with password (given to the browser's process in
