@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"syscall"
@@ -67,6 +68,18 @@ func Listening(addr string) func() bool {
 			c.Close()
 		}
 		return err == nil
+	}
+}
+
+// Answers is a readiness probe: url answers 200 OK.
+func Answers(url string) func() bool {
+	return func() bool {
+		resp, err := http.Get(url)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
 	}
 }
 

@@ -8,7 +8,6 @@ package npmcache
 
 import (
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,15 +106,7 @@ log: { type: stdout, format: pretty, level: warn }
 	if cafile != "" {
 		cmd.Env = append(cmd.Env, "NODE_EXTRA_CA_CERTS="+cafile)
 	}
-	healthy := func() bool {
-		resp, err := http.Get(URL(addr) + "-/ping")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}
-	d, err := daemon.Start("verdaccio", cmd, filepath.Join(dir, "verdaccio.log"), 60*time.Second, healthy)
+	d, err := daemon.Start("verdaccio", cmd, filepath.Join(dir, "verdaccio.log"), 60*time.Second, daemon.Answers(URL(addr)+"-/ping"))
 	if err != nil {
 		return nil, err
 	}

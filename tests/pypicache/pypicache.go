@@ -8,7 +8,6 @@ package pypicache
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,15 +143,7 @@ func StartWith(files string) (*Cache, error) {
 		cmd.Env = append(cmd.Env, "REQUESTS_CA_BUNDLE="+cert)
 	}
 	// /health answers at once; /index/ would first fetch the upstream's whole list.
-	healthy := func() bool {
-		resp, err := http.Get("http://" + addr + "/health")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}
-	d, err := daemon.Start("proxpi", cmd, filepath.Join(dir, "proxpi.log"), 60*time.Second, healthy)
+	d, err := daemon.Start("proxpi", cmd, filepath.Join(dir, "proxpi.log"), 60*time.Second, daemon.Answers("http://"+addr+"/health"))
 	if err != nil {
 		return nil, err
 	}
