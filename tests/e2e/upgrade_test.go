@@ -47,8 +47,12 @@ func TestUpgrade(t *testing.T) {
 		}
 	}
 
-	// Back to 26.8 is refused at preview, naming both releases; nothing changes.
-	s.pulumi("config", "set", "version", midRelease)
+	// Back to 26.8 (the stack's config as it was, its fixture files too) is refused at
+	// preview, naming both releases; nothing changes.
+	back, _ := releaseConfig(t, s, midRelease)
+	for _, kv := range back {
+		s.pulumi("config", "set", "--path", kv[0], kv[1])
+	}
 	out = s.pulumiFails("preview")
 	if !strings.Contains(out, midRelease+" is older than "+newestRelease+", the release this cluster runs") {
 		t.Errorf("the downgrade's preview does not refuse it with the reason:\n%s", tail(out, 15))
@@ -60,7 +64,6 @@ func TestUpgrade(t *testing.T) {
 	if got := s.ssh("bai-u1", "/home/bai/manager/.venv/bin/pip show backend.ai-manager | sed -n 's/^Version: //p'"); got != newestRelease {
 		t.Errorf("the refused downgrade changed the manager to %s", got)
 	}
-	s.pulumi("config", "set", "version", newestRelease)
 	s.pulumi("destroy", "--yes")
 	s.pulumi("stack", "rm", "--yes")
 }
