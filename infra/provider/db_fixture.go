@@ -284,26 +284,25 @@ type ids struct {
 // put gives a row the database's ids for the file's.
 func (k *ids) put(r *fixtures.Row) {
 	for col, v := range r.Values {
-		s, ok := v.(string)
-		if !ok || k.db[s] == "" {
-			continue
-		}
-		k.note(r, col, s)
-		r.Values[col] = k.db[s]
-		if _, ok := r.Where[col]; ok {
-			r.Where[col] = k.db[s]
+		if s, ok := v.(string); ok && k.db[s] != "" {
+			k.swap(r, col, s, k.db[s])
 		}
 	}
 }
 
-func (k *ids) note(r *fixtures.Row, col, fileID string) {
+// swap gives r's column the database's id for the file's, and remembers both.
+func (k *ids) swap(r *fixtures.Row, col, fileID, dbID string) {
 	if k.file == nil {
 		k.db, k.file = map[string]string{}, map[string]map[string]string{}
 	}
 	if k.file[r.ID] == nil {
 		k.file[r.ID] = map[string]string{}
 	}
-	k.file[r.ID][col] = fileID
+	k.db[fileID], k.file[r.ID][col] = dbID, fileID
+	r.Values[col] = dbID
+	if _, ok := r.Where[col]; ok {
+		r.Where[col] = dbID
+	}
 }
 
 // learn reads the ids of the row the database has for r: its UUID columns that
@@ -311,7 +310,10 @@ func (k *ids) note(r *fixtures.Row, col, fileID string) {
 func (k *ids) learn(ctx context.Context, q querier, t fixtures.Shape, r *fixtures.Row) error {
 	var cols []string
 	for _, key := range append([]fixtures.Key{{Columns: t.PrimaryKey}}, t.Unique...) {
-		if c, _ := t.Column(key.Columns[0]); len(key.Columns) == 1 && key.Where == "" && c.Kind == fixtures.UUID && r.Values[c.Name] != nil {
+		if len(key.Columns) != 1 || key.Where != "" {
+			continue
+		}
+		if c, _ := t.Column(key.Columns[0]); c.Kind == fixtures.UUID && r.Values[c.Name] != nil {
 			cols = append(cols, c.Name)
 		}
 	}
@@ -328,12 +330,7 @@ func (k *ids) learn(ctx context.Context, q querier, t fixtures.Shape, r *fixture
 		if have == "" || strings.EqualFold(have, want) {
 			continue
 		}
-		k.note(r, col, want)
-		k.db[want] = have
-		r.Values[col] = have
-		if _, ok := r.Where[col]; ok {
-			r.Where[col] = have
-		}
+		k.swap(r, col, want, have)
 	}
 	return nil
 }

@@ -137,6 +137,14 @@ func (s *sandbox) pulumiFails(args ...string) string {
 	return out
 }
 
+// setConfig sets the stack's config, each value at its path.
+func (s *sandbox) setConfig(kvs [][2]string) {
+	s.t.Helper()
+	for _, kv := range kvs {
+		s.pulumi("config", "set", "--path", kv[0], kv[1])
+	}
+}
+
 // setSecret sets a secret config key of the stack; the value goes on stdin.
 func (s *sandbox) setSecret(key, value string) {
 	s.t.Helper()

@@ -37,14 +37,12 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	// seed 001's shape: a management node, two agents and an NFS storage node.
 	s, _, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
 	nodes := s.nodes()
-	for _, kv := range [][2]string{
+	s.setConfig([][2]string{
 		// A title that holds every placeholder: it must reach webserver.conf as written.
 		{"services.webserver.title", placeholderTitle},
 		// One broken character in a copy of example-users.json.
 		{"fixtures[4]", "stacks/testdata/fixtures/broken-users.json"},
-	} {
-		s.pulumi("config", "set", "--path", kv[0], kv[1])
-	}
+	})
 	// A broken fixture file stops preview and up before anything is planned, naming the
 	// file and the position, and printing none of its passwords.
 	for _, args := range [][]string{{"preview"}, {"up", "--yes"}} {
@@ -261,11 +259,7 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 // the Web UI's login form does (POST /server/login), and a wrong password is refused.
 func checkLogin(t *testing.T, webserver, version, email string) {
 	t.Helper()
-	dir, err := catalog.Dir(version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := userPassword(t, version, filepath.Join(dir, "fixtures", "example-users.json"), email)
+	password := userPassword(t, version, email)
 	for _, try := range []struct {
 		password string
 		want     bool
@@ -298,11 +292,7 @@ func checkLogin(t *testing.T, webserver, version, email string) {
 // agents as schedulable (agents, "2 / 2").
 func checkWebUI(t *testing.T, webserver, version, email, agents string) {
 	t.Helper()
-	dir, err := catalog.Dir(version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	password := userPassword(t, version, filepath.Join(dir, "fixtures", "example-users.json"), email)
+	password := userPassword(t, version, email)
 	got, err := webui.Login(webserver, email, password, filepath.Join(t.ArtifactDir(), "webui-dashboard.png"))
 	if err != nil {
 		t.Errorf("%s in the Web UI: %v", email, err)
@@ -315,9 +305,14 @@ func checkWebUI(t *testing.T, webserver, version, email, agents string) {
 	}
 }
 
-// userPassword is the password the users fixture gives email.
-func userPassword(t *testing.T, version, users, email string) string {
+// userPassword is the password the release's own example users fixture gives email.
+func userPassword(t *testing.T, version, email string) string {
 	t.Helper()
+	dir, err := catalog.Dir(version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := filepath.Join(dir, "fixtures", "example-users.json")
 	for _, tb := range parseFixture(t, version, users).Tables {
 		for _, r := range tb.Rows {
 			if tb.Name == "users" && r.Values["email"] == email {
@@ -549,9 +544,7 @@ func clusterStack(t testing.TB, version string, hosts ...string) (*sandbox, *sta
 			config = append(config, [2]string{fmt.Sprintf("nodes[%d].accelerators[0].kind", i), "mock"})
 		}
 	}
-	for _, kv := range config {
-		s.pulumi("config", "set", "--path", kv[0], kv[1])
-	}
+	s.setConfig(config)
 	return s, stand, secrets
 }
 

@@ -50,9 +50,7 @@ func TestUpgrade(t *testing.T) {
 	// Back to 26.8 (the stack's config as it was, its fixture files too) is refused at
 	// preview, naming both releases; nothing changes.
 	back, _ := releaseConfig(t, s, midRelease)
-	for _, kv := range back {
-		s.pulumi("config", "set", "--path", kv[0], kv[1])
-	}
+	s.setConfig(back)
 	out = s.pulumiFails("preview")
 	if !strings.Contains(out, midRelease+" is older than "+newestRelease+", the release this cluster runs") {
 		t.Errorf("the downgrade's preview does not refuse it with the reason:\n%s", tail(out, 15))
@@ -80,9 +78,7 @@ func TestUpgradeRefused(t *testing.T) {
 	started, agent := s.serviceStarts("bai-r1"), s.agentStart("bai-r1")
 
 	release, _ := releaseConfig(t, s, midRelease)
-	for _, kv := range release {
-		s.pulumi("config", "set", "--path", kv[0], kv[1])
-	}
+	s.setConfig(release)
 	out := s.pulumiFails("up", "--yes")
 	for _, want := range []string{"the database is at revision e1b7f3d20a94, which Backend.AI " + midRelease + "'s migrations do not contain",
 		"nothing was installed, the cluster still runs Backend.AI " + from} {
@@ -108,9 +104,7 @@ func upgrade(t *testing.T, s *sandbox, to string, secrets map[string]string) {
 	nodes := s.nodes()
 	headBefore := schemaHead(t, s, "bai-u1")
 	release, _ := releaseConfig(t, s, to)
-	for _, kv := range release {
-		s.pulumi("config", "set", "--path", kv[0], kv[1])
-	}
+	s.setConfig(release)
 
 	// The plan: the release record, every release-bound step, nothing of the hosts'.
 	plan := s.changes()
