@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -36,6 +37,8 @@ type ScriptArgs struct {
 	// PublicStdout keeps the stdout of a script with secret inputs, which prints nothing
 	// derived from them (a report); the secret values are scrubbed from it all the same.
 	PublicStdout bool `pulumi:"publicStdout,optional"`
+	// Timeout bounds a run of the script, in seconds (default: an hour).
+	Timeout *int `pulumi:"timeout,optional"`
 }
 
 // ScriptState is what a Script records.
@@ -82,6 +85,10 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 	return infer.DeleteResponse{}, err
 }
 
+// defaultStepTimeout bounds a step that sets no timeout: long enough for a large
+// image pull or a package install on a slow link, short of hanging an up for ever.
+const defaultStepTimeout = time.Hour
+
 // needsRun is false when only how the host is logged in to changed (key, host key,
 // retries): the host and what runs on it are the same.
 func needsRun(old, new ScriptArgs) bool {
@@ -95,7 +102,11 @@ func needsRun(old, new ScriptArgs) bool {
 // execute runs body with the step's environment and returns its stdout, which is
 // dropped when the step has secret inputs, unless the step says it is public.
 func execute(ctx context.Context, name string, args ScriptArgs, body string) (string, error) {
-	res, err := args.Connection.run(ctx, stdinFor(args, body))
+	timeout := defaultStepTimeout
+	if args.Timeout != nil && *args.Timeout > 0 {
+		timeout = time.Duration(*args.Timeout) * time.Second
+	}
+	res, err := args.Connection.run(ctx, stdinFor(args, body), timeout)
 	secrets := slices.Collect(maps.Values(args.SecretEnvironment))
 	if err != nil {
 		return "", fmt.Errorf("step %s: %s", name, scrub(err.Error(), secrets))

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-
-	"golang.org/x/crypto/ssh"
 )
 
 // dialFunc opens a TCP connection to addr, as seen from wherever the tunnel starts.
@@ -18,7 +16,7 @@ type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // (the management node, where the halfstack publishes its ports on loopback).
 type tunnel struct {
 	dial   dialFunc
-	client *ssh.Client
+	client *client
 }
 
 // openTunnel dials via when it is given; the caller closes the tunnel.

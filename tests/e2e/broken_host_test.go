@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/backendai-infra/backendai-infra/tests/brokenport"
+	"github.com/backendai-infra/backendai-infra/tests/sshkey"
+)
+
+// TestBrokenHost: an up that is interrupted (SIGTERM, as `timeout` sends) stops
+// promptly, and the next up converges; a node whose SSH port is broken the ways real
+// hosts break fails its steps within 30 s, naming the node and the reason, while the
+// steps of the node that works go on. The broken ports are listeners on loopback
+// that the test starts.
+func TestBrokenHost(t *testing.T) {
+	s := newSandbox(t, "bai-b1:manager,agent")
+	s.setConfig([][2]string{{"deploy", "hosts"}})
+	s.setSecret("sshPrivateKey", s.must("cat", ".sandbox/id_ed25519"))
+
+	// Interrupted while Docker is being installed: the up ends within seconds, and the
+	// next one converges.
+	out, stopped := s.interruptedUp("bai-b1-docker creating")
+	t.Logf("pulumi up, sent SIGTERM while bai-b1-docker was being created: ended %s later\n%s", stopped.Round(time.Millisecond), tail(out, 15))
+	if stopped > 15*time.Second {
+		t.Errorf("the interrupted up took %s to stop, want under 15s", stopped)
+	}
+	s.pulumi("up", "--yes")
+	s.pulumi("preview", "--expect-no-changes")
+
+	// A second node whose SSH port is broken. Its address is only an alias in the hosts
+	// block; what the steps reach is its ssh.port on 127.0.0.1.
+	port, hostKey := s.sshOf("bai-b1")
+	_, otherKey := sshkey.New(t)
+	cases := []struct {
+		name, addr, hostKey, want string
+	}{
+		{"accepts and never writes", brokenport.Silent(t), "", "no SSH banner within 10s"},
+		{"answers HTTP", brokenport.HTTP(t), "", `not SSH: the port answered \"HTTP/1.1 400 Bad Request\"`},
+		{"closed port", brokenport.Closed(t), "", "connection refused: nothing listens on the port"},
+		{"host key mismatch", "127.0.0.1:" + strconv.Itoa(port), otherKey, "host key mismatch"},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, p, _ := net.SplitHostPort(tc.addr)
+			key := tc.hostKey
+			if key == "" {
+				key = hostKey // any key: the handshake never gets that far
+			}
+			s.setConfig([][2]string{
+				{"nodes[1].name", "bai-b2"}, {"nodes[1].address", "10.231.0.2"}, {"nodes[1].roles[0]", "agent"},
+				{"nodes[1].ssh.host", "127.0.0.1"}, {"nodes[1].ssh.port", p}, {"nodes[1].ssh.hostKey", key},
+				// A change on bai-b1 too, so that its step runs while bai-b2's fail.
+				{`sysctl["net.core.somaxconn"]`, strconv.Itoa(3000 + i)},
+			})
+			start := time.Now()
+			out := s.pulumiFails("up", "--yes")
+			took := time.Since(start)
+			t.Logf("up with bai-b2 broken (%s): failed in %s", tc.name, took.Round(time.Millisecond))
+			if !strings.Contains(out, "bai-b2-facts") || !strings.Contains(out, tc.want) {
+				t.Errorf("the failed up does not name bai-b2's step and %q:\n%s", tc.want, tail(out, 30))
+			}
+			if took > 45*time.Second {
+				t.Errorf("the up with a broken node took %s, want its steps to fail within 30s", took)
+			}
+			if got := s.ssh("bai-b1", "sysctl -n net.core.somaxconn"); got != strconv.Itoa(3000+i) {
+				t.Errorf("bai-b1's sysctl step did not go on while bai-b2 failed: somaxconn is %s", got)
+			}
+		})
+	}
+	s.pulumi("config", "rm", "--path", "nodes[1]")
+	s.pulumi("up", "--yes")
+	s.pulumi("up", "--yes", "--expect-no-changes")
+}
+
+// interruptedUp starts an up, sends it SIGTERM once its output shows when, and
+// returns its output and how long it took to end after the signal.
+func (s *sandbox) interruptedUp(when string) (string, time.Duration) {
+	s.t.Helper()
+	cmd := exec.Command(filepath.Join(s.root, "bin", "pulumi"), "up", "--yes", "--stack", s.stack, "--non-interactive")
+	cmd.Dir, cmd.Env = s.root, s.env
+	r, w := io.Pipe()
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	var out bytes.Buffer
+	var mu sync.Mutex
+	seen := make(chan struct{})
+	go func() {
+		scan := bufio.NewScanner(r)
+		once := sync.Once{}
+		for scan.Scan() {
+			mu.Lock()
+			fmt.Fprintln(&out, scan.Text())
+			mu.Unlock()
+			if strings.Contains(scan.Text(), when) {
+				once.Do(func() { close(seen) })
+			}
+		}
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); _ = w.Close() }()
+	select {
+	case <-seen:
+	case err := <-done:
+		s.t.Fatalf("the up ended (%v) before %q:\n%s", err, when, out.String())
+	case <-time.After(10 * time.Minute):
+		_ = cmd.Process.Kill()
+		s.t.Fatalf("no %q within 10 minutes", when)
+	}
+	time.Sleep(2 * time.Second)
+	sent := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	var took time.Duration
+	select {
+	case <-done:
+		took = time.Since(sent)
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		<-done
+		s.t.Errorf("the up did not stop within 2 minutes of SIGTERM")
+		took = time.Since(sent)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return out.String(), took
+}
