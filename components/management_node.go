@@ -412,7 +412,7 @@ func (g *managementNode) rescanImages() (err error) {
 		aliases[i] = a + " " + svc.ImageAliases[a]
 	}
 	g.rescan, err = g.run("image-rescan", scripts.RescanInput{ManagerCommand: g.managerCommand(),
-		Registries: strings.Join(svc.ImageRegistries, " "), Aliases: strings.Join(aliases, "\n")},
+		Targets: strings.Join(g.args.Cluster.RescanTargets(), " "), Aliases: strings.Join(aliases, "\n")},
 		nil, slices.Concat(g.units, g.fixtures)...)
 	return err
 }

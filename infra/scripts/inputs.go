@@ -154,10 +154,11 @@ type SchemaInput struct {
 	AlembicSHA256 string `env:"ALEMBIC_SHA256"`
 }
 
-// RescanInput is rescan.sh's: registries space-separated, aliases "alias image" per line.
+// RescanInput is rescan.sh's: what to rescan (images or registries) space-separated,
+// aliases "alias image" per line.
 type RescanInput struct {
 	ManagerCommand
-	Registries string `env:"IMAGE_REGISTRIES"`
+	Targets string `env:"IMAGE_RESCAN"`
 	Aliases    string `env:"IMAGE_ALIASES"`
 }
 

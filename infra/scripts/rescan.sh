@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The kernel images the manager knows (seed 002 step 10, seed 004 step 22): `backend.ai
-# mgr image rescan` of each registry, after the registries' fixture is in and the
-# manager is installed, then the image aliases for this node's architecture. A rescan
+# mgr image rescan` of each image the stack names (its repository and tag alone) or of a
+# whole registry, after the registries' fixture is in and the manager is installed, then
+# the image aliases for this node's architecture. A rescan
 # only reads the registry and updates the image table and an alias is set, not added, so
 # running it again is safe; the step runs again when its inputs change.
-#   MANAGER_DIR=/home/bai/manager BAI_USER=bai IMAGE_REGISTRIES="cr.backend.ai" \
+#   MANAGER_DIR=/home/bai/manager BAI_USER=bai IMAGE_RESCAN="cr.backend.ai/stable/python:3.13-ubuntu24.04 cr.example.com" \
 #   IMAGE_ALIASES="python cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64" rescan.sh
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}"
@@ -19,9 +20,9 @@ mgr() { # backend.ai mgr ARGS..., as the account; a failure shows its last lines
 	fi
 }
 cd "$MANAGER_DIR"
-for registry in ${IMAGE_REGISTRIES:-}; do
-	mgr image rescan "$registry"
-	echo "rescan: $registry done"
+for target in ${IMAGE_RESCAN:-}; do
+	mgr image rescan "$target"
+	echo "rescan: $target done"
 done
 arch=$(uname -m)
 while read -r alias target; do
@@ -29,4 +30,4 @@ while read -r alias target; do
 	mgr image alias "$alias" "$target" "$arch"
 	echo "rescan: alias $alias -> $target ($arch)"
 done <<<"${IMAGE_ALIASES:-}"
-echo "rescan: ${IMAGE_REGISTRIES:-no registries} changed=yes"
+echo "rescan: ${IMAGE_RESCAN:-nothing} changed=yes"

@@ -3,6 +3,7 @@ package spec
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -58,6 +59,32 @@ var aliasName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 
 // registryName is a registry host with an optional port, as `mgr image rescan` takes it.
 var registryName = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?(:[0-9]{1,5})?$`)
+
+// RescanTargets are what `backend.ai mgr image rescan` is given: each image the stack
+// names (images.pull, the verification's image) that is in one of
+// services.imageRegistries, by its reference, so that only its repository and tag are
+// registered; a registry none of whose images the stack names, whole. A registry can
+// hold other images than kernels (the halfstack's), which must not become session images.
+func (c Cluster) RescanTargets() []string {
+	named := slices.Clone(c.Images.Pull)
+	if c.Verifies() && strings.Contains(c.VerifyImage(), "/") {
+		named = append(named, c.VerifyImage())
+	}
+	var out []string
+	for _, r := range c.Services.ImageRegistries {
+		var mine []string
+		for _, ref := range named {
+			if strings.HasPrefix(ref, r+"/") && !slices.Contains(mine, ref) {
+				mine = append(mine, ref)
+			}
+		}
+		if len(mine) == 0 {
+			mine = []string{r}
+		}
+		out = append(out, mine...)
+	}
+	return out
+}
 
 // validateDeploy checks what the services' deployment reads; the secrets only when the
 // stack deploys the services.

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -317,6 +318,41 @@ func TestVerify(t *testing.T) {
 			}
 			if c.VerifyImage() != tt.image || c.Verifies() != tt.verifies {
 				t.Errorf("image %q, verifies %v; want %q, %v", c.VerifyImage(), c.Verifies(), tt.image, tt.verifies)
+			}
+		})
+	}
+}
+
+// TestRescanTargets: the images the stack names are rescanned by their reference, so a
+// registry's other images (the halfstack's) never become session images; a registry
+// whose images the stack does not name is rescanned whole.
+func TestRescanTargets(t *testing.T) {
+	tests := []struct {
+		name string
+		set  map[string]string
+		want []string
+	}{
+		{"defaults: the verification's image", nil, []string{DefaultVerifyImage}},
+		{"pulled images of the registry, once each", map[string]string{
+			"services": `{"imageRegistries": ["127.0.0.1:5000"]}`,
+			"images":   `{"pull": ["127.0.0.1:5000/standin/python:3.13-debian13", "127.0.0.1:5000/standin/r:4"]}`,
+		}, []string{"127.0.0.1:5000/standin/python:3.13-debian13", "127.0.0.1:5000/standin/r:4"}},
+		{"a registry none of whose images is named, whole", map[string]string{
+			"services": `{"imageRegistries": ["127.0.0.1:5000", "cr.example.com"]}`,
+			"images":   `{"pull": ["127.0.0.1:5000/standin/python:3.13-debian13"]}`,
+		}, []string{"127.0.0.1:5000/standin/python:3.13-debian13", "cr.example.com"}},
+		{"no verification, no pulls: the registry", map[string]string{"verify": `{"enabled": false}`}, []string{DefaultImageRegistry}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := baseConfig(t)
+			maps.Copy(cfg, tt.set)
+			c, err := load(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.RescanTargets(); !slices.Equal(got, tt.want) {
+				t.Errorf("RescanTargets() = %q, want %q", got, tt.want)
 			}
 		})
 	}
