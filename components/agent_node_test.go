@@ -40,7 +40,8 @@ func runCluster(t *testing.T, c spec.Cluster) *mocks {
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
 		_, err := NewCluster(ctx, "cluster", ClusterArgs{Spec: c, PrivateKey: secret(c.SSHPrivateKey),
-			DBPassword: secret("a-long-db-password"), StorageProxySecret: secret("shared"), StorageProxyJWT: secret("jwt")})
+			DBPassword: secret("a-long-db-password"), StorageProxySecret: secret("shared"), StorageProxyJWT: secret("jwt"),
+			Superadmin: SuperadminArgs{Superadmin: c.Superadmin, GroupID: "2de2b969-1d04-48a6-af16-0bc8adb3c831"}})
 		return err
 	}, pulumi.WithMocks("p", "s", m))
 	if err != nil {

@@ -1,6 +1,8 @@
 package components
 
 import (
+	"slices"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/backendai-infra/backendai-infra/infra/spec"
@@ -20,10 +22,13 @@ type ClusterArgs struct {
 	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
 	// Fixtures are applied to the database in order.
 	Fixtures []FixtureFile
-	// AdminAccessKey and AdminSecretKey (a secret) are the admin keypair the
-	// verification logs in with: one of the fixtures'.
-	AdminAccessKey string
-	AdminSecretKey pulumi.StringInput
+	// Superadmin is the cluster's first superadmin, inserted after the fixtures; the
+	// verification logs in as it.
+	Superadmin SuperadminArgs
+	// UserAccessKey and UserSecretKey (a secret) are a regular user's keypair of the
+	// fixtures, as whom the verification also works with a vfolder; empty: none.
+	UserAccessKey string
+	UserSecretKey pulumi.StringInput
 }
 
 // Cluster is every node of a Backend.AI cluster, each prepared by a Host, and the
@@ -41,6 +46,9 @@ type Cluster struct {
 	// Verification is the check that ends the deployment; nil when the stack deploys
 	// the hosts only or turns it off.
 	Verification *Verification
+	// Superadmin is the first superadmin's login (secrets); unset when the stack deploys
+	// the hosts only.
+	Superadmin Superadmin
 }
 
 // NewCluster builds the cluster. Hosts proceed independently of each other.
@@ -78,11 +86,16 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		if err != nil {
 			return nil, err
 		}
+		admin, adminFixture, err := newSuperadmin(ctx, c, args.Spec.Line(), args.Superadmin)
+		if err != nil {
+			return nil, err
+		}
+		c.Superadmin = admin
 		m, err := NewManagementNode(ctx, mgr.Name+"-mgmt", ManagementNodeArgs{
 			Release: release,
 			Cluster: args.Spec, Host: c.Hosts[mgr.Name], Node: mgr,
 			DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret, StorageProxyJWT: args.StorageProxyJWT,
-			Fixtures: args.Fixtures, Storage: storage.Mounted[mgr.Name],
+			Fixtures: append(slices.Clip(args.Fixtures), adminFixture), Storage: storage.Mounted[mgr.Name],
 		}, pulumi.Parent(c))
 		if err != nil {
 			return nil, err
@@ -107,7 +120,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 			// Last: the whole cluster works.
 			if c.Verification, err = NewVerification(ctx, "verification", VerificationArgs{
 				Cluster: args.Spec, Management: m, Agents: agents,
-				AccessKey: args.AdminAccessKey, SecretKey: args.AdminSecretKey,
+				Admin: admin, UserAccessKey: args.UserAccessKey, UserSecretKey: args.UserSecretKey,
 			}, pulumi.Parent(c)); err != nil {
 				return nil, err
 			}

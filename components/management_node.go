@@ -28,6 +28,9 @@ type FixtureFile struct {
 	// Name names its resource; Source names the file in messages.
 	Name, Source string
 	Data         string
+	// Generated, when set, is the file's text instead of Data: made by the program from
+	// other resources' outputs (the superadmin's generated login).
+	Generated pulumi.StringInput
 }
 
 // ManagementNodeArgs place the management node's services on its prepared host.
@@ -176,6 +179,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		g.rpcKeypair,      // 4. the manager's RPC keypair
 		g.migrateSchema,   //    and the schema
 		g.loadFixtures,    // 5. the stack's fixtures
+		g.provisionRoles,  //    and, from 26.9, every user's roles
 		g.storageVolumes,  // 6. the storage proxy's volumes
 		g.startServices,   //    and the services under systemd
 		g.rescanImages,    // 7. the registries' kernel images and their aliases
@@ -352,8 +356,12 @@ func (g *managementNode) loadFixtures() error {
 	db := data.DBConnection{Host: s.DB.Host, Port: s.DB.Port, User: s.DBUser, Password: g.args.DBPassword, Database: s.DBName, Via: &g.conn}
 	prev := []pulumi.Resource{g.schema}
 	for _, f := range g.args.Fixtures {
+		text := pulumi.StringInput(pulumi.String(f.Data))
+		if f.Generated != nil {
+			text = f.Generated
+		}
 		fx, err := data.NewFixture(g.ctx, g.name+"-fixture-"+f.Name, data.FixtureArgs{
-			Connection: db, Version: c.Version, Data: pulumi.String(f.Data), Source: f.Source,
+			Connection: db, Version: c.Version, Data: text, Source: f.Source,
 			// The rows are the cluster's data, kept like its volumes unless the stack asks.
 			KeepOnDelete: !c.Halfstack.DeleteDataOnDestroy,
 		}, pulumi.Parent(g.parent), pulumi.DependsOn(prev))
@@ -363,6 +371,26 @@ func (g *managementNode) loadFixtures() error {
 		prev = []pulumi.Resource{fx}
 	}
 	g.fixtures = prev
+	return nil
+}
+
+// provisionRoles: from 26.9, the release's role presets and every scope's and user's
+// roles (roles.sh), once the fixtures are in; the steps after the fixtures wait for it.
+func (g *managementNode) provisionRoles() error {
+	c := g.args.Cluster
+	if semver.Compare("v"+c.Line(), "v26.9") < 0 {
+		return nil // 26.4 and 26.8 check no role for what a user does with a vfolder
+	}
+	var data []string
+	for _, f := range g.args.Fixtures {
+		data = append(data, f.Name, f.Data)
+	}
+	roles, err := g.run("roles", scripts.RolesInput{ManagerCommand: g.managerCommand(), IndexURL: c.Services.PackageIndex,
+		FixturesSHA256: checksum(data...)}, nil, g.fixtures...)
+	if err != nil {
+		return err
+	}
+	g.fixtures = []pulumi.Resource{roles}
 	return nil
 }
 

@@ -21,10 +21,12 @@ type VerificationArgs struct {
 	Management *ManagementNode
 	// Agents are the cluster's agents, deployed.
 	Agents []*AgentNode
-	// AccessKey and SecretKey are an admin keypair of the stack's fixtures; SecretKey is
-	// a secret.
-	AccessKey string
-	SecretKey pulumi.StringInput
+	// Admin is the superadmin the checks log in as.
+	Admin Superadmin
+	// UserAccessKey and UserSecretKey (a secret) are a regular user's keypair, as whom
+	// a vfolder is used; empty: no such check.
+	UserAccessKey string
+	UserSecretKey pulumi.StringInput
 }
 
 // Verification is the check that ends a deployment (seed 003, "Verifying
@@ -62,9 +64,13 @@ func NewVerification(ctx *pulumi.Context, name string, args VerificationArgs, op
 	}
 	in := scripts.VerifyClusterInput{ClientDir: dir, User: c.Account.Name, ManagerURL: m.Settings.Manager.HTTP(),
 		Version: c.Version, Agents: strings.Join(agents, " "), Volumes: strings.Join(VFolderHosts(c), " "),
-		Image: c.VerifyImage(), AccessKey: args.AccessKey}
+		Image: c.VerifyImage(), UserAccessKey: args.UserAccessKey}
 	in.Sum = checksum(slices.Concat(sums, []string{in.Agents, in.Volumes, in.Image})...)
-	check, err := s.report("checks", in, pulumi.StringMap{"BACKEND_SECRET_KEY": args.SecretKey}, after...)
+	secrets := pulumi.StringMap{"BACKEND_ACCESS_KEY": args.Admin.AccessKey, "BACKEND_SECRET_KEY": args.Admin.SecretKey}
+	if args.UserAccessKey != "" {
+		secrets["USER_SECRET_KEY"] = args.UserSecretKey
+	}
+	check, err := s.report("checks", in, secrets, after...)
 	if err != nil {
 		return nil, err
 	}

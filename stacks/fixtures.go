@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/backendai-infra/backendai-infra/components"
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
 // readFixtures reads and checks the stack's fixture files, relative to the project's
@@ -67,27 +69,133 @@ func readFixtures(root, line string, paths []string, grants fixtures.Grants) ([]
 	return out, errors.Join(errs...)
 }
 
-// adminKeypair is the keypair the verification logs in with: the first active admin
-// keypair the fixtures insert. Without one, a stack that verifies is refused, naming
-// what it needs.
-func adminKeypair(files []components.FixtureFile, line string) (access, secret string, err error) {
+// fixtureRows calls row for every row the fixture files insert (an update file inserts
+// none), with the file it comes from.
+func fixtureRows(files []components.FixtureFile, line string, row func(f components.FixtureFile, table string, r fixtures.Row)) {
 	for _, f := range files {
 		parsed, err := fixtures.Parse(f.Source, f.Data, line)
 		if err != nil || parsed.Update {
-			continue // checked by readFixtures; an update inserts no keypair
+			continue // checked by readFixtures; an update inserts no row
 		}
 		for _, t := range parsed.Tables {
-			if t.Name != "keypairs" {
-				continue
-			}
 			for _, r := range t.Rows {
-				access, _ := r.Values["access_key"].(string)
-				secret, _ := r.Values["secret_key"].(string)
-				if r.Values["is_admin"] == true && r.Values["is_active"] != false && access != "" && secret != "" {
-					return access, secret, nil
-				}
+				row(f, t.Name, r)
 			}
 		}
 	}
-	return "", "", errors.New("verify: the verification logs in as an admin, but no fixture inserts an active admin keypair (a keypairs row with is_admin: true); add one to fixtures, or turn the check off with verify.enabled: false")
+}
+
+// publishedCredentials refuses, row by row, the credentials Backend.AI publishes (its
+// example keypairs and passwords) unless the stack is a throwaway test cluster.
+func publishedCredentials(files []components.FixtureFile, line string) error {
+	var errs []error
+	for _, f := range files {
+		parsed, err := fixtures.Parse(f.Source, f.Data, line)
+		if err != nil {
+			continue
+		}
+		for _, found := range fixtures.PublishedCredentials(parsed) {
+			errs = append(errs, fmt.Errorf("%s: %s: whoever reaches the cluster could log in with it; give your own, "+
+				"or say that this is a throwaway test cluster (testCluster: true)", f.Source, found))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// superadminArgs places the superadmin in the rows the fixtures declare: its domain,
+// the group it joins (by name in that domain, for the group's id) and its resource
+// policy (users' and keypairs'); each that is missing is named. Its email must be its
+// own.
+func superadminArgs(c spec.Cluster, files []components.FixtureFile) (components.SuperadminArgs, error) {
+	s := c.Superadmin
+	args := components.SuperadminArgs{Superadmin: s}
+	found := map[string]bool{}
+	var taken string
+	fixtureRows(files, c.Line(), func(f components.FixtureFile, table string, r fixtures.Row) {
+		str := func(col string) string { v, _ := r.Values[col].(string); return v }
+		switch {
+		case table == "domains" && str("name") == s.Domain:
+			found["domains"] = true
+		case table == "groups" && str("name") == s.Group && str("domain_name") == s.Domain:
+			args.GroupID = str("id")
+		case (table == "user_resource_policies" || table == "keypair_resource_policies") && str("name") == s.ResourcePolicy:
+			found[table] = true
+		case table == "users" && (str("email") == s.Email || str("username") == s.Username):
+			taken = f.Source
+		}
+	})
+	var errs []error
+	for _, need := range []struct{ table, what, field string }{
+		{"domains", "the domain " + s.Domain, "superadmin.domain"},
+		{"user_resource_policies", "the user resource policy " + s.ResourcePolicy, "superadmin.resourcePolicy"},
+		{"keypair_resource_policies", "the keypair resource policy " + s.ResourcePolicy, "superadmin.resourcePolicy"},
+	} {
+		if !found[need.table] {
+			errs = append(errs, fmt.Errorf("%s: no fixture declares %s (a %s row), which the superadmin belongs to; add it to a fixture file, or name one that is there", need.field, need.what, need.table))
+		}
+	}
+	if args.GroupID == "" {
+		errs = append(errs, fmt.Errorf("superadmin.group: no fixture declares the group %s of the domain %s (a groups row with its id), which the superadmin joins", s.Group, s.Domain))
+	}
+	if taken != "" {
+		errs = append(errs, fmt.Errorf("superadmin.email: %s declares a user with the superadmin's email %s or user name %s; give the superadmin its own", taken, s.Email, s.Username))
+	}
+	return args, errors.Join(errs...)
+}
+
+// userKeypair is the keypair the verification works with a vfolder as: the first
+// active keypair of a regular user the fixtures insert, or none.
+func userKeypair(files []components.FixtureFile, line string) (access, secret string) {
+	admins := map[string]bool{}
+	fixtureRows(files, line, func(_ components.FixtureFile, table string, r fixtures.Row) {
+		if table == "users" && r.Values["role"] != "user" {
+			admins[fmt.Sprint(r.Values["email"])] = true
+		}
+	})
+	fixtureRows(files, line, func(_ components.FixtureFile, table string, r fixtures.Row) {
+		a, _ := r.Values["access_key"].(string)
+		sk, _ := r.Values["secret_key"].(string)
+		if table == "keypairs" && access == "" && r.Values["is_admin"] != true && r.Values["is_active"] != false &&
+			a != "" && sk != "" && !admins[fmt.Sprint(r.Values["user_id"])] {
+			access, secret = a, sk
+		}
+	})
+	return access, secret
+}
+
+// resourcePresets is the fixture of the stack's resource presets: resourcePresets, or
+// when the stack gives none and no fixture file declares any, Backend.AI's own
+// (spec.DefaultResourcePresets). Nil when a fixture file declares them.
+func resourcePresets(c spec.Cluster, files []components.FixtureFile) (*components.FixtureFile, error) {
+	declared := ""
+	fixtureRows(files, c.Line(), func(f components.FixtureFile, table string, _ fixtures.Row) {
+		if table == "resource_presets" && declared == "" {
+			declared = f.Source
+		}
+	})
+	presets := c.ResourcePresets
+	switch {
+	case len(presets) > 0 && declared != "":
+		return nil, fmt.Errorf("resourcePresets: %s declares resource presets too; give them in one place", declared)
+	case declared != "":
+		return nil, nil // the stack's own, from its files
+	case len(presets) == 0:
+		presets = c.DefaultResourcePresets()
+	}
+	rows := make([]map[string]any, len(presets))
+	for i, p := range presets {
+		rows[i] = map[string]any{"name": p.Name, "resource_slots": p.ResourceSlots}
+		if p.SharedMemory != "" {
+			rows[i]["shared_memory"] = p.SharedMemory
+		}
+	}
+	data, err := json.Marshal(map[string]any{"resource_presets": rows})
+	if err != nil {
+		return nil, err
+	}
+	f := components.FixtureFile{Name: "resource-presets", Source: "resourcePresets", Data: string(data)}
+	if _, err := fixtures.Parse(f.Source, f.Data, c.Line()); err != nil {
+		return nil, err
+	}
+	return &f, nil
 }

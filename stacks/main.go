@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -42,19 +43,18 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	var access, adminSecret string
-	if cluster.Verifies() {
-		if access, adminSecret, err = adminKeypair(files, cluster.Line()); err != nil {
-			return fmt.Errorf("invalid stack configuration (1 problem(s)):\n  %w", err)
-		}
-	}
 	secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
-	c, err := components.NewCluster(ctx, "cluster", components.ClusterArgs{
+	args := components.ClusterArgs{
 		Spec: cluster, PrivateKey: secret(cluster.SSHPrivateKey),
 		DBPassword: secret(cluster.Halfstack.DBPassword), StorageProxySecret: secret(cluster.Secrets.StorageProxySecret),
 		StorageProxyJWT: secret(cluster.Secrets.StorageProxyJWT), Fixtures: files,
-		AdminAccessKey: access, AdminSecretKey: secret(adminSecret),
-	})
+	}
+	if cluster.Deploy == spec.DeployAll {
+		if args, err = accounts(cluster, args); err != nil {
+			return err
+		}
+	}
+	c, err := components.NewCluster(ctx, "cluster", args)
 	if err != nil {
 		return fmt.Errorf("building the cluster: %w", err)
 	}
@@ -76,11 +76,58 @@ func Program(ctx *pulumi.Context) error {
 		// What the deployed services answered (the management node's verify step).
 		ctx.Export("services", m.Services.ApplyT(jsonOutput))
 	}
+	if a := c.Superadmin; a.Email != "" {
+		// The superadmin's login, secret in the state and in `stack output`.
+		ctx.Export("superadmin", pulumi.ToSecret(pulumi.Map{
+			"email": pulumi.String(a.Email), "accessKey": a.AccessKey, "secretKey": a.SecretKey, "password": a.Password,
+		}))
+	}
 	if v := c.Verification; v != nil {
 		// What the verification checked, when, and how long each check took.
 		ctx.Export("verification", v.Result.ApplyT(jsonOutput))
 	}
 	return nil
+}
+
+// accounts adds who logs in to the cluster: the superadmin (the stack's own login, or
+// generated), the regular user the verification works as, and the resource presets.
+// Backend.AI's published example credentials are refused unless the stack is a test
+// cluster. Every problem is named before anything is registered.
+func accounts(c spec.Cluster, args components.ClusterArgs) (components.ClusterArgs, error) {
+	var errs []error
+	if !c.TestCluster {
+		errs = append(errs, publishedCredentials(args.Fixtures, c.Line()))
+	}
+	admin, err := superadminArgs(c, args.Fixtures)
+	errs = append(errs, err)
+	presets, err := resourcePresets(c, args.Fixtures)
+	errs = append(errs, err)
+	if err := errors.Join(errs...); err != nil {
+		var lines []string
+		for _, e := range errs {
+			if e != nil {
+				lines = append(lines, strings.Split(e.Error(), "\n")...)
+			}
+		}
+		return args, fmt.Errorf("invalid stack configuration (%d problem(s)):\n  %s", len(lines), strings.Join(lines, "\n  "))
+	}
+	secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
+	if c.Superadmin.AccessKey != "" {
+		admin.AccessKey, admin.SecretKey = secret(c.Superadmin.AccessKey), secret(c.Superadmin.SecretKey)
+	}
+	if c.Superadmin.Password != "" {
+		admin.Password = secret(c.Superadmin.Password)
+	}
+	args.Superadmin = admin
+	if presets != nil {
+		args.Fixtures = append(slices.Clip(args.Fixtures), *presets)
+	}
+	if c.Verifies() {
+		var userSecret string
+		args.UserAccessKey, userSecret = userKeypair(args.Fixtures, c.Line())
+		args.UserSecretKey = secret(userSecret)
+	}
+	return args, nil
 }
 
 // jsonOutput is a step's JSON answer as a structured output.
@@ -95,7 +142,7 @@ func jsonOutput(out string) (any, error) {
 // secretConfig keys must be set with --secret. Pulumi.yaml cannot say so for the services'
 // secrets: it gives them a default (a stack that deploys the hosts only has none), and
 // the engine refuses a default for a key typed secret.
-var secretConfig = []string{"sshPrivateKey", "dbPassword", "storageProxySecret", "storageProxyJWT"}
+var secretConfig = []string{"sshPrivateKey", "dbPassword", "storageProxySecret", "storageProxyJWT", "superadminSecretKey", "superadminPassword"}
 
 // plaintextSecrets refuses a secret key whose value the stack holds in plaintext.
 func plaintextSecrets(ctx *pulumi.Context) error {

@@ -156,8 +156,9 @@ func TestStackGraphs(t *testing.T) {
 		// toolkit and plugin; none for a node without Docker.
 		extra int
 	}{
-		{"dev", []string{"bai-dev"}, []string{"root"}, []string{"example-users", "example-keypairs"}, []string{"bai-dev"}, 0},
-		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}, []string{"example-users", "example-keypairs"},
+		// dev's example keypairs file has resource presets: Backend.AI's defaults are left out.
+		{"dev", []string{"bai-dev"}, []string{"root"}, []string{"example-users", "example-keypairs", "superadmin"}, []string{"bai-dev"}, 0},
+		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}, []string{"cluster", "resource-presets", "superadmin"},
 			// The NFS server on bai-s1, the mounts on bai-m1, bai-a01 and bai-a02.
 			[]string{"bai-a01", "bai-a02"}, 2*2 - 2 + 1 + 3},
 	}
@@ -204,8 +205,8 @@ func TestStackGraphs(t *testing.T) {
 			if r, ok := rec.byName("release"); !ok || r.inputs["release"].StringValue() != map[string]string{"dev": "26.8.1", "prod": "26.4.10"}[tt.stack] {
 				t.Errorf("the release record: %v", r.inputs)
 			}
-			// The verification runs on the management node, last, as the fixtures' admin
-			// keypair, whose secret key is a secret.
+			// The verification runs on the management node, last, as the superadmin, whose
+			// keypair is generated once and secret; and as the fixtures' regular user if any.
 			checks, ok := rec.byName("verification-checks")
 			if !ok {
 				t.Fatal("no verification step")
@@ -214,8 +215,14 @@ func TestStackGraphs(t *testing.T) {
 			if got := checks.inputs["connection"].ObjectValue()["host"].StringValue(); got != "10.20.30."+map[string]string{"dev": "5", "prod": "10"}[tt.stack] {
 				t.Errorf("the verification connects to %s, not the management node", got)
 			}
-			if env["ACCESS_KEY"].StringValue() != "AKIAIOSFODNN7EXAMPLE" || !checks.inputs["secretEnvironment"].ContainsSecrets() {
-				t.Errorf("the verification's keypair: access key %v, secret key secret: %v", env["ACCESS_KEY"], checks.inputs["secretEnvironment"].ContainsSecrets())
+			if !checks.inputs["secretEnvironment"].ContainsSecrets() || !slices.ContainsFunc(checks.deps, func(d string) bool { return strings.HasSuffix(d, "::"+mgmt+"-fixture-superadmin") }) && !slices.ContainsFunc(checks.deps, func(d string) bool { return strings.HasSuffix(d, "::"+mgmt+"-verify") }) {
+				t.Errorf("the verification's keypair is not secret, or it does not wait for the superadmin")
+			}
+			if creds := rec.ofType(components.CredentialsType); len(creds) != 1 || creds[0].inputs["user"].StringValue() != spec.DefaultSuperadminEmail {
+				t.Errorf("the superadmin's generated credentials: %v", creds)
+			}
+			if got, want := env["USER_ACCESS_KEY"], map[string]string{"dev": "AKIANABBDUSEREXAMPLE", "prod": ""}[tt.stack]; got.StringValue() != want && !(want == "" && got.IsNull()) {
+				t.Errorf("the verification's regular user: %v, want %q", got, want)
 			}
 			if !checks.inputs["publicStdout"].BoolValue() {
 				t.Error("the verification's report is not kept as its output")
@@ -453,15 +460,15 @@ func TestFixturesGetTheVolume(t *testing.T) {
 	for stack, want := range map[string]bool{"prod": true, "dev": false} {
 		t.Run(stack, func(t *testing.T) {
 			cfg := stackConfig(t, stack)
-			cfg[spec.Namespace+":fixtures"] = `["fixtures/example-users.json"]`
-			cfg[spec.Namespace+":verify"] = `{"enabled": false}` // no keypair to log in with
+			cfg[spec.Namespace+":fixtures"] = `["fixtures/example-users.json", "fixtures/example-keypairs.yaml"]`
+			cfg[spec.Namespace+":testCluster"] = "true"
 			rec, err := run(t, stack, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := rec.ofType("backendai:db:Fixture")
+			f := slices.DeleteFunc(rec.ofType("backendai:db:Fixture"), func(r registered) bool { return !strings.HasSuffix(r.name, "-fixture-example-users") })
 			if len(f) != 1 {
-				t.Fatalf("%d fixtures", len(f))
+				t.Fatalf("%d fixtures of example-users.json", len(f))
 			}
 			data := f[0].inputs["data"].SecretValue().Element.StringValue()
 			if got := strings.Count(data, "local:nfs"); (got > 0) != want {
@@ -469,6 +476,60 @@ func TestFixturesGetTheVolume(t *testing.T) {
 			}
 			if !strings.Contains(data, "local:volume1") {
 				t.Errorf("%s: the fixture's own host is gone", stack)
+			}
+		})
+	}
+}
+
+// TestResourcePresets: a stack gets Backend.AI's own presets (the GPU ones only with
+// CUDA devices), unless it gives its own in resourcePresets or in a fixture file; both
+// at once are refused.
+func TestResourcePresets(t *testing.T) {
+	tests := []struct {
+		name, fixtures, presets string
+		want                    []string
+		err                     string
+	}{
+		{"defaults, with GPUs", `["fixtures/cluster.yaml"]`, "", []string{"cpu01-small", "cpu02-medium", "cpu03-large", "cuda01-small", "cuda02-medium", "cuda03-large"}, ""},
+		{"the stack's own", `["fixtures/cluster.yaml"]`, `[{"name": "small", "resourceSlots": {"cpu": "2", "mem": "4294967296"}}]`, []string{"small"}, ""},
+		{"a fixture file's", `["fixtures/example-users.json", "fixtures/example-keypairs.yaml"]`, "", nil, ""},
+		{"both", `["fixtures/example-users.json", "fixtures/example-keypairs.yaml"]`, `[{"name": "small", "resourceSlots": {"cpu": "2"}}]`, nil,
+			"resourcePresets: fixtures[1] (fixtures/example-keypairs.yaml) declares resource presets too"},
+		{"a bad slot", `["fixtures/cluster.yaml"]`, `[{"name": "small", "resourceSlots": {"cpu": "two"}}]`, nil,
+			`resourcePresets[0].resourceSlots.cpu: "two" is not a number`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := stackConfig(t, "prod")
+			cfg[spec.Namespace+":fixtures"] = tt.fixtures
+			cfg[spec.Namespace+":testCluster"] = "true"
+			if tt.presets != "" {
+				cfg[spec.Namespace+":resourcePresets"] = tt.presets
+			}
+			rec, err := run(t, "prod", cfg)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("got %v, want an error with %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			if f, ok := rec.byName("bai-m1-mgmt-fixture-resource-presets"); ok {
+				var file struct {
+					Presets []struct{ Name string } `json:"resource_presets"`
+				}
+				if err := json.Unmarshal([]byte(f.inputs["data"].SecretValue().Element.StringValue()), &file); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range file.Presets {
+					got = append(got, p.Name)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("presets %v, want %v", got, tt.want)
 			}
 		})
 	}

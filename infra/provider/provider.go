@@ -16,7 +16,7 @@ func New() (p.Provider, error) {
 		WithNamespace("backendai").
 		WithDisplayName("Backend.AI infrastructure").
 		WithDescription("Deploys Backend.AI clusters: remote host steps and Backend.AI data resources.").
-		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{})).
+		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{}), infer.Resource(&Credentials{})).
 		WithGoImportPath("github.com/backendai-infra/backendai-infra/sdk/go/backendai").
 		Build()
 }

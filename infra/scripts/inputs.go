@@ -154,12 +154,20 @@ type SchemaInput struct {
 	AlembicSHA256 string `env:"ALEMBIC_SHA256"`
 }
 
+// RolesInput is roles.sh's: FixturesSHA256 reruns it when the fixtures change (their
+// users get their roles); the role presets come from the index the packages do.
+type RolesInput struct {
+	ManagerCommand
+	IndexURL       string `env:"INDEX_URL"`
+	FixturesSHA256 string `env:"FIXTURES_SHA256"`
+}
+
 // RescanInput is rescan.sh's: what to rescan (images or registries) space-separated,
 // aliases "alias image" per line.
 type RescanInput struct {
 	ManagerCommand
 	Targets string `env:"IMAGE_RESCAN"`
-	Aliases    string `env:"IMAGE_ALIASES"`
+	Aliases string `env:"IMAGE_ALIASES"`
 }
 
 // VolumesInput is volumes.sh's: the storage proxy's volume paths, space-separated.
@@ -236,8 +244,9 @@ type VFRootInput struct {
 	User    string `env:"BAI_USER"`
 }
 
-// VerifyClusterInput is verify_cluster.sh's, but for the admin's secret key
-// (BACKEND_SECRET_KEY), a secret. Sum names what the cluster was deployed with: the step
+// VerifyClusterInput is verify_cluster.sh's, but for the superadmin's keypair
+// (BACKEND_ACCESS_KEY, BACKEND_SECRET_KEY) and the regular user's secret key
+// (USER_SECRET_KEY), secrets. Sum names what the cluster was deployed with: the step
 // runs again when it changes.
 type VerifyClusterInput struct {
 	ClientDir  string `env:"CLIENT_DIR"`
@@ -247,8 +256,9 @@ type VerifyClusterInput struct {
 	Agents     string `env:"AGENTS"`
 	Volumes    string `env:"VOLUMES"`
 	Image      string `env:"IMAGE"`
-	AccessKey  string `env:"ACCESS_KEY"`
-	Sum        string `env:"CLUSTER_SHA256"`
+	// UserAccessKey is a regular user's of the fixtures; empty: no user check.
+	UserAccessKey string `env:"USER_ACCESS_KEY"`
+	Sum           string `env:"CLUSTER_SHA256"`
 }
 
 func (VerifyClusterInput) Script() string   { return VerifyCluster }
@@ -269,6 +279,7 @@ func (ServiceInput) Script() string         { return ServiceUnit }
 func (RPCKeypairInput) Script() string      { return RPCKeypair }
 func (SchemaInput) Script() string          { return Schema }
 func (GatewayInput) Script() string         { return Gateway }
+func (RolesInput) Script() string           { return Roles }
 func (SchemaPreflightInput) Script() string { return SchemaPreflight }
 func (RescanInput) Script() string          { return Rescan }
 func (VolumesInput) Script() string         { return Volumes }

@@ -43,6 +43,8 @@ var (
 	RPCKeypair string
 	//go:embed schema.sh
 	Schema string
+	//go:embed roles.sh
+	Roles string
 	//go:embed gateway.sh
 	Gateway string
 	//go:embed schema_preflight.sh

@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # The whole cluster works (seed 003, "Verifying Installation"), checked through
-# Backend.AI's own client as the stack's admin keypair, each check timed:
+# Backend.AI's own client as the stack's superadmin, each check timed:
 #   manager  the manager's API answers with the deployed release;
 #   agents   every agent of the stack is ALIVE with its resource slots;
 #   storage  every volume of the stack is listed;
 #   session  a real compute session of IMAGE runs print("hello") and returns "hello",
-#            and is destroyed again (`backend.ai run --rm`).
+#            and is destroyed again (`backend.ai run --rm`);
+#   user     as a regular user of the fixtures (when USER_ACCESS_KEY is given): a vfolder
+#            is created on the first volume, a session writes a file into it, the file is
+#            downloaded and read back, and the vfolder is deleted again.
 # A failed check fails the step naming the check and the reason (an agent by its id).
 # Prints the result as one JSON object, the stack's `verification` output.
 #   CLIENT_DIR=/home/bai/client BAI_USER=bai MANAGER_URL=http://10.0.0.1:8081 VERSION=26.9.6 \
 #   AGENTS="i-bai-a01 i-bai-a02" VOLUMES="local:nfs" IMAGE=cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64 \
-#   ACCESS_KEY=AKIA... BACKEND_SECRET_KEY=... [AGENT_WAIT=60] [SESSION_TIMEOUT=600] verify_cluster.sh
+#   BACKEND_ACCESS_KEY=AKIA... BACKEND_SECRET_KEY=... [USER_ACCESS_KEY=... USER_SECRET_KEY=...] \
+#   [AGENT_WAIT=60] [SESSION_TIMEOUT=600] verify_cluster.sh
 set -euo pipefail
-: "${CLIENT_DIR:?}" "${BAI_USER:?}" "${MANAGER_URL:?}" "${VERSION:?}" "${AGENTS:?}" "${IMAGE:?}" "${ACCESS_KEY:?}" "${BACKEND_SECRET_KEY:?}"
+: "${CLIENT_DIR:?}" "${BAI_USER:?}" "${MANAGER_URL:?}" "${VERSION:?}" "${AGENTS:?}" "${IMAGE:?}" "${BACKEND_ACCESS_KEY:?}" "${BACKEND_SECRET_KEY:?}"
 agent_wait=${AGENT_WAIT:-60}
 session_timeout=${SESSION_TIMEOUT:-600}
 python=$CLIENT_DIR/.venv/bin/python
-# The client reads its endpoint and keypair from the environment; the secret key came
-# on stdin, never on a command line.
-export BACKEND_ENDPOINT=$MANAGER_URL BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=$ACCESS_KEY BACKEND_SECRET_KEY
+# The client reads its endpoint and keypair from the environment; the keys came on
+# stdin, never on a command line.
+export BACKEND_ENDPOINT=$MANAGER_URL BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY BACKEND_SECRET_KEY
 cd "$CLIENT_DIR" # the account's own directory: the client looks around its working directory
 # Never on this script's stdin: the step feeds the script to bash there, and the client
 # (`run` takes user input) would read the rest of it.
@@ -123,6 +127,30 @@ if ! out=$(as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" 
 fi
 grep -qx 'hello' <<<"$out" || fail session "$IMAGE ran, but did not print hello: $(tail -n 15 <<<"$out")"
 passed session "$t" "{\"image\": \"$IMAGE\", \"output\": \"hello\"}"
+
+# user: a regular user works with a vfolder: creates it, writes into it from a session,
+# reads the file back.
+if [ -n "${USER_ACCESS_KEY:-}" ]; then
+	t=$(now)
+	as_user() { BACKEND_ACCESS_KEY=$USER_ACCESS_KEY BACKEND_SECRET_KEY=$USER_SECRET_KEY "$@"; }
+	folder="verify-$(date +%s)"
+	volume=${VOLUMES%% *}
+	out=$(as_user client vfolder create "$folder" "$volume" 2>&1) || fail user "the regular user $USER_ACCESS_KEY cannot create a vfolder on $volume: $(tail -n 5 <<<"$out")"
+	written='written by a session'
+	if ! out=$(as_user as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -m "$folder" "$IMAGE" \
+		-c "open('/home/work/$folder/verify.txt', 'w').write('$written')" 2>&1); then
+		as_user client vfolder delete "$folder" >/dev/null 2>&1 || true
+		fail user "a session of the regular user $USER_ACCESS_KEY could not write into the vfolder $folder: $(tail -n 10 <<<"$out")"
+	fi
+	down=$(mktemp -d)
+	chown "$BAI_USER" "$down"
+	out=$(as_user as_bai "$CLIENT_DIR/.venv/bin/backend.ai" vfolder download -b "$down" "$folder" verify.txt 2>&1) || true
+	read_back=$(cat "$down/verify.txt" 2>/dev/null || true)
+	rm -rf "$down"
+	as_user client vfolder delete "$folder" >/dev/null 2>&1 && as_user client vfolder purge "$folder" >/dev/null 2>&1 || true
+	[ "$read_back" = "$written" ] || fail user "the file a session wrote into the vfolder $folder did not come back: $(tail -n 5 <<<"$out")"
+	passed user "$t" "{\"accessKey\": \"$USER_ACCESS_KEY\", \"volume\": \"$volume\", \"file\": \"$written\"}"
+fi
 
 joined=$(
 	IFS=,

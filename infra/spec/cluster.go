@@ -56,6 +56,14 @@ type Cluster struct {
 	Fixtures []string `json:"fixtures"`
 	// Secrets are the services' shared secrets, from secret config keys.
 	Secrets Secrets `json:"-"`
+	// Superadmin is the cluster's first superadmin, generated unless the stack gives it.
+	Superadmin Superadmin `json:"superadmin"`
+	// ResourcePresets are the session sizes offered; none given: those of a fixture file
+	// that declares resource_presets, or else DefaultResourcePresets.
+	ResourcePresets []ResourcePreset `json:"resourcePresets"`
+	// TestCluster true says the cluster is a throwaway test cluster: Backend.AI's
+	// published example credentials are allowed in it.
+	TestCluster bool `json:"testCluster"`
 }
 
 // Node is one host.

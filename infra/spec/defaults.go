@@ -40,17 +40,18 @@ func DefaultSysctl() map[string]string {
 // defaults is the cluster a stack gets for every key it leaves out.
 func defaults() Cluster {
 	return Cluster{
-		Version:   DefaultVersion,
-		Account:   Account{Name: DefaultAccountName, UID: DefaultAccountID, GID: DefaultAccountID},
-		Limits:    Limits{NoFile: DefaultNoFile, NProc: DefaultNProc},
-		Docker:    Docker{Source: DockerCE},
-		Deploy:    DeployAll,
-		Halfstack: defaultHalfstack(),
-		Services:  defaultServices(),
-		Agent:     defaultAgent(),
-		Images:    Images{Engine: EngineDocker},
-		Storage:   defaultStorage(),
-		Verify:    Verify{Enabled: true},
+		Version:    DefaultVersion,
+		Account:    Account{Name: DefaultAccountName, UID: DefaultAccountID, GID: DefaultAccountID},
+		Limits:     Limits{NoFile: DefaultNoFile, NProc: DefaultNProc},
+		Docker:     Docker{Source: DockerCE},
+		Deploy:     DeployAll,
+		Halfstack:  defaultHalfstack(),
+		Services:   defaultServices(),
+		Agent:      defaultAgent(),
+		Images:     Images{Engine: EngineDocker},
+		Storage:    defaultStorage(),
+		Verify:     Verify{Enabled: true},
+		Superadmin: defaultSuperadmin(),
 	}
 }
 

@@ -21,6 +21,7 @@ const Namespace = "backendai-cluster"
 var Keys = []string{
 	"nodes", "sshPrivateKey", "deploy", "dbPassword", "storageProxySecret", "storageProxyJWT",
 	"fixtures", "version", "account", "limits", "sysctl", "docker", "halfstack", "services", "agent", "images", "storage", "verify",
+	"superadmin", "superadminSecretKey", "superadminPassword", "resourcePresets", "testCluster",
 }
 
 // Load decodes a stack's configuration, fills defaults and validates it. get returns
@@ -57,6 +58,11 @@ func Load(get func(key string) (string, bool), set []string) (Cluster, error) {
 	decode("storage", &c.Storage)
 	decode("verify", &c.Verify)
 	decode("fixtures", &c.Fixtures)
+	decode("superadmin", &c.Superadmin)
+	decode("testCluster", &c.TestCluster)
+	str("superadminSecretKey", &c.Superadmin.SecretKey)
+	str("superadminPassword", &c.Superadmin.Password)
+	decode("resourcePresets", &c.ResourcePresets)
 	str("deploy", &c.Deploy)
 	str("version", &c.Version)
 	str("dbPassword", &c.Halfstack.DBPassword)

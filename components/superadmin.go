@@ -1,0 +1,97 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// CredentialsType is the provider's generated credentials (infra/provider.Credentials).
+const CredentialsType = "backendai:index:Credentials"
+
+// SuperadminArgs are the cluster's first superadmin: its user row's names, the rows of
+// the stack's fixtures it belongs to, and its login. A nil SecretKey (with AccessKey)
+// or Password is generated once per stack and kept.
+type SuperadminArgs struct {
+	spec.Superadmin
+	// GroupID is the id of the project (groups row) it joins, from the fixtures.
+	GroupID string
+	// AccessKey, SecretKey and Password are the stack's own (secrets), or nil.
+	AccessKey, SecretKey, Password pulumi.StringInput
+}
+
+// Superadmin is the superadmin's login; every field is a secret.
+type Superadmin struct {
+	Email                          string
+	AccessKey, SecretKey, Password pulumi.StringOutput
+}
+
+// credentials is a Credentials resource's outputs.
+type credentials struct {
+	pulumi.CustomResourceState
+	AccessKey pulumi.StringOutput `pulumi:"accessKey"`
+	SecretKey pulumi.StringOutput `pulumi:"secretKey"`
+	Password  pulumi.StringOutput `pulumi:"password"`
+}
+
+// newSuperadmin generates what the stack does not give and returns the login and the
+// fixture that inserts the user and its admin keypair. The fixture's shape is checked
+// against the release line's tables now, before any host is touched.
+func newSuperadmin(ctx *pulumi.Context, parent pulumi.Resource, line string, args SuperadminArgs) (Superadmin, FixtureFile, error) {
+	file := FixtureFile{Name: "superadmin", Source: "superadmin"}
+	if args.Email == "" || args.GroupID == "" {
+		return Superadmin{}, file, fmt.Errorf("superadmin: its email and the id of the group it joins are required")
+	}
+	if _, err := fixtures.Parse(file.Source, superadminFixture(args, "AKIAPLACEHOLDER00000", "placeholder-secret", "placeholder"), line); err != nil {
+		return Superadmin{}, file, fmt.Errorf("superadmin: %w", err)
+	}
+	var gen credentials
+	if args.AccessKey == nil || args.Password == nil {
+		if err := ctx.RegisterResource(CredentialsType, "superadmin-credentials",
+			pulumi.Map{"user": pulumi.String(args.Email)}, &gen, pulumi.Parent(parent),
+			pulumi.AdditionalSecretOutputs([]string{"accessKey", "secretKey", "password"})); err != nil {
+			return Superadmin{}, file, err
+		}
+	}
+	s := Superadmin{Email: args.Email, AccessKey: gen.AccessKey, SecretKey: gen.SecretKey, Password: gen.Password}
+	if args.AccessKey != nil {
+		s.AccessKey, s.SecretKey = args.AccessKey.ToStringOutput(), args.SecretKey.ToStringOutput()
+	}
+	if args.Password != nil {
+		s.Password = args.Password.ToStringOutput()
+	}
+	s.AccessKey, s.SecretKey, s.Password = secretOf(s.AccessKey), secretOf(s.SecretKey), secretOf(s.Password)
+	file.Generated = pulumi.All(s.AccessKey, s.SecretKey, s.Password).ApplyT(func(v []any) string {
+		return superadminFixture(args, v[0].(string), v[1].(string), v[2].(string))
+	}).(pulumi.StringOutput)
+	return s, file, nil
+}
+
+func secretOf(o pulumi.StringOutput) pulumi.StringOutput {
+	return pulumi.ToSecret(o).(pulumi.StringOutput)
+}
+
+// superadminFixture is the superadmin's user, its membership of the group and its admin
+// keypair, in the shape of Backend.AI's example-users.json and example-keypairs.json.
+func superadminFixture(a SuperadminArgs, access, secret, password string) string {
+	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte("backendai-infra:superadmin:"+a.Email)).String()
+	out, _ := json.Marshal(map[string]any{
+		"users": []map[string]any{{
+			"uuid": id, "username": a.Username, "email": a.Email, "password": password,
+			"need_password_change": false, "full_name": "Superadmin", "description": "The cluster's first superadmin",
+			"status": "active", "status_info": "admin-requested", "domain_name": a.Domain,
+			"resource_policy": a.ResourcePolicy, "role": "superadmin",
+		}},
+		"association_groups_users": []map[string]any{{"group_id": a.GroupID, "user_id": id}},
+		"keypairs": []map[string]any{{
+			"user_id": a.Email, "access_key": access, "secret_key": secret, "is_active": true,
+			"resource_policy": a.ResourcePolicy, "rate_limit": 30000, "num_queries": 0, "is_admin": true, "user": id,
+		}},
+	})
+	return string(out)
+}
