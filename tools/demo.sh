@@ -55,7 +55,11 @@ for key in dbPassword storageProxySecret storageProxyJWT; do
 	head -c 18 /dev/urandom | base64 | pulumi config set --secret "$key" --non-interactive
 done
 pulumi config set version "$version"
-# Backend.AI's own example users and keypairs of the release (tools/catalog keeps them).
+# Backend.AI's own example users and keypairs of the release (tools/catalog keeps them):
+# their passwords and keys are public, which only a throwaway test cluster may keep. The
+# superadmin the verification logs in as is generated all the same (the stack output
+# `superadmin`, secret: `pulumi stack output superadmin --show-secrets`).
+pulumi config set testCluster true
 go run ./tools/catalog
 fixtures="${XDG_CACHE_HOME:-$HOME/.cache}/backendai-infra/catalog/$version/fixtures"
 pulumi config set --path 'fixtures[0]' "$fixtures/example-users.json"
@@ -77,4 +81,5 @@ while IFS=$'\t' read -r path value; do
 done <"$ready"
 pulumi up --yes --non-interactive
 pulumi stack output --json
+echo "demo: the superadmin's login: pulumi stack output superadmin --show-secrets (after . tools/env.sh)" >&2
 echo "demo: the sandbox hosts are still running; remove them with: bash tests/sandbox/sandbox.sh down" >&2

@@ -285,7 +285,7 @@ func (c Connection) run(ctx context.Context, script string, timeout time.Duratio
 	select {
 	case <-ctx.Done():
 		_ = session.Signal(ssh.SIGTERM)
-		return result{}, fmt.Errorf("on %s: %w", c.addr(), ctx.Err())
+		return result{}, fmt.Errorf("on %s: stopped, the up was cancelled: %w", c.addr(), ctx.Err())
 	case <-limit.C:
 		_ = session.Signal(ssh.SIGTERM)
 		return result{}, fmt.Errorf("on %s: the step did not finish within %s", c.addr(), timeout)

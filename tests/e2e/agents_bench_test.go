@@ -34,8 +34,8 @@ func BenchmarkAgentsConverge(b *testing.B) {
 				out, _ := s.pulumi("up", "--yes")
 				d := time.Since(start)
 				b.StopTimer()
-				if !strings.Contains(out, fmt.Sprintf("%d created", clusterResources(false, n))) {
-					b.Fatalf("the up did not create the cluster's %d resources:\n%s", clusterResources(false, n), out)
+				if !strings.Contains(out, fmt.Sprintf("%d created", clusterResources(newestRelease, false, n))) {
+					b.Fatalf("the up did not create the cluster's %d resources:\n%s", clusterResources(newestRelease, false, n), out)
 				}
 				took[n] = d
 				verified[n] = verification(b, s).Seconds

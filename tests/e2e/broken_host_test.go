@@ -25,16 +25,20 @@ import (
 // steps of the node that works go on. The broken ports are listeners on loopback
 // that the test starts.
 func TestBrokenHost(t *testing.T) {
-	s := newSandbox(t, "bai-b1:manager,agent")
+	s := newSandbox(t, "bai-b1:manager,agent,storage")
+	s.pulumi("stack", "init")
 	s.setConfig([][2]string{{"deploy", "hosts"}})
 	s.setSecret("sshPrivateKey", s.must("cat", ".sandbox/id_ed25519"))
 
 	// Interrupted while Docker is being installed: the up ends within seconds, and the
 	// next one converges.
 	out, stopped := s.interruptedUp("bai-b1-docker creating")
-	t.Logf("pulumi up, sent SIGTERM while bai-b1-docker was being created: ended %s later\n%s", stopped.Round(time.Millisecond), tail(out, 15))
+	t.Logf("pulumi up, sent SIGTERM while bai-b1-docker was being created: ended %s later\n%s", stopped.Round(time.Millisecond), out)
 	if stopped > 15*time.Second {
 		t.Errorf("the interrupted up took %s to stop, want under 15s", stopped)
+	}
+	if !strings.Contains(out, "SIGTERM received; cancelling") || !strings.Contains(out, "bai-b1-docker") || strings.Contains(out, "bai-b1-docker created") {
+		t.Errorf("the up did not cancel the Docker step on SIGTERM")
 	}
 	s.pulumi("up", "--yes")
 	s.pulumi("preview", "--expect-no-changes")
@@ -47,7 +51,7 @@ func TestBrokenHost(t *testing.T) {
 		name, addr, hostKey, want string
 	}{
 		{"accepts and never writes", brokenport.Silent(t), "", "no SSH banner within 10s"},
-		{"answers HTTP", brokenport.HTTP(t), "", `not SSH: the port answered \"HTTP/1.1 400 Bad Request\"`},
+		{"answers HTTP", brokenport.HTTP(t), "", `not SSH: the port answered "HTTP/1.1 400 Bad Request"`},
 		{"closed port", brokenport.Closed(t), "", "connection refused: nothing listens on the port"},
 		{"host key mismatch", "127.0.0.1:" + strconv.Itoa(port), otherKey, "host key mismatch"},
 	}

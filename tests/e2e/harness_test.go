@@ -46,6 +46,10 @@ type sandbox struct {
 	root  string
 	stack string
 	env   []string
+	// admin is the stack's superadmin, once read; clientLogin the management nodes
+	// (by address) that hold its login for the client.
+	admin       *superadminLogin
+	clientLogin map[string]bool
 }
 
 // newSandbox starts hosts (NAME:ROLES) for a fresh stack and removes them when the test ends.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
 	"github.com/backendai-infra/backendai-infra/tests/catalog"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 	"github.com/backendai-infra/backendai-infra/tests/webui"
@@ -70,6 +71,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	noSecrets(t, "the webserver's files, the units and run scripts on bai-m1", s.ssh("bai-m1",
 		"cat /home/bai/webserver/webserver.conf /etc/systemd/system/backendai-*.service /home/bai/bin/run-*.sh"), secrets)
+	admin := s.superadmin()
+	secrets["the superadmin's secret key"], secrets["the superadmin's password"] = admin.SecretKey, admin.Password
+	checkSuperadmin(t, s, admin)
 	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
 	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
 	checkSharedVolume(t, s, "bai-a01", "bai-a02", "bai-m1")
@@ -79,7 +83,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	checkVerification(t, s, version, "i-bai-a01", "i-bai-a02")
 	checkLogin(t, "http://"+nodes["bai-m1"]+":8090", version, "user@lablup.com")
-	checkWebUI(t, "http://"+nodes["bai-m1"]+":8090", version, "admin@lablup.com", "2 / 2")
+	checkWebUI(t, "http://"+nodes["bai-m1"]+":8090", admin.Email, admin.Password, "2 / 2")
+	checkUsersSee(t, s, nodes["bai-m1"])
 	services, _ := s.pulumi("stack", "output", "services", "--json")
 	t.Logf("the stack's services output:\n%s", services)
 	if !strings.Contains(services, `"manager": "`+version+`"`) || !strings.Contains(services, `"title": "`) {
@@ -190,7 +195,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		t.Errorf("the halfstack's data volumes after destroy: %q", got)
 	}
 	// The fixtures' rows are the cluster's data too (halfstack.deleteDataOnDestroy is off).
-	if got := s.ssh("bai-m1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select count(*) from users'"); got != "5" {
+	if got := s.ssh("bai-m1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select count(*) from users'"); got != "6" {
 		t.Errorf("users after destroy: %q", got)
 	}
 	// And the shared volume's files.
@@ -234,7 +239,7 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 		names = append(names, c.Check)
 		results[c.Check] = string(c.Result)
 	}
-	if want := []string{"manager", "agents", "storage", "session"}; !slices.Equal(names, want) || v.Release != version {
+	if want := []string{"manager", "agents", "storage", "session", "user"}; !slices.Equal(names, want) || v.Release != version {
 		t.Errorf("the verification checked %v of release %q, want %v of %s", names, v.Release, want, version)
 	}
 	var alive map[string]struct {
@@ -253,13 +258,25 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 		t.Errorf("the verification's session did not return hello: %s", results["session"])
 	}
 	t.Logf("the verification's compute session of %s returned %q", session.Image, session.Output)
+	var user struct{ AccessKey, Volume, File string }
+	_ = json.Unmarshal([]byte(results["user"]), &user)
+	if user.AccessKey == "" || user.File != "written by a session" {
+		t.Errorf("the verification's regular user did not read back the file a session wrote into a vfolder: %s", results["user"])
+	}
+	t.Logf("the regular user %s created a vfolder on %s, a session wrote %q into it, and it was read back", user.AccessKey, user.Volume, user.File)
 }
 
 // checkLogin: a user of Backend.AI's example users logs in through the webserver, as
 // the Web UI's login form does (POST /server/login), and a wrong password is refused.
 func checkLogin(t *testing.T, webserver, version, email string) {
 	t.Helper()
-	password := userPassword(t, version, email)
+	checkLoginAs(t, webserver, email, userPassword(t, version, email))
+}
+
+// checkLoginAs: email logs in through the webserver with password, and not with a
+// wrong one.
+func checkLoginAs(t *testing.T, webserver, email, password string) {
+	t.Helper()
 	for _, try := range []struct {
 		password string
 		want     bool
@@ -285,14 +302,13 @@ func checkLogin(t *testing.T, webserver, version, email string) {
 	}
 }
 
-// checkWebUI: the fixtures' admin logs in to the Web UI in a real browser (Debian's
+// checkWebUI: the superadmin logs in to the Web UI in a real browser (Debian's
 // Chromium, tests/webui) and reaches the dashboard, its GraphQL queries answered through
 // the GraphQL gateway; the screenshot is kept in the test's artifact directory
 // (`go test -artifacts`, as tools/test.sh runs it). The dashboard shows the cluster's
 // agents as schedulable (agents, "2 / 2").
-func checkWebUI(t *testing.T, webserver, version, email, agents string) {
+func checkWebUI(t *testing.T, webserver, email, password, agents string) {
 	t.Helper()
-	password := userPassword(t, version, email)
 	got, err := webui.Login(webserver, email, password, filepath.Join(t.ArtifactDir(), "webui-dashboard.png"))
 	if err != nil {
 		t.Errorf("%s in the Web UI: %v", email, err)
@@ -343,29 +359,122 @@ func tail(text string, n int) string {
 }
 
 // resources is what the whole-cluster stack holds (two agents).
-var resources = clusterResources(true, 2)
+var resources = clusterResources(newestRelease, true, 2)
 
 // clusterResources is what a clusterStack holds after its first up: 1 stack, 1 cluster,
 // its release record, the hosts with 7 steps each (the management node, the agents, a storage node when the
 // storage role has its own host); the shared storage (its NFS server, the mounts on the
 // management node and every agent); the management node, its halfstack step, 2 etcd key
-// trees, 4 fixtures and 19 steps (the schema preflight, 2 of the GraphQL gateway); each agent with 7 steps (the image pull among them)
-// and a mock accelerator with 2 steps; the verification with 2 steps (the client, the
-// checks).
-func clusterResources(storageHost bool, agents int) int {
+// trees, 4 fixtures and 19 steps (the schema preflight, 2 of the GraphQL gateway), the
+// superadmin's generated credentials and fixture, the resource presets' fixture, and
+// from 26.9 the roles step; each agent with 7 steps (the image pull among them) and a
+// mock accelerator with 2 steps; the verification with 2 steps (the client, the checks).
+func clusterResources(version string, storageHost bool, agents int) int {
 	hosts := 1 + agents
 	if storageHost {
 		hosts++
 	}
-	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 19) + agents*(1+7+1+2) + (1 + 2)
+	roles := 0
+	if !strings.HasPrefix(version, "26.4.") && !strings.HasPrefix(version, "26.8.") {
+		roles = 1
+	}
+	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 19) + 3 + roles + agents*(1+7+1+2) + (1 + 2)
 }
 
 // adminClient is Backend.AI's own client on the management node (the one the
-// verification installs), logged in with the fixtures' admin keypair (Backend.AI's
-// public example keys).
-func adminClient(manager string) string {
-	return "BACKEND_ENDPOINT=http://" + manager + ":8081 BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE " +
-		"BACKEND_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY /home/bai/client/.venv/bin/backend.ai "
+// verification installs), logged in as the stack's superadmin. The login is in a file
+// of root's on the node (written over SSH's stdin), never in a command line, which a
+// failed command's message would show.
+func (s *sandbox) adminClient(manager string) string {
+	s.t.Helper()
+	const file = "/root/.e2e-superadmin.env"
+	if !s.clientLogin[manager] {
+		a := s.superadmin()
+		for name, addr := range s.nodes() {
+			if addr != manager {
+				continue
+			}
+			login := "BACKEND_ENDPOINT=http://" + manager + ":8081\nBACKEND_ENDPOINT_TYPE=api\nBACKEND_ACCESS_KEY=" + a.AccessKey +
+				"\nBACKEND_SECRET_KEY=" + a.SecretKey + "\n"
+			if _, err := s.commandIn(login, "bash", "tests/sandbox/sandbox.sh", "ssh", name, "umask 077; cat >"+file); err != nil {
+				s.t.Fatalf("writing the superadmin's login on %s: %v", name, err)
+			}
+		}
+		if s.clientLogin == nil {
+			s.clientLogin = map[string]bool{}
+		}
+		s.clientLogin[manager] = true
+	}
+	return "set -a; . " + file + "; set +a; /home/bai/client/.venv/bin/backend.ai "
+}
+
+// superadminLogin is the stack output superadmin.
+type superadminLogin struct{ Email, AccessKey, SecretKey, Password string }
+
+// superadmin reads the superadmin's generated login from the stack's secret output.
+func (s *sandbox) superadmin() superadminLogin {
+	s.t.Helper()
+	if s.admin != nil {
+		return *s.admin
+	}
+	out, err := s.command(filepath.Join(s.root, "bin", "pulumi"), "stack", "output", "superadmin", "--show-secrets", "--json", "--stack", s.stack)
+	var a superadminLogin
+	if err != nil || json.Unmarshal([]byte(out), &a) != nil || a.AccessKey == "" || a.SecretKey == "" || a.Password == "" {
+		s.t.Fatalf("the stack output superadmin: %v", err) // never its text: it holds the secrets
+	}
+	s.admin = &a
+	return a
+}
+
+// checkSuperadmin: the superadmin's login is generated (none of Backend.AI's published
+// keys), its secret key and password secret in the state, the output secret, and it
+// logs in through the webserver.
+func checkSuperadmin(t *testing.T, s *sandbox, a superadminLogin) {
+	t.Helper()
+	if !regexp.MustCompile(`^AKIA[A-Z2-7]{16}$`).MatchString(a.AccessKey) || slices.Contains(spec.Published.AccessKeys, a.AccessKey) {
+		t.Errorf("the superadmin's access key %s is not a generated one", a.AccessKey)
+	}
+	if out, _ := s.pulumi("stack", "output", "superadmin"); !strings.Contains(out, "[secret]") {
+		t.Errorf("the stack output superadmin is shown without --show-secrets")
+	}
+	state, _ := s.pulumi("stack", "export")
+	// The access key names the keypair's row (a preview shows which row changes), as a
+	// user name would; the secret key and the password are secrets everywhere.
+	for what, v := range map[string]string{"secret key": a.SecretKey, "password": a.Password} {
+		if strings.Contains(state, v) {
+			t.Errorf("the stack state holds the superadmin's %s in plaintext", what)
+		}
+	}
+	nodes := s.nodes()
+	checkLoginAs(t, "http://"+nodes["bai-m1"]+":8090", a.Email, a.Password)
+	t.Logf("the superadmin %s (access key %s, generated) logs in; its secrets are encrypted in the state", a.Email, a.AccessKey)
+}
+
+// checkUsersSee: what a user of the cluster is offered: the resource presets (Backend.AI's
+// own, with the GPU ones, for the mock plugin's cuda.device), and kernel images only (the
+// halfstack's images share the local registry's project, and are not registered).
+func checkUsersSee(t *testing.T, s *sandbox, manager string) {
+	t.Helper()
+	client := s.adminClient(manager)
+	python := strings.Replace(client, "/home/bai/client/.venv/bin/backend.ai ", "/home/bai/client/.venv/bin/python -c ", 1)
+	presets := s.ssh("bai-m1", python+`'import json; from ai.backend.client.session import Session
+with Session() as s: print(" ".join(sorted(p["name"] for p in s.Resource.list()["presets"])))' 2>&1 || true`)
+	if presets != "cpu01-small cpu02-medium cpu03-large cuda01-small cuda02-medium cuda03-large" {
+		t.Errorf("the resource presets the client lists: %q", presets)
+	}
+	images := s.ssh("bai-m1", client+"--output json admin image list 2>&1 || true")
+	var list struct {
+		Items []struct{ Name string } `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(images), &list); err != nil || len(list.Items) == 0 {
+		t.Fatalf("backend.ai admin image list: %v\n%s", err, images)
+	}
+	for _, im := range list.Items {
+		if !strings.Contains(im.Name, "python") {
+			t.Errorf("the image list holds %s, which is no kernel image", im.Name)
+		}
+	}
+	t.Logf("users are offered the presets %s and %d kernel image(s)", presets, len(list.Items))
 }
 
 // vfolder is one item of `backend.ai --output json vfolder list`, and its id.
@@ -380,7 +489,7 @@ type vfolder struct {
 // the account's on that volume, seen from an agent.
 func checkVFolder(t *testing.T, s *sandbox, manager, agent string) {
 	t.Helper()
-	client := adminClient(manager)
+	client := s.adminClient(manager)
 	out := s.ssh("bai-m1", client+"vfolder create e2e-vf local:nfs 2>&1 || true")
 	t.Logf("backend.ai vfolder create e2e-vf local:nfs:\n%s", out)
 	list := s.ssh("bai-m1", client+"--output json vfolder list 2>&1 || true")
@@ -434,7 +543,7 @@ func checkSharedVolume(t *testing.T, s *sandbox, writer string, readers ...strin
 // heartbeat, not only its registration).
 func checkAgents(t *testing.T, s *sandbox, manager string, devices map[string]int) {
 	t.Helper()
-	client := adminClient(manager) + "--output json admin agent list"
+	client := s.adminClient(manager) + "--output json admin agent list"
 	var list struct {
 		Items []struct {
 			ID     string         `json:"id"`
@@ -573,6 +682,9 @@ func releaseConfig(t testing.TB, s *sandbox, version string) ([][2]string, []str
 	users, keypairs := filepath.Join(dir, "fixtures", "example-users.json"), filepath.Join(dir, "fixtures", "example-keypairs.json")
 	return [][2]string{
 		{"version", version},
+		// Backend.AI's own example users and keypairs, unchanged: their credentials are
+		// public, which a stack allows only for a throwaway test cluster.
+		{"testCluster", "true"},
 		{"fixtures[0]", users},
 		{"fixtures[1]", keypairs},
 		{"fixtures[2]", filepath.Join(dir, "fixtures", "example-resource-slot-types.json")},
@@ -697,7 +809,7 @@ func checkManagementNode(t *testing.T, s *sandbox, name, address string, secrets
 		t.Errorf("the storage proxy's volume: %q, want bai's, layout 3", got)
 	}
 	// Backend.AI's example files: 5 users and 5 keypairs; the local registry.
-	if got := psql("select (select count(*) from users) || ' ' || (select count(*) from keypairs) || ' ' || (select count(*) from container_registries)"); got != "5 5 1" {
+	if got := psql("select (select count(*) from users) || ' ' || (select count(*) from keypairs) || ' ' || (select count(*) from container_registries)"); got != "6 6 1" {
 		t.Errorf("users, keypairs and registries from the fixtures: %q", got)
 	}
 	for _, f := range []string{"manager/manager.toml", "manager/alembic.ini", "storage-proxy/storage-proxy.toml", "webserver/webserver.conf",
@@ -748,7 +860,7 @@ func checkServicesAnswer(t *testing.T, s *sandbox, name, address string) {
 	if !strings.Contains(page, "<html") || !strings.Contains(page, "Backend.AI") {
 		t.Errorf("the webserver does not serve the Web UI:\n%s", page)
 	}
-	client := adminClient(address)
+	client := s.adminClient(address)
 	users := s.ssh(name, client+"admin user list 2>&1")
 	t.Logf("%s: backend.ai admin user list:\n%s", name, users)
 	for _, email := range []string{"admin@lablup.com", "domain-admin@lablup.com", "user@lablup.com"} {

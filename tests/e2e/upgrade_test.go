@@ -34,7 +34,7 @@ func TestUpgrade(t *testing.T) {
 	checkVerification(t, s, ltsRelease, "i-bai-u2")
 
 	// A vfolder of the admin's, with a file in it, on the shared volume.
-	client := adminClient(nodes["bai-u1"])
+	client := s.adminClient(nodes["bai-u1"])
 	s.ssh("bai-u1", "echo kept-across-the-upgrade > /tmp/upgrade.txt && "+client+"vfolder create upgrade-vf local:nfs && cd /tmp && "+client+"vfolder upload upgrade-vf upgrade.txt")
 	if got := s.ssh("bai-u1", client+"vfolder ls upgrade-vf 2>&1 || true"); !strings.Contains(got, "upgrade.txt") {
 		t.Fatalf("the vfolder's file before the upgrade:\n%s", got)
@@ -145,7 +145,7 @@ func upgrade(t *testing.T, s *sandbox, to string, secrets map[string]string) {
 	checkVerification(t, s, to, "i-bai-u2")
 
 	// The data is kept: the vfolder's file, and the users, who log in.
-	if got := s.ssh("bai-u1", adminClient(nodes["bai-u1"])+"vfolder ls upgrade-vf 2>&1 || true"); !strings.Contains(got, "upgrade.txt") {
+	if got := s.ssh("bai-u1", s.adminClient(nodes["bai-u1"])+"vfolder ls upgrade-vf 2>&1 || true"); !strings.Contains(got, "upgrade.txt") {
 		t.Errorf("the vfolder's file after the upgrade to %s:\n%s", to, got)
 	}
 	checkLogin(t, "http://"+nodes["bai-u1"]+":8090", ltsRelease, "user@lablup.com")
