@@ -8,6 +8,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/backendai-infra/backendai-infra/infra/fixtures"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
@@ -157,5 +158,26 @@ func TestAgentImagesAsDockerResources(t *testing.T) {
 			t.Errorf("%s pulls with a step too", node)
 		}
 		m.waitsFor(t, node+"-agent-agent-service", name)
+	}
+}
+
+// TestSuperadminFixtureFitsEveryLine: the superadmin's rows fit each line's tables (26.9
+// names the user's domain by id, which the fixture resolves from its name; its keypairs
+// have no user_id).
+func TestSuperadminFixtureFitsEveryLine(t *testing.T) {
+	args := SuperadminArgs{Superadmin: spec.Superadmin{Email: "root@example.com", Username: "root", Domain: "default", ResourcePolicy: "default"},
+		GroupID: "2de2b969-1d04-48a6-af16-0bc8adb3c831"}
+	for _, line := range spec.SupportedLines {
+		t.Run(line, func(t *testing.T) {
+			f, err := fixtures.Parse("superadmin", superadminFixture(line, args, "AKIAAAAAAAAAAAAAAAAA", "secret-key", "password"), line)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tb := range f.Tables {
+				if tb.Name == "users" && line == "26.9" && tb.Rows[0].Aliases["domain"] != "default" {
+					t.Errorf("the user's domain is not resolved by its name: %+v", tb.Rows[0])
+				}
+			}
+		})
 	}
 }

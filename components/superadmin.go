@@ -47,7 +47,7 @@ func newSuperadmin(ctx *pulumi.Context, parent pulumi.Resource, line string, arg
 	if args.Email == "" || args.GroupID == "" {
 		return Superadmin{}, file, fmt.Errorf("superadmin: its email and the id of the group it joins are required")
 	}
-	if _, err := fixtures.Parse(file.Source, superadminFixture(args, "AKIAPLACEHOLDER00000", "placeholder-secret", "placeholder"), line); err != nil {
+	if _, err := fixtures.Parse(file.Source, superadminFixture(line, args, "AKIAPLACEHOLDER00000", "placeholder-secret", "placeholder"), line); err != nil {
 		return Superadmin{}, file, fmt.Errorf("superadmin: %w", err)
 	}
 	var gen credentials
@@ -67,7 +67,7 @@ func newSuperadmin(ctx *pulumi.Context, parent pulumi.Resource, line string, arg
 	}
 	s.AccessKey, s.SecretKey, s.Password = secretOf(s.AccessKey), secretOf(s.SecretKey), secretOf(s.Password)
 	file.Generated = pulumi.All(s.AccessKey, s.SecretKey, s.Password).ApplyT(func(v []any) string {
-		return superadminFixture(args, v[0].(string), v[1].(string), v[2].(string))
+		return superadminFixture(line, args, v[0].(string), v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
 	return s, file, nil
 }
@@ -78,20 +78,37 @@ func secretOf(o pulumi.StringOutput) pulumi.StringOutput {
 
 // superadminFixture is the superadmin's user, its membership of the group and its admin
 // keypair, in the shape of Backend.AI's example-users.json and example-keypairs.json.
-func superadminFixture(a SuperadminArgs, access, secret, password string) string {
+// The columns differ by line: 26.9's users also name their domain by id (given here by
+// the domain's name, which the fixture resolves), and its keypairs no longer have
+// user_id; the others are left out where the line lacks them.
+func superadminFixture(line string, a SuperadminArgs, access, secret, password string) string {
 	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte("backendai-infra:superadmin:"+a.Email)).String()
+	user := map[string]any{
+		"uuid": id, "username": a.Username, "email": a.Email, "password": password,
+		"need_password_change": false, "full_name": "Superadmin", "description": "The cluster's first superadmin",
+		"status": "active", "status_info": "admin-requested", "domain_name": a.Domain, "domain": a.Domain,
+		"resource_policy": a.ResourcePolicy, "role": "superadmin",
+	}
+	keypair := map[string]any{
+		"user_id": a.Email, "access_key": access, "secret_key": secret, "is_active": true,
+		"resource_policy": a.ResourcePolicy, "rate_limit": 30000, "num_queries": 0, "is_admin": true, "user": id,
+	}
+	if cat, err := fixtures.LineCatalog(line); err == nil {
+		shapes := cat.Shapes()
+		for table, row := range map[string]map[string]any{"users": user, "keypairs": keypair} {
+			for col := range row {
+				_, isColumn := shapes[table].Column(col)
+				_, isAlias := shapes[table].Reference(col)
+				if !isColumn && !isAlias {
+					delete(row, col)
+				}
+			}
+		}
+	}
 	out, _ := json.Marshal(map[string]any{
-		"users": []map[string]any{{
-			"uuid": id, "username": a.Username, "email": a.Email, "password": password,
-			"need_password_change": false, "full_name": "Superadmin", "description": "The cluster's first superadmin",
-			"status": "active", "status_info": "admin-requested", "domain_name": a.Domain,
-			"resource_policy": a.ResourcePolicy, "role": "superadmin",
-		}},
+		"users":                    []map[string]any{user},
 		"association_groups_users": []map[string]any{{"group_id": a.GroupID, "user_id": id}},
-		"keypairs": []map[string]any{{
-			"user_id": a.Email, "access_key": access, "secret_key": secret, "is_active": true,
-			"resource_policy": a.ResourcePolicy, "rate_limit": 30000, "num_queries": 0, "is_admin": true, "user": id,
-		}},
+		"keypairs":                 []map[string]any{keypair},
 	})
 	return string(out)
 }
