@@ -265,3 +265,21 @@ func TestFixtureYAMLKeypairs(t *testing.T) {
 		t.Errorf("row after a hand change of its secret: %s", row)
 	}
 }
+
+// TestFixtureUnknownDataAtPreview: a fixture whose data is made at apply (the
+// superadmin's, from generated credentials) previews as a change, and applies only
+// with its data.
+func TestFixtureUnknownDataAtPreview(t *testing.T) {
+	f := &Fixture{}
+	args := FixtureArgs{BackendAIVersion: "26.9.6", Source: "superadmin", Connection: DBConnection{Host: "127.0.0.1", User: "postgres", Database: "backend"}}
+	if _, err := f.Create(context.Background(), infer.CreateRequest[FixtureArgs]{Name: "superadmin", Inputs: args, DryRun: true}); err != nil {
+		t.Errorf("the preview of a fixture with unknown data: %v", err)
+	}
+	diff, err := f.Diff(context.Background(), infer.DiffRequest[FixtureArgs, FixtureState]{Inputs: args, State: FixtureState{FixtureArgs: FixtureArgs{Data: `{"domains": []}`}}})
+	if err != nil || !diff.HasChanges {
+		t.Errorf("the diff to unknown data: %+v, %v; want a change", diff, err)
+	}
+	if _, err := f.Create(context.Background(), infer.CreateRequest[FixtureArgs]{Name: "superadmin", Inputs: args}); err == nil {
+		t.Error("a fixture with no data was applied")
+	}
+}
