@@ -173,6 +173,13 @@ func TestSuperadminFixtureFitsEveryLine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			var order []string
+			for _, tb := range f.Tables {
+				order = append(order, tb.Name)
+			}
+			if want := []string{"users", "association_groups_users", "keypairs"}; !slices.Equal(order, want) {
+				t.Errorf("tables in the order %v, want %v (the later refer to the earlier)", order, want)
+			}
 			for _, tb := range f.Tables {
 				if tb.Name == "users" && line == "26.9" && tb.Rows[0].Aliases["domain"] != "default" {
 					t.Errorf("the user's domain is not resolved by its name: %+v", tb.Rows[0])

@@ -105,10 +105,11 @@ func superadminFixture(line string, a SuperadminArgs, access, secret, password s
 			}
 		}
 	}
-	out, _ := json.Marshal(map[string]any{
-		"users":                    []map[string]any{user},
-		"association_groups_users": []map[string]any{{"group_id": a.GroupID, "user_id": id}},
-		"keypairs":                 []map[string]any{keypair},
-	})
+	// In the order the rows refer to each other: a struct keeps it, a map would not.
+	out, _ := json.Marshal(struct {
+		Users    []map[string]any `json:"users"`
+		Groups   []map[string]any `json:"association_groups_users"`
+		Keypairs []map[string]any `json:"keypairs"`
+	}{[]map[string]any{user}, []map[string]any{{"group_id": a.GroupID, "user_id": id}}, []map[string]any{keypair}})
 	return string(out)
 }
