@@ -386,6 +386,7 @@ func (g *managementNode) provisionRoles() error {
 		data = append(data, f.Name, f.Data)
 	}
 	roles, err := g.run("roles", scripts.RolesInput{ManagerCommand: g.managerCommand(), IndexURL: c.Services.PackageIndex,
+		DBContainer: halfstack.Services(c.Halfstack)[0].Name, DBName: g.set.DBName,
 		FixturesSHA256: checksum(data...)}, nil, g.fixtures...)
 	if err != nil {
 		return err

@@ -79,8 +79,8 @@ func secretOf(o pulumi.StringOutput) pulumi.StringOutput {
 // superadminFixture is the superadmin's user, its membership of the group and its admin
 // keypair, in the shape of Backend.AI's example-users.json and example-keypairs.json.
 // The columns differ by line: 26.9's users also name their domain by id (given here by
-// the domain's name, which the fixture resolves), and its keypairs no longer have
-// user_id; the others are left out where the line lacks them.
+// the domain's name, which the fixture resolves), its keypairs no longer have user_id
+// and have is_default; each is left out where the line lacks it.
 func superadminFixture(line string, a SuperadminArgs, access, secret, password string) string {
 	id := uuid.NewSHA1(uuid.NameSpaceURL, []byte("backendai-infra:superadmin:"+a.Email)).String()
 	user := map[string]any{
@@ -92,6 +92,8 @@ func superadminFixture(line string, a SuperadminArgs, access, secret, password s
 	keypair := map[string]any{
 		"user_id": a.Email, "access_key": access, "secret_key": secret, "is_active": true,
 		"resource_policy": a.ResourcePolicy, "rate_limit": 30000, "num_queries": 0, "is_admin": true, "user": id,
+		// 26.9 authenticates a request through the user's default keypair.
+		"is_default": true,
 	}
 	if cat, err := fixtures.LineCatalog(line); err == nil {
 		shapes := cat.Shapes()

@@ -158,6 +158,9 @@ type SchemaInput struct {
 // users get their roles); the role presets come from the index the packages do.
 type RolesInput struct {
 	ManagerCommand
+	// DBContainer and DBName are the halfstack's PostgreSQL, for the users' edges.
+	DBContainer    string `env:"DB_CONTAINER"`
+	DBName         string `env:"DB_NAME"`
 	IndexURL       string `env:"INDEX_URL"`
 	FixturesSHA256 string `env:"FIXTURES_SHA256"`
 }

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# The roles every user needs from Backend.AI 26.9 on, where creating a vfolder, listing
-# invitations and most other actions are checked against RBAC roles, and `mgr schema
-# oneshot` seeds none: the release's role presets (backend.ai-install's
-# fixtures/example-role-presets.json, from the same index as the packages, loaded with
-# `mgr fixture populate`) and then `mgr permissions provision`, which gives every
-# domain, project and user of the database the preset roles it lacks, as Backend.AI's
-# installer does after its fixtures (src/ai/backend/install/context.py, load_fixtures).
-# Both leave what is there alone, so running it again changes nothing; the step runs
+# What every user needs from Backend.AI 26.9 on, where creating a vfolder, listing
+# invitations, starting a session in a project and most other actions are checked
+# against the entity graph and RBAC roles, and `mgr schema oneshot` seeds neither:
+#  1. a graph node for every row the stack's fixtures inserted (domains, projects,
+#     users, ...), as `mgr fixture populate` gives the rows it writes: a populate of those
+#     tables with no rows provisions the whole tables (provision_fixture_entities in
+#     ai/backend/manager/models/virtual_entity/fixture.py);
+#  2. each user's edges to its domain and to the projects association_groups_users names
+#     (a project's roster edge capped to READ), the edges Backend.AI's own example users
+#     carry (fixtures/manager/example-users.json of 26.9);
+#  3. the release's role presets (backend.ai-install's fixtures/example-role-presets.json,
+#     from the same index as the packages) and `mgr permissions provision`, which gives
+#     every domain, project and user the preset roles it lacks, as Backend.AI's installer
+#     does after its fixtures (src/ai/backend/install/context.py, load_fixtures).
+# Each leaves what is there alone, so running it again changes nothing; the step runs
 # again when the fixtures or the release change (new users get their roles).
-#   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.9.6 [INDEX_URL=...] roles.sh
+#   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.9.6 DB_CONTAINER=backendai-half-db \
+#   DB_NAME=backend [INDEX_URL=...] roles.sh
 set -euo pipefail
-: "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}"
+: "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${DB_CONTAINER:?}" "${DB_NAME:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 mgr() { # backend.ai mgr ARGS..., as the account; a failure shows its last lines
 	local out
@@ -32,6 +40,39 @@ if ! out=$(as_bai flock /run/lock/backendai-pip.lock .venv/bin/python -m pip dow
 	printf '%s\n' "$out" | tail -n 15 >&2
 	exit 1
 fi
+nodes=$tmp/graph-nodes.json
+echo '{"domains": [], "groups": [], "users": [], "scaling_groups": [], "container_registries": [], "resource_presets": [],
+ "resource_slot_types": [], "user_resource_policies": [], "keypair_resource_policies": [], "project_resource_policies": []}' >"$nodes"
+chown "$BAI_USER" "$nodes"
+mgr fixture populate "$nodes"
+if ! out=$(docker exec -i "$DB_CONTAINER" psql -q -v ON_ERROR_STOP=1 -U postgres -d "$DB_NAME" 2>&1 <<'SQL'
+INSERT INTO entity_memberships (virtual_entity_id, member_entity_id, capped)
+SELECT d.id, u.id, FALSE FROM users x
+JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = x.uuid
+JOIN virtual_entities d ON d.entity_type = 'domain' AND d.entity_id = x.domain_id
+ON CONFLICT (virtual_entity_id, member_entity_id) DO NOTHING;
+INSERT INTO scope_bindings (virtual_entity_id, scope_entity_id)
+SELECT u.id, d.id FROM users x
+JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = x.uuid
+JOIN virtual_entities d ON d.entity_type = 'domain' AND d.entity_id = x.domain_id
+ON CONFLICT DO NOTHING;
+INSERT INTO entity_memberships (virtual_entity_id, member_entity_id, capped)
+SELECT p.id, u.id, TRUE FROM association_groups_users a
+JOIN virtual_entities p ON p.entity_type = 'project' AND p.entity_id = a.group_id
+JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = a.user_id
+ON CONFLICT (virtual_entity_id, member_entity_id) DO NOTHING;
+INSERT INTO entity_membership_caps (membership_id, permission, all_fields)
+SELECT m.id, 1, TRUE FROM entity_memberships m
+JOIN virtual_entities p ON p.id = m.virtual_entity_id AND p.entity_type = 'project'
+JOIN virtual_entities u ON u.id = m.member_entity_id AND u.entity_type = 'user'
+WHERE m.capped
+ON CONFLICT (membership_id, permission) DO NOTHING;
+SQL
+); then
+	echo "roles: the users' edges to their domains and projects:" >&2
+	printf '%s\n' "$out" | tail -n 15 >&2
+	exit 1
+fi
 presets=$tmp/example-role-presets.json
 as_bai .venv/bin/python - "$tmp"/*.whl "$presets" <<'PY'
 import sys, zipfile
@@ -41,4 +82,4 @@ with zipfile.ZipFile(wheel) as z, open(out, "wb") as f:
 PY
 mgr fixture populate "$presets"
 mgr permissions provision
-echo "roles: Backend.AI $VERSION's role presets loaded, every domain, project and user provisioned changed=yes"
+echo "roles: every entity in the graph, every user in its domain and projects, Backend.AI $VERSION's role presets loaded and provisioned changed=yes"
