@@ -177,7 +177,11 @@ func TestSuperadminFixtureFitsEveryLine(t *testing.T) {
 			for _, tb := range f.Tables {
 				order = append(order, tb.Name)
 			}
-			if want := []string{"users", "association_groups_users", "keypairs"}; !slices.Equal(order, want) {
+			want := []string{"users", "association_groups_users", "keypairs"}
+			if line == "26.9" { // and the superadmin's personal project
+				want = []string{"users", "groups", "association_groups_users", "keypairs"}
+			}
+			if !slices.Equal(order, want) {
 				t.Errorf("tables in the order %v, want %v (the later refer to the earlier)", order, want)
 			}
 			for _, tb := range f.Tables {

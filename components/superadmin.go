@@ -21,6 +21,8 @@ type SuperadminArgs struct {
 	spec.Superadmin
 	// GroupID is the id of the project (groups row) it joins, from the fixtures.
 	GroupID string
+	// Grants are the cluster's volumes and registries, for its personal project.
+	Grants fixtures.Grants
 	// AccessKey, SecretKey and Password are the stack's own (secrets), or nil.
 	AccessKey, SecretKey, Password pulumi.StringInput
 }
@@ -95,8 +97,19 @@ func superadminFixture(line string, a SuperadminArgs, access, secret, password s
 		// 26.9 authenticates a request through the user's default keypair.
 		"is_default": true,
 	}
+	var personal []map[string]any
 	if cat, err := fixtures.LineCatalog(line); err == nil {
 		shapes := cat.Shapes()
+		// 26.9 keeps a user's own vfolders in the user's personal project, which Backend.AI
+		// makes with the user (its example users each have one); its creator is its member.
+		if _, has := shapes["groups"].Column("creator_id"); has {
+			personal = []map[string]any{{
+				"id":   uuid.NewSHA1(uuid.NameSpaceURL, []byte("backendai-infra:superadmin-project:"+a.Email)).String(),
+				"name": a.Username, "description": "Personal Project", "is_active": true, "domain_name": a.Domain,
+				"resource_policy": a.ResourcePolicy, "total_resource_slots": map[string]any{}, "allowed_vfolder_hosts": map[string]any{},
+				"type": "personal", "creator_id": id,
+			}}
+		}
 		for table, row := range map[string]map[string]any{"users": user, "keypairs": keypair} {
 			for col := range row {
 				_, isColumn := shapes[table].Column(col)
@@ -110,8 +123,14 @@ func superadminFixture(line string, a SuperadminArgs, access, secret, password s
 	// In the order the rows refer to each other: a struct keeps it, a map would not.
 	out, _ := json.Marshal(struct {
 		Users    []map[string]any `json:"users"`
+		Personal []map[string]any `json:"groups,omitempty"`
 		Groups   []map[string]any `json:"association_groups_users"`
 		Keypairs []map[string]any `json:"keypairs"`
-	}{[]map[string]any{user}, []map[string]any{{"group_id": a.GroupID, "user_id": id}}, []map[string]any{keypair}})
-	return string(out)
+	}{[]map[string]any{user}, personal, []map[string]any{{"group_id": a.GroupID, "user_id": id}}, []map[string]any{keypair}})
+	// The personal project may use the cluster's volumes, as the fixtures' projects do.
+	granted, _, err := fixtures.Grant(string(out), a.Grants)
+	if err != nil {
+		return string(out)
+	}
+	return granted
 }

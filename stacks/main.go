@@ -118,6 +118,7 @@ func accounts(c spec.Cluster, args components.ClusterArgs) (components.ClusterAr
 	if c.Superadmin.Password != "" {
 		admin.Password = secret(c.Superadmin.Password)
 	}
+	admin.Grants = fixtures.Grants{VFolderHosts: components.VFolderHosts(c), Registries: c.Services.ImageRegistries}
 	args.Superadmin = admin
 	if presets != nil {
 		args.Fixtures = append(slices.Clip(args.Fixtures), *presets)

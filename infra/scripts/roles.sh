@@ -6,9 +6,10 @@
 #     users, ...), as `mgr fixture populate` gives the rows it writes: a populate of those
 #     tables with no rows provisions the whole tables (provision_fixture_entities in
 #     ai/backend/manager/models/virtual_entity/fixture.py);
-#  2. each user's edges to its domain and to the projects association_groups_users names
-#     (a project's roster edge capped to READ), the edges Backend.AI's own example users
-#     carry (fixtures/manager/example-users.json of 26.9);
+#  2. each user's edges to its domain, to the projects association_groups_users names and
+#     to its personal project (a project's roster edge capped to READ), the edges
+#     Backend.AI's own example users carry (fixtures/manager/example-users.json of 26.9;
+#     the personal one as its migration dafe06a6c763 writes it);
 #  3. the release's role presets (backend.ai-install's fixtures/example-role-presets.json,
 #     from the same index as the packages) and `mgr permissions provision`, which gives
 #     every domain, project and user the preset roles it lacks, as Backend.AI's installer
@@ -60,6 +61,12 @@ INSERT INTO entity_memberships (virtual_entity_id, member_entity_id, capped)
 SELECT p.id, u.id, TRUE FROM association_groups_users a
 JOIN virtual_entities p ON p.entity_type = 'project' AND p.entity_id = a.group_id
 JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = a.user_id
+ON CONFLICT (virtual_entity_id, member_entity_id) DO NOTHING;
+INSERT INTO entity_memberships (virtual_entity_id, member_entity_id, capped)
+SELECT p.id, u.id, TRUE FROM groups g
+JOIN virtual_entities p ON p.entity_type = 'project' AND p.entity_id = g.id
+JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = g.creator_id
+WHERE g.type = 'personal'
 ON CONFLICT (virtual_entity_id, member_entity_id) DO NOTHING;
 INSERT INTO entity_membership_caps (membership_id, permission, all_fields)
 SELECT m.id, 1, TRUE FROM entity_memberships m
