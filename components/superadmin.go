@@ -97,9 +97,14 @@ func superadminFixture(line string, a SuperadminArgs, access, secret, password s
 		// 26.9 authenticates a request through the user's default keypair.
 		"is_default": true,
 	}
-	var personal []map[string]any
+	var personal, scopes []map[string]any
 	if cat, err := fixtures.LineCatalog(line); err == nil {
 		shapes := cat.Shapes()
+		// 26.4 and 26.8 check a user's membership of a project, for a session there, in
+		// association_scopes_entities (Backend.AI's own example users carry the row).
+		if _, has := shapes["association_scopes_entities"]; has {
+			scopes = []map[string]any{{"scope_type": "project", "scope_id": a.GroupID, "entity_type": "user", "entity_id": id, "relation_type": "auto"}}
+		}
 		// 26.9 keeps a user's own vfolders in the user's personal project, which Backend.AI
 		// makes with the user (its example users each have one); its creator is its member.
 		if _, has := shapes["groups"].Column("creator_id"); has {
@@ -125,8 +130,9 @@ func superadminFixture(line string, a SuperadminArgs, access, secret, password s
 		Users    []map[string]any `json:"users"`
 		Personal []map[string]any `json:"groups,omitempty"`
 		Groups   []map[string]any `json:"association_groups_users"`
+		Scopes   []map[string]any `json:"association_scopes_entities,omitempty"`
 		Keypairs []map[string]any `json:"keypairs"`
-	}{[]map[string]any{user}, personal, []map[string]any{{"group_id": a.GroupID, "user_id": id}}, []map[string]any{keypair}})
+	}{[]map[string]any{user}, personal, []map[string]any{{"group_id": a.GroupID, "user_id": id}}, scopes, []map[string]any{keypair}})
 	// The personal project may use the cluster's volumes, as the fixtures' projects do.
 	granted, _, err := fixtures.Grant(string(out), a.Grants)
 	if err != nil {
