@@ -7,8 +7,8 @@
 #   session  a real compute session of IMAGE runs print("hello") and returns "hello",
 #            and is destroyed again (`backend.ai run --rm`);
 #   user     as a regular user of the fixtures (when USER_ACCESS_KEY is given): a vfolder
-#            is created on the first volume, a session writes a file into it, the file is
-#            downloaded and read back, and the vfolder is deleted again.
+#            is created on the first volume, a session writes a file into it, another
+#            session reads it back, and the vfolder is deleted again.
 # A failed check fails the step naming the check and the reason (an agent by its id).
 # Prints the result as one JSON object, the stack's `verification` output.
 #   CLIENT_DIR=/home/bai/client BAI_USER=bai MANAGER_URL=http://10.0.0.1:8081 VERSION=26.9.6 \
@@ -142,13 +142,11 @@ if [ -n "${USER_ACCESS_KEY:-}" ]; then
 		as_user client vfolder delete "$folder" >/dev/null 2>&1 || true
 		fail user "a session of the regular user $USER_ACCESS_KEY could not write into the vfolder $folder: $(tail -n 10 <<<"$out")"
 	fi
-	down=$(mktemp -d)
-	chown "$BAI_USER" "$down"
-	out=$(as_user as_bai "$CLIENT_DIR/.venv/bin/backend.ai" vfolder download -b "$down" "$folder" verify.txt 2>&1) || true
-	read_back=$(cat "$down/verify.txt" 2>/dev/null || true)
-	rm -rf "$down"
+	# Read back by another session of the user's, which mounts the same vfolder.
+	out=$(as_user as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -m "$folder" "$IMAGE" \
+		-c "print(open('/home/work/$folder/verify.txt').read())" 2>&1) || true
 	as_user client vfolder delete "$folder" >/dev/null 2>&1 && as_user client vfolder purge "$folder" >/dev/null 2>&1 || true
-	[ "$read_back" = "$written" ] || fail user "the file a session wrote into the vfolder $folder did not come back: $(tail -n 5 <<<"$out")"
+	grep -qxF "$written" <<<"$out" || fail user "the file a session wrote into the vfolder $folder did not come back in the next session: $(tail -n 5 <<<"$out")"
 	passed user "$t" "{\"accessKey\": \"$USER_ACCESS_KEY\", \"volume\": \"$volume\", \"file\": \"$written\"}"
 fi
 
