@@ -239,7 +239,11 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 		names = append(names, c.Check)
 		results[c.Check] = string(c.Result)
 	}
-	if want := []string{"manager", "agents", "storage", "session", "user"}; !slices.Equal(names, want) || v.Release != version {
+	want := []string{"manager", "agents", "storage", "session"}
+	if !strings.HasPrefix(version, "26.4.") && !strings.HasPrefix(version, "26.8.") {
+		want = append(want, "user") // from 26.9, where the stack seeds the users' roles
+	}
+	if !slices.Equal(names, want) || v.Release != version {
 		t.Errorf("the verification checked %v of release %q, want %v of %s", names, v.Release, want, version)
 	}
 	var alive map[string]struct {
@@ -260,7 +264,7 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 	t.Logf("the verification's compute session of %s returned %q", session.Image, session.Output)
 	var user struct{ AccessKey, Volume, File string }
 	_ = json.Unmarshal([]byte(results["user"]), &user)
-	if user.AccessKey == "" || user.File != "written by a session" {
+	if slices.Contains(want, "user") && (user.AccessKey == "" || user.File != "written by a session") {
 		t.Errorf("the verification's regular user did not read back the file a session wrote into a vfolder: %s", results["user"])
 	}
 	t.Logf("the regular user %s created a vfolder on %s, a session wrote %q into it, and it was read back", user.AccessKey, user.Volume, user.File)
