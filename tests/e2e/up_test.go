@@ -916,7 +916,8 @@ func (s *sandbox) changes() []string {
 		if st.Op == "same" {
 			continue
 		}
-		if st.Op != "update" {
+		// The roles step is new on an upgrade to 26.9 (the line whose users need it).
+		if st.Op != "update" && !(st.Op == "create" && strings.HasSuffix(st.URN, "-mgmt-roles")) {
 			s.t.Errorf("%s: op %s, want an update", st.URN, st.Op)
 		}
 		changed = append(changed, st.URN[strings.LastIndex(st.URN, "::")+2:])
