@@ -62,14 +62,19 @@ func (s steps) register(suffix string, in scripts.Input, outputs pulumi.StringMa
 // python is the interpreter the services' venvs are made from (python.sh), and its path.
 func (s steps) python(c spec.Cluster, home string, deps ...pulumi.Resource) (*remote.Script, string, error) {
 	py := c.Services.Python
-	st, err := s.run("python", scripts.PythonInput{Source: py.Source, URL: py.URL, SHA256: py.SHA256, Version: py.Version,
+	version := c.PythonVersion()
+	st, err := s.run("python", scripts.PythonInput{Source: py.Source, URL: py.URL, SHA256: py.SHA256, Version: version,
+		Mirror: py.Mirror, Needs: spec.PythonOf[c.Line()], Release: c.Version, UV: py.UV, IndexURL: c.Services.PackageIndex,
 		User: c.Account.Name}, nil, deps...)
 	if err != nil {
 		return nil, "", err
 	}
 	interpreter := "/usr/bin/python3"
-	if py.Source == "standalone" {
-		interpreter = path.Join(home, ".static-python/versions", py.Version, "bin/python3")
+	switch py.Source {
+	case "uv":
+		interpreter = "/opt/backendai/bin/python" + version
+	case "standalone":
+		interpreter = path.Join(home, ".static-python/versions", version, "bin/python3")
 	}
 	return st, interpreter, nil
 }

@@ -79,7 +79,10 @@ done
 while IFS=$'\t' read -r path value; do
 	pulumi config set --path "$path" "$value"
 done <"$ready"
-pulumi up --yes --non-interactive
+pulumi up --yes --non-interactive --event-log .sandbox/up.events
 pulumi stack output --json
+# Where the up's time went: its critical path and the time per phase.
+pulumi stack export --file .sandbox/state.json
+go run ./tools/profile .sandbox/up.events .sandbox/state.json
 echo "demo: the superadmin's login: pulumi stack output superadmin --show-secrets (after . tools/env.sh)" >&2
 echo "demo: the sandbox hosts are still running; remove them with: bash tests/sandbox/sandbox.sh down" >&2

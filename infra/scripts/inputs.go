@@ -104,7 +104,13 @@ type PythonInput struct {
 	URL     string `env:"PYTHON_URL"`
 	SHA256  string `env:"PYTHON_SHA256"`
 	Version string `env:"PYTHON_VERSION"`
-	User    string `env:"BAI_USER"`
+	Mirror  string `env:"PYTHON_MIRROR"`
+	// Needs is the Python (major.minor) Release's packages require.
+	Needs    string `env:"PYTHON_NEEDS"`
+	Release  string `env:"RELEASE"`
+	UV       string `env:"UV_VERSION"`
+	IndexURL string `env:"INDEX_URL"`
+	User     string `env:"BAI_USER"`
 }
 
 // PackagesInput is packages.sh's: one package pinned in a service's venv.

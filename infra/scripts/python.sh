@@ -1,25 +1,65 @@
 #!/usr/bin/env bash
-# The Python the services' venvs are made from, as the package install guide does it:
+# The Python the services' venvs are made from, and uv, which makes the venvs and
+# installs the packages (packages.sh):
 #   PYTHON_SOURCE=distro       the distribution's python3 with venv
+#   PYTHON_SOURCE=uv           a python-build-standalone build of PYTHON_VERSION that uv
+#                              installs under /opt/backendai/python, from uv's default
+#                              source or PYTHON_MIRROR (UV_PYTHON_INSTALL_MIRROR)
 #   PYTHON_SOURCE=standalone   a python-build-standalone archive from PYTHON_URL, checked
 #                              against PYTHON_SHA256, unpacked under
 #                              /home/<BAI_USER>/.static-python/versions/<PYTHON_VERSION>
-# It prints the interpreter's path.
+# uv (PyPI: uv==UV_VERSION) goes into its own venv, /opt/backendai/uv, made with the
+# distribution's python3 from INDEX_URL or the index pip is configured with. The
+# interpreter must be PYTHON_NEEDS (major.minor), the Python RELEASE's packages require;
+# it prints the interpreter's path.
 set -euo pipefail
 # One apt at a time on the node: steps run in parallel (two Python steps on an
 # all-in-one node), and apt's lists lock does not wait.
 apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
-: "${PYTHON_SOURCE:?}" "${BAI_USER:?}"
+: "${PYTHON_SOURCE:?}" "${BAI_USER:?}" "${PYTHON_NEEDS:?}" "${RELEASE:?}" "${UV_VERSION:?}"
 changed=no
 export DEBIAN_FRONTEND=noninteractive
+uv_home=/opt/backendai/uv
+uv=$uv_home/bin/uv
+
+# The distribution's python3 with venv: the distro source's interpreter, and uv's.
+if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
+	apt_get update -q >/dev/null
+	apt_get install -y -q --no-install-recommends python3 python3-venv >/dev/null
+	changed=yes
+fi
+if [ "$("$uv" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+	index_args=()
+	[ -n "${INDEX_URL:-}" ] && index_args=(--index-url "$INDEX_URL")
+	[ -x "$uv_home/bin/python" ] || python3 -m venv "$uv_home"
+	if ! out=$("$uv_home/bin/python" -m pip install --quiet --disable-pip-version-check "${index_args[@]}" "uv==$UV_VERSION" 2>&1); then
+		echo "python: installing uv==$UV_VERSION failed:" >&2
+		printf '%s\n' "$out" | tail -n 15 >&2
+		exit 1
+	fi
+	changed=yes
+fi
+
 case "$PYTHON_SOURCE" in
 distro)
-	if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
-		apt_get update -q >/dev/null
-		apt_get install -y -q --no-install-recommends python3 python3-venv >/dev/null
+	python=$(command -v python3)
+	;;
+uv)
+	: "${PYTHON_VERSION:?}"
+	python=/opt/backendai/bin/python$PYTHON_VERSION
+	if [ ! -x "$python" ]; then
+		export UV_PYTHON_INSTALL_DIR=/opt/backendai/python
+		[ -n "${PYTHON_MIRROR:-}" ] && export UV_PYTHON_INSTALL_MIRROR=$PYTHON_MIRROR
+		if ! out=$("$uv" python install --no-bin "$PYTHON_VERSION" 2>&1); then
+			echo "python: uv python install $PYTHON_VERSION from ${PYTHON_MIRROR:-the default source} failed:" >&2
+			printf '%s\n' "$out" | tail -n 15 >&2
+			exit 1
+		fi
+		found=$("$uv" python find --managed-python --no-python-downloads "$PYTHON_VERSION")
+		install -d /opt/backendai/bin
+		ln -sfn "$found" "$python"
 		changed=yes
 	fi
-	python=$(command -v python3)
 	;;
 standalone)
 	: "${PYTHON_URL:?}" "${PYTHON_SHA256:?}" "${PYTHON_VERSION:?}"
@@ -42,8 +82,16 @@ standalone)
 	fi
 	;;
 *)
-	echo "python: unknown PYTHON_SOURCE $PYTHON_SOURCE (distro or standalone)" >&2
+	echo "python: unknown PYTHON_SOURCE $PYTHON_SOURCE (distro, uv or standalone)" >&2
 	exit 1
 	;;
 esac
-echo "python: $python $("$python" --version 2>&1 | cut -d' ' -f2) changed=$changed"
+version=$("$python" -c 'import platform; print(platform.python_version())')
+case "$version" in
+"$PYTHON_NEEDS" | "$PYTHON_NEEDS".*) ;;
+*)
+	echo "python: $python is Python $version; Backend.AI $RELEASE's packages need Python $PYTHON_NEEDS (services.python chooses another)" >&2
+	exit 1
+	;;
+esac
+echo "python: $python $version uv $UV_VERSION changed=$changed"

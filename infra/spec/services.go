@@ -3,6 +3,7 @@ package spec
 import (
 	"net/url"
 	"regexp"
+	"strings"
 )
 
 // Services are the settings of the Backend.AI services the stack installs.
@@ -26,13 +27,20 @@ type Services struct {
 	ImageAliases map[string]string `json:"imageAliases"`
 }
 
-// Python selects the services' interpreter: "distro" (python3 from the distribution) or
-// "standalone" (a python-build-standalone archive from URL, checked against SHA256).
+// Python selects the services' interpreter: "distro" (python3 from the distribution),
+// "uv" (a python-build-standalone build that uv installs, from uv's default source or
+// Mirror) or "standalone" (a python-build-standalone archive from URL, checked against
+// SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
 type Python struct {
 	Source  string `json:"source"`
 	URL     string `json:"url"`
 	SHA256  string `json:"sha256"`
 	Version string `json:"version"`
+	// Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts
+	// that reach only a mirror of python-build-standalone's releases.
+	Mirror string `json:"mirror"`
+	// UV is the release of uv (PyPI: uv) installed on every node, pinned.
+	UV string `json:"uv"`
 }
 
 // WebserverSettings are the webserver's own settings.
@@ -67,11 +75,17 @@ const (
 	// DefaultGatewayVersion is the newest @graphql-hive/gateway that runs on Debian 13's
 	// Node.js 20.
 	DefaultGatewayVersion = "2.15.1"
+	// DefaultUV is the uv release the nodes install.
+	DefaultUV = "0.13.9"
 )
+
+// PythonOf is the Python (major.minor) each release line's packages require (their
+// Requires-Python: >=3.13,<3.14 for backend.ai-manager 26.4.10, 26.8.1 and 26.9.6).
+var PythonOf = map[string]string{"26.4": "3.13", "26.8": "3.13", "26.9": "3.13"}
 
 func defaultServices() Services {
 	return Services{
-		Python:          Python{Source: "distro"},
+		Python:          Python{Source: "distro", UV: DefaultUV},
 		ManagerPort:     DefaultManagerPort,
 		Webserver:       WebserverSettings{Port: DefaultWebserverPort, Title: DefaultWebTitle},
 		ImageRegistries: []string{DefaultImageRegistry},
@@ -82,6 +96,7 @@ func defaultServices() Services {
 var (
 	sha256Hex     = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	pythonVersion = regexp.MustCompile(`^3\.\d+\.\d+$`)
+	pythonMinor   = regexp.MustCompile(`^3\.\d+(\.\d+)?$`)
 	npmVersion    = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 )
 
@@ -100,8 +115,21 @@ func (s Services) validate(bad func(field, format string, args ...any)) {
 			bad("services.graphqlGateway.version", "%q is not a release of @graphql-hive/gateway like %s", g.Version, DefaultGatewayVersion)
 		}
 	}
+	if !npmVersion.MatchString(s.Python.UV) {
+		bad("services.python.uv", "%q is not a release of uv like %s", s.Python.UV, DefaultUV)
+	}
+	if s.Python.Mirror != "" && s.Python.Source != "uv" {
+		bad("services.python.mirror", "is for source \"uv\" only (source is %q)", s.Python.Source)
+	}
 	switch s.Python.Source {
 	case "distro":
+	case "uv":
+		if u, err := url.Parse(s.Python.Mirror); s.Python.Mirror != "" && (err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "") {
+			bad("services.python.mirror", "%q is not an http(s) URL of a python-build-standalone mirror", s.Python.Mirror)
+		}
+		if s.Python.Version != "" && !pythonMinor.MatchString(s.Python.Version) {
+			bad("services.python.version", "%q is not a Python version like 3.13 or 3.13.7", s.Python.Version)
+		}
 	case "standalone":
 		if u, err := url.Parse(s.Python.URL); err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
 			bad("services.python.url", "%q is not an http(s) URL of a python-build-standalone archive", s.Python.URL)
@@ -113,6 +141,28 @@ func (s Services) validate(bad func(field, format string, args ...any)) {
 			bad("services.python.version", "%q is not a Python version like 3.13.7", s.Python.Version)
 		}
 	default:
-		bad("services.python.source", "%q is not one of \"distro\", \"standalone\"", s.Python.Source)
+		bad("services.python.source", "%q is not one of \"distro\", \"uv\", \"standalone\"", s.Python.Source)
+	}
+}
+
+// PythonVersion is the Python the services run on: the version the stack gives for uv
+// or a standalone archive, else the one the release line requires.
+func (c Cluster) PythonVersion() string {
+	if c.Services.Python.Source != "distro" && c.Services.Python.Version != "" {
+		return c.Services.Python.Version
+	}
+	return PythonOf[c.Line()]
+}
+
+// validatePython refuses a Python the release's packages cannot run on, before any
+// host is touched (a distribution's Python is checked by the python step).
+func (c Cluster) validatePython(bad func(field, format string, args ...any)) {
+	need, ok := PythonOf[c.Line()]
+	v := c.Services.Python.Version
+	if !ok || c.Services.Python.Source == "distro" || v == "" {
+		return
+	}
+	if v != need && !strings.HasPrefix(v, need+".") {
+		bad("services.python.version", "Python %s cannot run Backend.AI %s, whose packages need Python %s", v, c.Version, need)
 	}
 }

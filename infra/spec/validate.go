@@ -148,6 +148,7 @@ func (c Cluster) Validate() []error {
 
 	c.Halfstack.validate(bad)
 	c.Services.validate(bad)
+	c.validatePython(bad)
 	c.Agent.validate(bad)
 	c.Images.validate(bad)
 	c.validateStorage(bad)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/backendai-infra/backendai-infra/infra/profile"
 )
 
 // project is the repository root, where Pulumi.yaml is.
@@ -127,6 +129,24 @@ func (s *sandbox) pulumi(args ...string) (string, time.Duration) {
 	if slices.Contains([]string{"up", "preview", "refresh", "destroy"}, args[0]) && !slices.Contains(args, "--json") {
 		s.t.Logf("$ pulumi %s (%s)\n%s", strings.Join(args, " "), took.Round(time.Millisecond), out)
 	}
+	return out, took
+}
+
+// profiledUp is `pulumi up --yes` with the engine's event log, and logs the up's
+// profile: its critical path and the time per phase (infra/profile).
+func (s *sandbox) profiledUp() (string, time.Duration) {
+	s.t.Helper()
+	dir := s.t.TempDir()
+	events, state := filepath.Join(dir, "up.events"), filepath.Join(dir, "state.json")
+	out, took := s.pulumi("up", "--yes", "--event-log", events)
+	s.pulumi("stack", "export", "--file", state)
+	p, err := profile.ReadFiles(events, state)
+	if err != nil {
+		s.t.Fatalf("the up's profile: %v", err)
+	}
+	var b strings.Builder
+	p.Write(&b)
+	s.t.Logf("the up's profile:\n%s", b.String())
 	return out, took
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/backendai-infra/backendai-infra/infra/configs"
 	"github.com/backendai-infra/backendai-infra/infra/scripts"
+	"github.com/backendai-infra/backendai-infra/infra/spec"
 )
 
 // newestRelease is the newest Backend.AI release on PyPI, which the whole-cluster test
@@ -13,19 +14,33 @@ import (
 const newestRelease = "26.9.6"
 
 // TestPythonAndPackages makes a service's venv on a sandbox host from the distribution's
-// Python (3.13 on Debian 13) and installs Backend.AI's real webserver package pinned to a
-// release from PyPI, through the caching package index on this machine; a release the
-// index does not serve fails naming the releases it has. Then the run script starts the
-// installed server module, as systemd would.
+// Python (3.13 on Debian 13) with uv and installs Backend.AI's real webserver package
+// pinned to a release from PyPI, through the caching package index on this machine; a
+// release the index does not serve fails naming the releases it has, and a release
+// whose Python the node lacks fails at the Python step naming both versions. Then the
+// run script starts the installed server module, as systemd would.
 func TestPythonAndPackages(t *testing.T) {
 	s := newSandbox(t, "bai-p1:manager")
 	index := startIndex(t, s, "bai-p1")
 	if out, err := s.sshScript("bai-p1", scripts.Account, map[string]string{"BAI_USER": "bai", "BAI_UID": "1100", "BAI_GID": "1100"}); err != nil {
 		t.Fatalf("account: %v\n%s", err, out)
 	}
-	out, err := s.sshScript("bai-p1", scripts.Python, map[string]string{"PYTHON_SOURCE": "distro", "BAI_USER": "bai"})
-	if err != nil || !strings.Contains(out, "python: /usr/bin/python3 3.13.") {
+	py := map[string]string{"PYTHON_SOURCE": "distro", "BAI_USER": "bai", "PYTHON_NEEDS": "3.13", "RELEASE": newestRelease,
+		"UV_VERSION": spec.DefaultUV, "INDEX_URL": index.IndexURL}
+	out, err := s.sshScript("bai-p1", scripts.Python, py)
+	if err != nil || !strings.Contains(out, "python: /usr/bin/python3 3.13.") || !strings.Contains(out, "uv "+spec.DefaultUV+" changed=yes") {
 		t.Fatalf("python: %v\n%s", err, out)
+	}
+	if got := s.ssh("bai-p1", "/opt/backendai/uv/bin/uv --version"); !strings.HasPrefix(got, "uv "+spec.DefaultUV) {
+		t.Errorf("uv on the node: %q", got)
+	}
+	// A release whose packages need a Python the node does not have (a line needing
+	// 3.14, on Debian 13's 3.13) stops at this step, naming both.
+	py["PYTHON_NEEDS"], py["RELEASE"] = "3.14", "27.1.0"
+	out, err = s.sshScript("bai-p1", scripts.Python, py)
+	if err == nil || !strings.Contains(out, "python: /usr/bin/python3 is Python 3.13.") ||
+		!strings.Contains(out, "Backend.AI 27.1.0's packages need Python 3.14") {
+		t.Errorf("a node without the release's Python: %v\n%s", err, out)
 	}
 
 	env := map[string]string{"SERVICE_DIR": "/home/bai/webserver", "PYTHON": "/usr/bin/python3", "PACKAGE": "backend.ai-webserver",

@@ -55,7 +55,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	s.pulumi("config", "rm", "--path", "fixtures[4]")
 
-	out, took := s.pulumi("up", "--yes")
+	out, took := s.profiledUp()
 	t.Logf("first pulumi up (4 hosts: the management node, 2 agents, the storage node): %s", took)
 	// 1 stack, 1 cluster, 3 hosts with 7 steps each; the management node, its halfstack
 	// step, 2 etcd key trees, 4 fixtures and 19 steps; 2 agents with 7 steps each and a
