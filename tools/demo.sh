@@ -79,7 +79,8 @@ done
 while IFS=$'\t' read -r path value; do
 	pulumi config set --path "$path" "$value"
 done <"$ready"
-pulumi up --yes --non-interactive --event-log .sandbox/up.events
+# --event-log is one of the CLI's debug options.
+PULUMI_DEBUG_COMMANDS=true pulumi up --yes --non-interactive --event-log .sandbox/up.events
 pulumi stack output --json
 # Where the up's time went: its critical path and the time per phase.
 pulumi stack export --file .sandbox/state.json

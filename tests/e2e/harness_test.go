@@ -138,7 +138,11 @@ func (s *sandbox) profiledUp() (string, time.Duration) {
 	s.t.Helper()
 	dir := s.t.TempDir()
 	events, state := filepath.Join(dir, "up.events"), filepath.Join(dir, "state.json")
+	// The CLI offers --event-log with its debug commands (as its Automation API uses it).
+	env := s.env
+	s.env = append(slices.Clip(env), "PULUMI_DEBUG_COMMANDS=true")
 	out, took := s.pulumi("up", "--yes", "--event-log", events)
+	s.env = env
 	s.pulumi("stack", "export", "--file", state)
 	p, err := profile.ReadFiles(events, state)
 	if err != nil {
