@@ -374,20 +374,24 @@ func (g *managementNode) loadFixtures() error {
 	return nil
 }
 
-// provisionRoles: from 26.9, the release's role presets and every scope's and user's
-// roles (roles.sh), once the fixtures are in; the steps after the fixtures wait for it.
+// provisionRoles: every user's roles once the fixtures are in (the steps after the
+// fixtures wait for it): on 26.4 and 26.8 each user's own system role, as the manager
+// gives a user it creates (user_roles.sh); from 26.9 the release's role presets and
+// every scope's and user's roles (roles.sh).
 func (g *managementNode) provisionRoles() error {
 	c := g.args.Cluster
-	if semver.Compare("v"+c.Line(), "v26.9") < 0 {
-		return nil // 26.4 and 26.8 check no role for what a user does with a vfolder
-	}
 	var data []string
 	for _, f := range g.args.Fixtures {
 		data = append(data, f.Name, f.Data)
 	}
-	roles, err := g.run("roles", scripts.RolesInput{ManagerCommand: g.managerCommand(), IndexURL: c.Services.PackageIndex,
-		DBContainer: halfstack.Services(c.Halfstack)[0].Name, DBName: g.set.DBName,
-		FixturesSHA256: checksum(data...)}, nil, g.fixtures...)
+	db := halfstack.Services(c.Halfstack)[0].Name
+	var in scripts.Input = scripts.RolesInput{ManagerCommand: g.managerCommand(), IndexURL: c.Services.PackageIndex,
+		DBContainer: db, DBName: g.set.DBName, FixturesSHA256: checksum(data...)}
+	if semver.Compare("v"+c.Line(), "v26.9") < 0 {
+		in = scripts.UserRolesInput{ManagerCommand: g.managerCommand(), DBContainer: db, DBName: g.set.DBName,
+			FixturesSHA256: checksum(data...)}
+	}
+	roles, err := g.run("roles", in, nil, g.fixtures...)
 	if err != nil {
 		return err
 	}

@@ -104,12 +104,14 @@ func TestManagementNodeOrder(t *testing.T) {
 			dependsOn("mgmt-python", "bai-m1-account", "bai-m1-docker")
 			dependsOn("mgmt-webserver-package", "mgmt-python")
 			dependsOn("mgmt-manager-config", "mgmt-manager-package")
+			// The users' roles come after the last fixture; the services after them.
+			dependsOn("mgmt-roles", "mgmt-fixture-keypairs")
 			dependsOn("mgmt-manager-service", "mgmt-manager-config", "mgmt-manager-alembic", "mgmt-etcd-config",
-				"mgmt-etcd-volumes", "mgmt-fixture-keypairs", "mgmt-rpc-keypair")
-			dependsOn("mgmt-webserver-service", "mgmt-webserver-config", "mgmt-webserver-package", "mgmt-fixture-keypairs")
+				"mgmt-etcd-volumes", "mgmt-roles", "mgmt-rpc-keypair")
+			dependsOn("mgmt-webserver-service", "mgmt-webserver-config", "mgmt-webserver-package", "mgmt-roles")
 			dependsOn("mgmt-volumes", "bai-m1-account")
 			dependsOn("mgmt-storage-proxy-service", "mgmt-volumes", "mgmt-storage-proxy-config")
-			dependsOn("mgmt-image-rescan", "mgmt-manager-service", "mgmt-storage-proxy-service", "mgmt-webserver-service", "mgmt-fixture-keypairs")
+			dependsOn("mgmt-image-rescan", "mgmt-manager-service", "mgmt-storage-proxy-service", "mgmt-webserver-service", "mgmt-roles")
 
 			// Secrets only where a file has placeholders, and always secret.
 			for name, wantSecret := range map[string]bool{"mgmt-manager-config": true, "mgmt-manager-alembic": true,

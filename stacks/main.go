@@ -13,7 +13,6 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
-	"golang.org/x/mod/semver"
 
 	"github.com/backendai-infra/backendai-infra/components"
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
@@ -124,10 +123,9 @@ func accounts(c spec.Cluster, args components.ClusterArgs) (components.ClusterAr
 	if presets != nil {
 		args.Fixtures = append(slices.Clip(args.Fixtures), *presets)
 	}
-	// The regular user's check needs what roles.sh seeds, which this project does from
-	// 26.9 on; on 26.4 and 26.8 a fixture's regular user still lacks the roles Backend.AI's
-	// example-roles.json gives its own example users (a session of theirs is refused).
-	if c.Verifies() && semver.Compare("v"+c.Line(), "v26.9") >= 0 {
+	// The verification also works as a regular user of the fixtures, who has the roles
+	// the roles step gives every user.
+	if c.Verifies() {
 		var userSecret string
 		args.UserAccessKey, userSecret = userKeypair(args.Fixtures, c.Line())
 		args.UserSecretKey = secret(userSecret)

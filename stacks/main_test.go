@@ -143,7 +143,7 @@ var verificationSteps = []string{"client-package", "checks"}
 var managementSteps = []string{"schema-preflight", "python", "manager-package", "manager-config", "manager-alembic",
 	"storage-proxy-package", "storage-proxy-config", "webserver-package", "webserver-config",
 	"graphql-gateway", "rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "graphql-gateway-service",
-	"image-rescan", "verify"}
+	"roles", "image-rescan", "verify"}
 
 func TestStackGraphs(t *testing.T) {
 	tests := []struct {
@@ -221,9 +221,10 @@ func TestStackGraphs(t *testing.T) {
 			if creds := rec.ofType(components.CredentialsType); len(creds) != 1 || creds[0].inputs["user"].StringValue() != spec.DefaultSuperadminEmail {
 				t.Errorf("the superadmin's generated credentials: %v", creds)
 			}
-			// dev is 26.8 (no user check before 26.9); prod has no regular user.
-			if got := env["USER_ACCESS_KEY"]; !got.IsNull() && got.StringValue() != "" {
-				t.Errorf("the verification's regular user: %v, want none", got)
+			// dev's fixtures have Backend.AI's example user; prod has no regular user.
+			want := map[string]string{"dev": "AKIANABBDUSEREXAMPLE", "prod": ""}[tt.stack]
+			if got := env["USER_ACCESS_KEY"]; got.IsNull() && want != "" || !got.IsNull() && got.StringValue() != want {
+				t.Errorf("the verification's regular user: %v, want %q", got, want)
 			}
 			if !checks.inputs["publicStdout"].BoolValue() {
 				t.Error("the verification's report is not kept as its output")

@@ -171,6 +171,15 @@ type RolesInput struct {
 	FixturesSHA256 string `env:"FIXTURES_SHA256"`
 }
 
+// UserRolesInput is user_roles.sh's (26.4 and 26.8): FixturesSHA256 reruns it when the
+// fixtures change (their new users get their roles).
+type UserRolesInput struct {
+	ManagerCommand
+	DBContainer    string `env:"DB_CONTAINER"`
+	DBName         string `env:"DB_NAME"`
+	FixturesSHA256 string `env:"FIXTURES_SHA256"`
+}
+
 // RescanInput is rescan.sh's: what to rescan (images or registries) space-separated,
 // aliases "alias image" per line.
 type RescanInput struct {
@@ -289,6 +298,7 @@ func (RPCKeypairInput) Script() string      { return RPCKeypair }
 func (SchemaInput) Script() string          { return Schema }
 func (GatewayInput) Script() string         { return Gateway }
 func (RolesInput) Script() string           { return Roles }
+func (UserRolesInput) Script() string       { return UserRoles }
 func (SchemaPreflightInput) Script() string { return SchemaPreflight }
 func (RescanInput) Script() string          { return Rescan }
 func (VolumesInput) Script() string         { return Volumes }

@@ -45,6 +45,8 @@ var (
 	Schema string
 	//go:embed roles.sh
 	Roles string
+	//go:embed user_roles.sh
+	UserRoles string
 	//go:embed gateway.sh
 	Gateway string
 	//go:embed schema_preflight.sh

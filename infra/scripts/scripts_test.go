@@ -88,7 +88,8 @@ func TestInputs(t *testing.T) {
 	}{
 		{"facts", FactsInput{}, Facts, map[string]string{}},
 		{"empty fields stay", PythonInput{Source: "distro", User: "bai"}, Python,
-			map[string]string{"PYTHON_SOURCE": "distro", "PYTHON_URL": "", "PYTHON_SHA256": "", "PYTHON_VERSION": "", "BAI_USER": "bai"}},
+			map[string]string{"PYTHON_SOURCE": "distro", "PYTHON_URL": "", "PYTHON_SHA256": "", "PYTHON_VERSION": "", "PYTHON_MIRROR": "",
+				"PYTHON_NEEDS": "", "RELEASE": "", "UV_VERSION": "", "INDEX_URL": "", "BAI_USER": "bai"}},
 		{"omitempty port", ServiceInput{Service: "webserver"}, ServiceUnit,
 			map[string]string{"SERVICE": "webserver", "UNIT_TEXT": "", "RUN_SCRIPT": "", "RUN_SCRIPT_TEXT": "", "BAI_USER": "", "CONFIG_SHA256": ""}},
 		{"port set", ServiceInput{Service: "agent", WaitPort: 6001}, ServiceUnit,

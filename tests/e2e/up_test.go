@@ -239,10 +239,7 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 		names = append(names, c.Check)
 		results[c.Check] = string(c.Result)
 	}
-	want := []string{"manager", "agents", "storage", "session"}
-	if !strings.HasPrefix(version, "26.4.") && !strings.HasPrefix(version, "26.8.") {
-		want = append(want, "user") // from 26.9, where the stack seeds the users' roles
-	}
+	want := []string{"manager", "agents", "storage", "session", "user"}
 	if !slices.Equal(names, want) || v.Release != version {
 		t.Errorf("the verification checked %v of release %q, want %v of %s", names, v.Release, want, version)
 	}
@@ -264,10 +261,9 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 	t.Logf("the verification's compute session of %s returned %q", session.Image, session.Output)
 	var user struct{ AccessKey, Volume, File string }
 	_ = json.Unmarshal([]byte(results["user"]), &user)
-	if slices.Contains(want, "user") && (user.AccessKey == "" || user.File != "written by a session") {
+	if user.AccessKey == "" || user.File != "written by a session" {
 		t.Errorf("the verification's regular user did not read back the file a session wrote into a vfolder: %s", results["user"])
-	}
-	if slices.Contains(want, "user") {
+	} else {
 		t.Logf("the regular user %s created a vfolder on %s, a session wrote %q into it, and another read it back", user.AccessKey, user.Volume, user.File)
 	}
 }
@@ -373,18 +369,14 @@ var resources = clusterResources(newestRelease, true, 2)
 // management node and every agent); the management node, its halfstack step, 2 etcd key
 // trees, 4 fixtures and 19 steps (the schema preflight, 2 of the GraphQL gateway), the
 // superadmin's generated credentials and fixture, the resource presets' fixture, and
-// from 26.9 the roles step; each agent with 7 steps (the image pull among them) and a
+// the users' roles step; each agent with 7 steps (the image pull among them) and a
 // mock accelerator with 2 steps; the verification with 2 steps (the client, the checks).
 func clusterResources(version string, storageHost bool, agents int) int {
 	hosts := 1 + agents
 	if storageHost {
 		hosts++
 	}
-	roles := 0
-	if !strings.HasPrefix(version, "26.4.") && !strings.HasPrefix(version, "26.8.") {
-		roles = 1
-	}
-	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 19) + 3 + roles + agents*(1+7+1+2) + (1 + 2)
+	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 19) + 3 + 1 + agents*(1+7+1+2) + (1 + 2)
 }
 
 // adminClient is Backend.AI's own client on the management node (the one the
@@ -916,8 +908,7 @@ func (s *sandbox) changes() []string {
 		if st.Op == "same" {
 			continue
 		}
-		// The roles step is new on an upgrade to 26.9 (the line whose users need it).
-		if st.Op != "update" && !(st.Op == "create" && strings.HasSuffix(st.URN, "-mgmt-roles")) {
+		if st.Op != "update" {
 			s.t.Errorf("%s: op %s, want an update", st.URN, st.Op)
 		}
 		changed = append(changed, st.URN[strings.LastIndex(st.URN, "::")+2:])

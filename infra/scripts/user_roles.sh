@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# What every user needs on Backend.AI 26.4 and 26.8, where starting a session, listing
+# vfolders and other actions are checked against the user's roles (CREATE on session in
+# the user's own scope, ai/backend/manager/services/session/actions/create_from_params.py)
+# and `mgr schema oneshot` and the fixtures give a user none. For each user without it,
+# the rows the manager writes when it creates a user (repositories/user/db_source/
+# db_source.py: RoleManager.create_system_role, then user_roles):
+#  1. a system role "user-<uuid8>", bound to the user's scope (association_scopes_entities);
+#  2. its permissions in that scope: the operations UserSystemRoleSpec.entity_operations()
+#     of the installed release names (asked of the release's own code, so a release that
+#     adds an entity type grants it), each with Permission.from_operation's bits;
+#  3. the user's user_roles row;
+# and every user's edges to its domain and to the projects association_groups_users
+# names, as the manager's RBACEntityCreator and migration ce69b746304e write them.
+# Users that have such a role are left alone, so running it again changes nothing.
+#   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.8.3 DB_CONTAINER=backendai-half-db \
+#   DB_NAME=backend user_roles.sh
+set -euo pipefail
+: "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${DB_CONTAINER:?}" "${DB_NAME:?}"
+as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
+cd "$MANAGER_DIR"
+if ! ops=$(as_bai .venv/bin/python - 2>&1 <<'PY'
+import uuid
+from ai.backend.manager.data.permission.types import Permission
+from ai.backend.manager.repositories.permission_controller.role_manager import UserSystemRoleSpec
+
+spec = UserSystemRoleSpec(user_id=uuid.UUID(int=0))
+for element, operations in spec.entity_operations().items():
+    for op in sorted(operations, key=lambda o: o.value):
+        print(f"('{element.to_entity_type().value}', '{op.value}', {int(Permission.from_operation(op))})")
+PY
+); then
+	echo "user-roles: asking Backend.AI $VERSION for a user's own operations failed:" >&2
+	printf '%s\n' "$ops" | tail -n 15 >&2
+	exit 1
+fi
+values=$(printf '%s\n' "$ops" | paste -sd, -)
+if ! out=$(docker exec -i "$DB_CONTAINER" psql -q -t -A -v ON_ERROR_STOP=1 -U postgres -d "$DB_NAME" 2>&1 <<SQL
+CREATE TEMP TABLE own_ops (entity_type text, operation text, permission smallint);
+INSERT INTO own_ops VALUES $values;
+CREATE TEMP TABLE granted (user_id uuid);
+DO \$\$
+DECLARE
+	u record;
+	r uuid;
+BEGIN
+	FOR u IN SELECT x.uuid FROM users x WHERE NOT EXISTS (
+		SELECT 1 FROM user_roles ur JOIN permissions p ON p.role_id = ur.role_id
+		WHERE ur.user_id = x.uuid AND p.scope_type = 'user' AND p.scope_id = x.uuid::text)
+	LOOP
+		INSERT INTO roles (name, source, status) VALUES ('user-' || left(u.uuid::text, 8), 'system', 'active')
+			RETURNING id INTO r;
+		INSERT INTO association_scopes_entities (scope_type, scope_id, entity_type, entity_id, relation_type)
+			VALUES ('user', u.uuid::text, 'role', r::text, 'auto');
+		INSERT INTO permissions (role_id, scope_type, scope_id, entity_type, operation, permission)
+			SELECT r, 'user', u.uuid::text, o.entity_type, o.operation, o.permission FROM own_ops o;
+		INSERT INTO user_roles (user_id, role_id) VALUES (u.uuid, r);
+		INSERT INTO granted VALUES (u.uuid);
+	END LOOP;
+END
+\$\$;
+INSERT INTO association_scopes_entities (scope_type, scope_id, entity_type, entity_id, relation_type)
+SELECT 'domain', x.domain_name, 'user', x.uuid::text, 'auto' FROM users x
+ON CONFLICT (scope_type, scope_id, entity_id) DO NOTHING;
+INSERT INTO association_scopes_entities (scope_type, scope_id, entity_type, entity_id, relation_type)
+SELECT 'project', a.group_id::text, 'user', a.user_id::text, 'auto' FROM association_groups_users a
+ON CONFLICT (scope_type, scope_id, entity_id) DO NOTHING;
+SELECT count(*) FROM granted;
+SQL
+); then
+	echo "user-roles: the users' roles:" >&2
+	printf '%s\n' "$out" | tail -n 15 >&2
+	exit 1
+fi
+changed=no
+[ "$out" = 0 ] || changed=yes
+echo "user-roles: $out users given their own role (Backend.AI $VERSION's $(printf '%s\n' "$ops" | wc -l) operations) changed=$changed"
