@@ -131,9 +131,10 @@ func (im Images) validate(bad func(field, format string, args ...any)) {
 }
 
 // validateAgent checks a node's agent-side settings: accelerators only on agents, each
-// of a known kind, no kind twice; Docker on every node that runs containers.
-func (n Node) validateAgent(f string, bad func(field, format string, args ...any)) {
-	if !n.WantsDocker() && (n.HasRole(RoleAgent) || n.HasRole(RoleManager)) {
+// of a known kind, no kind twice; Docker on every node that runs containers (none does
+// when the stack deploys only the hosts).
+func (n Node) validateAgent(f, deploy string, bad func(field, format string, args ...any)) {
+	if !n.WantsDocker() && deploy != DeployHosts && (n.HasRole(RoleAgent) || n.HasRole(RoleManager)) {
 		role := RoleAgent
 		if !n.HasRole(RoleAgent) {
 			role = RoleManager

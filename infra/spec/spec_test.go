@@ -241,6 +241,26 @@ func TestDeployHostsNeedsNoSecrets(t *testing.T) {
 	}
 }
 
+// A stack that prepares the hosts only may leave Docker off every node: nothing runs
+// containers yet.
+func TestDeployHostsWithoutDocker(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg["deploy"] = DeployHosts
+	cfg["nodes"] = `[{"name":"bai-m1","address":"10.0.0.1","roles":["manager","storage"],"docker":false},
+		{"name":"bai-a01","address":"10.0.0.2","roles":["agent"],"docker":false}]`
+	c, err := load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Nodes[0].WantsDocker() || c.Nodes[1].WantsDocker() {
+		t.Error("a node wants Docker")
+	}
+	cfg["deploy"] = DeployAll
+	if _, err := load(cfg); err == nil || !strings.Contains(err.Error(), `nodes[1].docker: false, but the role "agent" runs containers in Docker`) {
+		t.Errorf("deploying the services without Docker: %v", err)
+	}
+}
+
 func TestLoadReportsEveryProblem(t *testing.T) {
 	cfg := baseConfig(t)
 	cfg["version"] = "1.0"

@@ -93,7 +93,7 @@ func (c Cluster) Validate() []error {
 		}
 
 		errs = append(errs, n.SSH.validate(f+".ssh")...)
-		n.validateAgent(f, bad)
+		n.validateAgent(f, c.Deploy, bad)
 	}
 	if len(c.Nodes) > 0 && managers != 1 {
 		bad("nodes", "exactly one node must have the role %q, found %d", RoleManager, managers)
