@@ -309,23 +309,30 @@ func (g *managementNode) installServices() error {
 	return nil
 }
 
-// graphqlGateway: the GraphQL gateway (the halfstack's Hive Gateway), its packages and
-// the supergraph of the installed manager's subgraphs. It runs again when the release
-// changes: the subgraphs are the release's.
+// graphqlGateway: the GraphQL gateway (the halfstack's Hive Gateway): its packages,
+// beside the services' (they need nothing of Backend.AI's), then the supergraph of the
+// installed manager's subgraphs, again when the release changes: the subgraphs are the
+// release's.
 func (g *managementNode) graphqlGateway() (err error) {
 	c := g.args.Cluster
 	gw := c.Services.GraphQLGateway
 	if !gw.Enabled {
 		return nil
 	}
-	in := scripts.GatewayInput{ManagerCommand: g.managerCommand(), GatewayDir: configs.GatewayService(gw.Port).Dir(g.set.Home),
-		GatewayVersion: gw.Version, ManagerURL: g.set.Manager.HTTP(), PublicSubgraph: "no", Registry: gw.Registry}
+	dir := configs.GatewayService(gw.Port).Dir(g.set.Home)
+	pkgs, err := g.run("graphql-gateway-packages", scripts.GatewayPackagesInput{GatewayDir: dir, GatewayVersion: gw.Version,
+		User: c.Account.Name, Registry: gw.Registry}, nil, g.args.Host.Ready...)
+	if err != nil {
+		return err
+	}
+	in := scripts.GatewayInput{ManagerCommand: g.managerCommand(), GatewayDir: dir, GatewayVersion: gw.Version,
+		ManagerURL: g.set.Manager.HTTP(), PublicSubgraph: "no"}
 	// 26.9's manager serves its public schema as a subgraph of the supergraph.
 	if semver.Compare("v"+c.Line(), "v26.9") >= 0 {
 		in.PublicSubgraph = "yes"
 	}
 	g.gatewaySum = checksum(in.Version, in.GatewayVersion, in.ManagerURL, in.PublicSubgraph)
-	g.gateway, err = g.run("graphql-gateway", in, nil, g.services["manager"].pkg)
+	g.gateway, err = g.run("graphql-gateway", in, nil, g.services["manager"].pkg, pkgs)
 	return err
 }
 

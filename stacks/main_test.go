@@ -142,7 +142,7 @@ var verificationSteps = []string{"client-package", "checks"}
 // resources by default).
 var managementSteps = []string{"schema-preflight", "python", "manager-package", "manager-config", "manager-alembic",
 	"storage-proxy-package", "storage-proxy-config", "webserver-package", "webserver-config",
-	"graphql-gateway", "rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "graphql-gateway-service",
+	"graphql-gateway-packages", "graphql-gateway", "rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "graphql-gateway-service",
 	"roles", "image-rescan", "verify"}
 
 func TestStackGraphs(t *testing.T) {

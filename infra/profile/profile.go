@@ -57,7 +57,10 @@ func Read(events, state io.Reader) (*Profile, error) {
 		switch {
 		case e.ResourcePreEvent != nil:
 			m := e.ResourcePreEvent.Metadata
-			if m.Op == apitype.OpSame || m.Op == apitype.OpRead {
+			// Steps are custom resources that did something; a component (the stack among
+			// them) only groups its children, and a provider is the engine's.
+			if m.Op == apitype.OpSame || m.Op == apitype.OpRead || m.New != nil && !m.New.Custom ||
+				strings.HasPrefix(m.Type, "pulumi:providers:") {
 				continue
 			}
 			p.Steps[m.URN] = &Step{URN: m.URN, Name: urnName(m.URN), Type: m.Type, Op: string(m.Op), Start: e.Timestamp, End: -1}

@@ -23,8 +23,11 @@ func up(t *testing.T) *Profile {
 	half, py := step(mgmt, "bai-m1-mgmt-halfstack"), step(mgmt, "bai-m1-mgmt-python")
 	var events strings.Builder
 	ev := func(ts int, kind, urn string) {
-		fmt.Fprintf(&events, `{"sequence":1,"timestamp":%d,"%s":{"metadata":{"op":"create","urn":%q,"type":"backendai:remote:Script"}}}`+"\n", ts, kind, urn)
+		fmt.Fprintf(&events, `{"sequence":1,"timestamp":%d,"%s":{"metadata":{"op":"create","urn":%q,"type":"backendai:remote:Script","new":{"custom":true}}}}`+"\n", ts, kind, urn)
 	}
+	// The stack and a component: no steps of their own, and last to end.
+	fmt.Fprintf(&events, `{"sequence":1,"timestamp":99,"resourcePreEvent":{"metadata":{"op":"create","urn":%q,"type":"pulumi:pulumi:Stack","new":{"custom":false}}}}`+"\n", stack+"pulumi:pulumi:Stack::s")
+	fmt.Fprintf(&events, `{"sequence":1,"timestamp":125,"resOutputsEvent":{"metadata":{"op":"create","urn":%q,"type":"pulumi:pulumi:Stack","new":{"custom":false}}}}`+"\n", stack+"pulumi:pulumi:Stack::s")
 	ev(100, "resourcePreEvent", facts)
 	ev(102, "resOutputsEvent", facts)
 	ev(102, "resourcePreEvent", docker)
@@ -83,7 +86,7 @@ func TestWrite(t *testing.T) {
 	// Compared word by word: the columns' widths are the layout's.
 	out := strings.Join(strings.Fields(b.String()), " ")
 	for _, want := range []string{
-		"profile: 4 steps in 20s; the critical path:",
+		"profile: 4 steps in 26s; the critical path:",
 		"bai-m1-docker", "8s (+0s waiting)",
 		"bai-m1-mgmt-halfstack", "9s (+1s waiting)",
 		"host preparation 10s 10s 2",

@@ -1,24 +1,17 @@
 #!/usr/bin/env bash
-# The GraphQL federation gateway of Backend.AI's halfstack, on the management node: the
-# Hive Gateway (@graphql-hive/gateway, pinned) from npm in GATEWAY_DIR, Node.js from the
-# distribution, and the supergraph it serves, composed from the subgraph schemas the
+# The GraphQL federation gateway's supergraph, on the management node, for the packages
+# gateway_packages.sh put in GATEWAY_DIR: composed from the subgraph schemas the
 # installed manager prints (`backend.ai mgr api dump-gql-schema`: the Graphene schema,
 # the Strawberry one, and from 26.9 the public one) with The Guild's federation
-# composition, each subgraph routed to the manager at MANAGER_URL. Backend.AI composes the
-# same with Apollo's rover, which npm does not serve. Everything is rewritten only when it
-# differs; the packages come from NPM_REGISTRY or else the registry npm is configured with.
+# composition, each subgraph routed to the manager at MANAGER_URL, and the gateway's
+# config. Backend.AI composes the same with Apollo's rover, which npm does not serve.
+# Everything is rewritten only when it differs.
 #   GATEWAY_DIR=/home/bai/gateway MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.9.6 \
-#   GATEWAY_VERSION=2.15.1 MANAGER_URL=http://10.0.0.1:8081 PUBLIC_SUBGRAPH=yes \
-#   [NPM_REGISTRY=http://127.0.0.1:4873/] gateway.sh
+#   GATEWAY_VERSION=2.15.1 MANAGER_URL=http://10.0.0.1:8081 PUBLIC_SUBGRAPH=yes gateway.sh
 set -euo pipefail
 : "${GATEWAY_DIR:?}" "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${GATEWAY_VERSION:?}" "${MANAGER_URL:?}"
-# The composition library and graphql, pinned with the gateway.
-composition_version=0.27.0
-graphql_version=16.11.0
 changed=no
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
-# One apt at a time on the node (see python.sh).
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 # put FILE MODE: the text on stdin becomes FILE, bai's, when it differs.
 put() {
 	local tmp
@@ -33,47 +26,7 @@ put() {
 	changed=yes
 }
 
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-	apt_get update -q >/dev/null
-	apt_get install -y -q --no-install-recommends nodejs npm >/dev/null
-	changed=yes
-fi
-if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
-	echo "gateway: @graphql-hive/gateway $GATEWAY_VERSION needs Node.js 20 or later; this node has $(node --version)" >&2
-	exit 1
-fi
-
-install -d -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m 0755 "$GATEWAY_DIR"
 cd "$GATEWAY_DIR"
-put package.json 0644 <<EOF
-{
-  "name": "backendai-graphql-gateway",
-  "private": true,
-  "type": "module",
-  "dependencies": {
-    "@graphql-hive/gateway": "$GATEWAY_VERSION",
-    "@theguild/federation-composition": "$composition_version",
-    "graphql": "$graphql_version"
-  }
-}
-EOF
-installed() { node -p "require('./node_modules/$1/package.json').version" 2>/dev/null || true; }
-if [ "$(installed @graphql-hive/gateway)" != "$GATEWAY_VERSION" ] || [ "$(installed @theguild/federation-composition)" != "$composition_version" ] ||
-	[ "$(installed graphql)" != "$graphql_version" ]; then
-	registry=()
-	from="npm's configured registry"
-	if [ -n "${NPM_REGISTRY:-}" ]; then
-		registry=(--registry "$NPM_REGISTRY")
-		from=$NPM_REGISTRY
-	fi
-	# No install scripts: the gateway needs none (protobufjs' only print a notice).
-	if ! out=$(as_bai npm install --ignore-scripts --no-audit --no-fund --no-update-notifier --omit=dev "${registry[@]}" 2>&1); then
-		echo "gateway: npm install of @graphql-hive/gateway $GATEWAY_VERSION from $from failed:" >&2
-		printf '%s\n' "$out" | tail -n 15 >&2
-		exit 1
-	fi
-	changed=yes
-fi
 
 # The subgraphs as this release of the manager defines them.
 tmp=$(mktemp -d)

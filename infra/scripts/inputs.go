@@ -209,6 +209,13 @@ type GatewayInput struct {
 	ManagerURL     string `env:"MANAGER_URL"`
 	// PublicSubgraph "yes" composes the manager's public schema too (26.9 on).
 	PublicSubgraph string `env:"PUBLIC_SUBGRAPH"`
+}
+
+// GatewayPackagesInput is gateway_packages.sh's: Node.js and the gateway's packages.
+type GatewayPackagesInput struct {
+	GatewayDir     string `env:"GATEWAY_DIR"`
+	GatewayVersion string `env:"GATEWAY_VERSION"`
+	User           string `env:"BAI_USER"`
 	Registry       string `env:"NPM_REGISTRY"`
 }
 
@@ -297,6 +304,7 @@ func (ServiceInput) Script() string         { return ServiceUnit }
 func (RPCKeypairInput) Script() string      { return RPCKeypair }
 func (SchemaInput) Script() string          { return Schema }
 func (GatewayInput) Script() string         { return Gateway }
+func (GatewayPackagesInput) Script() string { return GatewayPackages }
 func (RolesInput) Script() string           { return Roles }
 func (UserRolesInput) Script() string       { return UserRoles }
 func (SchemaPreflightInput) Script() string { return SchemaPreflight }

@@ -49,6 +49,8 @@ var (
 	UserRoles string
 	//go:embed gateway.sh
 	Gateway string
+	//go:embed gateway_packages.sh
+	GatewayPackages string
 	//go:embed schema_preflight.sh
 	SchemaPreflight string
 	//go:embed rescan.sh

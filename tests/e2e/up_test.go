@@ -58,7 +58,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	out, took := s.profiledUp()
 	t.Logf("first pulumi up (4 hosts: the management node, 2 agents, the storage node): %s", took)
 	// 1 stack, 1 cluster, 3 hosts with 7 steps each; the management node, its halfstack
-	// step, 2 etcd key trees, 4 fixtures and 19 steps; 2 agents with 7 steps each and a
+	// step, 2 etcd key trees, 4 fixtures and 20 steps; 2 agents with 7 steps each and a
 	// mock accelerator each (2 steps).
 	if !strings.Contains(out, fmt.Sprintf("%d created", resources)) {
 		t.Errorf("first up did not create %d resources:\n%s", resources, out)
@@ -367,7 +367,7 @@ var resources = clusterResources(newestRelease, true, 2)
 // its release record, the hosts with 7 steps each (the management node, the agents, a storage node when the
 // storage role has its own host); the shared storage (its NFS server, the mounts on the
 // management node and every agent); the management node, its halfstack step, 2 etcd key
-// trees, 4 fixtures and 19 steps (the schema preflight, 2 of the GraphQL gateway), the
+// trees, 4 fixtures and 20 steps (the schema preflight, 3 of the GraphQL gateway), the
 // superadmin's generated credentials and fixture, the resource presets' fixture, and
 // the users' roles step; each agent with 7 steps (the image pull among them) and a
 // mock accelerator with 2 steps; the verification with 2 steps (the client, the checks).
@@ -376,7 +376,7 @@ func clusterResources(version string, storageHost bool, agents int) int {
 	if storageHost {
 		hosts++
 	}
-	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 19) + 3 + 1 + agents*(1+7+1+2) + (1 + 2)
+	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 20) + 3 + 1 + agents*(1+7+1+2) + (1 + 2)
 }
 
 // adminClient is Backend.AI's own client on the management node (the one the
