@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/backendai-infra/backendai-infra/tests/sshkey"
 )
 
@@ -26,6 +28,18 @@ func TestBadStacksThroughTheCLI(t *testing.T) {
 	fixturePasswords := []string{"wJalrXUt", "cWbsM_vB", "C8qnIo29", "an-other-password"}
 	s.pulumi("stack", "init")
 	stackFile := filepath.Join(s.root, "Pulumi."+s.stack+".yaml")
+	// The secrets are set once, through the CLI; each bad file gets them as the CLI
+	// encrypted them (its salt and their ciphertexts), beside its own config.
+	for k, v := range secrets {
+		s.setSecret(k, v)
+	}
+	var encrypted struct {
+		Salt   string         `yaml:"encryptionsalt"`
+		Config map[string]any `yaml:"config"`
+	}
+	if raw, err := os.ReadFile(stackFile); err != nil || yaml.Unmarshal(raw, &encrypted) != nil || len(encrypted.Config) != len(secrets) {
+		t.Fatalf("the stack file with the secrets: %v\n%s", err, raw)
+	}
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 		raw, err := os.ReadFile(file)
@@ -33,11 +47,24 @@ func TestBadStacksThroughTheCLI(t *testing.T) {
 			t.Fatal(err)
 		}
 		want, _ := strings.CutPrefix(strings.SplitN(string(raw), "\n", 2)[0], "# want: ")
-		if err := os.WriteFile(stackFile, raw, 0o644); err != nil {
+		var doc map[string]any
+		if err := yaml.Unmarshal(raw, &doc); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		cfg, _ := doc["config"].(map[string]any)
+		if cfg == nil {
+			cfg = map[string]any{}
+		}
+		for k, v := range encrypted.Config {
+			cfg[k] = v
+		}
+		doc["config"], doc["encryptionsalt"] = cfg, encrypted.Salt
+		merged, err := yaml.Marshal(doc)
+		if err != nil {
 			t.Fatal(err)
 		}
-		for k, v := range secrets {
-			s.setSecret(k, v)
+		if err := os.WriteFile(stackFile, merged, 0o644); err != nil {
+			t.Fatal(err)
 		}
 		out := s.pulumiFails("preview")
 		if !strings.Contains(out, want) {
