@@ -28,7 +28,10 @@ if [ -n "${INDEX_URL:-}" ]; then
 	from=$INDEX_URL
 else
 	if v=$(pip_setting index-url) && [ -n "$v" ]; then index_args+=(--index-url "$v"); fi
-	for v in $(pip_setting extra-index-url); do index_args+=(--extra-index-url "$v" --index-strategy unsafe-best-match); done
+	extra=$(pip_setting extra-index-url)
+	for v in $extra; do index_args+=(--extra-index-url "$v"); done
+	# pip takes the best match across its indexes; uv, the first index's, unless told.
+	[ -z "$extra" ] || index_args+=(--index-strategy unsafe-best-match)
 	for v in $(pip_setting find-links); do index_args+=(--find-links "$v"); done
 	for v in $(pip_setting trusted-host); do index_args+=(--allow-insecure-host "$v"); done
 	if v=$(pip_setting cert) && [ -n "$v" ]; then uv_env+=("SSL_CERT_FILE=$v"); fi
