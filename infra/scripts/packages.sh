@@ -53,6 +53,11 @@ if [ ! -x "$venv/bin/python" ]; then
 fi
 installed=$(uv pip show --python "$venv/bin/python" "$PACKAGE" 2>/dev/null | sed -n 's/^Version: //p' || true)
 if [ "$installed" != "$VERSION" ]; then
+	# A service that runs as root (the agent) leaves root's bytecode caches in its venv;
+	# uv, as the account, replaces them with the packages.
+	if [ -n "$(find "$venv" ! -user "$BAI_USER" -print -quit)" ]; then
+		chown -R "$BAI_USER:$(id -gn "$BAI_USER")" "$venv"
+	fi
 	if ! out=$(uv pip install --quiet --python "$venv/bin/python" "${index_args[@]}" "$PACKAGE==$VERSION" 2>&1); then
 		echo "packages: $PACKAGE==$VERSION from $from failed:" >&2
 		printf '%s\n' "$out" | tail -n 15 >&2
