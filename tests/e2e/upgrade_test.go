@@ -28,7 +28,7 @@ const (
 func TestUpgrade(t *testing.T) {
 	s, _, secrets := clusterStack(t, ltsRelease, "bai-u1:manager,storage", "bai-u2:agent")
 	nodes := s.nodes()
-	out, took := s.pulumi("up", "--yes")
+	out, took := s.profiledUp()
 	t.Logf("first pulumi up at %s (a management node, an agent): %s", ltsRelease, took)
 	noSecrets(t, "the output of up", out, secrets)
 	checkVerification(t, s, ltsRelease, "i-bai-u2")
