@@ -70,6 +70,8 @@ type ManagementNode struct {
 	Running []pulumi.Resource
 	// Verified is the step that found the services answering.
 	Verified pulumi.Resource
+	// Rescanned is the kernel images' rescan, once the manager runs: what a session needs.
+	Rescanned pulumi.Resource
 	// Sum names what the services were deployed with: their files and the release.
 	Sum string
 	// Host is the node; Python the step that installed Interpreter, the Python the
@@ -128,8 +130,9 @@ type managementNode struct {
 	rescan      pulumi.Resource
 	// gateway is the GraphQL gateway's packages and supergraph (nil when the stack has
 	// none), and what its unit was started with.
-	gateway    *remote.Script
-	gatewaySum string
+	gateway     *remote.Script
+	gatewaySum  string
+	gatewayUnit pulumi.Resource
 }
 
 // installed is one service's package and files, and their checksum.
@@ -192,7 +195,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 	if err != nil {
 		return nil, err
 	}
-	m.Services, m.Verified, m.Sum = verify.Stdout, verify, g.sum()
+	m.Services, m.Verified, m.Rescanned, m.Sum = verify.Stdout, verify, g.rescan, g.sum()
 	m.Python, m.Interpreter = g.python, g.interpreter
 	m.PublicKey = g.keypair.Stdout.ApplyT(publicCertificate).(pulumi.StringOutput)
 	m.Running = slices.Concat(g.units, g.fixtures)
@@ -433,12 +436,14 @@ func (g *managementNode) startServices() error {
 		g.units = append(g.units, unit)
 	}
 	if g.gateway != nil {
+		// Kept apart: the agents, the rescan and the cluster's checks need the manager,
+		// not the Web UI's gateway, so they do not wait for it.
 		svc := configs.GatewayService(g.args.Cluster.Services.GraphQLGateway.Port)
 		unit, err := g.unit(svc, g.set.Home, accountOf(g.args.Cluster), g.gatewaySum, g.gateway, g.units[0])
 		if err != nil {
 			return err
 		}
-		g.units = append(g.units, unit)
+		g.gatewayUnit = unit
 	}
 	return nil
 }
@@ -469,7 +474,11 @@ func (g *managementNode) verify() (*remote.Script, error) {
 	if port := s.Webserver.GatewayPort; port > 0 {
 		in.GatewayURL = configs.Addr{Host: "127.0.0.1", Port: port}.HTTP()
 	}
-	return g.run("verify", in, nil, g.rescan)
+	deps := []pulumi.Resource{g.rescan}
+	if g.gatewayUnit != nil {
+		deps = append(deps, g.gatewayUnit)
+	}
+	return g.run("verify", in, nil, deps...)
 }
 
 // sum is every service's checksum: what the services were started with.

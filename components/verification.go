@@ -33,8 +33,10 @@ type VerificationArgs struct {
 // Installation"): Backend.AI's client, pinned to the release, in its own venv on the
 // management node, and the checks it runs as the admin (verify_cluster.sh): the
 // manager's release, every agent ALIVE with its slots, every volume, and a real compute
-// session that prints hello. It runs after everything else, and again when the release,
-// a service's files, an agent's or the volumes change.
+// session that prints hello. It runs once the manager's images are rescanned and the
+// agents run (beside the Web UI's gateway, which the management node's own check
+// covers), and again when the release, a service's files, an agent's or the volumes
+// change.
 type Verification struct {
 	pulumi.ResourceState
 
@@ -56,7 +58,9 @@ func NewVerification(ctx *pulumi.Context, name string, args VerificationArgs, op
 		return nil, err
 	}
 	agents, sums := make([]string, 0, len(args.Agents)), []string{m.Sum}
-	after := []pulumi.Resource{client, m.Verified}
+	// After the manager's images, not its other checks (the Web UI's gateway among them):
+	// the checks need only the manager, the storage and the agents.
+	after := []pulumi.Resource{client, m.Rescanned}
 	for _, a := range args.Agents {
 		agents = append(agents, a.ID)
 		sums = append(sums, a.Sum)

@@ -215,7 +215,7 @@ func TestStackGraphs(t *testing.T) {
 			if got := checks.inputs["connection"].ObjectValue()["host"].StringValue(); got != "10.20.30."+map[string]string{"dev": "5", "prod": "10"}[tt.stack] {
 				t.Errorf("the verification connects to %s, not the management node", got)
 			}
-			if !checks.inputs["secretEnvironment"].ContainsSecrets() || !slices.ContainsFunc(checks.deps, func(d string) bool { return strings.HasSuffix(d, "::"+mgmt+"-fixture-superadmin") }) && !slices.ContainsFunc(checks.deps, func(d string) bool { return strings.HasSuffix(d, "::"+mgmt+"-verify") }) {
+			if !checks.inputs["secretEnvironment"].ContainsSecrets() || !slices.ContainsFunc(checks.deps, func(d string) bool { return strings.HasSuffix(d, "::"+mgmt+"-fixture-superadmin") }) && !slices.ContainsFunc(checks.deps, func(d string) bool { return strings.HasSuffix(d, "::"+mgmt+"-image-rescan") }) {
 				t.Errorf("the verification's keypair is not secret, or it does not wait for the superadmin")
 			}
 			if creds := rec.ofType(components.CredentialsType); len(creds) != 1 || creds[0].inputs["user"].StringValue() != spec.DefaultSuperadminEmail {
