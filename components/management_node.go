@@ -324,7 +324,7 @@ func (g *managementNode) graphqlGateway() (err error) {
 	}
 	dir := configs.GatewayService(gw.Port).Dir(g.set.Home)
 	pkgs, err := g.run("graphql-gateway-packages", scripts.GatewayPackagesInput{GatewayDir: dir, GatewayVersion: gw.Version,
-		User: c.Account.Name, Registry: gw.Registry}, nil, g.args.Host.Ready...)
+		User: c.Account.Name, Registry: gw.Registry}, nil, g.python) // after the python step's apt: one apt at a time
 	if err != nil {
 		return err
 	}
