@@ -112,7 +112,7 @@ func NewAgentNode(ctx *pulumi.Context, name string, args AgentNodeArgs, opts ...
 // release (it brings the kernel runner, backend.ai-krunner-static-gnu).
 func (g *agentNode) installAgent() error {
 	c := g.args.Cluster
-	py, interpreter, err := g.python(c, g.set.Home, withRelease(g.args.Host.Ready, g.args.Release)...)
+	py, interpreter, err := g.python(c, g.set.Home, withRelease([]pulumi.Resource{g.args.Host.Account}, g.args.Release)...)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,9 @@ type Host struct {
 	Connection remote.Connection
 	// Ready is what later steps on this node wait for: Docker and the account in place.
 	Ready []pulumi.Resource
+	// Account is the operations account's step, all that Python and the packages need:
+	// they install while Docker does.
+	Account pulumi.Resource
 }
 
 // NewHost prepares one node. Steps run in parallel where the guide allows it; the
@@ -79,7 +82,7 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 		return nil, err
 	}
 	h.Facts = facts.Stdout
-	h.Ready = []pulumi.Resource{account}
+	h.Ready, h.Account = []pulumi.Resource{account}, account
 	if !args.Node.WantsDocker() {
 		h.Docker = pulumi.String("not installed (docker: false)").ToStringOutput()
 		return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})

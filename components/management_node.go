@@ -260,7 +260,7 @@ func (g *managementNode) etcdConfig() error {
 // alembic.ini too, which its schema steps read).
 func (g *managementNode) installServices() error {
 	c, s := g.args.Cluster, g.set
-	python, interpreter, err := g.steps.python(c, s.Home, withRelease(g.args.Host.Ready, g.args.Release)...)
+	python, interpreter, err := g.steps.python(c, s.Home, withRelease([]pulumi.Resource{g.args.Host.Account}, g.args.Release)...)
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ func schemaPreflight(ctx *pulumi.Context, parent pulumi.Resource, c spec.Cluster
 	return st.run("schema-preflight", scripts.SchemaPreflightInput{
 		ManagerCommand: scripts.ManagerCommand{Dir: Settings(c, mgr).ManagerDir(), User: c.Account.Name, Version: c.Version},
 		IndexURL:       c.Services.PackageIndex,
-	}, nil, host.Ready...)
+	}, nil, host.Account) // an upgrade's database is in Docker already; a first up has none
 }
 
 // withRelease is deps and the release record, when there is one.

@@ -34,13 +34,11 @@ index_args=()
 [ -n "${INDEX_URL:-}" ] && index_args=(--index-url "$INDEX_URL")
 tmp=$(mktemp -d)
 chown "$BAI_USER" "$tmp"
-trap 'rm -rf "$tmp"' EXIT
-if ! out=$(as_bai flock /run/lock/backendai-pip.lock .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
-	--only-binary=:all: -d "$tmp" "${index_args[@]}" "backend.ai-install==$VERSION" 2>&1); then
-	echo "roles: downloading backend.ai-install==$VERSION (its role presets) failed:" >&2
-	printf '%s\n' "$out" | tail -n 15 >&2
-	exit 1
-fi
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+# The role presets' wheel downloads while the graph is populated.
+as_bai flock /run/lock/backendai-pip.lock .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
+	--only-binary=:all: -d "$tmp/wheel" "${index_args[@]}" "backend.ai-install==$VERSION" >"$tmp/download.log" 2>&1 &
+download=$!
 nodes=$tmp/graph-nodes.json
 echo '{"domains": [], "groups": [], "users": [], "scaling_groups": [], "container_registries": [], "resource_presets": [],
  "resource_slot_types": [], "user_resource_policies": [], "keypair_resource_policies": [], "project_resource_policies": []}' >"$nodes"
@@ -80,8 +78,13 @@ SQL
 	printf '%s\n' "$out" | tail -n 15 >&2
 	exit 1
 fi
+if ! wait "$download"; then
+	echo "roles: downloading backend.ai-install==$VERSION (its role presets) failed:" >&2
+	tail -n 15 "$tmp/download.log" >&2
+	exit 1
+fi
 presets=$tmp/example-role-presets.json
-as_bai .venv/bin/python - "$tmp"/*.whl "$presets" <<'PY'
+as_bai .venv/bin/python - "$tmp"/wheel/*.whl "$presets" <<'PY'
 import sys, zipfile
 wheel, out = sys.argv[1], sys.argv[2]
 with zipfile.ZipFile(wheel) as z, open(out, "wb") as f:

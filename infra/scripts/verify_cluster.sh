@@ -8,7 +8,8 @@
 #            and is destroyed again (`backend.ai run --rm`);
 #   user     as a regular user of the fixtures (when USER_ACCESS_KEY is given): a vfolder
 #            is created on the first volume, a session writes a file into it, another
-#            session reads it back, and the vfolder is deleted again.
+#            session reads it back, and the vfolder is deleted again (beside the session
+#            check: the two run at once).
 # A failed check fails the step naming the check and the reason (an agent by its id).
 # Prints the result as one JSON object, the stack's `verification` output.
 #   CLIENT_DIR=/home/bai/client BAI_USER=bai MANAGER_URL=http://10.0.0.1:8081 VERSION=26.9.6 \
@@ -118,25 +119,29 @@ print(json.dumps(have))
 }
 retry storage volumes_report
 
-# session: a real compute session runs print("hello") and is destroyed again.
-t=$(now)
-name="verify-$(date +%s)"
-if ! out=$(as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -t "$name" "$IMAGE" -c 'print("hello")' 2>&1); then
-	client session destroy --forced "$name" >/dev/null 2>&1 || true
-	fail session "$IMAGE did not run (is it in a registry the manager rescans? verify.image names another): $(tail -n 15 <<<"$out")"
-fi
-grep -qx 'hello' <<<"$out" || fail session "$IMAGE ran, but did not print hello: $(tail -n 15 <<<"$out")"
-passed session "$t" "{\"image\": \"$IMAGE\", \"output\": \"hello\"}"
+# session: a real compute session runs print("hello") and is destroyed again. Each of
+# the session checks prints its seconds and its result, or fails with the reason.
+session_check() {
+	local t name out
+	t=$(now)
+	name="verify-$(date +%s)"
+	if ! out=$(as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -t "$name" "$IMAGE" -c 'print("hello")' 2>&1); then
+		client session destroy --forced "$name" >/dev/null 2>&1 || true
+		fail session "$IMAGE did not run (is it in a registry the manager rescans? verify.image names another): $(tail -n 15 <<<"$out")"
+	fi
+	grep -qx 'hello' <<<"$out" || fail session "$IMAGE ran, but did not print hello: $(tail -n 15 <<<"$out")"
+	echo "$(since "$t") {\"image\": \"$IMAGE\", \"output\": \"hello\"}"
+}
 
 # user: a regular user works with a vfolder: creates it, writes into it from a session,
 # reads the file back.
-if [ -n "${USER_ACCESS_KEY:-}" ]; then
+user_check() {
+	local t folder volume out written='written by a session'
 	t=$(now)
 	as_user() { BACKEND_ACCESS_KEY=$USER_ACCESS_KEY BACKEND_SECRET_KEY=$USER_SECRET_KEY "$@"; }
-	folder="verify-$(date +%s)"
+	folder="verify-u$(date +%s)"
 	volume=${VOLUMES%% *}
 	out=$(as_user client vfolder create "$folder" "$volume" 2>&1) || fail user "the regular user $USER_ACCESS_KEY cannot create a vfolder on $volume: $(tail -n 5 <<<"$out")"
-	written='written by a session'
 	# The client can report a refused session and still exit 0: its ✗ line says so.
 	if ! out=$(as_user as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -m "$folder" "$IMAGE" \
 		-c "open('/home/work/$folder/verify.txt', 'w').write('$written')" 2>&1) || grep -q '✗' <<<"$out"; then
@@ -148,8 +153,27 @@ if [ -n "${USER_ACCESS_KEY:-}" ]; then
 		-c "print(open('/home/work/$folder/verify.txt').read())" 2>&1) || true
 	as_user client vfolder delete "$folder" >/dev/null 2>&1 && as_user client vfolder purge "$folder" >/dev/null 2>&1 || true
 	grep -qxF "$written" <<<"$out" || fail user "the file a session wrote into the vfolder $folder did not come back in the next session: $(tail -n 5 <<<"$out")"
-	passed user "$t" "{\"accessKey\": \"$USER_ACCESS_KEY\", \"volume\": \"$volume\", \"file\": \"$written\"}"
+	echo "$(since "$t") {\"accessKey\": \"$USER_ACCESS_KEY\", \"volume\": \"$volume\", \"file\": \"$written\"}"
+}
+
+# Both at once (the scheduler queues the second where the agents have room for one).
+results=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$results"' EXIT
+session_check >"$results/session" 2>"$results/session.err" &
+pids=("session:$!")
+if [ -n "${USER_ACCESS_KEY:-}" ]; then
+	user_check >"$results/user" 2>"$results/user.err" &
+	pids+=("user:$!")
 fi
+for p in "${pids[@]}"; do
+	check=${p%%:*}
+	if ! wait "${p#*:}"; then
+		cat "$results/$check.err" >&2
+		exit 1
+	fi
+	read -r seconds result <"$results/$check"
+	checks+=("{\"check\": \"$check\", \"seconds\": $seconds, \"result\": $result}")
+done
 
 joined=$(
 	IFS=,
