@@ -34,7 +34,7 @@ index_args=()
 [ -n "${INDEX_URL:-}" ] && index_args=(--index-url "$INDEX_URL")
 tmp=$(mktemp -d)
 chown "$BAI_USER" "$tmp"
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 # The role presets' wheel downloads while the graph is populated.
 as_bai flock /run/lock/backendai-pip.lock .venv/bin/python -m pip download --quiet --disable-pip-version-check --no-deps \
 	--only-binary=:all: -d "$tmp/wheel" "${index_args[@]}" "backend.ai-install==$VERSION" >"$tmp/download.log" 2>&1 &

@@ -158,7 +158,7 @@ user_check() {
 
 # Both at once (the scheduler queues the second where the agents have room for one).
 results=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$results"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$results"' EXIT
 session_check >"$results/session" 2>"$results/session.err" &
 pids=("session:$!")
 if [ -n "${USER_ACCESS_KEY:-}" ]; then
