@@ -323,8 +323,10 @@ func (g *managementNode) graphqlGateway() (err error) {
 		return nil
 	}
 	dir := configs.GatewayService(gw.Port).Dir(g.set.Home)
+	// Its apt (Node.js) after Docker's and the python step's: one apt runs at a time on
+	// a node, and theirs are on the sessions' path.
 	pkgs, err := g.run("graphql-gateway-packages", scripts.GatewayPackagesInput{GatewayDir: dir, GatewayVersion: gw.Version,
-		User: c.Account.Name, Registry: gw.Registry}, nil, g.python) // after the python step's apt: one apt at a time
+		User: c.Account.Name, Registry: gw.Registry}, nil, append(slices.Clip(g.args.Host.Ready), g.python)...)
 	if err != nil {
 		return err
 	}

@@ -11,5 +11,9 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 export PULUMI_SKIP_CONFIRMATIONS=true
 export PULUMI_SKIP_NEW_VERSION_CHECK=true
+# The engine's operations at once (the CLI's default is 4 per CPU): a cluster's steps
+# mostly wait on their hosts, and long ones (packages, image pulls) would hold the slots
+# that the next steps on other hosts need.
+export PULUMI_PARALLEL="${PULUMI_PARALLEL:-64}"
 unset SSH_AUTH_SOCK
 mkdir -p "${PULUMI_BACKEND_URL#file://}"
