@@ -22,7 +22,7 @@ import (
 )
 
 // Fixture is a set of rows in Backend.AI's database (backendai:db:Fixture), given as
-// one of Backend.AI's fixtures.File files. Unlike `fixtures.File populate`, which inserts and skips
+// one of Backend.AI's fixture files. Unlike `backend.ai mgr fixture populate`, which inserts and skips
 // rows that exist, it converges: rows are found by their key, inserted when missing and
 // updated where they differ; the whole file is one transaction.
 type Fixture struct{}
