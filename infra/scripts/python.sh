@@ -28,10 +28,15 @@ if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
 	apt_get install -y -q --no-install-recommends python3 python3-venv >/dev/null
 	changed=yes
 fi
+# One uv install at a time on the node: a node with the manager and an agent runs two
+# python steps at once.
+exec 9>/run/lock/backendai-uv.lock
+flock -w 600 9 || { echo "python: another step held /run/lock/backendai-uv.lock for 10 minutes" >&2; exit 1; }
 if [ "$("$uv" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
 	index_args=()
 	[ -n "${INDEX_URL:-}" ] && index_args=(--index-url "$INDEX_URL")
-	[ -x "$uv_home/bin/python" ] || python3 -m venv "$uv_home"
+	# A venv an interrupted run left without pip is made again.
+	"$uv_home/bin/python" -m pip --version >/dev/null 2>&1 || python3 -m venv --clear "$uv_home"
 	if ! out=$("$uv_home/bin/python" -m pip install --quiet --disable-pip-version-check "${index_args[@]}" "uv==$UV_VERSION" 2>&1); then
 		echo "python: installing uv==$UV_VERSION failed:" >&2
 		printf '%s\n' "$out" | tail -n 15 >&2
@@ -39,6 +44,7 @@ if [ "$("$uv" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
 	fi
 	changed=yes
 fi
+flock -u 9
 
 case "$PYTHON_SOURCE" in
 distro)
