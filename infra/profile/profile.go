@@ -99,7 +99,7 @@ func Read(events, state io.Reader) (*Profile, error) {
 		if s.End < 0 { // never finished: the up ended with it
 			s.End = p.End
 		}
-		s.Phase = phaseOf(s, parents[urn], p.Steps)
+		s.Phase = phaseOf(s, parents[urn])
 	}
 	return p, nil
 }
@@ -165,7 +165,7 @@ var Phases = []string{"host preparation", "halfstack", "packages", "schema and f
 
 // phaseOf names the phase a step belongs to: by the component it is part of, then by
 // its name's suffix.
-func phaseOf(s *Step, parent string, steps map[string]*Step) string {
+func phaseOf(s *Step, parent string) string {
 	ptype := ""
 	if i := strings.LastIndex(parent, "::"); i > 0 {
 		if j := strings.LastIndex(parent[:i], "::"); j >= 0 {
