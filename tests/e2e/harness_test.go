@@ -57,7 +57,17 @@ type sandbox struct {
 // newSandbox starts hosts (NAME:ROLES) for a fresh stack and removes them when the test ends.
 func newSandbox(t testing.TB, hosts ...string) *sandbox {
 	t.Helper()
+	return newSandboxWith(t, "", hosts...)
+}
+
+// newSandboxWith is newSandbox with a setting of sandbox.sh (VAR=value) in the stack's
+// environment (as a test that runs in parallel cannot set the process's).
+func newSandboxWith(t testing.TB, setting string, hosts ...string) *sandbox {
+	t.Helper()
 	s := newStack(t)
+	if setting != "" {
+		s.env = append(s.env, setting)
+	}
 	t.Cleanup(func() {
 		if out, err := s.command("bash", "tests/sandbox/sandbox.sh", "down"); err != nil {
 			t.Errorf("sandbox down: %v\n%s", err, out)

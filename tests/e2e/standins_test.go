@@ -1,31 +1,61 @@
 package e2e
 
 import (
+	"fmt"
+	"os"
 	"testing"
 
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
-// startStandIns serves a sandbox host Backend.AI's packages from the caching package
-// index and the halfstack's stand-in images from a local registry (see package
-// standins) until the test ends.
+// standIns are the stand-ins' servers every test shares (the caching package index, the
+// caching npm registry, the local registry with the stand-in images): started by the
+// first test that needs them, stopped when the tests end. Each test's hosts reach them
+// through their own forwards.
+var (
+	standIns   = &standins.Servers{}
+	serversDir string
+)
+
+func TestMain(m *testing.M) {
+	var err error
+	if serversDir, err = os.MkdirTemp("", "e2e-standins-"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	standIns.Close()
+	_ = os.RemoveAll(serversDir)
+	os.Exit(code)
+}
+
+// startStandIns serves sandbox hosts Backend.AI's packages from the caching package
+// index, the GraphQL gateway's from the caching npm registry, and the halfstack's and
+// the kernel's stand-in images from a local registry (see package standins), until the
+// test ends.
 func startStandIns(t testing.TB, s *sandbox, hosts ...string) *standins.Sandbox {
 	t.Helper()
-	return startServing(t, s, standins.Options{Root: s.root, Env: s.env, Hosts: hosts, Dir: t.TempDir()})
+	if err := standIns.ServeAll(s.root, s.env, serversDir); err != nil {
+		t.Fatal(err)
+	}
+	return forward(t, s, hosts...)
 }
 
 // startIndex serves a sandbox host the caching package index alone until the test ends.
 func startIndex(t testing.TB, s *sandbox, host string) *standins.Sandbox {
 	t.Helper()
-	return startServing(t, s, standins.Options{Root: s.root, Env: s.env, Hosts: []string{host}, Dir: t.TempDir(), IndexOnly: true})
+	if err := standIns.ServeIndex(); err != nil {
+		t.Fatal(err)
+	}
+	return forward(t, s, host)
 }
 
-func startServing(t testing.TB, s *sandbox, o standins.Options) *standins.Sandbox {
+func forward(t testing.TB, s *sandbox, hosts ...string) *standins.Sandbox {
 	t.Helper()
-	st, err := standins.Start(o)
+	fw, err := standIns.Forward(s.root, s.env, hosts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(st.Close)
-	return st
+	t.Cleanup(fw.Close)
+	return &standins.Sandbox{Servers: standIns, Forwards: fw}
 }

@@ -34,6 +34,7 @@ import (
 // PyPI through the caching index; only the halfstack's images (and the image the agents
 // pull) are stand-ins (standIns), and the GPUs are the mock plugin's.
 func TestUpPreviewChangeDestroy(t *testing.T) {
+	t.Parallel()
 	version := newestRelease
 	// seed 001's shape: a management node, two agents and an NFS storage node.
 	s, _, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
@@ -608,8 +609,7 @@ func (s *sandbox) sshLogins(node string) int {
 // plugin (two devices) on every agent. It returns the secrets, to search output for.
 func clusterStack(t testing.TB, version string, hosts ...string) (*sandbox, *standins.Sandbox, map[string]string) {
 	t.Helper()
-	t.Setenv("SANDBOX_INIT", "systemd")
-	s := newSandbox(t, hosts...)
+	s := newSandboxWith(t, "SANDBOX_INIT=systemd", hosts...)
 	names := make([]string, len(hosts))
 	for i, h := range hosts {
 		names[i], _, _ = strings.Cut(h, ":")

@@ -26,6 +26,7 @@ const (
 // the vfolder's file is there. A second up changes nothing, and going back is refused
 // at preview.
 func TestUpgrade(t *testing.T) {
+	t.Parallel()
 	s, _, secrets := clusterStack(t, ltsRelease, "bai-u1:manager,storage", "bai-u2:agent")
 	nodes := s.nodes()
 	out, took := s.profiledUp()
@@ -71,11 +72,12 @@ func TestUpgrade(t *testing.T) {
 // lacks it. The up stops at the schema preflight, naming the revision and both releases,
 // before anything is installed: every venv is still 26.4.16's and no service restarted.
 func TestUpgradeRefused(t *testing.T) {
+	t.Parallel()
 	const from = "26.4.16"
 	s, _, _ := clusterStack(t, from, "bai-r1:manager,storage,agent")
 	// What is refused is the schema's upgrade: the cluster needs no verification (the
-	// client's install and a session), which the other tests run.
-	s.setConfig([][2]string{{"verify.enabled", "false"}})
+	// client's install and a session) and no GraphQL gateway, which the other tests run.
+	s.setConfig([][2]string{{"verify.enabled", "false"}, {"services.graphqlGateway.enabled", "false"}})
 	_, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up at %s (one node): %s", from, took)
 	started, agent := s.serviceStarts("bai-r1"), s.agentStart("bai-r1")

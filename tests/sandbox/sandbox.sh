@@ -43,7 +43,8 @@ ensure_dockerd() {
 	command -v dockerd >/dev/null || { log "dockerd is missing: apt-get install docker.io"; exit 1; }
 	log "starting dockerd (storage driver vfs)"
 	mkdir -p "$state"
-	dockerd --storage-driver=vfs >"$state/dockerd.log" 2>&1 &
+	# Not holding the engine's lock: it is released when this script ends.
+	dockerd --storage-driver=vfs >"$state/dockerd.log" 2>&1 {lock}>&- &
 	echo $! >"$state/dockerd.pid"
 	for _ in $(seq 60); do docker info >/dev/null 2>&1 && return; sleep 1; done
 	log "dockerd did not come up; see $state/dockerd.log"
@@ -159,10 +160,19 @@ write_stack() { # specs...
 	mv "$file.tmp" "$file"
 }
 
+# lock_engine holds the engine's lock until the script ends: stacks side by side (tests
+# run in parallel) start dockerd once, and `down` never stops it while another stack
+# starts its hosts.
+lock_engine() {
+	mkdir -p "$state"
+	exec {lock}>"$state/engine.lock"
+	flock "$lock"
+}
+
 cmd_up() {
 	local specs=("$@")
 	[ ${#specs[@]} -gt 0 ] || specs=(bai-m1:manager,storage bai-a01:agent)
-	mkdir -p "$state"
+	lock_engine
 	ensure_dockerd
 	ensure_image
 	ensure_key
@@ -171,6 +181,7 @@ cmd_up() {
 	remove_hosts
 	local spec
 	for spec in "${specs[@]}"; do start_host "${spec%%:*}"; done
+	flock -u "$lock"
 	for spec in "${specs[@]}"; do wait_ssh "${spec%%:*}"; done
 	write_stack "${specs[@]}"
 	log "up: ${specs[*]} (stack config in Pulumi.$stack.yaml)"
@@ -185,6 +196,7 @@ remove_hosts() {
 }
 
 cmd_down() {
+	lock_engine
 	if docker info >/dev/null 2>&1; then
 		remove_hosts
 		# Other stacks' hosts still need the engine.
@@ -217,6 +229,6 @@ up) shift; cmd_up "$@" ;;
 down) cmd_down ;;
 ssh) shift; sandbox_ssh "$@" ;;
 forward) shift; cmd_forward "$@" ;;
-engine) mkdir -p "$state"; ensure_dockerd ;;
+engine) lock_engine; ensure_dockerd ;;
 *) sed -n '2,13p' "$0" >&2; exit 2 ;;
 esac

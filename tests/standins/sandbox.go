@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
@@ -32,7 +33,7 @@ const (
 	HostIndex    = "127.0.0.1:3141"
 	HostNPM      = "127.0.0.1:4873"
 	// StandInImage is the halfstack stand-in image tests/halfstack/standin.sh builds.
-	StandInImage = "backendai-halfstack-standin:trixie-2"
+	StandInImage = "backendai-halfstack-standin:trixie-3"
 	// KernelImage is the kernel stand-in image tests/kernel/standin.sh builds.
 	KernelImage = "backendai-kernel-standin:trixie-2"
 )
@@ -47,94 +48,180 @@ type Options struct {
 	IndexOnly bool
 }
 
-// Sandbox is the stand-ins serving one host.
-type Sandbox struct {
+// Servers are the stand-ins' servers on this machine's loopback. Several sandboxes
+// (stacks side by side) share one set: each host reaches them through its own forwards.
+type Servers struct {
+	mu sync.Mutex
 	// Images are the halfstack's image references and the kernel image's, as the host
-	// pulls them.
+	// pulls them (empty until Images is served).
 	Images struct{ Postgres, Redis, Etcd, Kernel string }
 	// IndexURL is the package index, as the host reaches it.
 	IndexURL string
-	// NPMRegistry is the npm registry, as the host reaches it (empty with IndexOnly).
+	// NPMRegistry is the npm registry, as the host reaches it (empty until Images).
 	NPMRegistry string
 
 	registry *Registry
 	index    *pypicache.Cache
 	npm      *npmcache.Cache
-	forwards []*exec.Cmd
 }
 
-// Start builds and serves the stand-ins and makes them reachable on the host.
+// Sandbox is the stand-ins serving some hosts: the servers and the hosts' forwards.
+type Sandbox struct {
+	*Servers
+	*Forwards
+}
+
+// Start serves the stand-ins and makes them reachable on o.Hosts; Close stops both.
 func Start(o Options) (_ *Sandbox, err error) {
-	s := &Sandbox{IndexURL: pypicache.URL(HostIndex)}
+	s := &Servers{}
 	defer func() {
 		if err != nil {
 			s.Close()
 		}
 	}()
+	if o.IndexOnly {
+		err = s.ServeIndex()
+	} else {
+		err = s.ServeAll(o.Root, o.Env, o.Dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fw, err := s.Forward(o.Root, o.Env, o.Hosts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Sandbox{Servers: s, Forwards: fw}, nil
+}
+
+// Close stops the hosts' forwards, then the servers.
+func (s *Sandbox) Close() {
+	s.Forwards.Close()
+	s.Servers.Close()
+}
+
+// ServeIndex starts the caching package index, unless it runs.
+func (s *Servers) ServeIndex() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serveIndex()
+}
+
+func (s *Servers) serveIndex() error {
+	if s.index != nil {
+		return nil
+	}
+	index, err := pypicache.Start()
+	if err != nil {
+		return err
+	}
+	s.index, s.IndexURL = index, pypicache.URL(HostIndex)
+	return nil
+}
+
+// ServeAll starts the package index, the npm registry and the local registry with the
+// stand-in images (built first, unless Docker has them), unless they run.
+func (s *Servers) ServeAll(root string, env []string, dir string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.serveIndex(); err != nil {
+		return err
+	}
+	if s.registry != nil {
+		return nil
+	}
 	run := func(name string, args ...string) error {
 		cmd := exec.Command(name, args...)
-		cmd.Dir, cmd.Env = o.Root, o.Env
+		cmd.Dir, cmd.Env = root, env
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("%s %s: %w\n%s", name, strings.Join(args, " "), err, out)
 		}
 		return nil
 	}
-	if s.index, err = pypicache.Start(); err != nil {
-		return nil, err
+	if err := run("bash", "tests/halfstack/standin.sh", StandInImage); err != nil {
+		return err
 	}
+	if err := run("bash", "tests/kernel/standin.sh", KernelImage); err != nil {
+		return err
+	}
+	registry, err := StartRegistry(dir)
+	if err != nil {
+		return err
+	}
+	s.registry = registry
+	for _, img := range []struct {
+		ref         *string
+		image, path string
+	}{{&s.Images.Postgres, StandInImage, "standin/postgres:16"}, {&s.Images.Redis, StandInImage, "standin/valkey:9"},
+		{&s.Images.Etcd, StandInImage, "standin/etcd:3.5"}, {&s.Images.Kernel, KernelImage, "standin/python:3.13-debian13"}} {
+		local := s.registry.Addr + "/" + img.path
+		for _, args := range [][]string{{"tag", img.image, local}, {"push", "--quiet", local}, {"rmi", local}} {
+			if err := run("docker", args...); err != nil {
+				return err
+			}
+		}
+		*img.ref = HostRegistry + "/" + img.path
+	}
+	if s.npm, err = npmcache.Start(); err != nil {
+		return err
+	}
+	s.NPMRegistry = npmcache.URL(HostNPM)
+	return nil
+}
+
+// Forwards are one sandbox's SSH forwards to the servers.
+type Forwards struct{ cmds []*exec.Cmd }
+
+// Forward makes what the servers serve reachable on each host's loopback, and waits
+// until it answers there.
+func (s *Servers) Forward(root string, env []string, hosts ...string) (_ *Forwards, err error) {
+	s.mu.Lock()
 	port := func(addr string) string { return addr[strings.LastIndex(addr, ":")+1:] }
 	forwards := []string{port(HostIndex) + ":" + s.index.Addr}
 	probe := fmt.Sprintf("curl -sf http://%s/health >/dev/null", HostIndex)
-	if !o.IndexOnly {
-		if err := run("bash", "tests/halfstack/standin.sh", StandInImage); err != nil {
-			return nil, err
-		}
-		if err := run("bash", "tests/kernel/standin.sh", KernelImage); err != nil {
-			return nil, err
-		}
-		if s.registry, err = StartRegistry(o.Dir); err != nil {
-			return nil, err
-		}
-		for _, img := range []struct {
-			ref         *string
-			image, path string
-		}{{&s.Images.Postgres, StandInImage, "standin/postgres:16"}, {&s.Images.Redis, StandInImage, "standin/valkey:9"},
-			{&s.Images.Etcd, StandInImage, "standin/etcd:3.5"}, {&s.Images.Kernel, KernelImage, "standin/python:3.13-debian13"}} {
-			local := s.registry.Addr + "/" + img.path
-			for _, args := range [][]string{{"tag", img.image, local}, {"push", "--quiet", local}, {"rmi", local}} {
-				if err := run("docker", args...); err != nil {
-					return nil, err
-				}
-			}
-			*img.ref = HostRegistry + "/" + img.path
-		}
-		forwards = append(forwards, port(HostRegistry)+":"+s.registry.Addr)
-		probe += fmt.Sprintf(" && curl -sf http://%s/v2/ >/dev/null", HostRegistry)
-		if s.npm, err = npmcache.Start(); err != nil {
-			return nil, err
-		}
-		s.NPMRegistry = npmcache.URL(HostNPM)
-		forwards = append(forwards, port(HostNPM)+":"+s.npm.Addr)
-		probe += fmt.Sprintf(" && curl -sf %s-/ping >/dev/null", s.NPMRegistry)
+	if s.registry != nil {
+		forwards = append(forwards, port(HostRegistry)+":"+s.registry.Addr, port(HostNPM)+":"+s.npm.Addr)
+		probe += fmt.Sprintf(" && curl -sf http://%s/v2/ >/dev/null && curl -sf %s-/ping >/dev/null", HostRegistry, s.NPMRegistry)
 	}
-
-	for _, host := range o.Hosts {
+	s.mu.Unlock()
+	f := &Forwards{}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
+	for _, host := range hosts {
 		fw := exec.Command("bash", append([]string{"tests/sandbox/sandbox.sh", "forward", host}, forwards...)...)
-		fw.Dir, fw.Env = o.Root, o.Env
+		fw.Dir, fw.Env = root, env
 		if err := fw.Start(); err != nil {
 			return nil, fmt.Errorf("forwarding to %s: %w", host, err)
 		}
-		s.forwards = append(s.forwards, fw)
+		f.cmds = append(f.cmds, fw)
 	}
-	for _, host := range o.Hosts {
-		for i := 0; run("bash", "tests/sandbox/sandbox.sh", "ssh", host, probe) != nil; i++ {
+	for _, host := range hosts {
+		for i := 0; ; i++ {
+			cmd := exec.Command("bash", "tests/sandbox/sandbox.sh", "ssh", host, probe)
+			cmd.Dir, cmd.Env = root, env
+			if cmd.Run() == nil {
+				break
+			}
 			if i == 30 {
-				return nil, fmt.Errorf("the registry, the package index and the npm registry do not answer on %s", host)
+				return nil, fmt.Errorf("the stand-ins do not answer on %s (%s)", host, probe)
 			}
 			time.Sleep(500 * time.Millisecond)
 		}
 	}
-	return s, nil
+	return f, nil
+}
+
+// Close stops the forwards, each by its own handle.
+func (f *Forwards) Close() {
+	for _, fw := range f.cmds {
+		if fw.Process != nil {
+			_ = fw.Process.Kill()
+			_ = fw.Wait()
+		}
+	}
 }
 
 // RegistryFixture registers the local registry in Backend.AI's database, so that
@@ -160,15 +247,10 @@ func RegistryFixture(version string) (string, error) {
 	return f + "}\n", nil
 }
 
-// Close stops the forwarding, the index, the npm registry and the registry, each by its
-// own handle.
-func (s *Sandbox) Close() {
-	for _, fw := range s.forwards {
-		if fw.Process != nil {
-			_ = fw.Process.Kill()
-			_ = fw.Wait()
-		}
-	}
+// Close stops the index, the npm registry and the registry, each by its own handle.
+func (s *Servers) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.index != nil {
 		s.index.Stop()
 	}
@@ -178,4 +260,5 @@ func (s *Sandbox) Close() {
 	if s.registry != nil {
 		s.registry.Stop()
 	}
+	s.index, s.npm, s.registry = nil, nil, nil
 }
