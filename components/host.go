@@ -7,9 +7,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/backendai-infra/backendai-infra/infra/remote"
 	"github.com/backendai-infra/backendai-infra/infra/scripts"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 
 // HostType is the Host component's type token.
@@ -37,7 +37,7 @@ type Host struct {
 	Docker pulumi.StringOutput `pulumi:"docker"`
 
 	// Connection reaches the node, for the steps of other components.
-	Connection remote.Connection
+	Connection Connection
 	// Ready is what later steps on this node wait for: Docker and the account in place.
 	Ready []pulumi.Resource
 	// Account is the operations account's step, all that Python and the packages need:
@@ -48,7 +48,7 @@ type Host struct {
 // NewHost prepares one node. Steps run in parallel where the guide allows it; the
 // account comes before the limits and Docker that refer to it.
 func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.ResourceOption) (*Host, error) {
-	h := &Host{Connection: remote.Connection{
+	h := &Host{Connection: Connection{
 		Host:       args.Node.SSH.Host,
 		Port:       args.Node.SSH.Port,
 		User:       args.Node.SSH.User,

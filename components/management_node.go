@@ -13,11 +13,12 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/backendai-infra/backendai-infra/infra/configs"
-	"github.com/backendai-infra/backendai-infra/infra/data"
 	"github.com/backendai-infra/backendai-infra/infra/halfstack"
-	"github.com/backendai-infra/backendai-infra/infra/remote"
 	"github.com/backendai-infra/backendai-infra/infra/scripts"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/db"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/etcd"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 
 // ManagementNodeType is the ManagementNode component's type token.
@@ -233,25 +234,22 @@ func (g *managementNode) halfstack() error {
 // etcdConfig: the shared configuration and the storage proxy, through the node.
 func (g *managementNode) etcdConfig() error {
 	c, n, s := g.args.Cluster, g.args.Node, g.set
-	etcd := data.EtcdConnection{Endpoints: []string{s.Etcd.String()}, Via: &g.conn}
+	under := func(prefix string) etcd.KeyTreeArgs {
+		return etcd.KeyTreeArgs{Connection: etcdConnection([]string{s.Etcd.String()}, g.conn),
+			Namespace: pulumi.String(s.Namespace), Prefix: pulumi.String(prefix)}
+	}
 	within := []pulumi.ResourceOption{pulumi.Parent(g.parent), pulumi.DependsOn(g.half)}
-	configTree, err := data.NewKeyTree(g.ctx, g.name+"-etcd-config", data.KeyTreeArgs{
-		Connection: etcd, Namespace: s.Namespace, Prefix: "config",
-		Value: map[string]any{
-			// Agents and storage proxies on other nodes reach Redis at the node's address.
-			"redis":  map[string]any{"addr": configs.Addr{Host: n.Address, Port: c.Halfstack.Ports.Redis}.String()},
-			"docker": map[string]any{"image": map[string]any{"auto_pull": "tag"}},
-			"api":    map[string]any{"allow-openapi-schema-introspection": "no", "allow-graphql-schema-introspection": "no"},
-		},
-	}, within...)
+	configTree, err := keyTree(g.ctx, g.name+"-etcd-config", under("config"), map[string]any{
+		// Agents and storage proxies on other nodes reach Redis at the node's address.
+		"redis":  map[string]any{"addr": configs.Addr{Host: n.Address, Port: c.Halfstack.Ports.Redis}.String()},
+		"docker": map[string]any{"image": map[string]any{"auto_pull": "tag"}},
+		"api":    map[string]any{"allow-openapi-schema-introspection": "no", "allow-graphql-schema-introspection": "no"},
+	}, nil, within...)
 	if err != nil {
 		return err
 	}
-	volumesTree, err := data.NewKeyTree(g.ctx, g.name+"-etcd-volumes", data.KeyTreeArgs{
-		Connection: etcd, Namespace: s.Namespace, Prefix: "volumes",
-		Value:       configs.VolumesTree(s, n.Address),
-		SecretValue: configs.SecretVolumesTree(s, g.args.StorageProxySecret),
-	}, within...)
+	volumesTree, err := keyTree(g.ctx, g.name+"-etcd-volumes", under("volumes"),
+		configs.VolumesTree(s, n.Address), configs.SecretVolumesTree(s, g.args.StorageProxySecret), within...)
 	g.etcdKeys = []pulumi.Resource{configTree, volumesTree}
 	return err
 }
@@ -365,18 +363,22 @@ func (g *managementNode) migrateSchema() (err error) {
 // loadFixtures: each fixture after the one before (their rows refer to each other).
 func (g *managementNode) loadFixtures() error {
 	c, s := g.args.Cluster, g.set
-	db := data.DBConnection{Host: s.DB.Host, Port: s.DB.Port, User: s.DBUser, Password: g.args.DBPassword, Database: s.DBName, Via: &g.conn}
+	conn := dbConnection(s.DB.Host, s.DB.Port, s.DBUser, g.args.DBPassword, s.DBName, g.conn)
 	prev := []pulumi.Resource{g.schema}
 	for _, f := range g.args.Fixtures {
 		text := pulumi.StringInput(pulumi.String(f.Data))
 		if f.Generated != nil {
 			text = f.Generated
 		}
-		fx, err := data.NewFixture(g.ctx, g.name+"-fixture-"+f.Name, data.FixtureArgs{
-			Connection: db, Version: c.Version, Data: text, Source: f.Source,
-			// The rows are the cluster's data, kept like its volumes unless the stack asks.
-			KeepOnDelete: !c.Halfstack.DeleteDataOnDestroy,
-		}, pulumi.Parent(g.parent), pulumi.DependsOn(prev))
+		args := db.FixtureArgs{Connection: conn, BackendaiVersion: pulumi.String(c.Version)}
+		if f.Source != "" {
+			args.Source = pulumi.StringPtr(f.Source)
+		}
+		// The rows are the cluster's data, kept like its volumes unless the stack asks.
+		if !c.Halfstack.DeleteDataOnDestroy {
+			args.KeepOnDelete = pulumi.BoolPtr(true)
+		}
+		fx, err := fixture(g.ctx, g.name+"-fixture-"+f.Name, args, text, pulumi.Parent(g.parent), pulumi.DependsOn(prev))
 		if err != nil {
 			return err
 		}

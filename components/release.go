@@ -5,30 +5,17 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/backendai-infra/backendai-infra/infra/remote"
 	"github.com/backendai-infra/backendai-infra/infra/scripts"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 
-// ReleaseType is the provider's record of the release a cluster runs.
-const ReleaseType = "backendai:index:Release"
-
-// Release is the release record (infra/provider.Release): an upgrade shows in a preview
+// NewRelease records version (the provider's Release): an upgrade shows in a preview
 // as its version changing, and a downgrade is refused there, before any step runs.
-type Release struct {
-	pulumi.CustomResourceState
-
-	// Previous is the release the last upgrade replaced.
-	Previous pulumi.StringOutput `pulumi:"previous"`
-}
-
-// NewRelease records version; every release-bound step waits for it.
-func NewRelease(ctx *pulumi.Context, name, version string, opts ...pulumi.ResourceOption) (*Release, error) {
-	var r Release
-	if err := ctx.RegisterResource(ReleaseType, name, pulumi.Map{"release": pulumi.String(version)}, &r, opts...); err != nil {
-		return nil, err
-	}
-	return &r, nil
+// Every release-bound step waits for it.
+func NewRelease(ctx *pulumi.Context, name, version string, opts ...pulumi.ResourceOption) (*backendai.Release, error) {
+	return backendai.NewRelease(ctx, name, &backendai.ReleaseArgs{Release: pulumi.String(version)}, opts...)
 }
 
 // schemaPreflight is the step the release record waits for on the management node:

@@ -9,9 +9,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/backendai-infra/backendai-infra/infra/configs"
-	"github.com/backendai-infra/backendai-infra/infra/remote"
 	"github.com/backendai-infra/backendai-infra/infra/scripts"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 
 // steps runs one component's remote steps on one host: each a backendai:remote:Script
@@ -21,7 +21,7 @@ type steps struct {
 	ctx    *pulumi.Context
 	name   string
 	parent pulumi.Resource
-	conn   remote.Connection
+	conn   Connection
 }
 
 // run registers one step after deps: in's script with in's variables, and secret's as
@@ -50,9 +50,11 @@ func (s steps) register(suffix string, in scripts.Input, outputs pulumi.StringMa
 	for k, v := range outputs {
 		env[k] = v
 	}
-	st, err := remote.NewScript(s.ctx, s.name+"-"+suffix, remote.ScriptArgs{
-		Connection: s.conn, Script: in.Script(), Environment: env, SecretEnvironment: secret, PublicStdout: public,
-	}, pulumi.Parent(s.parent), pulumi.DependsOn(deps))
+	args := &remote.ScriptArgs{Connection: s.conn.args(), Script: pulumi.String(in.Script()), Environment: env, SecretEnvironment: secret}
+	if public {
+		args.PublicStdout = pulumi.BoolPtr(true)
+	}
+	st, err := remote.NewScript(s.ctx, s.name+"-"+suffix, args, pulumi.Parent(s.parent), pulumi.DependsOn(deps))
 	if err != nil {
 		return nil, fmt.Errorf("%s: step %s: %w", s.name, suffix, err)
 	}

@@ -9,10 +9,8 @@ import (
 
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
 )
-
-// CredentialsType is the provider's generated credentials (infra/provider.Credentials).
-const CredentialsType = "backendai:index:Credentials"
 
 // SuperadminArgs are the cluster's first superadmin: its user row's names, the rows of
 // the stack's fixtures it belongs to, and its login. A nil SecretKey (with AccessKey)
@@ -33,14 +31,6 @@ type Superadmin struct {
 	AccessKey, SecretKey, Password pulumi.StringOutput
 }
 
-// credentials is a Credentials resource's outputs.
-type credentials struct {
-	pulumi.CustomResourceState
-	AccessKey pulumi.StringOutput `pulumi:"accessKey"`
-	SecretKey pulumi.StringOutput `pulumi:"secretKey"`
-	Password  pulumi.StringOutput `pulumi:"password"`
-}
-
 // newSuperadmin generates what the stack does not give and returns the login and the
 // fixture that inserts the user and its admin keypair. The fixture's shape is checked
 // against the release line's tables now, before any host is touched.
@@ -52,15 +42,16 @@ func newSuperadmin(ctx *pulumi.Context, parent pulumi.Resource, line string, arg
 	if _, err := fixtures.Parse(file.Source, superadminFixture(line, args, "AKIAPLACEHOLDER00000", "placeholder-secret", "placeholder"), line); err != nil {
 		return Superadmin{}, file, fmt.Errorf("superadmin: %w", err)
 	}
-	var gen credentials
+	s := Superadmin{Email: args.Email}
 	if args.AccessKey == nil || args.Password == nil {
-		if err := ctx.RegisterResource(CredentialsType, "superadmin-credentials",
-			pulumi.Map{"user": pulumi.String(args.Email)}, &gen, pulumi.Parent(parent),
-			pulumi.AdditionalSecretOutputs([]string{"accessKey", "secretKey", "password"})); err != nil {
+		// The provider's generated credentials; the access key is kept secret too.
+		gen, err := backendai.NewCredentials(ctx, "superadmin-credentials", &backendai.CredentialsArgs{User: pulumi.String(args.Email)},
+			pulumi.Parent(parent), pulumi.AdditionalSecretOutputs([]string{"accessKey", "secretKey", "password"}))
+		if err != nil {
 			return Superadmin{}, file, err
 		}
+		s.AccessKey, s.SecretKey, s.Password = gen.AccessKey, gen.SecretKey, gen.Password
 	}
-	s := Superadmin{Email: args.Email, AccessKey: gen.AccessKey, SecretKey: gen.SecretKey, Password: gen.Password}
 	if args.AccessKey != nil {
 		s.AccessKey, s.SecretKey = args.AccessKey.ToStringOutput(), args.SecretKey.ToStringOutput()
 	}

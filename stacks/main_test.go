@@ -14,7 +14,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/backendai-infra/backendai-infra/components"
-	"github.com/backendai-infra/backendai-infra/infra/remote"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 	"github.com/backendai-infra/backendai-infra/tests/sshkey"
 )
@@ -40,7 +39,7 @@ func (r *recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 	}
 	r.all = append(r.all, reg)
 	outputs := args.Inputs.Copy()
-	if args.TypeToken == remote.ScriptType {
+	if args.TypeToken == scriptType {
 		outputs["stdout"] = resource.NewStringProperty("mock: " + args.Name)
 	}
 	return args.Name + "-id", outputs, nil
@@ -130,6 +129,9 @@ func run(t *testing.T, stack string, cfg map[string]string) (*recorder, error) {
 	return rec, err
 }
 
+// scriptType is the provider's remote step.
+const scriptType = "backendai:remote:Script"
+
 var hostSteps = []string{"facts", "account", "hosts", "limits", "sysctl", "docker", "docker-daemon"}
 
 // agentSteps are an agent's steps on its host.
@@ -174,7 +176,7 @@ func TestStackGraphs(t *testing.T) {
 			if got := len(rec.ofType(components.HostType)); got != len(tt.nodes) {
 				t.Errorf("%d hosts, want %d", got, len(tt.nodes))
 			}
-			if got, want := len(rec.ofType(remote.ScriptType)), len(tt.nodes)*len(hostSteps)+len(managementSteps)+len(tt.agents)*len(agentSteps)+len(verificationSteps)+tt.extra; got != want {
+			if got, want := len(rec.ofType(scriptType)), len(tt.nodes)*len(hostSteps)+len(managementSteps)+len(tt.agents)*len(agentSteps)+len(verificationSteps)+tt.extra; got != want {
 				t.Errorf("%d steps, want %d", got, want)
 			}
 			if got := len(rec.ofType(components.AgentNodeType)); got != len(tt.agents) {
@@ -218,7 +220,7 @@ func TestStackGraphs(t *testing.T) {
 			if !checks.inputs["secretEnvironment"].ContainsSecrets() || !slices.ContainsFunc(checks.deps, func(d string) bool { return strings.HasSuffix(d, "::"+mgmt+"-fixture-superadmin") }) && !slices.ContainsFunc(checks.deps, func(d string) bool { return strings.HasSuffix(d, "::"+mgmt+"-image-rescan") }) {
 				t.Errorf("the verification's keypair is not secret, or it does not wait for the superadmin")
 			}
-			if creds := rec.ofType(components.CredentialsType); len(creds) != 1 || creds[0].inputs["user"].StringValue() != spec.DefaultSuperadminEmail {
+			if creds := rec.ofType("backendai:index:Credentials"); len(creds) != 1 || creds[0].inputs["user"].StringValue() != spec.DefaultSuperadminEmail {
 				t.Errorf("the superadmin's generated credentials: %v", creds)
 			}
 			// dev's fixtures have Backend.AI's example user; prod has no regular user.
@@ -429,7 +431,7 @@ func TestDeployHosts(t *testing.T) {
 	if got := len(rec.ofType(components.ManagementNodeType)); got != 0 {
 		t.Errorf("%d management nodes", got)
 	}
-	if got := len(rec.ofType(remote.ScriptType)); got != len(hostSteps) {
+	if got := len(rec.ofType(scriptType)); got != len(hostSteps) {
 		t.Errorf("%d steps, want the host's %d", got, len(hostSteps))
 	}
 }

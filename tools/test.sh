@@ -14,6 +14,8 @@ unformatted=$(gofmt -l $(git ls-files '*.go'))
 go vet ./...
 (cd tools/pulumi && go vet ./languagehost)
 for f in $(git ls-files '*.sh') .ci/run; do bash -n "$f"; done
+# The package's schema is the provider's, and sdk/ is what it generates.
+bash tools/sdk.sh check
 
 # Backend.AI's real schema, catalog and fixture files of each supported line (made once
 # on a sandbox host, cached), and the kept catalogs checked against them.

@@ -5,10 +5,14 @@ package provider
 import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 )
 
 // Name is the package name of the provider (tokens start with "backendai:").
 const Name = "backendai"
+
+// GoImportPath is where the generated Go SDK lives.
+const GoImportPath = "github.com/backendai-infra/backendai-infra/sdk/go/backendai"
 
 // New builds the provider.
 func New() (p.Provider, error) {
@@ -17,6 +21,14 @@ func New() (p.Provider, error) {
 		WithDisplayName("Backend.AI infrastructure").
 		WithDescription("Deploys Backend.AI clusters: remote host steps and Backend.AI data resources.").
 		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{}), infer.Resource(&Credentials{})).
-		WithGoImportPath("github.com/backendai-infra/backendai-infra/sdk/go/backendai").
+		// The SDKs' names in each language (tools/pulumi/sdkgen writes them under sdk/).
+		WithLanguageMap(map[string]any{
+			"python": map[string]any{"packageName": "pulumi_backendai", "requires": map[string]any{"pulumi": ">=3.259.0,<4.0.0"}},
+			"nodejs": map[string]any{"packageName": "@backendai-infra/backendai", "dependencies": map[string]any{"@pulumi/pulumi": "^3.259.0"}},
+			"csharp": map[string]any{"rootNamespace": "BackendAI", "packageReferences": map[string]any{"Pulumi": "3.*"}},
+		}).
+		WithGoImportPath(GoImportPath).
+		// The shared types (a connection) are the package's own, not the Go package's.
+		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"provider": "index"}).
 		Build()
 }

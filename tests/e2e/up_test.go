@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/infra/review"
 	"github.com/backendai-infra/backendai-infra/infra/spec"
 	"github.com/backendai-infra/backendai-infra/tests/catalog"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
@@ -158,6 +159,19 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	if got, want := s.changes(), []string{"bai-m1-mgmt-verify", "bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service", "verification-checks"}; !slices.Equal(got, want) {
 		t.Errorf("the webserver change touches %v, want exactly %v", got, want)
 	}
+	// A pull request's comment of that change (tools/prcomment) shows the file's changing
+	// line on its node, and no secret.
+	raw, _ := s.pulumi("preview", "--json")
+	var comment strings.Builder
+	p, err := review.Parse([]byte(raw))
+	if err == nil {
+		err = review.Write(&comment, s.stack, p)
+	}
+	if err != nil || !strings.Contains(comment.String(), "`/home/bai/webserver/webserver.conf on bai-m1`") ||
+		!strings.Contains(comment.String(), "\n  +text = 'Our GPU Cloud'\n") {
+		t.Errorf("the pull request comment of the webserver change (%v):\n%s", err, comment.String())
+	}
+	noSecrets(t, "the pull request comment", comment.String(), secrets)
 	out, _ = s.pulumi("up", "--yes")
 	if !strings.Contains(out, "4 updated") {
 		t.Errorf("the webserver change did not update 4 resources:\n%s", out)

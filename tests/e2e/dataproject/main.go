@@ -1,5 +1,6 @@
 // Command dataproject is the data resources' end-to-end test program: key trees and
-// fixtures, through the program-side API of infra/data.
+// fixtures, through the package's generated Go SDK (sdk/go/backendai), as another
+// stack's program would use them.
 package main
 
 import (
@@ -9,46 +10,49 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
-	"github.com/backendai-infra/backendai-infra/infra/data"
-	"github.com/backendai-infra/backendai-infra/infra/remote"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/db"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/etcd"
 )
 
 func main() {
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		cfg := config.New(ctx, "")
-		etcd := data.EtcdConnection{Endpoints: []string{cfg.Require("etcdEndpoint")}}
+		conn := backendai.EtcdConnectionArgs{Endpoints: pulumi.ToStringArray([]string{cfg.Require("etcdEndpoint")})}
 
 		var tree map[string]any
 		cfg.RequireObject("config", &tree)
-		if _, err := data.NewKeyTree(ctx, "config", data.KeyTreeArgs{
-			Connection: etcd, Namespace: "local", Prefix: "config", Value: tree,
+		if _, err := etcd.NewKeyTree(ctx, "config", &etcd.KeyTreeArgs{
+			Connection: conn, Namespace: pulumi.String("local"), Prefix: pulumi.String("config"), Value: pulumi.ToMap(tree),
 		}); err != nil {
 			return err
 		}
-		if _, err := data.NewKeyTree(ctx, "volumes", data.KeyTreeArgs{
-			Connection: etcd, Namespace: "local", Prefix: "volumes",
-			Value: map[string]any{
-				"_types":       map[string]any{"group": "", "user": ""},
-				"default_host": "local:volume1",
-				"proxies": map[string]any{"local": map[string]any{
-					"client_api": "http://127.0.0.1:6021", "manager_api": "https://127.0.0.1:6022", "ssl_verify": "false",
+		if _, err := etcd.NewKeyTree(ctx, "volumes", &etcd.KeyTreeArgs{
+			Connection: conn, Namespace: pulumi.String("local"), Prefix: pulumi.String("volumes"),
+			Value: pulumi.Map{
+				"_types":       pulumi.Map{"group": pulumi.String(""), "user": pulumi.String("")},
+				"default_host": pulumi.String("local:volume1"),
+				"proxies": pulumi.Map{"local": pulumi.Map{
+					"client_api": pulumi.String("http://127.0.0.1:6021"), "manager_api": pulumi.String("https://127.0.0.1:6022"),
+					"ssl_verify": pulumi.String("false"),
 				}},
 			},
-			SecretValue: map[string]any{"proxies": map[string]any{"local": map[string]any{
+			SecretValue: pulumi.ToSecret(pulumi.Map{"proxies": pulumi.Map{"local": pulumi.Map{
 				"secret": cfg.RequireSecret("storageProxySecret"),
-			}}},
+			}}}).(pulumi.MapOutput),
 		}); err != nil {
 			return err
 		}
 
-		var db struct {
+		var database struct {
 			Host     string `json:"host"`
 			Port     int    `json:"port"`
 			User     string `json:"user"`
 			Database string `json:"database"`
 		}
-		cfg.RequireObject("db", &db)
-		conn := data.DBConnection{Host: db.Host, Port: db.Port, User: db.User, Database: db.Database, Password: cfg.RequireSecret("dbPassword")}
+		cfg.RequireObject("db", &database)
+		dbConn := backendai.DBConnectionArgs{Host: pulumi.String(database.Host), Port: pulumi.IntPtr(database.Port), User: pulumi.String(database.User),
+			Database: pulumi.String(database.Database), Password: cfg.RequireSecret("dbPassword")}
 		var files []string
 		cfg.RequireObject("fixtures", &files)
 		var previous pulumi.Resource
@@ -61,8 +65,8 @@ func main() {
 			if previous != nil {
 				opts = append(opts, pulumi.DependsOn([]pulumi.Resource{previous}))
 			}
-			f, err := data.NewFixture(ctx, fmt.Sprintf("fixture-%d", i), data.FixtureArgs{
-				Connection: conn, Version: cfg.Require("version"), Data: pulumi.String(string(text)),
+			f, err := db.NewFixture(ctx, fmt.Sprintf("fixture-%d", i), &db.FixtureArgs{
+				Connection: dbConn, BackendaiVersion: pulumi.String(cfg.Require("version")), Data: pulumi.ToSecret(pulumi.String(string(text))).(pulumi.StringOutput),
 			}, opts...)
 			if err != nil {
 				return err
@@ -77,11 +81,12 @@ func main() {
 		}
 		cfg.RequireObject("tunnel", &tunnel)
 		{
-			via := &remote.Connection{Host: tunnel.Host, Port: tunnel.Port, User: "root", HostKey: tunnel.HostKey, PrivateKey: cfg.RequireSecret("sshPrivateKey")}
-			if _, err := data.NewKeyTree(ctx, "tunneled", data.KeyTreeArgs{
-				Connection: data.EtcdConnection{Endpoints: []string{"127.0.0.1:2379"}, Via: via},
-				Namespace:  "local", Prefix: "config",
-				Value: map[string]any{"redis": map[string]any{"addr": "127.0.0.1:8111"}},
+			via := backendai.ConnectionArgs{Host: pulumi.String(tunnel.Host), Port: pulumi.IntPtr(tunnel.Port), User: pulumi.StringPtr("root"),
+				HostKey: pulumi.StringPtr(tunnel.HostKey), PrivateKey: cfg.RequireSecret("sshPrivateKey")}
+			if _, err := etcd.NewKeyTree(ctx, "tunneled", &etcd.KeyTreeArgs{
+				Connection: backendai.EtcdConnectionArgs{Endpoints: pulumi.ToStringArray([]string{"127.0.0.1:2379"}), Via: via.ToConnectionPtrOutput()},
+				Namespace:  pulumi.String("local"), Prefix: pulumi.String("config"),
+				Value: pulumi.Map{"redis": pulumi.Map{"addr": pulumi.String("127.0.0.1:8111")}},
 			}); err != nil {
 				return err
 			}

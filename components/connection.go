@@ -1,0 +1,54 @@
+package components
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
+)
+
+// Connection is how the steps reach a node over SSH.
+type Connection struct {
+	Host       string
+	Port       int
+	User       string
+	PrivateKey pulumi.StringInput // a secret
+	HostKey    string             // authorized_keys form; empty turns host key checking off
+}
+
+// args is the connection as the provider's input; the private key stays secret.
+func (c Connection) args() backendai.ConnectionArgs {
+	a := backendai.ConnectionArgs{
+		Host:       pulumi.String(c.Host),
+		Port:       pulumi.IntPtr(c.Port),
+		User:       pulumi.StringPtr(c.User),
+		PrivateKey: pulumi.ToSecret(c.PrivateKey).(pulumi.StringOutput),
+	}
+	if c.HostKey != "" {
+		a.HostKey = pulumi.StringPtr(c.HostKey)
+	}
+	return a
+}
+
+// via is the connection as the SSH host a data resource tunnels through.
+func (c Connection) via() backendai.ConnectionPtrInput {
+	return c.args().ToConnectionPtrOutput()
+}
+
+// etcdConnection is how a key tree reaches etcd: endpoints as seen from the node it
+// tunnels through.
+func etcdConnection(endpoints []string, via Connection) backendai.EtcdConnectionArgs {
+	return backendai.EtcdConnectionArgs{Endpoints: pulumi.ToStringArray(endpoints), Via: via.via()}
+}
+
+// dbConnection is how a fixture reaches PostgreSQL: host and port as seen from the node
+// it tunnels through; the password stays secret.
+func dbConnection(host string, port int, user string, password pulumi.StringInput, database string, via Connection) backendai.DBConnectionArgs {
+	a := backendai.DBConnectionArgs{Host: pulumi.String(host), User: pulumi.String(user), Database: pulumi.String(database), Via: via.via()}
+	if port != 0 {
+		a.Port = pulumi.IntPtr(port)
+	}
+	if password != nil {
+		a.Password = pulumi.ToSecret(password).(pulumi.StringOutput)
+	}
+	return a
+}
