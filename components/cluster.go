@@ -59,11 +59,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	}
 	outputs := pulumi.Map{}
 	for _, node := range args.Spec.Nodes {
-		h, err := NewHost(ctx, node.Name, HostArgs{
-			Cluster:    args.Spec,
-			Node:       node,
-			PrivateKey: args.PrivateKey,
-		}, pulumi.Parent(c))
+		h, err := NewHost(ctx, node.Name, hostArgs(args.Spec, node, args.PrivateKey), pulumi.Parent(c))
 		if err != nil {
 			return nil, err
 		}

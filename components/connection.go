@@ -6,25 +6,26 @@ import (
 	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
 )
 
-// Connection is how the steps reach a node over SSH.
+// Connection is how the steps reach a node over SSH; each value may be another
+// resource's output.
 type Connection struct {
-	Host       string
-	Port       int
-	User       string
+	Host       pulumi.StringInput
+	Port       pulumi.IntInput
+	User       pulumi.StringInput
 	PrivateKey pulumi.StringInput // a secret
-	HostKey    string             // authorized_keys form; empty turns host key checking off
+	HostKey    pulumi.StringInput // authorized_keys form; nil turns host key checking off
 }
 
 // args is the connection as the provider's input; the private key stays secret.
 func (c Connection) args() backendai.ConnectionArgs {
 	a := backendai.ConnectionArgs{
-		Host:       pulumi.String(c.Host),
-		Port:       pulumi.IntPtr(c.Port),
-		User:       pulumi.StringPtr(c.User),
+		Host:       c.Host,
+		Port:       c.Port.ToIntOutput().ToIntPtrOutput(),
+		User:       c.User.ToStringOutput().ToStringPtrOutput(),
 		PrivateKey: pulumi.ToSecret(c.PrivateKey).(pulumi.StringOutput),
 	}
-	if c.HostKey != "" {
-		a.HostKey = pulumi.StringPtr(c.HostKey)
+	if c.HostKey != nil {
+		a.HostKey = c.HostKey.ToStringOutput().ToStringPtrOutput()
 	}
 	return a
 }

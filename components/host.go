@@ -3,6 +3,8 @@
 package components
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -15,19 +17,80 @@ import (
 // HostType is the Host component's type token.
 const HostType = "backendai:index:Host"
 
-// HostArgs selects the node to prepare within its cluster.
+// HostArgs is what preparing one node takes. Everything but the connection has the
+// install guide's default; what another resource may give (the SSH endpoint, the login
+// key, the host key, the nodes' addresses) may be its outputs.
 type HostArgs struct {
-	// Cluster is the validated cluster the node belongs to (the hosts block lists all nodes).
-	Cluster spec.Cluster
-	// Node is the node to prepare.
-	Node spec.Node
-	// PrivateKey logs in to the node; a secret.
-	PrivateKey pulumi.StringInput
+	// Connection reaches the node over SSH.
+	Connection HostConnection `pulumi:"connection"`
+	// Account is the operations account that installs and runs the services (default: bai,
+	// UID and GID 1100).
+	Account *HostAccount `pulumi:"account,optional"`
+	// Aliases are the lines of the marked block in /etc/hosts: every node of the cluster,
+	// this one included.
+	Aliases []HostAlias `pulumi:"aliases,optional"`
+	// Limits are root's and the account's open files and processes (default: 512000 and
+	// 65536).
+	Limits *HostLimits `pulumi:"limits,optional"`
+	// Sysctl are the kernel parameters of /etc/sysctl.d/99-backendai.conf (default: the
+	// install guide's).
+	Sysctl map[string]string `pulumi:"sysctl,optional"`
+	// Docker is Docker Engine on the node (default: installed from Docker's repository).
+	Docker *HostDocker `pulumi:"docker,optional"`
 }
 
-// Host is one node's operating system prepared for Backend.AI (seeds 000 and 001):
-// facts, the operations account, network aliases, resource limits, kernel
-// parameters and Docker Engine.
+// HostConnection is how the node is reached over SSH.
+type HostConnection struct {
+	// Host is the address to connect to.
+	Host pulumi.StringInput `pulumi:"host"`
+	// Port defaults to 22.
+	Port pulumi.IntInput `pulumi:"port,optional"`
+	// User defaults to root; any other user needs password-less sudo.
+	User pulumi.StringInput `pulumi:"user,optional"`
+	// PrivateKey logs in (OpenSSH or PEM form, without a passphrase).
+	PrivateKey pulumi.StringInput `pulumi:"privateKey" provider:"secret"`
+	// HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns host key checking on.
+	HostKey pulumi.StringInput `pulumi:"hostKey,optional"`
+}
+
+// HostAccount is the operations account.
+type HostAccount struct {
+	Name string `pulumi:"name"`
+	UID  int    `pulumi:"uid"`
+	GID  int    `pulumi:"gid"`
+}
+
+// HostAlias is one node's line in /etc/hosts.
+type HostAlias struct {
+	// Address is the node's address, as the other nodes reach it.
+	Address pulumi.StringInput `pulumi:"address"`
+	// Name is the node's alias.
+	Name string `pulumi:"name"`
+	// Roles are noted beside it (manager, agent, storage).
+	Roles []string `pulumi:"roles,optional"`
+}
+
+// HostLimits are the open-file and process limits.
+type HostLimits struct {
+	NoFile int `pulumi:"nofile"`
+	NProc  int `pulumi:"nproc"`
+}
+
+// HostDocker is Docker Engine on the node.
+type HostDocker struct {
+	// Install false leaves Docker off the node (a storage node); default true.
+	Install *bool `pulumi:"install,optional"`
+	// Source is "docker-ce" (Docker's apt repository, as the guide installs it; the
+	// default) or "distro" (the distribution's docker.io and compose packages).
+	Source string `pulumi:"source,optional"`
+	// InsecureRegistries are registries (host:port) Docker may pull from without
+	// verified TLS.
+	InsecureRegistries []string `pulumi:"insecureRegistries,optional"`
+}
+
+// Host is one node's operating system prepared for Backend.AI (Backend.AI's "Install
+// from Packages" guide, its prerequisites): facts, the operations account, network
+// aliases, resource limits, kernel parameters and Docker Engine.
 type Host struct {
 	pulumi.ResourceState
 
@@ -45,55 +108,125 @@ type Host struct {
 	Account pulumi.Resource
 }
 
+// hostArgs are a cluster's node's HostArgs.
+func hostArgs(c spec.Cluster, n spec.Node, key pulumi.StringInput) HostArgs {
+	a := HostArgs{
+		Connection: HostConnection{Host: pulumi.String(n.SSH.Host), Port: pulumi.Int(n.SSH.Port), User: pulumi.String(n.SSH.User), PrivateKey: key},
+		Account:    &HostAccount{Name: c.Account.Name, UID: c.Account.UID, GID: c.Account.GID},
+		Limits:     &HostLimits{NoFile: c.Limits.NoFile, NProc: c.Limits.NProc},
+		Sysctl:     c.Sysctl,
+		Docker:     &HostDocker{Install: n.Docker, Source: c.Docker.Source, InsecureRegistries: c.Docker.InsecureRegistries},
+	}
+	if n.SSH.HostKey != "" {
+		a.Connection.HostKey = pulumi.String(n.SSH.HostKey)
+	}
+	for _, m := range c.Nodes {
+		alias := HostAlias{Address: pulumi.String(m.Address), Name: m.Name}
+		for _, r := range m.Roles {
+			alias.Roles = append(alias.Roles, string(r))
+		}
+		a.Aliases = append(a.Aliases, alias)
+	}
+	return a
+}
+
+// withDefaults fills what args leave out with the install guide's values, and says
+// which given value is wrong, naming its field, before any step is registered.
+func (args HostArgs) withDefaults() (HostArgs, error) {
+	if args.Connection.Host == nil || args.Connection.PrivateKey == nil {
+		return args, errors.New("connection: host and privateKey are required")
+	}
+	if args.Connection.Port == nil {
+		args.Connection.Port = pulumi.Int(spec.DefaultSSHPort)
+	}
+	if args.Connection.User == nil {
+		args.Connection.User = pulumi.String(spec.DefaultSSHUser)
+	}
+	if args.Account == nil {
+		args.Account = &HostAccount{Name: spec.DefaultAccountName, UID: spec.DefaultAccountID, GID: spec.DefaultAccountID}
+	}
+	if args.Limits == nil {
+		args.Limits = &HostLimits{NoFile: spec.DefaultNoFile, NProc: spec.DefaultNProc}
+	}
+	if args.Sysctl == nil {
+		args.Sysctl = spec.DefaultSysctl()
+	}
+	if args.Docker == nil {
+		args.Docker = &HostDocker{}
+	}
+	if args.Docker.Source == "" {
+		args.Docker.Source = spec.DockerCE
+	}
+	var errs []error
+	bad := func(field, format string, v ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, v...)))
+	}
+	if a := args.Account; !spec.IsUserName(a.Name) || a.UID < 1 || a.GID < 1 {
+		bad("account", "name %q, uid %d, gid %d: want a user name and positive ids", a.Name, a.UID, a.GID)
+	}
+	if l := args.Limits; l.NoFile < 1 || l.NProc < 1 {
+		bad("limits", "nofile %d, nproc %d: want positive limits", l.NoFile, l.NProc)
+	}
+	if s := args.Docker.Source; s != spec.DockerCE && s != spec.DockerDistro {
+		bad("docker.source", "%q is not one of %q, %q", s, spec.DockerCE, spec.DockerDistro)
+	}
+	for i, a := range args.Aliases {
+		if a.Address == nil || a.Name == "" {
+			bad(fmt.Sprintf("aliases[%d]", i), "an alias needs an address and a name")
+		}
+	}
+	return args, errors.Join(errs...)
+}
+
 // NewHost prepares one node. Steps run in parallel where the guide allows it; the
 // account comes before the limits and Docker that refer to it.
 func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.ResourceOption) (*Host, error) {
-	h := &Host{Connection: Connection{
-		Host:       args.Node.SSH.Host,
-		Port:       args.Node.SSH.Port,
-		User:       args.Node.SSH.User,
-		PrivateKey: args.PrivateKey,
-		HostKey:    args.Node.SSH.HostKey,
-	}}
+	args, err := args.withDefaults()
+	if err != nil {
+		return nil, fmt.Errorf("host %s: %w", name, err)
+	}
+	conn := args.Connection
+	h := &Host{Connection: Connection{Host: conn.Host, Port: conn.Port, User: conn.User, PrivateKey: conn.PrivateKey, HostKey: conn.HostKey}}
 	if err := ctx.RegisterComponentResource(HostType, name, h, opts...); err != nil {
 		return nil, err
 	}
-	c := args.Cluster
 	s := steps{ctx: ctx, name: name, parent: h, conn: h.Connection}
 	step := func(suffix string, in scripts.Input, deps ...pulumi.Resource) (*remote.Script, error) {
 		return s.run(suffix, in, nil, deps...)
 	}
+	account := scripts.AccountInput{User: args.Account.Name, UID: args.Account.UID, GID: args.Account.GID}
 
 	facts, err := step("facts", scripts.FactsInput{})
 	if err != nil {
 		return nil, err
 	}
-	account, err := step("account", scripts.AccountOf(c))
+	accountStep, err := step("account", account)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := step("hosts", scripts.HostsInput{Block: scripts.HostsBlock(c)}); err != nil {
+	if _, err := s.runWith("hosts", scripts.HostsInput{}, pulumi.StringMap{"HOSTS_BLOCK": hostsBlock(args.Aliases)}); err != nil {
 		return nil, err
 	}
-	if _, err := step("limits", scripts.LimitsInput{Conf: scripts.LimitsConf(c)}, account); err != nil {
+	limits := scripts.LimitsConfOf(args.Account.Name, args.Limits.NoFile, args.Limits.NProc)
+	if _, err := step("limits", scripts.LimitsInput{Conf: limits}, accountStep); err != nil {
 		return nil, err
 	}
-	if _, err := step("sysctl", scripts.SysctlInput{Conf: scripts.SysctlConf(c)}); err != nil {
+	if _, err := step("sysctl", scripts.SysctlInput{Conf: scripts.SysctlConfOf(args.Sysctl)}); err != nil {
 		return nil, err
 	}
 	h.Facts = facts.Stdout
-	h.Ready, h.Account = []pulumi.Resource{account}, account
-	if !args.Node.WantsDocker() {
+	h.Ready, h.Account = []pulumi.Resource{accountStep}, accountStep
+	if d := args.Docker; d.Install != nil && !*d.Install {
 		h.Docker = pulumi.String("not installed (docker: false)").ToStringOutput()
 		return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
 	}
-	docker, err := step("docker", scripts.DockerInput{Source: c.Docker.Source, User: c.Account.Name}, account)
+	docker, err := step("docker", scripts.DockerInput{Source: args.Docker.Source, User: args.Account.Name}, accountStep)
 	if err != nil {
 		return nil, err
 	}
 	// Registries Docker may pull from without verified TLS; it restarts only when
 	// daemon.json changes.
-	daemon, err := step("docker-daemon", scripts.DaemonJSONInput{InsecureRegistries: strings.Join(c.Docker.InsecureRegistries, " ")}, docker)
+	daemon, err := step("docker-daemon", scripts.DaemonJSONInput{InsecureRegistries: strings.Join(args.Docker.InsecureRegistries, " ")}, docker)
 	if err != nil {
 		return nil, err
 	}
@@ -107,6 +240,21 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 		}
 		return line
 	}).(pulumi.StringOutput)
-	h.Ready = []pulumi.Resource{account, docker, daemon}
+	h.Ready = []pulumi.Resource{accountStep, docker, daemon}
 	return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
+}
+
+// hostsBlock is the /etc/hosts block of the aliases, once their addresses are known.
+func hostsBlock(aliases []HostAlias) pulumi.StringOutput {
+	addresses := make([]any, len(aliases))
+	for i, a := range aliases {
+		addresses[i] = a.Address
+	}
+	return pulumi.All(addresses...).ApplyT(func(known []any) string {
+		lines := make([]scripts.Alias, len(aliases))
+		for i, a := range aliases {
+			lines[i] = scripts.Alias{Address: known[i].(string), Name: a.Name, Roles: a.Roles}
+		}
+		return scripts.HostsBlockOf(lines)
+	}).(pulumi.StringOutput)
 }

@@ -50,7 +50,7 @@ func runManagementNode(t *testing.T, c spec.Cluster, engine string) *mocks {
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		key := pulumi.ToSecret(pulumi.String(c.SSHPrivateKey)).(pulumi.StringOutput)
 		node := c.Manager()
-		host, err := NewHost(ctx, node.Name, HostArgs{Cluster: c, Node: node, PrivateKey: key})
+		host, err := NewHost(ctx, node.Name, hostArgs(c, node, key))
 		if err != nil {
 			return err
 		}

@@ -6,6 +6,8 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+
+	"github.com/backendai-infra/backendai-infra/components"
 )
 
 // Name is the package name of the provider (tokens start with "backendai:").
@@ -21,6 +23,8 @@ func New() (p.Provider, error) {
 		WithDisplayName("Backend.AI infrastructure").
 		WithDescription("Deploys Backend.AI clusters: remote host steps and Backend.AI data resources.").
 		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{}), infer.Resource(&Credentials{})).
+		// The components other stacks use, in any language (package components).
+		WithComponents(infer.ComponentF(components.NewHost)).
 		// The SDKs' names in each language (tools/pulumi/sdkgen writes them under sdk/).
 		WithLanguageMap(map[string]any{
 			"python": map[string]any{"packageName": "pulumi_backendai", "requires": map[string]any{"pulumi": ">=3.259.0,<4.0.0"}},
@@ -29,6 +33,6 @@ func New() (p.Provider, error) {
 		}).
 		WithGoImportPath(GoImportPath).
 		// The shared types (a connection) are the package's own, not the Go package's.
-		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"provider": "index"}).
+		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"provider": "index", "components": "index"}).
 		Build()
 }

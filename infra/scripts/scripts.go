@@ -10,6 +10,7 @@ package scripts
 import (
 	_ "embed"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -84,45 +85,66 @@ func AccountOf(c spec.Cluster) AccountInput {
 
 // HostsBlock is the /etc/hosts block: an alias for every node, the same on every node.
 func HostsBlock(c spec.Cluster) string {
-	width := 0
-	for _, n := range c.Nodes {
-		width = max(width, len(n.Address))
-	}
-	lines := make([]string, len(c.Nodes))
+	aliases := make([]Alias, len(c.Nodes))
 	for i, n := range c.Nodes {
-		roles := make([]string, len(n.Roles))
-		for k, r := range n.Roles {
-			roles[k] = string(r)
+		aliases[i] = Alias{Address: n.Address, Name: n.Name}
+		for _, r := range n.Roles {
+			aliases[i].Roles = append(aliases[i].Roles, string(r))
 		}
-		lines[i] = fmt.Sprintf("%-*s %s  # %s", width, n.Address, n.Name, strings.Join(roles, ", "))
+	}
+	return HostsBlockOf(aliases)
+}
+
+// Alias is one line of the /etc/hosts block: a node's address, its name and roles.
+type Alias struct {
+	Address, Name string
+	Roles         []string
+}
+
+// HostsBlockOf is the /etc/hosts block of these aliases, addresses aligned.
+func HostsBlockOf(aliases []Alias) string {
+	width := 0
+	for _, a := range aliases {
+		width = max(width, len(a.Address))
+	}
+	lines := make([]string, len(aliases))
+	for i, a := range aliases {
+		lines[i] = fmt.Sprintf("%-*s %s", width, a.Address, a.Name)
+		if len(a.Roles) > 0 {
+			lines[i] += "  # " + strings.Join(a.Roles, ", ")
+		}
 	}
 	return strings.Join(lines, "\n")
 }
 
 // LimitsConf is /etc/security/limits.d/99-backendai.conf.
 func LimitsConf(c spec.Cluster) string {
+	return LimitsConfOf(c.Account.Name, c.Limits.NoFile, c.Limits.NProc)
+}
+
+// LimitsConfOf is the limits.d drop-in for root and the account.
+func LimitsConfOf(account string, nofile, nproc int) string {
 	var b strings.Builder
-	for _, user := range []string{"root", c.Account.Name} {
+	for _, user := range []string{"root", account} {
 		for _, l := range []struct {
 			item  string
 			value int
-		}{{"nofile", c.Limits.NoFile}, {"nproc", c.Limits.NProc}} {
+		}{{"nofile", nofile}, {"nproc", nproc}} {
 			fmt.Fprintf(&b, "%s hard %s %d\n%s soft %s %d\n", user, l.item, l.value, user, l.item, l.value)
 		}
 	}
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-// SysctlConf is /etc/sysctl.d/99-backendai.conf, keys in a stable order.
-func SysctlConf(c spec.Cluster) string {
-	keys := make([]string, 0, len(c.Sysctl))
-	for k := range c.Sysctl {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+// SysctlConf is /etc/sysctl.d/99-backendai.conf.
+func SysctlConf(c spec.Cluster) string { return SysctlConfOf(c.Sysctl) }
+
+// SysctlConfOf is the sysctl.d drop-in of these parameters, sorted by key.
+func SysctlConfOf(params map[string]string) string {
+	keys := slices.Sorted(maps.Keys(params))
 	lines := make([]string, len(keys))
 	for i, k := range keys {
-		lines[i] = k + "=" + c.Sysctl[k]
+		lines[i] = k + "=" + params[k]
 	}
 	return strings.Join(lines, "\n")
 }

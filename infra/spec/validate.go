@@ -222,3 +222,6 @@ func roleList() string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// IsUserName reports whether s is a valid Unix user name.
+func IsUserName(s string) bool { return userName.MatchString(s) }

@@ -10,6 +10,11 @@ export type Credentials = import("./credentials").Credentials;
 export const Credentials: typeof import("./credentials").Credentials = null as any;
 utilities.lazyLoad(exports, ["Credentials"], () => require("./credentials"));
 
+export { HostArgs } from "./host";
+export type Host = import("./host").Host;
+export const Host: typeof import("./host").Host = null as any;
+utilities.lazyLoad(exports, ["Host"], () => require("./host"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -40,6 +45,8 @@ const _module = {
         switch (type) {
             case "backendai:index:Credentials":
                 return new Credentials(name, <any>undefined, { urn })
+            case "backendai:index:Host":
+                return new Host(name, <any>undefined, { urn })
             case "backendai:index:Release":
                 return new Release(name, <any>undefined, { urn })
             default:

@@ -82,6 +82,8 @@ func TestHalfstackOnDocker(t *testing.T) {
 			exec.Command("docker", "volume", "rm", s.Volume).Run()
 		}
 		exec.Command("docker", "network", "rm", halfstack.Network).Run()
+		// The pulled references of this test's registry, which is gone.
+		exec.Command("docker", "rmi", h.Images.Postgres, h.Images.Redis, h.Images.Etcd).Run()
 	})
 	sh("", nil, "docker", "network", "create", halfstack.Network)
 	secret := []string{"POSTGRES_PASSWORD=" + h.DBPassword}

@@ -391,6 +391,715 @@ func (o EtcdConnectionOutput) Via() ConnectionPtrOutput {
 	return o.ApplyT(func(v EtcdConnection) *Connection { return v.Via }).(ConnectionPtrOutput)
 }
 
+type HostAccount struct {
+	// Its group id, the same on every node.
+	Gid int `pulumi:"gid"`
+	// The account's name.
+	Name string `pulumi:"name"`
+	// Its user id, the same on every node (the shared storage's files are its).
+	Uid int `pulumi:"uid"`
+}
+
+// HostAccountInput is an input type that accepts HostAccountArgs and HostAccountOutput values.
+// You can construct a concrete instance of `HostAccountInput` via:
+//
+//	HostAccountArgs{...}
+type HostAccountInput interface {
+	pulumi.Input
+
+	ToHostAccountOutput() HostAccountOutput
+	ToHostAccountOutputWithContext(context.Context) HostAccountOutput
+}
+
+type HostAccountArgs struct {
+	// Its group id, the same on every node.
+	Gid pulumi.IntInput `pulumi:"gid"`
+	// The account's name.
+	Name pulumi.StringInput `pulumi:"name"`
+	// Its user id, the same on every node (the shared storage's files are its).
+	Uid pulumi.IntInput `pulumi:"uid"`
+}
+
+func (HostAccountArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostAccount)(nil)).Elem()
+}
+
+func (i HostAccountArgs) ToHostAccountOutput() HostAccountOutput {
+	return i.ToHostAccountOutputWithContext(context.Background())
+}
+
+func (i HostAccountArgs) ToHostAccountOutputWithContext(ctx context.Context) HostAccountOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostAccountOutput)
+}
+
+func (i HostAccountArgs) ToHostAccountPtrOutput() HostAccountPtrOutput {
+	return i.ToHostAccountPtrOutputWithContext(context.Background())
+}
+
+func (i HostAccountArgs) ToHostAccountPtrOutputWithContext(ctx context.Context) HostAccountPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostAccountOutput).ToHostAccountPtrOutputWithContext(ctx)
+}
+
+// HostAccountPtrInput is an input type that accepts HostAccountArgs, HostAccountPtr and HostAccountPtrOutput values.
+// You can construct a concrete instance of `HostAccountPtrInput` via:
+//
+//	        HostAccountArgs{...}
+//
+//	or:
+//
+//	        nil
+type HostAccountPtrInput interface {
+	pulumi.Input
+
+	ToHostAccountPtrOutput() HostAccountPtrOutput
+	ToHostAccountPtrOutputWithContext(context.Context) HostAccountPtrOutput
+}
+
+type hostAccountPtrType HostAccountArgs
+
+func HostAccountPtr(v *HostAccountArgs) HostAccountPtrInput {
+	return (*hostAccountPtrType)(v)
+}
+
+func (*hostAccountPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HostAccount)(nil)).Elem()
+}
+
+func (i *hostAccountPtrType) ToHostAccountPtrOutput() HostAccountPtrOutput {
+	return i.ToHostAccountPtrOutputWithContext(context.Background())
+}
+
+func (i *hostAccountPtrType) ToHostAccountPtrOutputWithContext(ctx context.Context) HostAccountPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostAccountPtrOutput)
+}
+
+type HostAccountOutput struct{ *pulumi.OutputState }
+
+func (HostAccountOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostAccount)(nil)).Elem()
+}
+
+func (o HostAccountOutput) ToHostAccountOutput() HostAccountOutput {
+	return o
+}
+
+func (o HostAccountOutput) ToHostAccountOutputWithContext(ctx context.Context) HostAccountOutput {
+	return o
+}
+
+func (o HostAccountOutput) ToHostAccountPtrOutput() HostAccountPtrOutput {
+	return o.ToHostAccountPtrOutputWithContext(context.Background())
+}
+
+func (o HostAccountOutput) ToHostAccountPtrOutputWithContext(ctx context.Context) HostAccountPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HostAccount) *HostAccount {
+		return &v
+	}).(HostAccountPtrOutput)
+}
+
+// Its group id, the same on every node.
+func (o HostAccountOutput) Gid() pulumi.IntOutput {
+	return o.ApplyT(func(v HostAccount) int { return v.Gid }).(pulumi.IntOutput)
+}
+
+// The account's name.
+func (o HostAccountOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v HostAccount) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Its user id, the same on every node (the shared storage's files are its).
+func (o HostAccountOutput) Uid() pulumi.IntOutput {
+	return o.ApplyT(func(v HostAccount) int { return v.Uid }).(pulumi.IntOutput)
+}
+
+type HostAccountPtrOutput struct{ *pulumi.OutputState }
+
+func (HostAccountPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HostAccount)(nil)).Elem()
+}
+
+func (o HostAccountPtrOutput) ToHostAccountPtrOutput() HostAccountPtrOutput {
+	return o
+}
+
+func (o HostAccountPtrOutput) ToHostAccountPtrOutputWithContext(ctx context.Context) HostAccountPtrOutput {
+	return o
+}
+
+func (o HostAccountPtrOutput) Elem() HostAccountOutput {
+	return o.ApplyT(func(v *HostAccount) HostAccount {
+		if v != nil {
+			return *v
+		}
+		var ret HostAccount
+		return ret
+	}).(HostAccountOutput)
+}
+
+// Its group id, the same on every node.
+func (o HostAccountPtrOutput) Gid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostAccount) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Gid
+	}).(pulumi.IntPtrOutput)
+}
+
+// The account's name.
+func (o HostAccountPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HostAccount) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// Its user id, the same on every node (the shared storage's files are its).
+func (o HostAccountPtrOutput) Uid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostAccount) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Uid
+	}).(pulumi.IntPtrOutput)
+}
+
+type HostAlias struct {
+	// The node's address, as the other nodes reach it.
+	Address string `pulumi:"address"`
+	// The node's alias.
+	Name string `pulumi:"name"`
+	// The node's roles (manager, agent, storage), noted beside it.
+	Roles []string `pulumi:"roles"`
+}
+
+// HostAliasInput is an input type that accepts HostAliasArgs and HostAliasOutput values.
+// You can construct a concrete instance of `HostAliasInput` via:
+//
+//	HostAliasArgs{...}
+type HostAliasInput interface {
+	pulumi.Input
+
+	ToHostAliasOutput() HostAliasOutput
+	ToHostAliasOutputWithContext(context.Context) HostAliasOutput
+}
+
+type HostAliasArgs struct {
+	// The node's address, as the other nodes reach it.
+	Address pulumi.StringInput `pulumi:"address"`
+	// The node's alias.
+	Name pulumi.StringInput `pulumi:"name"`
+	// The node's roles (manager, agent, storage), noted beside it.
+	Roles pulumi.StringArrayInput `pulumi:"roles"`
+}
+
+func (HostAliasArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostAlias)(nil)).Elem()
+}
+
+func (i HostAliasArgs) ToHostAliasOutput() HostAliasOutput {
+	return i.ToHostAliasOutputWithContext(context.Background())
+}
+
+func (i HostAliasArgs) ToHostAliasOutputWithContext(ctx context.Context) HostAliasOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostAliasOutput)
+}
+
+// HostAliasArrayInput is an input type that accepts HostAliasArray and HostAliasArrayOutput values.
+// You can construct a concrete instance of `HostAliasArrayInput` via:
+//
+//	HostAliasArray{ HostAliasArgs{...} }
+type HostAliasArrayInput interface {
+	pulumi.Input
+
+	ToHostAliasArrayOutput() HostAliasArrayOutput
+	ToHostAliasArrayOutputWithContext(context.Context) HostAliasArrayOutput
+}
+
+type HostAliasArray []HostAliasInput
+
+func (HostAliasArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HostAlias)(nil)).Elem()
+}
+
+func (i HostAliasArray) ToHostAliasArrayOutput() HostAliasArrayOutput {
+	return i.ToHostAliasArrayOutputWithContext(context.Background())
+}
+
+func (i HostAliasArray) ToHostAliasArrayOutputWithContext(ctx context.Context) HostAliasArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostAliasArrayOutput)
+}
+
+type HostAliasOutput struct{ *pulumi.OutputState }
+
+func (HostAliasOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostAlias)(nil)).Elem()
+}
+
+func (o HostAliasOutput) ToHostAliasOutput() HostAliasOutput {
+	return o
+}
+
+func (o HostAliasOutput) ToHostAliasOutputWithContext(ctx context.Context) HostAliasOutput {
+	return o
+}
+
+// The node's address, as the other nodes reach it.
+func (o HostAliasOutput) Address() pulumi.StringOutput {
+	return o.ApplyT(func(v HostAlias) string { return v.Address }).(pulumi.StringOutput)
+}
+
+// The node's alias.
+func (o HostAliasOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v HostAlias) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// The node's roles (manager, agent, storage), noted beside it.
+func (o HostAliasOutput) Roles() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v HostAlias) []string { return v.Roles }).(pulumi.StringArrayOutput)
+}
+
+type HostAliasArrayOutput struct{ *pulumi.OutputState }
+
+func (HostAliasArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]HostAlias)(nil)).Elem()
+}
+
+func (o HostAliasArrayOutput) ToHostAliasArrayOutput() HostAliasArrayOutput {
+	return o
+}
+
+func (o HostAliasArrayOutput) ToHostAliasArrayOutputWithContext(ctx context.Context) HostAliasArrayOutput {
+	return o
+}
+
+func (o HostAliasArrayOutput) Index(i pulumi.IntInput) HostAliasOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) HostAlias {
+		return vs[0].([]HostAlias)[vs[1].(int)]
+	}).(HostAliasOutput)
+}
+
+type HostConnection struct {
+	// The address to connect to.
+	Host string `pulumi:"host"`
+	// The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+	HostKey *string `pulumi:"hostKey"`
+	// The SSH port; default 22.
+	Port *int `pulumi:"port"`
+	// The login key, in OpenSSH or PEM form, without a passphrase.
+	PrivateKey string `pulumi:"privateKey"`
+	// The user to log in as; default root. Any other user needs password-less sudo.
+	User *string `pulumi:"user"`
+}
+
+// HostConnectionInput is an input type that accepts HostConnectionArgs and HostConnectionOutput values.
+// You can construct a concrete instance of `HostConnectionInput` via:
+//
+//	HostConnectionArgs{...}
+type HostConnectionInput interface {
+	pulumi.Input
+
+	ToHostConnectionOutput() HostConnectionOutput
+	ToHostConnectionOutputWithContext(context.Context) HostConnectionOutput
+}
+
+type HostConnectionArgs struct {
+	// The address to connect to.
+	Host pulumi.StringInput `pulumi:"host"`
+	// The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+	HostKey pulumi.StringPtrInput `pulumi:"hostKey"`
+	// The SSH port; default 22.
+	Port pulumi.IntPtrInput `pulumi:"port"`
+	// The login key, in OpenSSH or PEM form, without a passphrase.
+	PrivateKey pulumi.StringInput `pulumi:"privateKey"`
+	// The user to log in as; default root. Any other user needs password-less sudo.
+	User pulumi.StringPtrInput `pulumi:"user"`
+}
+
+func (HostConnectionArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostConnection)(nil)).Elem()
+}
+
+func (i HostConnectionArgs) ToHostConnectionOutput() HostConnectionOutput {
+	return i.ToHostConnectionOutputWithContext(context.Background())
+}
+
+func (i HostConnectionArgs) ToHostConnectionOutputWithContext(ctx context.Context) HostConnectionOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostConnectionOutput)
+}
+
+type HostConnectionOutput struct{ *pulumi.OutputState }
+
+func (HostConnectionOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostConnection)(nil)).Elem()
+}
+
+func (o HostConnectionOutput) ToHostConnectionOutput() HostConnectionOutput {
+	return o
+}
+
+func (o HostConnectionOutput) ToHostConnectionOutputWithContext(ctx context.Context) HostConnectionOutput {
+	return o
+}
+
+// The address to connect to.
+func (o HostConnectionOutput) Host() pulumi.StringOutput {
+	return o.ApplyT(func(v HostConnection) string { return v.Host }).(pulumi.StringOutput)
+}
+
+// The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+func (o HostConnectionOutput) HostKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostConnection) *string { return v.HostKey }).(pulumi.StringPtrOutput)
+}
+
+// The SSH port; default 22.
+func (o HostConnectionOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HostConnection) *int { return v.Port }).(pulumi.IntPtrOutput)
+}
+
+// The login key, in OpenSSH or PEM form, without a passphrase.
+func (o HostConnectionOutput) PrivateKey() pulumi.StringOutput {
+	return o.ApplyT(func(v HostConnection) string { return v.PrivateKey }).(pulumi.StringOutput)
+}
+
+// The user to log in as; default root. Any other user needs password-less sudo.
+func (o HostConnectionOutput) User() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostConnection) *string { return v.User }).(pulumi.StringPtrOutput)
+}
+
+type HostDocker struct {
+	// Registries (host:port) Docker may pull from without verified TLS (daemon.json).
+	InsecureRegistries []string `pulumi:"insecureRegistries"`
+	// false leaves Docker off the node (a storage node); default true.
+	Install *bool `pulumi:"install"`
+	// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+	Source *string `pulumi:"source"`
+}
+
+// HostDockerInput is an input type that accepts HostDockerArgs and HostDockerOutput values.
+// You can construct a concrete instance of `HostDockerInput` via:
+//
+//	HostDockerArgs{...}
+type HostDockerInput interface {
+	pulumi.Input
+
+	ToHostDockerOutput() HostDockerOutput
+	ToHostDockerOutputWithContext(context.Context) HostDockerOutput
+}
+
+type HostDockerArgs struct {
+	// Registries (host:port) Docker may pull from without verified TLS (daemon.json).
+	InsecureRegistries pulumi.StringArrayInput `pulumi:"insecureRegistries"`
+	// false leaves Docker off the node (a storage node); default true.
+	Install pulumi.BoolPtrInput `pulumi:"install"`
+	// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+	Source pulumi.StringPtrInput `pulumi:"source"`
+}
+
+func (HostDockerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostDocker)(nil)).Elem()
+}
+
+func (i HostDockerArgs) ToHostDockerOutput() HostDockerOutput {
+	return i.ToHostDockerOutputWithContext(context.Background())
+}
+
+func (i HostDockerArgs) ToHostDockerOutputWithContext(ctx context.Context) HostDockerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostDockerOutput)
+}
+
+func (i HostDockerArgs) ToHostDockerPtrOutput() HostDockerPtrOutput {
+	return i.ToHostDockerPtrOutputWithContext(context.Background())
+}
+
+func (i HostDockerArgs) ToHostDockerPtrOutputWithContext(ctx context.Context) HostDockerPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostDockerOutput).ToHostDockerPtrOutputWithContext(ctx)
+}
+
+// HostDockerPtrInput is an input type that accepts HostDockerArgs, HostDockerPtr and HostDockerPtrOutput values.
+// You can construct a concrete instance of `HostDockerPtrInput` via:
+//
+//	        HostDockerArgs{...}
+//
+//	or:
+//
+//	        nil
+type HostDockerPtrInput interface {
+	pulumi.Input
+
+	ToHostDockerPtrOutput() HostDockerPtrOutput
+	ToHostDockerPtrOutputWithContext(context.Context) HostDockerPtrOutput
+}
+
+type hostDockerPtrType HostDockerArgs
+
+func HostDockerPtr(v *HostDockerArgs) HostDockerPtrInput {
+	return (*hostDockerPtrType)(v)
+}
+
+func (*hostDockerPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HostDocker)(nil)).Elem()
+}
+
+func (i *hostDockerPtrType) ToHostDockerPtrOutput() HostDockerPtrOutput {
+	return i.ToHostDockerPtrOutputWithContext(context.Background())
+}
+
+func (i *hostDockerPtrType) ToHostDockerPtrOutputWithContext(ctx context.Context) HostDockerPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostDockerPtrOutput)
+}
+
+type HostDockerOutput struct{ *pulumi.OutputState }
+
+func (HostDockerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostDocker)(nil)).Elem()
+}
+
+func (o HostDockerOutput) ToHostDockerOutput() HostDockerOutput {
+	return o
+}
+
+func (o HostDockerOutput) ToHostDockerOutputWithContext(ctx context.Context) HostDockerOutput {
+	return o
+}
+
+func (o HostDockerOutput) ToHostDockerPtrOutput() HostDockerPtrOutput {
+	return o.ToHostDockerPtrOutputWithContext(context.Background())
+}
+
+func (o HostDockerOutput) ToHostDockerPtrOutputWithContext(ctx context.Context) HostDockerPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HostDocker) *HostDocker {
+		return &v
+	}).(HostDockerPtrOutput)
+}
+
+// Registries (host:port) Docker may pull from without verified TLS (daemon.json).
+func (o HostDockerOutput) InsecureRegistries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v HostDocker) []string { return v.InsecureRegistries }).(pulumi.StringArrayOutput)
+}
+
+// false leaves Docker off the node (a storage node); default true.
+func (o HostDockerOutput) Install() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v HostDocker) *bool { return v.Install }).(pulumi.BoolPtrOutput)
+}
+
+// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+func (o HostDockerOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostDocker) *string { return v.Source }).(pulumi.StringPtrOutput)
+}
+
+type HostDockerPtrOutput struct{ *pulumi.OutputState }
+
+func (HostDockerPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HostDocker)(nil)).Elem()
+}
+
+func (o HostDockerPtrOutput) ToHostDockerPtrOutput() HostDockerPtrOutput {
+	return o
+}
+
+func (o HostDockerPtrOutput) ToHostDockerPtrOutputWithContext(ctx context.Context) HostDockerPtrOutput {
+	return o
+}
+
+func (o HostDockerPtrOutput) Elem() HostDockerOutput {
+	return o.ApplyT(func(v *HostDocker) HostDocker {
+		if v != nil {
+			return *v
+		}
+		var ret HostDocker
+		return ret
+	}).(HostDockerOutput)
+}
+
+// Registries (host:port) Docker may pull from without verified TLS (daemon.json).
+func (o HostDockerPtrOutput) InsecureRegistries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *HostDocker) []string {
+		if v == nil {
+			return nil
+		}
+		return v.InsecureRegistries
+	}).(pulumi.StringArrayOutput)
+}
+
+// false leaves Docker off the node (a storage node); default true.
+func (o HostDockerPtrOutput) Install() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *HostDocker) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Install
+	}).(pulumi.BoolPtrOutput)
+}
+
+// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+func (o HostDockerPtrOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HostDocker) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Source
+	}).(pulumi.StringPtrOutput)
+}
+
+type HostLimits struct {
+	// The open-file limit (nofile), soft and hard.
+	Nofile int `pulumi:"nofile"`
+	// The process limit (nproc), soft and hard.
+	Nproc int `pulumi:"nproc"`
+}
+
+// HostLimitsInput is an input type that accepts HostLimitsArgs and HostLimitsOutput values.
+// You can construct a concrete instance of `HostLimitsInput` via:
+//
+//	HostLimitsArgs{...}
+type HostLimitsInput interface {
+	pulumi.Input
+
+	ToHostLimitsOutput() HostLimitsOutput
+	ToHostLimitsOutputWithContext(context.Context) HostLimitsOutput
+}
+
+type HostLimitsArgs struct {
+	// The open-file limit (nofile), soft and hard.
+	Nofile pulumi.IntInput `pulumi:"nofile"`
+	// The process limit (nproc), soft and hard.
+	Nproc pulumi.IntInput `pulumi:"nproc"`
+}
+
+func (HostLimitsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostLimits)(nil)).Elem()
+}
+
+func (i HostLimitsArgs) ToHostLimitsOutput() HostLimitsOutput {
+	return i.ToHostLimitsOutputWithContext(context.Background())
+}
+
+func (i HostLimitsArgs) ToHostLimitsOutputWithContext(ctx context.Context) HostLimitsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostLimitsOutput)
+}
+
+func (i HostLimitsArgs) ToHostLimitsPtrOutput() HostLimitsPtrOutput {
+	return i.ToHostLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i HostLimitsArgs) ToHostLimitsPtrOutputWithContext(ctx context.Context) HostLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostLimitsOutput).ToHostLimitsPtrOutputWithContext(ctx)
+}
+
+// HostLimitsPtrInput is an input type that accepts HostLimitsArgs, HostLimitsPtr and HostLimitsPtrOutput values.
+// You can construct a concrete instance of `HostLimitsPtrInput` via:
+//
+//	        HostLimitsArgs{...}
+//
+//	or:
+//
+//	        nil
+type HostLimitsPtrInput interface {
+	pulumi.Input
+
+	ToHostLimitsPtrOutput() HostLimitsPtrOutput
+	ToHostLimitsPtrOutputWithContext(context.Context) HostLimitsPtrOutput
+}
+
+type hostLimitsPtrType HostLimitsArgs
+
+func HostLimitsPtr(v *HostLimitsArgs) HostLimitsPtrInput {
+	return (*hostLimitsPtrType)(v)
+}
+
+func (*hostLimitsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HostLimits)(nil)).Elem()
+}
+
+func (i *hostLimitsPtrType) ToHostLimitsPtrOutput() HostLimitsPtrOutput {
+	return i.ToHostLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i *hostLimitsPtrType) ToHostLimitsPtrOutputWithContext(ctx context.Context) HostLimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostLimitsPtrOutput)
+}
+
+type HostLimitsOutput struct{ *pulumi.OutputState }
+
+func (HostLimitsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostLimits)(nil)).Elem()
+}
+
+func (o HostLimitsOutput) ToHostLimitsOutput() HostLimitsOutput {
+	return o
+}
+
+func (o HostLimitsOutput) ToHostLimitsOutputWithContext(ctx context.Context) HostLimitsOutput {
+	return o
+}
+
+func (o HostLimitsOutput) ToHostLimitsPtrOutput() HostLimitsPtrOutput {
+	return o.ToHostLimitsPtrOutputWithContext(context.Background())
+}
+
+func (o HostLimitsOutput) ToHostLimitsPtrOutputWithContext(ctx context.Context) HostLimitsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HostLimits) *HostLimits {
+		return &v
+	}).(HostLimitsPtrOutput)
+}
+
+// The open-file limit (nofile), soft and hard.
+func (o HostLimitsOutput) Nofile() pulumi.IntOutput {
+	return o.ApplyT(func(v HostLimits) int { return v.Nofile }).(pulumi.IntOutput)
+}
+
+// The process limit (nproc), soft and hard.
+func (o HostLimitsOutput) Nproc() pulumi.IntOutput {
+	return o.ApplyT(func(v HostLimits) int { return v.Nproc }).(pulumi.IntOutput)
+}
+
+type HostLimitsPtrOutput struct{ *pulumi.OutputState }
+
+func (HostLimitsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HostLimits)(nil)).Elem()
+}
+
+func (o HostLimitsPtrOutput) ToHostLimitsPtrOutput() HostLimitsPtrOutput {
+	return o
+}
+
+func (o HostLimitsPtrOutput) ToHostLimitsPtrOutputWithContext(ctx context.Context) HostLimitsPtrOutput {
+	return o
+}
+
+func (o HostLimitsPtrOutput) Elem() HostLimitsOutput {
+	return o.ApplyT(func(v *HostLimits) HostLimits {
+		if v != nil {
+			return *v
+		}
+		var ret HostLimits
+		return ret
+	}).(HostLimitsOutput)
+}
+
+// The open-file limit (nofile), soft and hard.
+func (o HostLimitsPtrOutput) Nofile() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostLimits) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Nofile
+	}).(pulumi.IntPtrOutput)
+}
+
+// The process limit (nproc), soft and hard.
+func (o HostLimitsPtrOutput) Nproc() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HostLimits) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Nproc
+	}).(pulumi.IntPtrOutput)
+}
+
 type TLS struct {
 	CaCert             *string `pulumi:"caCert"`
 	Cert               *string `pulumi:"cert"`
@@ -589,12 +1298,30 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionPtrInput)(nil)).Elem(), ConnectionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DBConnectionInput)(nil)).Elem(), DBConnectionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*EtcdConnectionInput)(nil)).Elem(), EtcdConnectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostAccountInput)(nil)).Elem(), HostAccountArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostAccountPtrInput)(nil)).Elem(), HostAccountArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostAliasInput)(nil)).Elem(), HostAliasArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostAliasArrayInput)(nil)).Elem(), HostAliasArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostConnectionInput)(nil)).Elem(), HostConnectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostDockerInput)(nil)).Elem(), HostDockerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostDockerPtrInput)(nil)).Elem(), HostDockerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostLimitsInput)(nil)).Elem(), HostLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostLimitsPtrInput)(nil)).Elem(), HostLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TLSInput)(nil)).Elem(), TLSArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TLSPtrInput)(nil)).Elem(), TLSArgs{})
 	pulumi.RegisterOutputType(ConnectionOutput{})
 	pulumi.RegisterOutputType(ConnectionPtrOutput{})
 	pulumi.RegisterOutputType(DBConnectionOutput{})
 	pulumi.RegisterOutputType(EtcdConnectionOutput{})
+	pulumi.RegisterOutputType(HostAccountOutput{})
+	pulumi.RegisterOutputType(HostAccountPtrOutput{})
+	pulumi.RegisterOutputType(HostAliasOutput{})
+	pulumi.RegisterOutputType(HostAliasArrayOutput{})
+	pulumi.RegisterOutputType(HostConnectionOutput{})
+	pulumi.RegisterOutputType(HostDockerOutput{})
+	pulumi.RegisterOutputType(HostDockerPtrOutput{})
+	pulumi.RegisterOutputType(HostLimitsOutput{})
+	pulumi.RegisterOutputType(HostLimitsPtrOutput{})
 	pulumi.RegisterOutputType(TLSOutput{})
 	pulumi.RegisterOutputType(TLSPtrOutput{})
 }

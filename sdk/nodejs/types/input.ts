@@ -34,6 +34,85 @@ export interface EtcdConnectionArgs {
     via?: pulumi.Input<inputs.ConnectionArgs | undefined>;
 }
 
+export interface HostAccountArgs {
+    /**
+     * Its group id, the same on every node.
+     */
+    gid: pulumi.Input<number>;
+    /**
+     * The account's name.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * Its user id, the same on every node (the shared storage's files are its).
+     */
+    uid: pulumi.Input<number>;
+}
+
+export interface HostAliasArgs {
+    /**
+     * The node's address, as the other nodes reach it.
+     */
+    address: pulumi.Input<string>;
+    /**
+     * The node's alias.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * The node's roles (manager, agent, storage), noted beside it.
+     */
+    roles?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+}
+
+export interface HostConnectionArgs {
+    /**
+     * The address to connect to.
+     */
+    host: pulumi.Input<string>;
+    /**
+     * The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+     */
+    hostKey?: pulumi.Input<string | undefined>;
+    /**
+     * The SSH port; default 22.
+     */
+    port?: pulumi.Input<number | undefined>;
+    /**
+     * The login key, in OpenSSH or PEM form, without a passphrase.
+     */
+    privateKey: pulumi.Input<string>;
+    /**
+     * The user to log in as; default root. Any other user needs password-less sudo.
+     */
+    user?: pulumi.Input<string | undefined>;
+}
+
+export interface HostDockerArgs {
+    /**
+     * Registries (host:port) Docker may pull from without verified TLS (daemon.json).
+     */
+    insecureRegistries?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * false leaves Docker off the node (a storage node); default true.
+     */
+    install?: pulumi.Input<boolean | undefined>;
+    /**
+     * "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+     */
+    source?: pulumi.Input<string | undefined>;
+}
+
+export interface HostLimitsArgs {
+    /**
+     * The open-file limit (nofile), soft and hard.
+     */
+    nofile: pulumi.Input<number>;
+    /**
+     * The process limit (nproc), soft and hard.
+     */
+    nproc: pulumi.Input<number>;
+}
+
 export interface TLSArgs {
     caCert?: pulumi.Input<string | undefined>;
     cert?: pulumi.Input<string | undefined>;

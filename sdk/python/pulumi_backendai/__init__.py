@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .credentials import *
+from .host import *
 from .provider import *
 from .release import *
 from ._inputs import *
@@ -50,6 +51,7 @@ _utilities.register(
   "fqn": "pulumi_backendai",
   "classes": {
    "backendai:index:Credentials": "Credentials",
+   "backendai:index:Host": "Host",
    "backendai:index:Release": "Release"
   }
  },

@@ -21,6 +21,16 @@ __all__ = [
     'DBConnectionArgsDict',
     'EtcdConnectionArgs',
     'EtcdConnectionArgsDict',
+    'HostAccountArgs',
+    'HostAccountArgsDict',
+    'HostAliasArgs',
+    'HostAliasArgsDict',
+    'HostConnectionArgs',
+    'HostConnectionArgsDict',
+    'HostDockerArgs',
+    'HostDockerArgsDict',
+    'HostLimitsArgs',
+    'HostLimitsArgsDict',
     'TLSArgs',
     'TLSArgsDict',
 ]
@@ -298,6 +308,362 @@ class EtcdConnectionArgs:
     @via.setter
     def via(self, value: pulumi.Input[Optional['ConnectionArgs']]):
         pulumi.set(self, "via", value)
+
+
+class HostAccountArgsDict(TypedDict):
+    gid: pulumi.Input[_builtins.int]
+    """
+    Its group id, the same on every node.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    The account's name.
+    """
+    uid: pulumi.Input[_builtins.int]
+    """
+    Its user id, the same on every node (the shared storage's files are its).
+    """
+
+@pulumi.input_type
+class HostAccountArgs:
+    def __init__(__self__, *,
+                 gid: pulumi.Input[_builtins.int],
+                 name: pulumi.Input[_builtins.str],
+                 uid: pulumi.Input[_builtins.int]):
+        """
+        :param pulumi.Input[_builtins.int] gid: Its group id, the same on every node.
+        :param pulumi.Input[_builtins.str] name: The account's name.
+        :param pulumi.Input[_builtins.int] uid: Its user id, the same on every node (the shared storage's files are its).
+        """
+        pulumi.set(__self__, "gid", gid)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "uid", uid)
+
+    @_builtins.property
+    @pulumi.getter
+    def gid(self) -> pulumi.Input[_builtins.int]:
+        """
+        Its group id, the same on every node.
+        """
+        return pulumi.get(self, "gid")
+
+    @gid.setter
+    def gid(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "gid", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        The account's name.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def uid(self) -> pulumi.Input[_builtins.int]:
+        """
+        Its user id, the same on every node (the shared storage's files are its).
+        """
+        return pulumi.get(self, "uid")
+
+    @uid.setter
+    def uid(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "uid", value)
+
+
+class HostAliasArgsDict(TypedDict):
+    address: pulumi.Input[_builtins.str]
+    """
+    The node's address, as the other nodes reach it.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    The node's alias.
+    """
+    roles: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The node's roles (manager, agent, storage), noted beside it.
+    """
+
+@pulumi.input_type
+class HostAliasArgs:
+    def __init__(__self__, *,
+                 address: pulumi.Input[_builtins.str],
+                 name: pulumi.Input[_builtins.str],
+                 roles: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        :param pulumi.Input[_builtins.str] address: The node's address, as the other nodes reach it.
+        :param pulumi.Input[_builtins.str] name: The node's alias.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] roles: The node's roles (manager, agent, storage), noted beside it.
+        """
+        pulumi.set(__self__, "address", address)
+        pulumi.set(__self__, "name", name)
+        if roles is not None:
+            pulumi.set(__self__, "roles", roles)
+
+    @_builtins.property
+    @pulumi.getter
+    def address(self) -> pulumi.Input[_builtins.str]:
+        """
+        The node's address, as the other nodes reach it.
+        """
+        return pulumi.get(self, "address")
+
+    @address.setter
+    def address(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "address", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        The node's alias.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def roles(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The node's roles (manager, agent, storage), noted beside it.
+        """
+        return pulumi.get(self, "roles")
+
+    @roles.setter
+    def roles(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "roles", value)
+
+
+class HostConnectionArgsDict(TypedDict):
+    host: pulumi.Input[_builtins.str]
+    """
+    The address to connect to.
+    """
+    private_key: pulumi.Input[_builtins.str]
+    """
+    The login key, in OpenSSH or PEM form, without a passphrase.
+    """
+    host_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+    """
+    port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The SSH port; default 22.
+    """
+    user: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The user to log in as; default root. Any other user needs password-less sudo.
+    """
+
+@pulumi.input_type
+class HostConnectionArgs:
+    def __init__(__self__, *,
+                 host: pulumi.Input[_builtins.str],
+                 private_key: pulumi.Input[_builtins.str],
+                 host_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 port: pulumi.Input[Optional[_builtins.int]] = None,
+                 user: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.str] host: The address to connect to.
+        :param pulumi.Input[_builtins.str] private_key: The login key, in OpenSSH or PEM form, without a passphrase.
+        :param pulumi.Input[_builtins.str] host_key: The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+        :param pulumi.Input[_builtins.int] port: The SSH port; default 22.
+        :param pulumi.Input[_builtins.str] user: The user to log in as; default root. Any other user needs password-less sudo.
+        """
+        pulumi.set(__self__, "host", host)
+        pulumi.set(__self__, "private_key", private_key)
+        if host_key is not None:
+            pulumi.set(__self__, "host_key", host_key)
+        if port is not None:
+            pulumi.set(__self__, "port", port)
+        if user is not None:
+            pulumi.set(__self__, "user", user)
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> pulumi.Input[_builtins.str]:
+        """
+        The address to connect to.
+        """
+        return pulumi.get(self, "host")
+
+    @host.setter
+    def host(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "host", value)
+
+    @_builtins.property
+    @pulumi.getter(name="privateKey")
+    def private_key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The login key, in OpenSSH or PEM form, without a passphrase.
+        """
+        return pulumi.get(self, "private_key")
+
+    @private_key.setter
+    def private_key(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "private_key", value)
+
+    @_builtins.property
+    @pulumi.getter(name="hostKey")
+    def host_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+        """
+        return pulumi.get(self, "host_key")
+
+    @host_key.setter
+    def host_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "host_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The SSH port; default 22.
+        """
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "port", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def user(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The user to log in as; default root. Any other user needs password-less sudo.
+        """
+        return pulumi.get(self, "user")
+
+    @user.setter
+    def user(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "user", value)
+
+
+class HostDockerArgsDict(TypedDict):
+    insecure_registries: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Registries (host:port) Docker may pull from without verified TLS (daemon.json).
+    """
+    install: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    false leaves Docker off the node (a storage node); default true.
+    """
+    source: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+    """
+
+@pulumi.input_type
+class HostDockerArgs:
+    def __init__(__self__, *,
+                 insecure_registries: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 install: pulumi.Input[Optional[_builtins.bool]] = None,
+                 source: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] insecure_registries: Registries (host:port) Docker may pull from without verified TLS (daemon.json).
+        :param pulumi.Input[_builtins.bool] install: false leaves Docker off the node (a storage node); default true.
+        :param pulumi.Input[_builtins.str] source: "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+        """
+        if insecure_registries is not None:
+            pulumi.set(__self__, "insecure_registries", insecure_registries)
+        if install is not None:
+            pulumi.set(__self__, "install", install)
+        if source is not None:
+            pulumi.set(__self__, "source", source)
+
+    @_builtins.property
+    @pulumi.getter(name="insecureRegistries")
+    def insecure_registries(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Registries (host:port) Docker may pull from without verified TLS (daemon.json).
+        """
+        return pulumi.get(self, "insecure_registries")
+
+    @insecure_registries.setter
+    def insecure_registries(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "insecure_registries", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def install(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        false leaves Docker off the node (a storage node); default true.
+        """
+        return pulumi.get(self, "install")
+
+    @install.setter
+    def install(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "install", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+        """
+        return pulumi.get(self, "source")
+
+    @source.setter
+    def source(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "source", value)
+
+
+class HostLimitsArgsDict(TypedDict):
+    nofile: pulumi.Input[_builtins.int]
+    """
+    The open-file limit (nofile), soft and hard.
+    """
+    nproc: pulumi.Input[_builtins.int]
+    """
+    The process limit (nproc), soft and hard.
+    """
+
+@pulumi.input_type
+class HostLimitsArgs:
+    def __init__(__self__, *,
+                 nofile: pulumi.Input[_builtins.int],
+                 nproc: pulumi.Input[_builtins.int]):
+        """
+        :param pulumi.Input[_builtins.int] nofile: The open-file limit (nofile), soft and hard.
+        :param pulumi.Input[_builtins.int] nproc: The process limit (nproc), soft and hard.
+        """
+        pulumi.set(__self__, "nofile", nofile)
+        pulumi.set(__self__, "nproc", nproc)
+
+    @_builtins.property
+    @pulumi.getter
+    def nofile(self) -> pulumi.Input[_builtins.int]:
+        """
+        The open-file limit (nofile), soft and hard.
+        """
+        return pulumi.get(self, "nofile")
+
+    @nofile.setter
+    def nofile(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "nofile", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def nproc(self) -> pulumi.Input[_builtins.int]:
+        """
+        The process limit (nproc), soft and hard.
+        """
+        return pulumi.get(self, "nproc")
+
+    @nproc.setter
+    def nproc(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "nproc", value)
 
 
 class TLSArgsDict(TypedDict):

@@ -130,7 +130,23 @@ func sync(dir string, files map[string][]byte, check bool) ([]string, error) {
 		}
 		return os.Remove(path)
 	})
-	return differ, err
+	if err != nil || check {
+		return differ, err
+	}
+	// The directories a removed file leaves empty.
+	var dirs []string
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			dirs = append(dirs, path)
+		}
+		return nil
+	})
+	for i := len(dirs) - 1; i >= 0; i-- {
+		if entries, err := os.ReadDir(dirs[i]); err == nil && len(entries) == 0 {
+			_ = os.Remove(dirs[i])
+		}
+	}
+	return differ, nil
 }
 
 // noOtherPackages is the schema loader: the package refers to no other package's types
