@@ -3,6 +3,8 @@
 #   bin/pulumi                              the Pulumi CLI, github.com/pulumi/pulumi/pkg/v3
 #   bin/pulumi-language-go                  the Go language host (tools/pulumi/languagehost)
 #   bin/backendai/pulumi-resource-backendai the project's provider (infra/provider)
+#   bin/pulumi-language-yaml                the YAML language host (github.com/pulumi/pulumi-yaml),
+#                                           for Pulumi YAML programs that use the package
 # The Go build and module caches make a rebuild cheap; the CLI is relinked only when
 # its module or version changes.
 set -euo pipefail
@@ -21,6 +23,12 @@ if [ ! -x bin/pulumi ] || [ "$(cat bin/.pulumi.stamp 2>/dev/null)" != "$stamp" ]
 	echo "$stamp" >bin/.pulumi.stamp
 fi
 (cd tools/pulumi && go build -trimpath -ldflags "$ldflags" -o "$root/bin/pulumi-language-go" ./languagehost)
+yaml_version=v1.25.0
+if [ ! -x bin/pulumi-language-yaml ] || [ "$(cat bin/.yaml.stamp 2>/dev/null)" != "$yaml_version" ]; then
+	echo "build: pulumi-language-yaml $yaml_version (the first build takes about two minutes)" >&2
+	GOBIN="$root/bin" go install -trimpath -ldflags "-s -w" "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$yaml_version"
+	echo "$yaml_version" >bin/.yaml.stamp
+fi
 go build -trimpath -o bin/backendai/pulumi-resource-backendai ./infra/provider/cmd/pulumi-resource-backendai
 [ "$(bin/pulumi version)" = "$pulumi_version" ] || { echo "build: bin/pulumi is not $pulumi_version" >&2; exit 1; }
-echo "build: $(bin/pulumi version), pulumi-language-go, pulumi-resource-backendai ready in bin/" >&2
+echo "build: $(bin/pulumi version), pulumi-language-go, pulumi-language-yaml, pulumi-resource-backendai ready in bin/" >&2

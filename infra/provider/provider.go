@@ -21,7 +21,7 @@ func New() (p.Provider, error) {
 	return infer.NewProviderBuilder().
 		WithNamespace("backendai").
 		WithDisplayName("Backend.AI infrastructure").
-		WithDescription("Deploys Backend.AI clusters: remote host steps and Backend.AI data resources.").
+		WithDescription("Deploys Backend.AI clusters: components for its nodes, their convergent steps over SSH, and Backend.AI data resources (etcd keys, database fixtures).").
 		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{}), infer.Resource(&Credentials{})).
 		// The components other stacks use, in any language (package components).
 		WithComponents(infer.ComponentF(components.NewHost)).

@@ -21,7 +21,7 @@ def readme():
 setup(name='pulumi_backendai',
       python_requires='>=3.9',
       version=VERSION,
-      description="Deploys Backend.AI clusters: remote host steps and Backend.AI data resources.",
+      description="Deploys Backend.AI clusters: components for its nodes, their convergent steps over SSH, and Backend.AI data resources (etcd keys, database fixtures).",
       long_description=readme(),
       long_description_content_type='text/markdown',
       packages=find_packages(),

@@ -187,8 +187,14 @@ func (s *sandbox) setConfig(kvs [][2]string) {
 // setSecret sets a secret config key of the stack; the value goes on stdin.
 func (s *sandbox) setSecret(key, value string) {
 	s.t.Helper()
+	s.setSecretIn(s.root, key, value)
+}
+
+// setSecretIn sets a secret config key of the stack of the project in dir.
+func (s *sandbox) setSecretIn(dir, key, value string) {
+	s.t.Helper()
 	if out, err := s.commandIn(value, filepath.Join(s.root, "bin", "pulumi"), "config", "set", "--secret", key,
-		"--stack", s.stack, "--non-interactive"); err != nil {
+		"--stack", s.stack, "--non-interactive", "--cwd", dir); err != nil {
 		s.t.Fatalf("config set %s: %v\n%s", key, err, out)
 	}
 }

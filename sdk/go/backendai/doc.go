@@ -1,2 +1,2 @@
-// Deploys Backend.AI clusters: remote host steps and Backend.AI data resources.
+// Deploys Backend.AI clusters: components for its nodes, their convergent steps over SSH, and Backend.AI data resources (etcd keys, database fixtures).
 package backendai
