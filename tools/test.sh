@@ -12,7 +12,9 @@ bash tools/build.sh
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 [ -z "$unformatted" ] || { echo "test: not gofmt-ed: $unformatted" >&2; exit 1; }
 go vet ./...
-(cd tools/pulumi && go vet ./languagehost)
+(cd tools/pulumi && go vet ./languagehost ./sdkgen)
+(cd tools/dotnetgen && go vet .)
+(cd tools/sdkfiles && go vet .)
 for f in $(git ls-files '*.sh') .ci/run; do bash -n "$f"; done
 # The package's schema is the provider's, and sdk/ is what it generates.
 bash tools/sdk.sh check

@@ -284,3 +284,8 @@ require (
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 	lukechampine.com/frand v1.5.1 // indirect
 )
+
+// The generated files' keeper, shared with tools/dotnetgen.
+replace github.com/backendai-infra/backendai-infra/tools/sdkfiles => ../sdkfiles
+
+require github.com/backendai-infra/backendai-infra/tools/sdkfiles v0.0.0-00010101000000-000000000000

@@ -11,18 +11,18 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/blang/semver"
+
+	"github.com/backendai-infra/backendai-infra/tools/sdkfiles"
 
 	gogen "github.com/pulumi/pulumi/pkg/v3/codegen/go"
 	nodejsgen "github.com/pulumi/pulumi/pkg/v3/codegen/nodejs"
@@ -73,7 +73,7 @@ func run(schemaFile, out string, check bool) error {
 		if err != nil {
 			return fmt.Errorf("generating the %s SDK: %w", g.dir, err)
 		}
-		d, err := sync(filepath.Join(out, g.dir), files, check)
+		d, err := sdkfiles.Sync(filepath.Join(out, g.dir), files, check)
 		if err != nil {
 			return err
 		}
@@ -87,66 +87,6 @@ func run(schemaFile, out string, check bool) error {
 		return fmt.Errorf("%d generated file(s) differ from the schema's SDKs: run tools/sdk.sh", len(differ))
 	}
 	return nil
-}
-
-// sync makes dir hold exactly files (or, with check, reports where it does not).
-func sync(dir string, files map[string][]byte, check bool) ([]string, error) {
-	var differ []string
-	for name, want := range files {
-		path := filepath.Join(dir, name)
-		got, err := os.ReadFile(path)
-		if err == nil && bytes.Equal(got, want) {
-			continue
-		}
-		if check {
-			differ = append(differ, path+": differs from the generated file")
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, want, 0o644); err != nil {
-			return nil, err
-		}
-	}
-	names := map[string]bool{}
-	for n := range files {
-		names[filepath.Clean(n)] = true
-	}
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if errors.Is(err, fs.ErrNotExist) {
-			return fs.SkipDir
-		}
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil || names[rel] {
-			return err
-		}
-		if check {
-			differ = append(differ, path+": not generated")
-			return nil
-		}
-		return os.Remove(path)
-	})
-	if err != nil || check {
-		return differ, err
-	}
-	// The directories a removed file leaves empty.
-	var dirs []string
-	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() {
-			dirs = append(dirs, path)
-		}
-		return nil
-	})
-	for i := len(dirs) - 1; i >= 0; i-- {
-		if entries, err := os.ReadDir(dirs[i]); err == nil && len(entries) == 0 {
-			_ = os.Remove(dirs[i])
-		}
-	}
-	return differ, nil
 }
 
 // noOtherPackages is the schema loader: the package refers to no other package's types

@@ -1,0 +1,3 @@
+module github.com/backendai-infra/backendai-infra/tools/sdkfiles
+
+go 1.25
