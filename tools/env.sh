@@ -15,5 +15,8 @@ export PULUMI_SKIP_NEW_VERSION_CHECK=true
 # mostly wait on their hosts, and long ones (packages, image pulls) would hold the slots
 # that the next steps on other hosts need.
 export PULUMI_PARALLEL="${PULUMI_PARALLEL:-64}"
+# A failed step stops what depends on it, not the other nodes' steps: one broken host does
+# not hold the rest of the cluster back (the up still fails, naming it).
+export PULUMI_CONTINUE_ON_ERROR="${PULUMI_CONTINUE_ON_ERROR:-true}"
 unset SSH_AUTH_SOCK
 mkdir -p "${PULUMI_BACKEND_URL#file://}"

@@ -96,7 +96,8 @@ func newStack(t testing.TB) *sandbox {
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true",
 		"PULUMI_IGNORE_AMBIENT_PLUGINS=true",
 		"PULUMI_SKIP_CONFIRMATIONS=true",
-		"PULUMI_PARALLEL=64", // as tools/env.sh sets it
+		"PULUMI_PARALLEL=64",            // as tools/env.sh sets it
+		"PULUMI_CONTINUE_ON_ERROR=true", // as tools/env.sh sets it
 		"SANDBOX_STACK="+s.stack,
 		"SSH_AUTH_SOCK=",
 	)

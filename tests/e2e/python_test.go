@@ -62,11 +62,15 @@ func TestPythonHosts(t *testing.T) {
 	}
 }
 
-// pythonSDK is a venv's python with Pulumi's Python SDK (from the index this machine's
-// pip uses; the venv is kept in the cache) and the package's generated SDK, installed
-// from sdk/python as it is now.
+// pythonSDK is a venv's python with Pulumi's Python SDK (through the caching package
+// index on loopback, in front of the index this machine's pip uses; the venv is kept in
+// the cache) and the package's generated SDK, installed from sdk/python as it is now.
 func pythonSDK(t *testing.T) string {
 	t.Helper()
+	if err := standIns.ServeIndex(); err != nil {
+		t.Fatal(err)
+	}
+	index := standIns.LocalIndexURL()
 	cache, err := pypicache.Dir()
 	if err != nil {
 		t.Fatal(err)
@@ -83,12 +87,12 @@ func pythonSDK(t *testing.T) string {
 		_ = os.RemoveAll(venv)
 		sh("python3", "-m", "venv", venv)
 		// The generated SDK's own requirements (sdk/python/setup.py) beside Pulumi's.
-		sh(python, "-m", "pip", "install", "--quiet", "pulumi=="+pulumiPython, "setuptools", "parver", "semver")
+		sh(python, "-m", "pip", "install", "--quiet", "--index-url", index, "pulumi=="+pulumiPython, "setuptools", "parver", "semver")
 		sh("touch", filepath.Join(venv, ".complete"))
 	}
 	// Built from a copy: pip builds in the source tree, and sdk/ holds only generated files.
 	src := filepath.Join(t.TempDir(), "python")
 	sh("cp", "-r", filepath.Join(project(t), "sdk", "python"), src)
-	sh(python, "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall", src)
+	sh(python, "-m", "pip", "install", "--quiet", "--index-url", index, "--no-deps", "--force-reinstall", src)
 	return python
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/backendai-infra/backendai-infra/tests/standins"
@@ -23,9 +24,18 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
+	// Tests run side by side: one's end must not stop the Docker engine another still
+	// uses (a sandbox, the halfstack test's pushes); the engine stops after the last.
+	_ = os.Setenv("SANDBOX_KEEP_ENGINE", "1")
 	code := m.Run()
 	standIns.Close()
 	_ = os.RemoveAll(serversDir)
+	_ = os.Unsetenv("SANDBOX_KEEP_ENGINE")
+	down := exec.Command("bash", "../sandbox/sandbox.sh", "down")
+	down.Env = append(os.Environ(), "SANDBOX_STACK=e2e-engine")
+	if out, err := down.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: stopping the engine: %v\n%s", err, out)
+	}
 	os.Exit(code)
 }
 

@@ -12,6 +12,7 @@
 #   sandbox.sh engine                start dockerd if it is not running (`down` stops it)
 #
 # SANDBOX_STACK (default "sandbox") names the stack; several can run side by side.
+# SANDBOX_KEEP_ENGINE=1 keeps dockerd running on `down` (a test run stops it at its end).
 # SANDBOX_INIT=systemd makes systemd the hosts' PID 1, as on a real node, so that units
 # really start and restart; by default PID 1 is sshd alone.
 #
@@ -199,8 +200,9 @@ cmd_down() {
 	lock_engine
 	if docker info >/dev/null 2>&1; then
 		remove_hosts
-		# Other stacks' hosts still need the engine.
-		[ -z "$(docker ps -aq --filter "label=$label")" ] || { log "down: $stack"; return; }
+		# Other stacks' hosts still need the engine, and so does a test run that keeps it
+		# for its tests (SANDBOX_KEEP_ENGINE) until its last one ends.
+		[ -z "$(docker ps -aq --filter "label=$label")" ] && [ -z "${SANDBOX_KEEP_ENGINE:-}" ] || { log "down: $stack"; return; }
 	fi
 	if [ -s "$state/dockerd.pid" ]; then
 		local pid

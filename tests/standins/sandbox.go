@@ -119,6 +119,17 @@ func (s *Servers) serveIndex() error {
 	return nil
 }
 
+// LocalIndexURL is the caching package index as this machine reaches it (on loopback),
+// for what the tests install here; "" until the index is served.
+func (s *Servers) LocalIndexURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.index == nil {
+		return ""
+	}
+	return pypicache.URL(s.index.Addr)
+}
+
 // ServeAll starts the package index, the npm registry and the local registry with the
 // stand-in images (built first, unless Docker has them), unless they run.
 func (s *Servers) ServeAll(root string, env []string, dir string) error {
@@ -162,11 +173,37 @@ func (s *Servers) ServeAll(root string, env []string, dir string) error {
 		}
 		*img.ref = HostRegistry + "/" + img.path
 	}
-	if s.npm, err = npmcache.Start(); err != nil {
+	return s.serveNPM()
+}
+
+// ServeNPM starts the caching npm registry, unless it runs.
+func (s *Servers) ServeNPM() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.serveNPM()
+}
+
+func (s *Servers) serveNPM() error {
+	if s.npm != nil {
+		return nil
+	}
+	npm, err := npmcache.Start()
+	if err != nil {
 		return err
 	}
-	s.NPMRegistry = npmcache.URL(HostNPM)
+	s.npm, s.NPMRegistry = npm, npmcache.URL(HostNPM)
 	return nil
+}
+
+// LocalNPMURL is the caching npm registry as this machine reaches it (on loopback); ""
+// until it is served.
+func (s *Servers) LocalNPMURL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.npm == nil {
+		return ""
+	}
+	return npmcache.URL(s.npm.Addr)
 }
 
 // Forwards are one sandbox's SSH forwards to the servers.
