@@ -116,6 +116,9 @@ func typescriptExample(t *testing.T) string {
 	// Installed as a copy: the compiled SDK with its package.json, the version filled in.
 	installed := filepath.Join(dir, "node_modules", "@backendai-infra", "backendai")
 	_ = os.RemoveAll(installed)
+	if err := os.MkdirAll(filepath.Dir(installed), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	sh("cp", "-r", filepath.Join(sdk, "bin"), installed)
 	var pkg map[string]any
 	raw, err := os.ReadFile(filepath.Join(sdk, "package.json"))
