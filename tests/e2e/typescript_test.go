@@ -23,43 +23,7 @@ var nodePackages = map[string]string{"@pulumi/pulumi": "3.259.0", "typescript": 
 func TestTypeScriptHosts(t *testing.T) {
 	t.Parallel()
 	program := typescriptExample(t)
-	s := newSandbox(t, "bai-t1:agent")
-	port, hostKey := s.sshOf("bai-t1")
-	nodes, _ := json.Marshal([]map[string]any{{"name": "bai-t1", "address": s.nodes()["bai-t1"], "host": "127.0.0.1",
-		"port": port, "hostKey": hostKey, "roles": []string{"agent"}}})
-	env := append(append([]string{}, s.env...), "BAI_STACK="+s.stack, "BAI_NODES="+string(nodes),
-		"BAI_SSH_KEY_FILE="+filepath.Join(s.root, ".sandbox", "id_ed25519"),
-		"PATH="+filepath.Join(s.root, "bin")+":"+filepath.Join(s.root, "bin", "backendai")+":"+os.Getenv("PATH"),
-		"PULUMI_IGNORE_AMBIENT_PLUGINS=false")
-	run := func(action string) string {
-		t.Helper()
-		cmd := exec.Command("node", program, action)
-		cmd.Dir, cmd.Env = t.TempDir(), env
-		out, err := cmd.CombinedOutput()
-		t.Logf("$ node index.js %s\n%s", action, tail(string(out), 25))
-		if err != nil {
-			t.Fatalf("node index.js %s: %v", action, err)
-		}
-		return strings.TrimSpace(string(out))
-	}
-
-	out := run("up")
-	var outputs map[string]string
-	if err := json.Unmarshal([]byte(out[strings.LastIndex(out, "\n")+1:]), &outputs); err != nil || !strings.Contains(outputs["bai-t1-facts"], `"os":"debian"`) {
-		t.Errorf("the TypeScript program's outputs (%v): %v", err, outputs)
-	}
-	if got := s.ssh("bai-t1", "id -u bai; grep -c 'bai-t1  # agent' /etc/hosts; sysctl -n net.core.somaxconn"); got != "1100\n1\n4096" {
-		t.Errorf("bai-t1 after the TypeScript program's up (the account's UID, the hosts line, somaxconn): %q", got)
-	}
-	out = run("preview")
-	var summary map[string]int
-	if err := json.Unmarshal([]byte(out[strings.LastIndex(out, "\n")+1:]), &summary); err != nil || len(summary) != 1 || summary["same"] == 0 {
-		t.Errorf("the TypeScript program's second preview changes something (%v): %v", err, summary)
-	}
-	run("destroy")
-	if got := s.ssh("bai-t1", "id -u bai"); got != "1100" {
-		t.Errorf("destroy removed the account: %q", got)
-	}
+	hostsProgram(t, "bai-t1", "node", program)
 }
 
 // typescriptExample builds examples/typescript-hosts and returns its compiled program:
