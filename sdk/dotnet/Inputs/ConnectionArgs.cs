@@ -13,20 +13,36 @@ namespace BackendAI.Backendai.Inputs
 
     public sealed class ConnectionArgs : global::Pulumi.ResourceArgs
     {
+        /// <summary>
+        /// How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+        /// </summary>
         [Input("dialAttempts")]
         public Input<int>? DialAttempts { get; set; }
 
+        /// <summary>
+        /// The address to connect to.
+        /// </summary>
         [Input("host", required: true)]
         public Input<string> Host { get; set; } = null!;
 
+        /// <summary>
+        /// The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+        /// </summary>
         [Input("hostKey")]
         public Input<string>? HostKey { get; set; }
 
+        /// <summary>
+        /// The SSH port; default 22.
+        /// </summary>
         [Input("port")]
         public Input<int>? Port { get; set; }
 
         [Input("privateKey", required: true)]
         private Input<string>? _privateKey;
+
+        /// <summary>
+        /// The login key, in OpenSSH or PEM form, without a passphrase.
+        /// </summary>
         public Input<string>? PrivateKey
         {
             get => _privateKey;
@@ -37,6 +53,9 @@ namespace BackendAI.Backendai.Inputs
             }
         }
 
+        /// <summary>
+        /// The user to log in as; default root. Any other user needs password-less sudo.
+        /// </summary>
         [Input("user")]
         public Input<string>? User { get; set; }
 

@@ -14,11 +14,29 @@ namespace BackendAI.Backendai.Outputs
     [OutputType]
     public sealed class Connection
     {
+        /// <summary>
+        /// How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+        /// </summary>
         public readonly int? DialAttempts;
+        /// <summary>
+        /// The address to connect to.
+        /// </summary>
         public readonly string Host;
+        /// <summary>
+        /// The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+        /// </summary>
         public readonly string? HostKey;
+        /// <summary>
+        /// The SSH port; default 22.
+        /// </summary>
         public readonly int? Port;
+        /// <summary>
+        /// The login key, in OpenSSH or PEM form, without a passphrase.
+        /// </summary>
         public readonly string PrivateKey;
+        /// <summary>
+        /// The user to log in as; default root. Any other user needs password-less sudo.
+        /// </summary>
         public readonly string? User;
 
         [OutputConstructor]

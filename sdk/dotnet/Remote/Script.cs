@@ -16,27 +16,51 @@ namespace BackendAI.Backendai.Remote
     [BackendaiResourceType("backendai:remote:Script")]
     public partial class Script : global::Pulumi.CustomResource
     {
+        /// <summary>
+        /// How the host is reached over SSH.
+        /// </summary>
         [Output("connection")]
         public Output<BackendAI.Backendai.Outputs.Connection> Connection { get; private set; } = null!;
 
+        /// <summary>
+        /// A script run on destroy, with the same environment; none: destroying forgets the step.
+        /// </summary>
         [Output("delete")]
         public Output<string?> Delete { get; private set; } = null!;
 
+        /// <summary>
+        /// Variables exported before the script runs; their values show in previews. A change reruns it.
+        /// </summary>
         [Output("environment")]
         public Output<ImmutableDictionary<string, string>?> Environment { get; private set; } = null!;
 
+        /// <summary>
+        /// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+        /// </summary>
         [Output("publicStdout")]
         public Output<bool?> PublicStdout { get; private set; } = null!;
 
+        /// <summary>
+        /// The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+        /// </summary>
         [Output("script")]
         public Output<string> Script { get; private set; } = null!;
 
+        /// <summary>
+        /// Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+        /// </summary>
         [Output("secretEnvironment")]
         public Output<ImmutableDictionary<string, string>?> SecretEnvironment { get; private set; } = null!;
 
+        /// <summary>
+        /// The stdout of the last run; empty for a script with secret inputs unless publicStdout.
+        /// </summary>
         [Output("stdout")]
         public Output<string> Stdout { get; private set; } = null!;
 
+        /// <summary>
+        /// Bounds one run of the script, in seconds; default an hour.
+        /// </summary>
         [Output("timeout")]
         public Output<int?> Timeout { get; private set; } = null!;
 
@@ -89,28 +113,48 @@ namespace BackendAI.Backendai.Remote
 
     public sealed class ScriptArgs : global::Pulumi.ResourceArgs
     {
+        /// <summary>
+        /// How the host is reached over SSH.
+        /// </summary>
         [Input("connection", required: true)]
         public Input<BackendAI.Backendai.Inputs.ConnectionArgs> Connection { get; set; } = null!;
 
+        /// <summary>
+        /// A script run on destroy, with the same environment; none: destroying forgets the step.
+        /// </summary>
         [Input("delete")]
         public Input<string>? Delete { get; set; }
 
         [Input("environment")]
         private InputMap<string>? _environment;
+
+        /// <summary>
+        /// Variables exported before the script runs; their values show in previews. A change reruns it.
+        /// </summary>
         public InputMap<string> Environment
         {
             get => _environment ?? (_environment = new InputMap<string>());
             set => _environment = value;
         }
 
+        /// <summary>
+        /// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+        /// </summary>
         [Input("publicStdout")]
         public Input<bool>? PublicStdout { get; set; }
 
+        /// <summary>
+        /// The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+        /// </summary>
         [Input("script", required: true)]
         public Input<string> Script { get; set; } = null!;
 
         [Input("secretEnvironment")]
         private InputMap<string>? _secretEnvironment;
+
+        /// <summary>
+        /// Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+        /// </summary>
         public InputMap<string> SecretEnvironment
         {
             get => _secretEnvironment ?? (_secretEnvironment = new InputMap<string>());
@@ -121,6 +165,9 @@ namespace BackendAI.Backendai.Remote
             }
         }
 
+        /// <summary>
+        /// Bounds one run of the script, in seconds; default an hour.
+        /// </summary>
         [Input("timeout")]
         public Input<int>? Timeout { get; set; }
 

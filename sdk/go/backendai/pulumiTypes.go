@@ -14,12 +14,18 @@ import (
 var _ = internal.GetEnvOrDefault
 
 type Connection struct {
-	DialAttempts *int    `pulumi:"dialAttempts"`
-	Host         string  `pulumi:"host"`
-	HostKey      *string `pulumi:"hostKey"`
-	Port         *int    `pulumi:"port"`
-	PrivateKey   string  `pulumi:"privateKey"`
-	User         *string `pulumi:"user"`
+	// How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+	DialAttempts *int `pulumi:"dialAttempts"`
+	// The address to connect to.
+	Host string `pulumi:"host"`
+	// The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+	HostKey *string `pulumi:"hostKey"`
+	// The SSH port; default 22.
+	Port *int `pulumi:"port"`
+	// The login key, in OpenSSH or PEM form, without a passphrase.
+	PrivateKey string `pulumi:"privateKey"`
+	// The user to log in as; default root. Any other user needs password-less sudo.
+	User *string `pulumi:"user"`
 }
 
 // ConnectionInput is an input type that accepts ConnectionArgs and ConnectionOutput values.
@@ -34,12 +40,18 @@ type ConnectionInput interface {
 }
 
 type ConnectionArgs struct {
-	DialAttempts pulumi.IntPtrInput    `pulumi:"dialAttempts"`
-	Host         pulumi.StringInput    `pulumi:"host"`
-	HostKey      pulumi.StringPtrInput `pulumi:"hostKey"`
-	Port         pulumi.IntPtrInput    `pulumi:"port"`
-	PrivateKey   pulumi.StringInput    `pulumi:"privateKey"`
-	User         pulumi.StringPtrInput `pulumi:"user"`
+	// How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+	DialAttempts pulumi.IntPtrInput `pulumi:"dialAttempts"`
+	// The address to connect to.
+	Host pulumi.StringInput `pulumi:"host"`
+	// The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+	HostKey pulumi.StringPtrInput `pulumi:"hostKey"`
+	// The SSH port; default 22.
+	Port pulumi.IntPtrInput `pulumi:"port"`
+	// The login key, in OpenSSH or PEM form, without a passphrase.
+	PrivateKey pulumi.StringInput `pulumi:"privateKey"`
+	// The user to log in as; default root. Any other user needs password-less sudo.
+	User pulumi.StringPtrInput `pulumi:"user"`
 }
 
 func (ConnectionArgs) ElementType() reflect.Type {
@@ -119,26 +131,32 @@ func (o ConnectionOutput) ToConnectionPtrOutputWithContext(ctx context.Context) 
 	}).(ConnectionPtrOutput)
 }
 
+// How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
 func (o ConnectionOutput) DialAttempts() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v Connection) *int { return v.DialAttempts }).(pulumi.IntPtrOutput)
 }
 
+// The address to connect to.
 func (o ConnectionOutput) Host() pulumi.StringOutput {
 	return o.ApplyT(func(v Connection) string { return v.Host }).(pulumi.StringOutput)
 }
 
+// The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
 func (o ConnectionOutput) HostKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Connection) *string { return v.HostKey }).(pulumi.StringPtrOutput)
 }
 
+// The SSH port; default 22.
 func (o ConnectionOutput) Port() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v Connection) *int { return v.Port }).(pulumi.IntPtrOutput)
 }
 
+// The login key, in OpenSSH or PEM form, without a passphrase.
 func (o ConnectionOutput) PrivateKey() pulumi.StringOutput {
 	return o.ApplyT(func(v Connection) string { return v.PrivateKey }).(pulumi.StringOutput)
 }
 
+// The user to log in as; default root. Any other user needs password-less sudo.
 func (o ConnectionOutput) User() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Connection) *string { return v.User }).(pulumi.StringPtrOutput)
 }
@@ -167,6 +185,7 @@ func (o ConnectionPtrOutput) Elem() ConnectionOutput {
 	}).(ConnectionOutput)
 }
 
+// How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
 func (o ConnectionPtrOutput) DialAttempts() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *Connection) *int {
 		if v == nil {
@@ -176,6 +195,7 @@ func (o ConnectionPtrOutput) DialAttempts() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
+// The address to connect to.
 func (o ConnectionPtrOutput) Host() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Connection) *string {
 		if v == nil {
@@ -185,6 +205,7 @@ func (o ConnectionPtrOutput) Host() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
 func (o ConnectionPtrOutput) HostKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Connection) *string {
 		if v == nil {
@@ -194,6 +215,7 @@ func (o ConnectionPtrOutput) HostKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// The SSH port; default 22.
 func (o ConnectionPtrOutput) Port() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *Connection) *int {
 		if v == nil {
@@ -203,6 +225,7 @@ func (o ConnectionPtrOutput) Port() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
+// The login key, in OpenSSH or PEM form, without a passphrase.
 func (o ConnectionPtrOutput) PrivateKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Connection) *string {
 		if v == nil {
@@ -212,6 +235,7 @@ func (o ConnectionPtrOutput) PrivateKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// The user to log in as; default root. Any other user needs password-less sudo.
 func (o ConnectionPtrOutput) User() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Connection) *string {
 		if v == nil {

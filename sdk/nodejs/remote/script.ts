@@ -36,13 +36,37 @@ export class Script extends pulumi.CustomResource {
         return obj['__pulumiType'] === Script.__pulumiType;
     }
 
+    /**
+     * How the host is reached over SSH.
+     */
     declare public readonly connection: pulumi.Output<outputs.Connection>;
+    /**
+     * A script run on destroy, with the same environment; none: destroying forgets the step.
+     */
     declare public readonly delete: pulumi.Output<string | undefined>;
+    /**
+     * Variables exported before the script runs; their values show in previews. A change reruns it.
+     */
     declare public readonly environment: pulumi.Output<{[key: string]: string} | undefined>;
+    /**
+     * Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+     */
     declare public readonly publicStdout: pulumi.Output<boolean | undefined>;
+    /**
+     * The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+     */
     declare public readonly script: pulumi.Output<string>;
+    /**
+     * Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+     */
     declare public readonly secretEnvironment: pulumi.Output<{[key: string]: string} | undefined>;
+    /**
+     * The stdout of the last run; empty for a script with secret inputs unless publicStdout.
+     */
     declare public /*out*/ readonly stdout: pulumi.Output<string>;
+    /**
+     * Bounds one run of the script, in seconds; default an hour.
+     */
     declare public readonly timeout: pulumi.Output<number | undefined>;
 
     /**
@@ -91,11 +115,32 @@ export class Script extends pulumi.CustomResource {
  * The set of arguments for constructing a Script resource.
  */
 export interface ScriptArgs {
+    /**
+     * How the host is reached over SSH.
+     */
     connection: pulumi.Input<inputs.ConnectionArgs>;
+    /**
+     * A script run on destroy, with the same environment; none: destroying forgets the step.
+     */
     delete?: pulumi.Input<string | undefined>;
+    /**
+     * Variables exported before the script runs; their values show in previews. A change reruns it.
+     */
     environment?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+     */
     publicStdout?: pulumi.Input<boolean | undefined>;
+    /**
+     * The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+     */
     script: pulumi.Input<string>;
+    /**
+     * Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+     */
     secretEnvironment?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * Bounds one run of the script, in seconds; default an hour.
+     */
     timeout?: pulumi.Input<number | undefined>;
 }

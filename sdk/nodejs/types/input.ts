@@ -6,11 +6,29 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 export interface ConnectionArgs {
+    /**
+     * How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+     */
     dialAttempts?: pulumi.Input<number | undefined>;
+    /**
+     * The address to connect to.
+     */
     host: pulumi.Input<string>;
+    /**
+     * The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+     */
     hostKey?: pulumi.Input<string | undefined>;
+    /**
+     * The SSH port; default 22.
+     */
     port?: pulumi.Input<number | undefined>;
+    /**
+     * The login key, in OpenSSH or PEM form, without a passphrase.
+     */
     privateKey: pulumi.Input<string>;
+    /**
+     * The user to log in as; default root. Any other user needs password-less sudo.
+     */
     user?: pulumi.Input<string | undefined>;
 }
 

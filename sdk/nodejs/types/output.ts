@@ -6,11 +6,29 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 export interface Connection {
+    /**
+     * How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+     */
     dialAttempts?: number;
+    /**
+     * The address to connect to.
+     */
     host: string;
+    /**
+     * The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+     */
     hostKey?: string;
+    /**
+     * The SSH port; default 22.
+     */
     port?: number;
+    /**
+     * The login key, in OpenSSH or PEM form, without a passphrase.
+     */
     privateKey: string;
+    /**
+     * The user to log in as; default root. Any other user needs password-less sudo.
+     */
     user?: string;
 }
 

@@ -37,11 +37,29 @@ __all__ = [
 
 class ConnectionArgsDict(TypedDict):
     host: pulumi.Input[_builtins.str]
+    """
+    The address to connect to.
+    """
     private_key: pulumi.Input[_builtins.str]
+    """
+    The login key, in OpenSSH or PEM form, without a passphrase.
+    """
     dial_attempts: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+    """
     host_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+    """
     port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The SSH port; default 22.
+    """
     user: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The user to log in as; default root. Any other user needs password-less sudo.
+    """
 
 @pulumi.input_type
 class ConnectionArgs:
@@ -52,6 +70,14 @@ class ConnectionArgs:
                  host_key: pulumi.Input[Optional[_builtins.str]] = None,
                  port: pulumi.Input[Optional[_builtins.int]] = None,
                  user: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.str] host: The address to connect to.
+        :param pulumi.Input[_builtins.str] private_key: The login key, in OpenSSH or PEM form, without a passphrase.
+        :param pulumi.Input[_builtins.int] dial_attempts: How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+        :param pulumi.Input[_builtins.str] host_key: The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+        :param pulumi.Input[_builtins.int] port: The SSH port; default 22.
+        :param pulumi.Input[_builtins.str] user: The user to log in as; default root. Any other user needs password-less sudo.
+        """
         pulumi.set(__self__, "host", host)
         pulumi.set(__self__, "private_key", private_key)
         if dial_attempts is not None:
@@ -66,6 +92,9 @@ class ConnectionArgs:
     @_builtins.property
     @pulumi.getter
     def host(self) -> pulumi.Input[_builtins.str]:
+        """
+        The address to connect to.
+        """
         return pulumi.get(self, "host")
 
     @host.setter
@@ -75,6 +104,9 @@ class ConnectionArgs:
     @_builtins.property
     @pulumi.getter(name="privateKey")
     def private_key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The login key, in OpenSSH or PEM form, without a passphrase.
+        """
         return pulumi.get(self, "private_key")
 
     @private_key.setter
@@ -84,6 +116,9 @@ class ConnectionArgs:
     @_builtins.property
     @pulumi.getter(name="dialAttempts")
     def dial_attempts(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+        """
         return pulumi.get(self, "dial_attempts")
 
     @dial_attempts.setter
@@ -93,6 +128,9 @@ class ConnectionArgs:
     @_builtins.property
     @pulumi.getter(name="hostKey")
     def host_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+        """
         return pulumi.get(self, "host_key")
 
     @host_key.setter
@@ -102,6 +140,9 @@ class ConnectionArgs:
     @_builtins.property
     @pulumi.getter
     def port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The SSH port; default 22.
+        """
         return pulumi.get(self, "port")
 
     @port.setter
@@ -111,6 +152,9 @@ class ConnectionArgs:
     @_builtins.property
     @pulumi.getter
     def user(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The user to log in as; default root. Any other user needs password-less sudo.
+        """
         return pulumi.get(self, "user")
 
     @user.setter

@@ -52,6 +52,14 @@ class Connection(dict):
                  host_key: Optional[_builtins.str] = None,
                  port: Optional[_builtins.int] = None,
                  user: Optional[_builtins.str] = None):
+        """
+        :param _builtins.str host: The address to connect to.
+        :param _builtins.str private_key: The login key, in OpenSSH or PEM form, without a passphrase.
+        :param _builtins.int dial_attempts: How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+        :param _builtins.str host_key: The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+        :param _builtins.int port: The SSH port; default 22.
+        :param _builtins.str user: The user to log in as; default root. Any other user needs password-less sudo.
+        """
         pulumi.set(__self__, "host", host)
         pulumi.set(__self__, "private_key", private_key)
         if dial_attempts is not None:
@@ -66,31 +74,49 @@ class Connection(dict):
     @_builtins.property
     @pulumi.getter
     def host(self) -> _builtins.str:
+        """
+        The address to connect to.
+        """
         return pulumi.get(self, "host")
 
     @_builtins.property
     @pulumi.getter(name="privateKey")
     def private_key(self) -> _builtins.str:
+        """
+        The login key, in OpenSSH or PEM form, without a passphrase.
+        """
         return pulumi.get(self, "private_key")
 
     @_builtins.property
     @pulumi.getter(name="dialAttempts")
     def dial_attempts(self) -> Optional[_builtins.int]:
+        """
+        How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
+        """
         return pulumi.get(self, "dial_attempts")
 
     @_builtins.property
     @pulumi.getter(name="hostKey")
     def host_key(self) -> Optional[_builtins.str]:
+        """
+        The host's key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
+        """
         return pulumi.get(self, "host_key")
 
     @_builtins.property
     @pulumi.getter
     def port(self) -> Optional[_builtins.int]:
+        """
+        The SSH port; default 22.
+        """
         return pulumi.get(self, "port")
 
     @_builtins.property
     @pulumi.getter
     def user(self) -> Optional[_builtins.str]:
+        """
+        The user to log in as; default root. Any other user needs password-less sudo.
+        """
         return pulumi.get(self, "user")
 
 

@@ -17,14 +17,22 @@ import (
 type Script struct {
 	pulumi.CustomResourceState
 
-	Connection        backendai.ConnectionOutput `pulumi:"connection"`
-	Delete            pulumi.StringPtrOutput     `pulumi:"delete"`
-	Environment       pulumi.StringMapOutput     `pulumi:"environment"`
-	PublicStdout      pulumi.BoolPtrOutput       `pulumi:"publicStdout"`
-	Script            pulumi.StringOutput        `pulumi:"script"`
-	SecretEnvironment pulumi.StringMapOutput     `pulumi:"secretEnvironment"`
-	Stdout            pulumi.StringOutput        `pulumi:"stdout"`
-	Timeout           pulumi.IntPtrOutput        `pulumi:"timeout"`
+	// How the host is reached over SSH.
+	Connection backendai.ConnectionOutput `pulumi:"connection"`
+	// A script run on destroy, with the same environment; none: destroying forgets the step.
+	Delete pulumi.StringPtrOutput `pulumi:"delete"`
+	// Variables exported before the script runs; their values show in previews. A change reruns it.
+	Environment pulumi.StringMapOutput `pulumi:"environment"`
+	// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+	PublicStdout pulumi.BoolPtrOutput `pulumi:"publicStdout"`
+	// The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+	Script pulumi.StringOutput `pulumi:"script"`
+	// Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+	SecretEnvironment pulumi.StringMapOutput `pulumi:"secretEnvironment"`
+	// The stdout of the last run; empty for a script with secret inputs unless publicStdout.
+	Stdout pulumi.StringOutput `pulumi:"stdout"`
+	// Bounds one run of the script, in seconds; default an hour.
+	Timeout pulumi.IntPtrOutput `pulumi:"timeout"`
 }
 
 // NewScript registers a new resource with the given unique name, arguments, and options.
@@ -80,24 +88,38 @@ func (ScriptState) ElementType() reflect.Type {
 }
 
 type scriptArgs struct {
-	Connection        backendai.Connection `pulumi:"connection"`
-	Delete            *string              `pulumi:"delete"`
-	Environment       map[string]string    `pulumi:"environment"`
-	PublicStdout      *bool                `pulumi:"publicStdout"`
-	Script            string               `pulumi:"script"`
-	SecretEnvironment map[string]string    `pulumi:"secretEnvironment"`
-	Timeout           *int                 `pulumi:"timeout"`
+	// How the host is reached over SSH.
+	Connection backendai.Connection `pulumi:"connection"`
+	// A script run on destroy, with the same environment; none: destroying forgets the step.
+	Delete *string `pulumi:"delete"`
+	// Variables exported before the script runs; their values show in previews. A change reruns it.
+	Environment map[string]string `pulumi:"environment"`
+	// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+	PublicStdout *bool `pulumi:"publicStdout"`
+	// The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+	Script string `pulumi:"script"`
+	// Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+	SecretEnvironment map[string]string `pulumi:"secretEnvironment"`
+	// Bounds one run of the script, in seconds; default an hour.
+	Timeout *int `pulumi:"timeout"`
 }
 
 // The set of arguments for constructing a Script resource.
 type ScriptArgs struct {
-	Connection        backendai.ConnectionInput
-	Delete            pulumi.StringPtrInput
-	Environment       pulumi.StringMapInput
-	PublicStdout      pulumi.BoolPtrInput
-	Script            pulumi.StringInput
+	// How the host is reached over SSH.
+	Connection backendai.ConnectionInput
+	// A script run on destroy, with the same environment; none: destroying forgets the step.
+	Delete pulumi.StringPtrInput
+	// Variables exported before the script runs; their values show in previews. A change reruns it.
+	Environment pulumi.StringMapInput
+	// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+	PublicStdout pulumi.BoolPtrInput
+	// The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+	Script pulumi.StringInput
+	// Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
 	SecretEnvironment pulumi.StringMapInput
-	Timeout           pulumi.IntPtrInput
+	// Bounds one run of the script, in seconds; default an hour.
+	Timeout pulumi.IntPtrInput
 }
 
 func (ScriptArgs) ElementType() reflect.Type {
@@ -137,34 +159,42 @@ func (o ScriptOutput) ToScriptOutputWithContext(ctx context.Context) ScriptOutpu
 	return o
 }
 
+// How the host is reached over SSH.
 func (o ScriptOutput) Connection() backendai.ConnectionOutput {
 	return o.ApplyT(func(v *Script) backendai.ConnectionOutput { return v.Connection }).(backendai.ConnectionOutput)
 }
 
+// A script run on destroy, with the same environment; none: destroying forgets the step.
 func (o ScriptOutput) Delete() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.Delete }).(pulumi.StringPtrOutput)
 }
 
+// Variables exported before the script runs; their values show in previews. A change reruns it.
 func (o ScriptOutput) Environment() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringMapOutput { return v.Environment }).(pulumi.StringMapOutput)
 }
 
+// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
 func (o ScriptOutput) PublicStdout() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.BoolPtrOutput { return v.PublicStdout }).(pulumi.BoolPtrOutput)
 }
 
+// The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
 func (o ScriptOutput) Script() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.Script }).(pulumi.StringOutput)
 }
 
+// Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
 func (o ScriptOutput) SecretEnvironment() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringMapOutput { return v.SecretEnvironment }).(pulumi.StringMapOutput)
 }
 
+// The stdout of the last run; empty for a script with secret inputs unless publicStdout.
 func (o ScriptOutput) Stdout() pulumi.StringOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringOutput { return v.Stdout }).(pulumi.StringOutput)
 }
 
+// Bounds one run of the script, in seconds; default an hour.
 func (o ScriptOutput) Timeout() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.IntPtrOutput { return v.Timeout }).(pulumi.IntPtrOutput)
 }

@@ -30,6 +30,14 @@ class ScriptArgs:
                  timeout: pulumi.Input[Optional[_builtins.int]] = None):
         """
         The set of arguments for constructing a Script resource.
+
+        :param pulumi.Input['_root_inputs.ConnectionArgs'] connection: How the host is reached over SSH.
+        :param pulumi.Input[_builtins.str] script: The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+        :param pulumi.Input[_builtins.str] delete: A script run on destroy, with the same environment; none: destroying forgets the step.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Variables exported before the script runs; their values show in previews. A change reruns it.
+        :param pulumi.Input[_builtins.bool] public_stdout: Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secret_environment: Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+        :param pulumi.Input[_builtins.int] timeout: Bounds one run of the script, in seconds; default an hour.
         """
         pulumi.set(__self__, "connection", connection)
         pulumi.set(__self__, "script", script)
@@ -47,6 +55,9 @@ class ScriptArgs:
     @_builtins.property
     @pulumi.getter
     def connection(self) -> pulumi.Input['_root_inputs.ConnectionArgs']:
+        """
+        How the host is reached over SSH.
+        """
         return pulumi.get(self, "connection")
 
     @connection.setter
@@ -56,6 +67,9 @@ class ScriptArgs:
     @_builtins.property
     @pulumi.getter
     def script(self) -> pulumi.Input[_builtins.str]:
+        """
+        The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+        """
         return pulumi.get(self, "script")
 
     @script.setter
@@ -65,6 +79,9 @@ class ScriptArgs:
     @_builtins.property
     @pulumi.getter
     def delete(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A script run on destroy, with the same environment; none: destroying forgets the step.
+        """
         return pulumi.get(self, "delete")
 
     @delete.setter
@@ -74,6 +91,9 @@ class ScriptArgs:
     @_builtins.property
     @pulumi.getter
     def environment(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        Variables exported before the script runs; their values show in previews. A change reruns it.
+        """
         return pulumi.get(self, "environment")
 
     @environment.setter
@@ -83,6 +103,9 @@ class ScriptArgs:
     @_builtins.property
     @pulumi.getter(name="publicStdout")
     def public_stdout(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+        """
         return pulumi.get(self, "public_stdout")
 
     @public_stdout.setter
@@ -92,6 +115,9 @@ class ScriptArgs:
     @_builtins.property
     @pulumi.getter(name="secretEnvironment")
     def secret_environment(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+        """
         return pulumi.get(self, "secret_environment")
 
     @secret_environment.setter
@@ -101,6 +127,9 @@ class ScriptArgs:
     @_builtins.property
     @pulumi.getter
     def timeout(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Bounds one run of the script, in seconds; default an hour.
+        """
         return pulumi.get(self, "timeout")
 
     @timeout.setter
@@ -127,6 +156,13 @@ class Script(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
+        :param pulumi.Input[Union['_root_inputs.ConnectionArgs', '_root_inputs.ConnectionArgsDict']] connection: How the host is reached over SSH.
+        :param pulumi.Input[_builtins.str] delete: A script run on destroy, with the same environment; none: destroying forgets the step.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Variables exported before the script runs; their values show in previews. A change reruns it.
+        :param pulumi.Input[_builtins.bool] public_stdout: Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+        :param pulumi.Input[_builtins.str] script: The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secret_environment: Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+        :param pulumi.Input[_builtins.int] timeout: Bounds one run of the script, in seconds; default an hour.
         """
         ...
     @overload
@@ -217,40 +253,64 @@ class Script(pulumi.CustomResource):
     @_builtins.property
     @pulumi.getter
     def connection(self) -> pulumi.Output['_root_outputs.Connection']:
+        """
+        How the host is reached over SSH.
+        """
         return pulumi.get(self, "connection")
 
     @_builtins.property
     @pulumi.getter
     def delete(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        A script run on destroy, with the same environment; none: destroying forgets the step.
+        """
         return pulumi.get(self, "delete")
 
     @_builtins.property
     @pulumi.getter
     def environment(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+        """
+        Variables exported before the script runs; their values show in previews. A change reruns it.
+        """
         return pulumi.get(self, "environment")
 
     @_builtins.property
     @pulumi.getter(name="publicStdout")
     def public_stdout(self) -> pulumi.Output[Optional[_builtins.bool]]:
+        """
+        Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
+        """
         return pulumi.get(self, "public_stdout")
 
     @_builtins.property
     @pulumi.getter
     def script(self) -> pulumi.Output[_builtins.str]:
+        """
+        The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
+        """
         return pulumi.get(self, "script")
 
     @_builtins.property
     @pulumi.getter(name="secretEnvironment")
     def secret_environment(self) -> pulumi.Output[Optional[Mapping[str, _builtins.str]]]:
+        """
+        Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
+        """
         return pulumi.get(self, "secret_environment")
 
     @_builtins.property
     @pulumi.getter
     def stdout(self) -> pulumi.Output[_builtins.str]:
+        """
+        The stdout of the last run; empty for a script with secret inputs unless publicStdout.
+        """
         return pulumi.get(self, "stdout")
 
     @_builtins.property
     @pulumi.getter
     def timeout(self) -> pulumi.Output[Optional[_builtins.int]]:
+        """
+        Bounds one run of the script, in seconds; default an hour.
+        """
         return pulumi.get(self, "timeout")
 
