@@ -2,15 +2,12 @@ package provider
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"os"
 	"testing"
 
-	"github.com/blang/semver"
 	p "github.com/pulumi/pulumi-go-provider"
-	"github.com/pulumi/pulumi-go-provider/integration"
 )
 
 var update = flag.Bool("update", false, "rewrite schema.json")
@@ -21,15 +18,7 @@ const schemaFile = "cmd/pulumi-resource-backendai/schema.json"
 // TestSchema: the schema the provider serves is the one kept in the repository (go test
 // -run TestSchema -update ./infra/provider rewrites it; then regenerate the SDKs).
 func TestSchema(t *testing.T) {
-	prov, err := New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := integration.NewServer(context.Background(), Name, semver.MustParse("0.1.0"), integration.WithProvider(prov))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := s.GetSchema(p.GetSchemaRequest{})
+	resp, err := newServer(t).GetSchema(p.GetSchemaRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

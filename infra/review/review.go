@@ -271,6 +271,7 @@ func columns(before, after string) ([]string, bool) {
 	return out, true
 }
 
+// text is a property value as text: a string as it is, anything else as JSON; "" for none.
 func text(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -334,15 +335,7 @@ func lookup(m map[string]any, path string) string {
 		}
 		cur = obj[part]
 	}
-	switch v := cur.(type) {
-	case nil:
-		return ""
-	case string:
-		return v
-	default:
-		out, _ := json.Marshal(v)
-		return string(out)
-	}
+	return text(cur)
 }
 
 // splitPath splits a.b["c.d"].e into a, b, c.d, e.

@@ -99,11 +99,10 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 		dir = req.GetPwd()
 	}
 
-	binary, cleanup, err := h.program(ctx, req, dir)
+	binary, err := h.program(ctx, req, dir)
 	if err != nil {
 		return &pulumirpc.RunResponse{Error: err.Error()}, nil
 	}
-	defer cleanup()
 
 	config, err := json.Marshal(req.GetConfig())
 	if err != nil {
@@ -151,41 +150,41 @@ func (h *host) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulumirpc.R
 // per directory in the user's cache. There go build sees an up-to-date executable and
 // does not link it again: a preview of an unchanged program starts in half a second
 // instead of the two and a half seconds a link takes on two cores.
-func (h *host) program(ctx context.Context, req *pulumirpc.RunRequest, dir string) (string, func(), error) {
+func (h *host) program(ctx context.Context, req *pulumirpc.RunRequest, dir string) (string, error) {
 	if opts := req.GetInfo().GetOptions().AsMap(); opts["binary"] != nil {
 		if b, ok := opts["binary"].(string); ok && b != "" {
-			return filepath.Join(dir, b), func() {}, nil
+			return filepath.Join(dir, b), nil
 		}
 	}
 	cache, err := os.UserCacheDir()
 	if err != nil {
-		return "", nil, fmt.Errorf("finding a place for the program's build: %w", err)
+		return "", fmt.Errorf("finding a place for the program's build: %w", err)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return "", nil, fmt.Errorf("the program directory %s: %w", dir, err)
+		return "", fmt.Errorf("the program directory %s: %w", dir, err)
 	}
 	sum := sha256.Sum256([]byte(abs))
 	place := filepath.Join(cache, "pulumi-language-go", hex.EncodeToString(sum[:8]))
 	if err := os.MkdirAll(place, 0o700); err != nil {
-		return "", nil, fmt.Errorf("creating the program's build folder: %w", err)
+		return "", fmt.Errorf("creating the program's build folder: %w", err)
 	}
 	// Runs of one program at once (stacks side by side) build it one at a time; go build
 	// replaces the executable by a new file, so a run of the old one is not disturbed.
 	lock, err := os.OpenFile(filepath.Join(place, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return "", nil, fmt.Errorf("locking the program's build folder: %w", err)
+		return "", fmt.Errorf("locking the program's build folder: %w", err)
 	}
 	defer lock.Close()
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
-		return "", nil, fmt.Errorf("locking the program's build folder: %w", err)
+		return "", fmt.Errorf("locking the program's build folder: %w", err)
 	}
 	out := filepath.Join(place, "program")
 	build := exec.CommandContext(ctx, "go", "build", "-o", out, ".")
 	build.Dir = dir
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
-		return "", nil, fmt.Errorf("go build of the program in %s failed: %w", dir, err)
+		return "", fmt.Errorf("go build of the program in %s failed: %w", dir, err)
 	}
-	return out, func() {}, nil
+	return out, nil
 }
