@@ -34,6 +34,9 @@ type AgentNodeArgs struct {
 	Storage []pulumi.Resource
 	// Release is the cluster's release record; the agent's packages wait for it.
 	Release pulumi.Resource
+	// StopOnDelete stops and disables the agent when it is deleted (a node that leaves
+	// its pool), so the manager marks it gone; a cluster's own agents are left running.
+	StopOnDelete bool
 }
 
 // AgentNode is one agent (seed 002, agent steps; seed 001's agent nodes): Python and
@@ -214,8 +217,12 @@ func (g *agentNode) service(text string, after []pulumi.Resource) (pulumi.Resour
 	svc := configs.AgentService
 	svc.WaitPort = c.Agent.RPCPort
 	started := checksum(sum...)
-	unit, err := g.unit(svc, g.set.Home, accountOf(c), started, after...)
-	return unit, started, err
+	unit := g.unit
+	if g.args.StopOnDelete {
+		unit = g.stoppedUnit
+	}
+	st, err := unit(svc, g.set.Home, accountOf(c), started, after...)
+	return st, started, err
 }
 
 // imageResourceName turns an image reference into a resource name's part.

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,8 @@ type mockResource struct {
 type mocks struct {
 	mu  sync.Mutex
 	all []mockResource
+	// stacks are other stacks' outputs, by stack name, for stack references.
+	stacks map[string]resource.PropertyMap
 }
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -32,6 +35,14 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	m.all = append(m.all, r)
 	out := args.Inputs.Copy()
+	if args.TypeToken == "pulumi:pulumi:StackReference" {
+		name := args.Inputs["name"].StringValue()
+		outputs, ok := m.stacks[name]
+		if !ok {
+			return "", nil, fmt.Errorf("unknown stack %s", name)
+		}
+		out["outputs"] = resource.NewObjectProperty(outputs)
+	}
 	if args.TypeToken == "docker:index/remoteImage:RemoteImage" {
 		out["imageId"] = resource.NewStringProperty("sha256:" + args.Name)
 	}

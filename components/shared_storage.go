@@ -18,6 +18,9 @@ type SharedStorageArgs struct {
 	Cluster spec.Cluster
 	// Hosts by node name.
 	Hosts map[string]*Host
+	// Joining are nodes of an agent pool, not the cluster's: the volumes are mounted on
+	// them alone, and served by the cluster's stack. Empty: the cluster's own nodes.
+	Joining []spec.Node
 }
 
 // SharedStorage is the cluster's vfolder volumes (seeds 001 and 002): each storage
@@ -53,7 +56,11 @@ func NewSharedStorage(ctx *pulumi.Context, name string, args SharedStorageArgs, 
 
 	// 1. The NFS servers, each with the volumes it serves.
 	var servers []pulumi.Resource
-	for _, n := range c.Nodes {
+	serving, mounting := c.Nodes, c.Nodes
+	if len(args.Joining) > 0 {
+		serving, mounting = nil, args.Joining
+	}
+	for _, n := range serving {
 		var dirs []string
 		for _, v := range volumes {
 			if v.Server != nil && v.Server.Name == n.Name {
@@ -84,7 +91,7 @@ func NewSharedStorage(ctx *pulumi.Context, name string, args SharedStorageArgs, 
 	for i, v := range volumes {
 		mounts[i] = v.Path + "=" + scripts.Source(v)
 	}
-	for _, n := range c.Nodes {
+	for _, n := range mounting {
 		if !n.Mounts() {
 			continue
 		}

@@ -38,21 +38,31 @@ func (s steps) runWith(suffix string, in scripts.Input, outputs pulumi.StringMap
 // report is run for a step whose stdout is a report that holds none of its secrets: it
 // is kept (scrubbed of the secret values) as the step's output.
 func (s steps) report(suffix string, in scripts.Input, secret pulumi.StringMapInput, deps ...pulumi.Resource) (*remote.Script, error) {
-	return s.register(suffix, in, nil, secret, true, deps)
+	return s.register(suffix, in, nil, secret, stepOptions{public: true}, deps)
 }
 
 func (s steps) script(suffix string, in scripts.Input, outputs pulumi.StringMap, secret pulumi.StringMapInput, deps []pulumi.Resource) (*remote.Script, error) {
-	return s.register(suffix, in, outputs, secret, false, deps)
+	return s.register(suffix, in, outputs, secret, stepOptions{}, deps)
 }
 
-func (s steps) register(suffix string, in scripts.Input, outputs pulumi.StringMap, secret pulumi.StringMapInput, public bool, deps []pulumi.Resource) (*remote.Script, error) {
+// stepOptions are what few steps need: a public stdout, a script run when the step is
+// deleted.
+type stepOptions struct {
+	public bool
+	delete string
+}
+
+func (s steps) register(suffix string, in scripts.Input, outputs pulumi.StringMap, secret pulumi.StringMapInput, o stepOptions, deps []pulumi.Resource) (*remote.Script, error) {
 	env := pulumi.ToStringMap(scripts.Env(in))
 	for k, v := range outputs {
 		env[k] = v
 	}
 	args := &remote.ScriptArgs{Connection: s.conn.args(), Script: pulumi.String(in.Script()), Environment: env, SecretEnvironment: secret}
-	if public {
+	if o.public {
 		args.PublicStdout = pulumi.BoolPtr(true)
+	}
+	if o.delete != "" {
+		args.Delete = pulumi.StringPtr(o.delete)
 	}
 	st, err := remote.NewScript(s.ctx, s.name+"-"+suffix, args, pulumi.Parent(s.parent), pulumi.DependsOn(deps))
 	if err != nil {
@@ -104,9 +114,19 @@ func (s steps) file(suffix, filePath, owner string, f configs.File, secrets pulu
 // sum names what the service was started with (its files, packages): the step, and so
 // the restart, runs again only when it or the unit changes.
 func (s steps) unit(svc configs.Service, home string, account configs.Account, sum string, deps ...pulumi.Resource) (*remote.Script, error) {
-	return s.run(svc.Name+"-service", scripts.ServiceInput{Service: svc.Name, UnitText: svc.UnitFile(home, account),
+	return s.register(svc.Name+"-service", serviceInput(svc, home, account, sum), nil, nil, stepOptions{}, deps)
+}
+
+// stoppedUnit is unit for a service that is stopped and disabled when its step is
+// deleted (service_stop.sh): an agent whose node leaves its pool.
+func (s steps) stoppedUnit(svc configs.Service, home string, account configs.Account, sum string, deps ...pulumi.Resource) (*remote.Script, error) {
+	return s.register(svc.Name+"-service", serviceInput(svc, home, account, sum), nil, nil, stepOptions{delete: scripts.ServiceStop}, deps)
+}
+
+func serviceInput(svc configs.Service, home string, account configs.Account, sum string) scripts.ServiceInput {
+	return scripts.ServiceInput{Service: svc.Name, UnitText: svc.UnitFile(home, account),
 		RunScript: path.Join(home, "bin", "run-"+svc.Name+".sh"), RunScriptText: svc.RunScript(home),
-		User: account.Name, ConfigSHA256: sum, WaitPort: svc.WaitPort}, nil, deps...)
+		User: account.Name, ConfigSHA256: sum, WaitPort: svc.WaitPort}
 }
 
 // checksum is the SHA-256 of the parts one after another, for the steps'

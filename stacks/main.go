@@ -75,6 +75,12 @@ func Program(ctx *pulumi.Context) error {
 		})
 		// What the deployed services answered (the management node's verify step).
 		ctx.Export("services", m.Services.ApplyT(jsonOutput))
+		// What agent pools of other stacks join the cluster with (AgentPool).
+		ref, err := components.NewClusterRef(cluster)
+		if err != nil {
+			return err
+		}
+		ctx.Export(components.ClusterRefOutput, ref.Export(m.PublicKey))
 	}
 	if a := c.Superadmin; a.Email != "" {
 		// The superadmin's login, secret in the state and in `stack output`.

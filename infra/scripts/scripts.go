@@ -34,6 +34,8 @@ var (
 	Config string
 	//go:embed service.sh
 	ServiceUnit string
+	//go:embed service_stop.sh
+	ServiceStop string
 	//go:embed halfstack.sh
 	Halfstack string
 	//go:embed python.sh

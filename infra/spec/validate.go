@@ -38,61 +38,18 @@ func (c Cluster) Validate() []error {
 	if len(c.Nodes) == 0 {
 		bad("nodes", "at least one node is required")
 	}
-	names := map[string]int{}
-	addrs := map[string]int{}
+	seen := nodesSeen{names: map[string]string{}, addrs: map[string]string{}}
 	managers, agents := 0, 0
 	for i, n := range c.Nodes {
 		f := fmt.Sprintf("nodes[%d]", i)
-		switch {
-		case n.Name == "":
-			bad(f+".name", "is required")
-		case !hostLabel.MatchString(n.Name):
-			bad(f+".name", "%q is not a host name (lower-case letters, digits and '-', at most 63)", n.Name)
-		}
-		if j, dup := names[n.Name]; dup && n.Name != "" {
-			bad(f+".name", "%q is already the name of nodes[%d]", n.Name, j)
-		}
-		names[n.Name] = i
-
-		addr, err := netip.ParseAddr(n.Address)
-		switch {
-		case n.Address == "":
-			bad(f+".address", "is required")
-		case err != nil:
-			bad(f+".address", "%q is not an IP address (the /etc/hosts block needs one)", n.Address)
-		case addr.Zone() != "":
-			bad(f+".address", "%s has a zone, which only this host understands; give the address the other nodes reach", n.Address)
-		case addr.IsUnspecified() || addr.IsMulticast():
-			bad(f+".address", "%s cannot be a node's address", n.Address)
-		case addr.IsLoopback() && len(c.Nodes) > 1:
-			bad(f+".address", "%s is a loopback address, which the other nodes cannot reach", n.Address)
-		}
-		if j, dup := addrs[n.Address]; dup && n.Address != "" {
-			bad(f+".address", "%s is already the address of nodes[%d]", n.Address, j)
-		}
-		addrs[n.Address] = i
-
-		if len(n.Roles) == 0 {
-			bad(f+".roles", "at least one of %s is required", roleList())
-		}
-		seen := map[Role]bool{}
-		for k, r := range n.Roles {
-			switch {
-			case !slices.Contains(knownRoles, r):
-				bad(fmt.Sprintf("%s.roles[%d]", f, k), "unknown role %q (want %s)", r, roleList())
-			case seen[r]:
-				bad(fmt.Sprintf("%s.roles[%d]", f, k), "role %q is listed twice", r)
-			}
-			seen[r] = true
-		}
-		if seen[RoleManager] {
+		errs = append(errs, seen.check(f, n, len(c.Nodes) > 1)...)
+		errs = append(errs, n.SSH.validate(f+".ssh")...)
+		if n.HasRole(RoleManager) {
 			managers++
 		}
-		if seen[RoleAgent] {
+		if n.HasRole(RoleAgent) {
 			agents++
 		}
-
-		errs = append(errs, n.SSH.validate(f+".ssh")...)
 		n.validateAgent(f, c.Deploy, bad)
 	}
 	if len(c.Nodes) > 0 && managers != 1 {
@@ -225,3 +182,61 @@ func roleList() string {
 
 // IsUserName reports whether s is a valid Unix user name.
 func IsUserName(s string) bool { return userName.MatchString(s) }
+
+// nodesSeen are the names and addresses of the nodes checked so far, each with the field
+// that holds it, so that a node given twice names the first.
+type nodesSeen struct{ names, addrs map[string]string }
+
+// check returns the problems of node n at field f: its name, address and roles, and a name or address another node has. multi says the node has peers, which cannot
+// reach a loopback address.
+func (seen nodesSeen) check(f string, n Node, multi bool) []error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	switch {
+	case n.Name == "":
+		bad(f+".name", "is required")
+	case !hostLabel.MatchString(n.Name):
+		bad(f+".name", "%q is not a host name (lower-case letters, digits and '-', at most 63)", n.Name)
+	}
+	if other, dup := seen.names[n.Name]; dup && n.Name != "" {
+		bad(f+".name", "%q is already the name of %s", n.Name, other)
+	} else {
+		seen.names[n.Name] = f
+	}
+
+	addr, err := netip.ParseAddr(n.Address)
+	switch {
+	case n.Address == "":
+		bad(f+".address", "is required")
+	case err != nil:
+		bad(f+".address", "%q is not an IP address (the /etc/hosts block needs one)", n.Address)
+	case addr.Zone() != "":
+		bad(f+".address", "%s has a zone, which only this host understands; give the address the other nodes reach", n.Address)
+	case addr.IsUnspecified() || addr.IsMulticast():
+		bad(f+".address", "%s cannot be a node's address", n.Address)
+	case addr.IsLoopback() && multi:
+		bad(f+".address", "%s is a loopback address, which the other nodes cannot reach", n.Address)
+	}
+	if other, dup := seen.addrs[n.Address]; dup && n.Address != "" {
+		bad(f+".address", "%s is already the address of %s", n.Address, other)
+	} else {
+		seen.addrs[n.Address] = f
+	}
+
+	if len(n.Roles) == 0 {
+		bad(f+".roles", "at least one of %s is required", roleList())
+	}
+	roles := map[Role]bool{}
+	for k, r := range n.Roles {
+		switch {
+		case !slices.Contains(knownRoles, r):
+			bad(fmt.Sprintf("%s.roles[%d]", f, k), "unknown role %q (want %s)", r, roleList())
+		case roles[r]:
+			bad(fmt.Sprintf("%s.roles[%d]", f, k), "role %q is listed twice", r)
+		}
+		roles[r] = true
+	}
+	return errs
+}

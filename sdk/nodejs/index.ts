@@ -5,6 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { AgentPoolArgs } from "./agentPool";
+export type AgentPool = import("./agentPool").AgentPool;
+export const AgentPool: typeof import("./agentPool").AgentPool = null as any;
+utilities.lazyLoad(exports, ["AgentPool"], () => require("./agentPool"));
+
 export { CredentialsArgs } from "./credentials";
 export type Credentials = import("./credentials").Credentials;
 export const Credentials: typeof import("./credentials").Credentials = null as any;
@@ -43,6 +48,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "backendai:index:AgentPool":
+                return new AgentPool(name, <any>undefined, { urn })
             case "backendai:index:Credentials":
                 return new Credentials(name, <any>undefined, { urn })
             case "backendai:index:Host":

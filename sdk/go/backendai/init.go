@@ -21,6 +21,8 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "backendai:index:AgentPool":
+		r = &AgentPool{}
 	case "backendai:index:Credentials":
 		r = &Credentials{}
 	case "backendai:index:Host":

@@ -13,6 +13,279 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// What agents need to join a cluster: a cluster stack's output agentPool, as it exports it.
+type ClusterRef struct {
+	// The operations account, the same on every node.
+	Account HostAccount `pulumi:"account"`
+	// etcd as the agents reach it (host:port).
+	Etcd string `pulumi:"etcd"`
+	// The manager's API URL.
+	Manager string `pulumi:"manager"`
+	// The manager's RPC public certificate, which the agents trust.
+	ManagerPublicKey string `pulumi:"managerPublicKey"`
+	// Backend.AI's etcd namespace.
+	Namespace string `pulumi:"namespace"`
+	// The cluster's Backend.AI release, which the pool's agents install.
+	Release string `pulumi:"release"`
+	// The cluster's settings that every node shares, as JSON (no secret, no node's SSH login).
+	Spec string `pulumi:"spec"`
+	// The cluster's vfolder hosts ("<storage proxy>:<volume>").
+	Volumes []string `pulumi:"volumes"`
+}
+
+// ClusterRefInput is an input type that accepts ClusterRefArgs and ClusterRefOutput values.
+// You can construct a concrete instance of `ClusterRefInput` via:
+//
+//	ClusterRefArgs{...}
+type ClusterRefInput interface {
+	pulumi.Input
+
+	ToClusterRefOutput() ClusterRefOutput
+	ToClusterRefOutputWithContext(context.Context) ClusterRefOutput
+}
+
+// What agents need to join a cluster: a cluster stack's output agentPool, as it exports it.
+type ClusterRefArgs struct {
+	// The operations account, the same on every node.
+	Account HostAccountInput `pulumi:"account"`
+	// etcd as the agents reach it (host:port).
+	Etcd pulumi.StringInput `pulumi:"etcd"`
+	// The manager's API URL.
+	Manager pulumi.StringInput `pulumi:"manager"`
+	// The manager's RPC public certificate, which the agents trust.
+	ManagerPublicKey pulumi.StringInput `pulumi:"managerPublicKey"`
+	// Backend.AI's etcd namespace.
+	Namespace pulumi.StringInput `pulumi:"namespace"`
+	// The cluster's Backend.AI release, which the pool's agents install.
+	Release pulumi.StringInput `pulumi:"release"`
+	// The cluster's settings that every node shares, as JSON (no secret, no node's SSH login).
+	Spec pulumi.StringInput `pulumi:"spec"`
+	// The cluster's vfolder hosts ("<storage proxy>:<volume>").
+	Volumes pulumi.StringArrayInput `pulumi:"volumes"`
+}
+
+func (ClusterRefArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ClusterRef)(nil)).Elem()
+}
+
+func (i ClusterRefArgs) ToClusterRefOutput() ClusterRefOutput {
+	return i.ToClusterRefOutputWithContext(context.Background())
+}
+
+func (i ClusterRefArgs) ToClusterRefOutputWithContext(ctx context.Context) ClusterRefOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ClusterRefOutput)
+}
+
+func (i ClusterRefArgs) ToClusterRefPtrOutput() ClusterRefPtrOutput {
+	return i.ToClusterRefPtrOutputWithContext(context.Background())
+}
+
+func (i ClusterRefArgs) ToClusterRefPtrOutputWithContext(ctx context.Context) ClusterRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ClusterRefOutput).ToClusterRefPtrOutputWithContext(ctx)
+}
+
+// ClusterRefPtrInput is an input type that accepts ClusterRefArgs, ClusterRefPtr and ClusterRefPtrOutput values.
+// You can construct a concrete instance of `ClusterRefPtrInput` via:
+//
+//	        ClusterRefArgs{...}
+//
+//	or:
+//
+//	        nil
+type ClusterRefPtrInput interface {
+	pulumi.Input
+
+	ToClusterRefPtrOutput() ClusterRefPtrOutput
+	ToClusterRefPtrOutputWithContext(context.Context) ClusterRefPtrOutput
+}
+
+type clusterRefPtrType ClusterRefArgs
+
+func ClusterRefPtr(v *ClusterRefArgs) ClusterRefPtrInput {
+	return (*clusterRefPtrType)(v)
+}
+
+func (*clusterRefPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**ClusterRef)(nil)).Elem()
+}
+
+func (i *clusterRefPtrType) ToClusterRefPtrOutput() ClusterRefPtrOutput {
+	return i.ToClusterRefPtrOutputWithContext(context.Background())
+}
+
+func (i *clusterRefPtrType) ToClusterRefPtrOutputWithContext(ctx context.Context) ClusterRefPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ClusterRefPtrOutput)
+}
+
+// What agents need to join a cluster: a cluster stack's output agentPool, as it exports it.
+type ClusterRefOutput struct{ *pulumi.OutputState }
+
+func (ClusterRefOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ClusterRef)(nil)).Elem()
+}
+
+func (o ClusterRefOutput) ToClusterRefOutput() ClusterRefOutput {
+	return o
+}
+
+func (o ClusterRefOutput) ToClusterRefOutputWithContext(ctx context.Context) ClusterRefOutput {
+	return o
+}
+
+func (o ClusterRefOutput) ToClusterRefPtrOutput() ClusterRefPtrOutput {
+	return o.ToClusterRefPtrOutputWithContext(context.Background())
+}
+
+func (o ClusterRefOutput) ToClusterRefPtrOutputWithContext(ctx context.Context) ClusterRefPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v ClusterRef) *ClusterRef {
+		return &v
+	}).(ClusterRefPtrOutput)
+}
+
+// The operations account, the same on every node.
+func (o ClusterRefOutput) Account() HostAccountOutput {
+	return o.ApplyT(func(v ClusterRef) HostAccount { return v.Account }).(HostAccountOutput)
+}
+
+// etcd as the agents reach it (host:port).
+func (o ClusterRefOutput) Etcd() pulumi.StringOutput {
+	return o.ApplyT(func(v ClusterRef) string { return v.Etcd }).(pulumi.StringOutput)
+}
+
+// The manager's API URL.
+func (o ClusterRefOutput) Manager() pulumi.StringOutput {
+	return o.ApplyT(func(v ClusterRef) string { return v.Manager }).(pulumi.StringOutput)
+}
+
+// The manager's RPC public certificate, which the agents trust.
+func (o ClusterRefOutput) ManagerPublicKey() pulumi.StringOutput {
+	return o.ApplyT(func(v ClusterRef) string { return v.ManagerPublicKey }).(pulumi.StringOutput)
+}
+
+// Backend.AI's etcd namespace.
+func (o ClusterRefOutput) Namespace() pulumi.StringOutput {
+	return o.ApplyT(func(v ClusterRef) string { return v.Namespace }).(pulumi.StringOutput)
+}
+
+// The cluster's Backend.AI release, which the pool's agents install.
+func (o ClusterRefOutput) Release() pulumi.StringOutput {
+	return o.ApplyT(func(v ClusterRef) string { return v.Release }).(pulumi.StringOutput)
+}
+
+// The cluster's settings that every node shares, as JSON (no secret, no node's SSH login).
+func (o ClusterRefOutput) Spec() pulumi.StringOutput {
+	return o.ApplyT(func(v ClusterRef) string { return v.Spec }).(pulumi.StringOutput)
+}
+
+// The cluster's vfolder hosts ("<storage proxy>:<volume>").
+func (o ClusterRefOutput) Volumes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v ClusterRef) []string { return v.Volumes }).(pulumi.StringArrayOutput)
+}
+
+type ClusterRefPtrOutput struct{ *pulumi.OutputState }
+
+func (ClusterRefPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**ClusterRef)(nil)).Elem()
+}
+
+func (o ClusterRefPtrOutput) ToClusterRefPtrOutput() ClusterRefPtrOutput {
+	return o
+}
+
+func (o ClusterRefPtrOutput) ToClusterRefPtrOutputWithContext(ctx context.Context) ClusterRefPtrOutput {
+	return o
+}
+
+func (o ClusterRefPtrOutput) Elem() ClusterRefOutput {
+	return o.ApplyT(func(v *ClusterRef) ClusterRef {
+		if v != nil {
+			return *v
+		}
+		var ret ClusterRef
+		return ret
+	}).(ClusterRefOutput)
+}
+
+// The operations account, the same on every node.
+func (o ClusterRefPtrOutput) Account() HostAccountPtrOutput {
+	return o.ApplyT(func(v *ClusterRef) *HostAccount {
+		if v == nil {
+			return nil
+		}
+		return &v.Account
+	}).(HostAccountPtrOutput)
+}
+
+// etcd as the agents reach it (host:port).
+func (o ClusterRefPtrOutput) Etcd() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ClusterRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Etcd
+	}).(pulumi.StringPtrOutput)
+}
+
+// The manager's API URL.
+func (o ClusterRefPtrOutput) Manager() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ClusterRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Manager
+	}).(pulumi.StringPtrOutput)
+}
+
+// The manager's RPC public certificate, which the agents trust.
+func (o ClusterRefPtrOutput) ManagerPublicKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ClusterRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.ManagerPublicKey
+	}).(pulumi.StringPtrOutput)
+}
+
+// Backend.AI's etcd namespace.
+func (o ClusterRefPtrOutput) Namespace() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ClusterRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Namespace
+	}).(pulumi.StringPtrOutput)
+}
+
+// The cluster's Backend.AI release, which the pool's agents install.
+func (o ClusterRefPtrOutput) Release() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ClusterRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Release
+	}).(pulumi.StringPtrOutput)
+}
+
+// The cluster's settings that every node shares, as JSON (no secret, no node's SSH login).
+func (o ClusterRefPtrOutput) Spec() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *ClusterRef) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Spec
+	}).(pulumi.StringPtrOutput)
+}
+
+// The cluster's vfolder hosts ("<storage proxy>:<volume>").
+func (o ClusterRefPtrOutput) Volumes() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *ClusterRef) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Volumes
+	}).(pulumi.StringArrayOutput)
+}
+
 type Connection struct {
 	// How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
 	DialAttempts *int `pulumi:"dialAttempts"`
@@ -1124,6 +1397,254 @@ func (o HostLimitsPtrOutput) Nproc() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
+type PoolAccelerator struct {
+	// How many devices the mock plugin reports; default 2.
+	Devices *int `pulumi:"devices"`
+	// "nvidia" (CUDA, with the NVIDIA container toolkit), "mock" (Backend.AI's mock plugin) or "plugin" (another vendor's, named by package and module).
+	Kind string `pulumi:"kind"`
+	// Its module, which goes into the agent's allow-compute-plugins (kind plugin).
+	Module *string `pulumi:"module"`
+	// Another vendor's plugin's PyPI package (kind plugin).
+	Package *string `pulumi:"package"`
+}
+
+// PoolAcceleratorInput is an input type that accepts PoolAcceleratorArgs and PoolAcceleratorOutput values.
+// You can construct a concrete instance of `PoolAcceleratorInput` via:
+//
+//	PoolAcceleratorArgs{...}
+type PoolAcceleratorInput interface {
+	pulumi.Input
+
+	ToPoolAcceleratorOutput() PoolAcceleratorOutput
+	ToPoolAcceleratorOutputWithContext(context.Context) PoolAcceleratorOutput
+}
+
+type PoolAcceleratorArgs struct {
+	// How many devices the mock plugin reports; default 2.
+	Devices pulumi.IntPtrInput `pulumi:"devices"`
+	// "nvidia" (CUDA, with the NVIDIA container toolkit), "mock" (Backend.AI's mock plugin) or "plugin" (another vendor's, named by package and module).
+	Kind pulumi.StringInput `pulumi:"kind"`
+	// Its module, which goes into the agent's allow-compute-plugins (kind plugin).
+	Module pulumi.StringPtrInput `pulumi:"module"`
+	// Another vendor's plugin's PyPI package (kind plugin).
+	Package pulumi.StringPtrInput `pulumi:"package"`
+}
+
+func (PoolAcceleratorArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PoolAccelerator)(nil)).Elem()
+}
+
+func (i PoolAcceleratorArgs) ToPoolAcceleratorOutput() PoolAcceleratorOutput {
+	return i.ToPoolAcceleratorOutputWithContext(context.Background())
+}
+
+func (i PoolAcceleratorArgs) ToPoolAcceleratorOutputWithContext(ctx context.Context) PoolAcceleratorOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PoolAcceleratorOutput)
+}
+
+// PoolAcceleratorArrayInput is an input type that accepts PoolAcceleratorArray and PoolAcceleratorArrayOutput values.
+// You can construct a concrete instance of `PoolAcceleratorArrayInput` via:
+//
+//	PoolAcceleratorArray{ PoolAcceleratorArgs{...} }
+type PoolAcceleratorArrayInput interface {
+	pulumi.Input
+
+	ToPoolAcceleratorArrayOutput() PoolAcceleratorArrayOutput
+	ToPoolAcceleratorArrayOutputWithContext(context.Context) PoolAcceleratorArrayOutput
+}
+
+type PoolAcceleratorArray []PoolAcceleratorInput
+
+func (PoolAcceleratorArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PoolAccelerator)(nil)).Elem()
+}
+
+func (i PoolAcceleratorArray) ToPoolAcceleratorArrayOutput() PoolAcceleratorArrayOutput {
+	return i.ToPoolAcceleratorArrayOutputWithContext(context.Background())
+}
+
+func (i PoolAcceleratorArray) ToPoolAcceleratorArrayOutputWithContext(ctx context.Context) PoolAcceleratorArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PoolAcceleratorArrayOutput)
+}
+
+type PoolAcceleratorOutput struct{ *pulumi.OutputState }
+
+func (PoolAcceleratorOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PoolAccelerator)(nil)).Elem()
+}
+
+func (o PoolAcceleratorOutput) ToPoolAcceleratorOutput() PoolAcceleratorOutput {
+	return o
+}
+
+func (o PoolAcceleratorOutput) ToPoolAcceleratorOutputWithContext(ctx context.Context) PoolAcceleratorOutput {
+	return o
+}
+
+// How many devices the mock plugin reports; default 2.
+func (o PoolAcceleratorOutput) Devices() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v PoolAccelerator) *int { return v.Devices }).(pulumi.IntPtrOutput)
+}
+
+// "nvidia" (CUDA, with the NVIDIA container toolkit), "mock" (Backend.AI's mock plugin) or "plugin" (another vendor's, named by package and module).
+func (o PoolAcceleratorOutput) Kind() pulumi.StringOutput {
+	return o.ApplyT(func(v PoolAccelerator) string { return v.Kind }).(pulumi.StringOutput)
+}
+
+// Its module, which goes into the agent's allow-compute-plugins (kind plugin).
+func (o PoolAcceleratorOutput) Module() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PoolAccelerator) *string { return v.Module }).(pulumi.StringPtrOutput)
+}
+
+// Another vendor's plugin's PyPI package (kind plugin).
+func (o PoolAcceleratorOutput) Package() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PoolAccelerator) *string { return v.Package }).(pulumi.StringPtrOutput)
+}
+
+type PoolAcceleratorArrayOutput struct{ *pulumi.OutputState }
+
+func (PoolAcceleratorArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PoolAccelerator)(nil)).Elem()
+}
+
+func (o PoolAcceleratorArrayOutput) ToPoolAcceleratorArrayOutput() PoolAcceleratorArrayOutput {
+	return o
+}
+
+func (o PoolAcceleratorArrayOutput) ToPoolAcceleratorArrayOutputWithContext(ctx context.Context) PoolAcceleratorArrayOutput {
+	return o
+}
+
+func (o PoolAcceleratorArrayOutput) Index(i pulumi.IntInput) PoolAcceleratorOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) PoolAccelerator {
+		return vs[0].([]PoolAccelerator)[vs[1].(int)]
+	}).(PoolAcceleratorOutput)
+}
+
+type PoolNode struct {
+	// The agent's accelerator plugins.
+	Accelerators []PoolAccelerator `pulumi:"accelerators"`
+	// The node's IP address, as the manager and the other nodes reach it.
+	Address string `pulumi:"address"`
+	// How the node is reached over SSH.
+	Connection HostConnection `pulumi:"connection"`
+	// The node's alias in /etc/hosts; its agent's id is "i-<name>". Unique in the cluster.
+	Name string `pulumi:"name"`
+}
+
+// PoolNodeInput is an input type that accepts PoolNodeArgs and PoolNodeOutput values.
+// You can construct a concrete instance of `PoolNodeInput` via:
+//
+//	PoolNodeArgs{...}
+type PoolNodeInput interface {
+	pulumi.Input
+
+	ToPoolNodeOutput() PoolNodeOutput
+	ToPoolNodeOutputWithContext(context.Context) PoolNodeOutput
+}
+
+type PoolNodeArgs struct {
+	// The agent's accelerator plugins.
+	Accelerators PoolAcceleratorArrayInput `pulumi:"accelerators"`
+	// The node's IP address, as the manager and the other nodes reach it.
+	Address pulumi.StringInput `pulumi:"address"`
+	// How the node is reached over SSH.
+	Connection HostConnectionInput `pulumi:"connection"`
+	// The node's alias in /etc/hosts; its agent's id is "i-<name>". Unique in the cluster.
+	Name pulumi.StringInput `pulumi:"name"`
+}
+
+func (PoolNodeArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PoolNode)(nil)).Elem()
+}
+
+func (i PoolNodeArgs) ToPoolNodeOutput() PoolNodeOutput {
+	return i.ToPoolNodeOutputWithContext(context.Background())
+}
+
+func (i PoolNodeArgs) ToPoolNodeOutputWithContext(ctx context.Context) PoolNodeOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PoolNodeOutput)
+}
+
+// PoolNodeArrayInput is an input type that accepts PoolNodeArray and PoolNodeArrayOutput values.
+// You can construct a concrete instance of `PoolNodeArrayInput` via:
+//
+//	PoolNodeArray{ PoolNodeArgs{...} }
+type PoolNodeArrayInput interface {
+	pulumi.Input
+
+	ToPoolNodeArrayOutput() PoolNodeArrayOutput
+	ToPoolNodeArrayOutputWithContext(context.Context) PoolNodeArrayOutput
+}
+
+type PoolNodeArray []PoolNodeInput
+
+func (PoolNodeArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PoolNode)(nil)).Elem()
+}
+
+func (i PoolNodeArray) ToPoolNodeArrayOutput() PoolNodeArrayOutput {
+	return i.ToPoolNodeArrayOutputWithContext(context.Background())
+}
+
+func (i PoolNodeArray) ToPoolNodeArrayOutputWithContext(ctx context.Context) PoolNodeArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PoolNodeArrayOutput)
+}
+
+type PoolNodeOutput struct{ *pulumi.OutputState }
+
+func (PoolNodeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PoolNode)(nil)).Elem()
+}
+
+func (o PoolNodeOutput) ToPoolNodeOutput() PoolNodeOutput {
+	return o
+}
+
+func (o PoolNodeOutput) ToPoolNodeOutputWithContext(ctx context.Context) PoolNodeOutput {
+	return o
+}
+
+// The agent's accelerator plugins.
+func (o PoolNodeOutput) Accelerators() PoolAcceleratorArrayOutput {
+	return o.ApplyT(func(v PoolNode) []PoolAccelerator { return v.Accelerators }).(PoolAcceleratorArrayOutput)
+}
+
+// The node's IP address, as the manager and the other nodes reach it.
+func (o PoolNodeOutput) Address() pulumi.StringOutput {
+	return o.ApplyT(func(v PoolNode) string { return v.Address }).(pulumi.StringOutput)
+}
+
+// How the node is reached over SSH.
+func (o PoolNodeOutput) Connection() HostConnectionOutput {
+	return o.ApplyT(func(v PoolNode) HostConnection { return v.Connection }).(HostConnectionOutput)
+}
+
+// The node's alias in /etc/hosts; its agent's id is "i-<name>". Unique in the cluster.
+func (o PoolNodeOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v PoolNode) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type PoolNodeArrayOutput struct{ *pulumi.OutputState }
+
+func (PoolNodeArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]PoolNode)(nil)).Elem()
+}
+
+func (o PoolNodeArrayOutput) ToPoolNodeArrayOutput() PoolNodeArrayOutput {
+	return o
+}
+
+func (o PoolNodeArrayOutput) ToPoolNodeArrayOutputWithContext(ctx context.Context) PoolNodeArrayOutput {
+	return o
+}
+
+func (o PoolNodeArrayOutput) Index(i pulumi.IntInput) PoolNodeOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) PoolNode {
+		return vs[0].([]PoolNode)[vs[1].(int)]
+	}).(PoolNodeOutput)
+}
+
 type TLS struct {
 	CaCert             *string `pulumi:"caCert"`
 	Cert               *string `pulumi:"cert"`
@@ -1318,6 +1839,8 @@ func (o TLSPtrOutput) ServerName() pulumi.StringPtrOutput {
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*ClusterRefInput)(nil)).Elem(), ClusterRefArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ClusterRefPtrInput)(nil)).Elem(), ClusterRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionInput)(nil)).Elem(), ConnectionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionPtrInput)(nil)).Elem(), ConnectionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DBConnectionInput)(nil)).Elem(), DBConnectionArgs{})
@@ -1331,8 +1854,14 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HostDockerPtrInput)(nil)).Elem(), HostDockerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostLimitsInput)(nil)).Elem(), HostLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostLimitsPtrInput)(nil)).Elem(), HostLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PoolAcceleratorInput)(nil)).Elem(), PoolAcceleratorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PoolAcceleratorArrayInput)(nil)).Elem(), PoolAcceleratorArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PoolNodeInput)(nil)).Elem(), PoolNodeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PoolNodeArrayInput)(nil)).Elem(), PoolNodeArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TLSInput)(nil)).Elem(), TLSArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TLSPtrInput)(nil)).Elem(), TLSArgs{})
+	pulumi.RegisterOutputType(ClusterRefOutput{})
+	pulumi.RegisterOutputType(ClusterRefPtrOutput{})
 	pulumi.RegisterOutputType(ConnectionOutput{})
 	pulumi.RegisterOutputType(ConnectionPtrOutput{})
 	pulumi.RegisterOutputType(DBConnectionOutput{})
@@ -1346,6 +1875,10 @@ func init() {
 	pulumi.RegisterOutputType(HostDockerPtrOutput{})
 	pulumi.RegisterOutputType(HostLimitsOutput{})
 	pulumi.RegisterOutputType(HostLimitsPtrOutput{})
+	pulumi.RegisterOutputType(PoolAcceleratorOutput{})
+	pulumi.RegisterOutputType(PoolAcceleratorArrayOutput{})
+	pulumi.RegisterOutputType(PoolNodeOutput{})
+	pulumi.RegisterOutputType(PoolNodeArrayOutput{})
 	pulumi.RegisterOutputType(TLSOutput{})
 	pulumi.RegisterOutputType(TLSPtrOutput{})
 }

@@ -5,6 +5,44 @@ import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
+/**
+ * What agents need to join a cluster: a cluster stack's output agentPool, as it exports it.
+ */
+export interface ClusterRefArgs {
+    /**
+     * The operations account, the same on every node.
+     */
+    account: pulumi.Input<inputs.HostAccountArgs>;
+    /**
+     * etcd as the agents reach it (host:port).
+     */
+    etcd: pulumi.Input<string>;
+    /**
+     * The manager's API URL.
+     */
+    manager: pulumi.Input<string>;
+    /**
+     * The manager's RPC public certificate, which the agents trust.
+     */
+    managerPublicKey: pulumi.Input<string>;
+    /**
+     * Backend.AI's etcd namespace.
+     */
+    namespace: pulumi.Input<string>;
+    /**
+     * The cluster's Backend.AI release, which the pool's agents install.
+     */
+    release: pulumi.Input<string>;
+    /**
+     * The cluster's settings that every node shares, as JSON (no secret, no node's SSH login).
+     */
+    spec: pulumi.Input<string>;
+    /**
+     * The cluster's vfolder hosts ("<storage proxy>:<volume>").
+     */
+    volumes?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+}
+
 export interface ConnectionArgs {
     /**
      * How many times a refused or dropped connection is tried (a host booting, sshd restarting); 25 seconds at most in any case.
@@ -129,6 +167,44 @@ export interface HostLimitsArgs {
      * The process limit (nproc), soft and hard.
      */
     nproc: pulumi.Input<number>;
+}
+
+export interface PoolAcceleratorArgs {
+    /**
+     * How many devices the mock plugin reports; default 2.
+     */
+    devices?: pulumi.Input<number | undefined>;
+    /**
+     * "nvidia" (CUDA, with the NVIDIA container toolkit), "mock" (Backend.AI's mock plugin) or "plugin" (another vendor's, named by package and module).
+     */
+    kind: pulumi.Input<string>;
+    /**
+     * Its module, which goes into the agent's allow-compute-plugins (kind plugin).
+     */
+    module?: pulumi.Input<string | undefined>;
+    /**
+     * Another vendor's plugin's PyPI package (kind plugin).
+     */
+    package?: pulumi.Input<string | undefined>;
+}
+
+export interface PoolNodeArgs {
+    /**
+     * The agent's accelerator plugins.
+     */
+    accelerators?: pulumi.Input<pulumi.Input<inputs.PoolAcceleratorArgs>[] | undefined>;
+    /**
+     * The node's IP address, as the manager and the other nodes reach it.
+     */
+    address: pulumi.Input<string>;
+    /**
+     * How the node is reached over SSH.
+     */
+    connection: pulumi.Input<inputs.HostConnectionArgs>;
+    /**
+     * The node's alias in /etc/hosts; its agent's id is "i-<name>". Unique in the cluster.
+     */
+    name: pulumi.Input<string>;
 }
 
 export interface TLSArgs {

@@ -6,6 +6,7 @@ import builtins as _builtins
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from .agent_pool import *
 from .credentials import *
 from .host import *
 from .provider import *
@@ -50,6 +51,7 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_backendai",
   "classes": {
+   "backendai:index:AgentPool": "AgentPool",
    "backendai:index:Credentials": "Credentials",
    "backendai:index:Host": "Host",
    "backendai:index:Release": "Release"

@@ -15,6 +15,8 @@ else:
 from . import _utilities
 
 __all__ = [
+    'ClusterRefArgs',
+    'ClusterRefArgsDict',
     'ConnectionArgs',
     'ConnectionArgsDict',
     'DBConnectionArgs',
@@ -31,9 +33,180 @@ __all__ = [
     'HostDockerArgsDict',
     'HostLimitsArgs',
     'HostLimitsArgsDict',
+    'PoolAcceleratorArgs',
+    'PoolAcceleratorArgsDict',
+    'PoolNodeArgs',
+    'PoolNodeArgsDict',
     'TLSArgs',
     'TLSArgsDict',
 ]
+
+class ClusterRefArgsDict(TypedDict):
+    """
+    What agents need to join a cluster: a cluster stack's output agentPool, as it exports it.
+    """
+    account: pulumi.Input['HostAccountArgsDict']
+    """
+    The operations account, the same on every node.
+    """
+    etcd: pulumi.Input[_builtins.str]
+    """
+    etcd as the agents reach it (host:port).
+    """
+    manager: pulumi.Input[_builtins.str]
+    """
+    The manager's API URL.
+    """
+    manager_public_key: pulumi.Input[_builtins.str]
+    """
+    The manager's RPC public certificate, which the agents trust.
+    """
+    namespace: pulumi.Input[_builtins.str]
+    """
+    Backend.AI's etcd namespace.
+    """
+    release: pulumi.Input[_builtins.str]
+    """
+    The cluster's Backend.AI release, which the pool's agents install.
+    """
+    spec: pulumi.Input[_builtins.str]
+    """
+    The cluster's settings that every node shares, as JSON (no secret, no node's SSH login).
+    """
+    volumes: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    The cluster's vfolder hosts ("<storage proxy>:<volume>").
+    """
+
+@pulumi.input_type
+class ClusterRefArgs:
+    def __init__(__self__, *,
+                 account: pulumi.Input['HostAccountArgs'],
+                 etcd: pulumi.Input[_builtins.str],
+                 manager: pulumi.Input[_builtins.str],
+                 manager_public_key: pulumi.Input[_builtins.str],
+                 namespace: pulumi.Input[_builtins.str],
+                 release: pulumi.Input[_builtins.str],
+                 spec: pulumi.Input[_builtins.str],
+                 volumes: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        What agents need to join a cluster: a cluster stack's output agentPool, as it exports it.
+
+        :param pulumi.Input['HostAccountArgs'] account: The operations account, the same on every node.
+        :param pulumi.Input[_builtins.str] etcd: etcd as the agents reach it (host:port).
+        :param pulumi.Input[_builtins.str] manager: The manager's API URL.
+        :param pulumi.Input[_builtins.str] manager_public_key: The manager's RPC public certificate, which the agents trust.
+        :param pulumi.Input[_builtins.str] namespace: Backend.AI's etcd namespace.
+        :param pulumi.Input[_builtins.str] release: The cluster's Backend.AI release, which the pool's agents install.
+        :param pulumi.Input[_builtins.str] spec: The cluster's settings that every node shares, as JSON (no secret, no node's SSH login).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] volumes: The cluster's vfolder hosts ("<storage proxy>:<volume>").
+        """
+        pulumi.set(__self__, "account", account)
+        pulumi.set(__self__, "etcd", etcd)
+        pulumi.set(__self__, "manager", manager)
+        pulumi.set(__self__, "manager_public_key", manager_public_key)
+        pulumi.set(__self__, "namespace", namespace)
+        pulumi.set(__self__, "release", release)
+        pulumi.set(__self__, "spec", spec)
+        if volumes is not None:
+            pulumi.set(__self__, "volumes", volumes)
+
+    @_builtins.property
+    @pulumi.getter
+    def account(self) -> pulumi.Input['HostAccountArgs']:
+        """
+        The operations account, the same on every node.
+        """
+        return pulumi.get(self, "account")
+
+    @account.setter
+    def account(self, value: pulumi.Input['HostAccountArgs']):
+        pulumi.set(self, "account", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def etcd(self) -> pulumi.Input[_builtins.str]:
+        """
+        etcd as the agents reach it (host:port).
+        """
+        return pulumi.get(self, "etcd")
+
+    @etcd.setter
+    def etcd(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "etcd", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def manager(self) -> pulumi.Input[_builtins.str]:
+        """
+        The manager's API URL.
+        """
+        return pulumi.get(self, "manager")
+
+    @manager.setter
+    def manager(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "manager", value)
+
+    @_builtins.property
+    @pulumi.getter(name="managerPublicKey")
+    def manager_public_key(self) -> pulumi.Input[_builtins.str]:
+        """
+        The manager's RPC public certificate, which the agents trust.
+        """
+        return pulumi.get(self, "manager_public_key")
+
+    @manager_public_key.setter
+    def manager_public_key(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "manager_public_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def namespace(self) -> pulumi.Input[_builtins.str]:
+        """
+        Backend.AI's etcd namespace.
+        """
+        return pulumi.get(self, "namespace")
+
+    @namespace.setter
+    def namespace(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "namespace", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def release(self) -> pulumi.Input[_builtins.str]:
+        """
+        The cluster's Backend.AI release, which the pool's agents install.
+        """
+        return pulumi.get(self, "release")
+
+    @release.setter
+    def release(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "release", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def spec(self) -> pulumi.Input[_builtins.str]:
+        """
+        The cluster's settings that every node shares, as JSON (no secret, no node's SSH login).
+        """
+        return pulumi.get(self, "spec")
+
+    @spec.setter
+    def spec(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "spec", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def volumes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The cluster's vfolder hosts ("<storage proxy>:<volume>").
+        """
+        return pulumi.get(self, "volumes")
+
+    @volumes.setter
+    def volumes(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "volumes", value)
+
 
 class ConnectionArgsDict(TypedDict):
     host: pulumi.Input[_builtins.str]
@@ -708,6 +881,180 @@ class HostLimitsArgs:
     @nproc.setter
     def nproc(self, value: pulumi.Input[_builtins.int]):
         pulumi.set(self, "nproc", value)
+
+
+class PoolAcceleratorArgsDict(TypedDict):
+    kind: pulumi.Input[_builtins.str]
+    """
+    "nvidia" (CUDA, with the NVIDIA container toolkit), "mock" (Backend.AI's mock plugin) or "plugin" (another vendor's, named by package and module).
+    """
+    devices: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    How many devices the mock plugin reports; default 2.
+    """
+    module: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Its module, which goes into the agent's allow-compute-plugins (kind plugin).
+    """
+    package: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Another vendor's plugin's PyPI package (kind plugin).
+    """
+
+@pulumi.input_type
+class PoolAcceleratorArgs:
+    def __init__(__self__, *,
+                 kind: pulumi.Input[_builtins.str],
+                 devices: pulumi.Input[Optional[_builtins.int]] = None,
+                 module: pulumi.Input[Optional[_builtins.str]] = None,
+                 package: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        :param pulumi.Input[_builtins.str] kind: "nvidia" (CUDA, with the NVIDIA container toolkit), "mock" (Backend.AI's mock plugin) or "plugin" (another vendor's, named by package and module).
+        :param pulumi.Input[_builtins.int] devices: How many devices the mock plugin reports; default 2.
+        :param pulumi.Input[_builtins.str] module: Its module, which goes into the agent's allow-compute-plugins (kind plugin).
+        :param pulumi.Input[_builtins.str] package: Another vendor's plugin's PyPI package (kind plugin).
+        """
+        pulumi.set(__self__, "kind", kind)
+        if devices is not None:
+            pulumi.set(__self__, "devices", devices)
+        if module is not None:
+            pulumi.set(__self__, "module", module)
+        if package is not None:
+            pulumi.set(__self__, "package", package)
+
+    @_builtins.property
+    @pulumi.getter
+    def kind(self) -> pulumi.Input[_builtins.str]:
+        """
+        "nvidia" (CUDA, with the NVIDIA container toolkit), "mock" (Backend.AI's mock plugin) or "plugin" (another vendor's, named by package and module).
+        """
+        return pulumi.get(self, "kind")
+
+    @kind.setter
+    def kind(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "kind", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def devices(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        How many devices the mock plugin reports; default 2.
+        """
+        return pulumi.get(self, "devices")
+
+    @devices.setter
+    def devices(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "devices", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def module(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Its module, which goes into the agent's allow-compute-plugins (kind plugin).
+        """
+        return pulumi.get(self, "module")
+
+    @module.setter
+    def module(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "module", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def package(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Another vendor's plugin's PyPI package (kind plugin).
+        """
+        return pulumi.get(self, "package")
+
+    @package.setter
+    def package(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "package", value)
+
+
+class PoolNodeArgsDict(TypedDict):
+    address: pulumi.Input[_builtins.str]
+    """
+    The node's IP address, as the manager and the other nodes reach it.
+    """
+    connection: pulumi.Input['HostConnectionArgsDict']
+    """
+    How the node is reached over SSH.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    The node's alias in /etc/hosts; its agent's id is "i-<name>". Unique in the cluster.
+    """
+    accelerators: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['PoolAcceleratorArgsDict']]]]]
+    """
+    The agent's accelerator plugins.
+    """
+
+@pulumi.input_type
+class PoolNodeArgs:
+    def __init__(__self__, *,
+                 address: pulumi.Input[_builtins.str],
+                 connection: pulumi.Input['HostConnectionArgs'],
+                 name: pulumi.Input[_builtins.str],
+                 accelerators: pulumi.Input[Optional[Sequence[pulumi.Input['PoolAcceleratorArgs']]]] = None):
+        """
+        :param pulumi.Input[_builtins.str] address: The node's IP address, as the manager and the other nodes reach it.
+        :param pulumi.Input['HostConnectionArgs'] connection: How the node is reached over SSH.
+        :param pulumi.Input[_builtins.str] name: The node's alias in /etc/hosts; its agent's id is "i-<name>". Unique in the cluster.
+        :param pulumi.Input[Sequence[pulumi.Input['PoolAcceleratorArgs']]] accelerators: The agent's accelerator plugins.
+        """
+        pulumi.set(__self__, "address", address)
+        pulumi.set(__self__, "connection", connection)
+        pulumi.set(__self__, "name", name)
+        if accelerators is not None:
+            pulumi.set(__self__, "accelerators", accelerators)
+
+    @_builtins.property
+    @pulumi.getter
+    def address(self) -> pulumi.Input[_builtins.str]:
+        """
+        The node's IP address, as the manager and the other nodes reach it.
+        """
+        return pulumi.get(self, "address")
+
+    @address.setter
+    def address(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "address", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def connection(self) -> pulumi.Input['HostConnectionArgs']:
+        """
+        How the node is reached over SSH.
+        """
+        return pulumi.get(self, "connection")
+
+    @connection.setter
+    def connection(self, value: pulumi.Input['HostConnectionArgs']):
+        pulumi.set(self, "connection", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        The node's alias in /etc/hosts; its agent's id is "i-<name>". Unique in the cluster.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def accelerators(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['PoolAcceleratorArgs']]]]:
+        """
+        The agent's accelerator plugins.
+        """
+        return pulumi.get(self, "accelerators")
+
+    @accelerators.setter
+    def accelerators(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['PoolAcceleratorArgs']]]]):
+        pulumi.set(self, "accelerators", value)
 
 
 class TLSArgsDict(TypedDict):

@@ -1,0 +1,164 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/infra/spec"
+)
+
+// AgentPoolType is the AgentPool component's type token.
+const AgentPoolType = "backendai:index:AgentPool"
+
+// AgentPoolArgs are agent nodes that join a cluster another stack runs.
+type AgentPoolArgs struct {
+	// ClusterStack is the cluster stack's fully qualified name
+	// ("organization/backendai-cluster/prod"); its output agentPool says how to join it.
+	ClusterStack string `pulumi:"clusterStack,optional"`
+	// Cluster is that output itself, for a program that has it otherwise; one of the two.
+	Cluster *ClusterRef `pulumi:"cluster,optional"`
+	// Nodes are the pool's agent nodes.
+	Nodes []PoolNode `pulumi:"nodes"`
+}
+
+// PoolNode is one agent node of a pool.
+type PoolNode struct {
+	// Name is the node's alias and its agent's id ("i-<name>"); unique in the cluster.
+	Name string `pulumi:"name"`
+	// Address is the node's IP address, as the manager and the other nodes reach it.
+	Address string `pulumi:"address"`
+	// Connection reaches the node over SSH.
+	Connection HostConnection `pulumi:"connection"`
+	// Accelerators are the agent's accelerator plugins.
+	Accelerators []PoolAccelerator `pulumi:"accelerators,optional"`
+}
+
+// PoolAccelerator is one accelerator plugin of a pool's agent.
+type PoolAccelerator struct {
+	// Kind is "nvidia" (CUDA), "mock" (Backend.AI's mock plugin) or "plugin" (another vendor's).
+	Kind string `pulumi:"kind"`
+	// Devices is how many devices the mock plugin reports (default 2).
+	Devices *int `pulumi:"devices,optional"`
+	// Package and Module name another vendor's plugin: its PyPI package and module.
+	Package string `pulumi:"package,optional"`
+	Module  string `pulumi:"module,optional"`
+}
+
+// AgentPool is agent nodes that join a cluster another stack runs: each node's host
+// prepared as the cluster's are, the cluster's volumes mounted, and its agent (from the
+// cluster's release, pointed at its manager and etcd) started; the nodes converge in
+// parallel. A node removed from the pool, or the pool destroyed, has its agent stopped
+// and disabled, so the manager marks it gone; the cluster and the node's data stay.
+type AgentPool struct {
+	pulumi.ResourceState
+
+	// Agents are the pool's agents' ids in the manager.
+	Agents pulumi.StringArrayOutput `pulumi:"agents"`
+	// Manager is the cluster's manager API the agents registered with.
+	Manager pulumi.StringOutput `pulumi:"manager"`
+
+	// Hosts and AgentNodes by node name.
+	Hosts      map[string]*Host
+	AgentNodes map[string]*AgentNode
+}
+
+// NewAgentPool reads the cluster stack's reference, checks the pool against it, and
+// brings up the nodes. Bad input is refused, naming its field, before a step exists.
+func NewAgentPool(ctx *pulumi.Context, name string, args AgentPoolArgs, opts ...pulumi.ResourceOption) (*AgentPool, error) {
+	if (args.ClusterStack == "") == (args.Cluster == nil) {
+		return nil, fmt.Errorf("agent pool %s: clusterStack: give the cluster stack's name (such as organization/backendai-cluster/prod), or its output agentPool as cluster; one of the two", name)
+	}
+	p := &AgentPool{Hosts: map[string]*Host{}, AgentNodes: map[string]*AgentNode{}}
+	if err := ctx.RegisterComponentResource(AgentPoolType, name, p, opts...); err != nil {
+		return nil, err
+	}
+	ref, field, err := clusterRef(ctx, name, args, p)
+	if err != nil {
+		return nil, fmt.Errorf("agent pool %s: %w", name, err)
+	}
+	c, err := ref.cluster(field)
+	if err != nil {
+		return nil, fmt.Errorf("agent pool %s: %w", name, err)
+	}
+	nodes := poolNodes(args.Nodes)
+	if errs := c.ValidatePool(nodes); len(errs) > 0 {
+		return nil, fmt.Errorf("agent pool %s: %w", name, errors.Join(errs...))
+	}
+	// The images are pulled by a step: the pool's SSH endpoints may be other resources'
+	// outputs, which a Docker provider cannot be configured from at preview.
+	c.Images.Engine = spec.EngineScript
+	all := c
+	all.Nodes = append(append([]spec.Node{}, c.Nodes...), nodes...)
+	settings := Settings(c, c.Manager())
+
+	for i, n := range nodes {
+		h, err := NewHost(ctx, n.Name, poolHostArgs(all, n, args.Nodes[i].Connection), pulumi.Parent(p))
+		if err != nil {
+			return nil, fmt.Errorf("agent pool %s: nodes[%d]: %w", name, i, err)
+		}
+		p.Hosts[n.Name] = h
+	}
+	storage, err := NewSharedStorage(ctx, name+"-storage", SharedStorageArgs{Cluster: c, Hosts: p.Hosts, Joining: nodes}, pulumi.Parent(p))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		a, err := NewAgentNode(ctx, n.Name+"-agent", AgentNodeArgs{
+			Cluster: c, Node: n, Host: p.Hosts[n.Name], Settings: settings,
+			ManagerPublicKey: pulumi.String(ref.ManagerPublicKey), Storage: storage.Mounted[n.Name], StopOnDelete: true,
+		}, pulumi.Parent(p))
+		if err != nil {
+			return nil, err
+		}
+		p.AgentNodes[n.Name], ids[i] = a, a.ID
+	}
+	p.Agents = pulumi.ToStringArray(ids).ToStringArrayOutput()
+	p.Manager = pulumi.String(ref.Manager).ToStringOutput()
+	return p, ctx.RegisterResourceOutputs(p, pulumi.Map{"agents": p.Agents, "manager": p.Manager})
+}
+
+// clusterRef is the cluster's reference: given, or read from the cluster stack's
+// output through a stack reference; and the field it came from.
+func clusterRef(ctx *pulumi.Context, name string, args AgentPoolArgs, parent pulumi.Resource) (ClusterRef, string, error) {
+	if args.Cluster != nil {
+		return *args.Cluster, "cluster", nil
+	}
+	stack, err := pulumi.NewStackReference(ctx, name+"-cluster", &pulumi.StackReferenceArgs{Name: pulumi.String(args.ClusterStack)}, pulumi.Parent(parent))
+	if err != nil {
+		return ClusterRef{}, "", fmt.Errorf("clusterStack: %w", err)
+	}
+	details, err := stack.GetOutputDetails(ClusterRefOutput)
+	if err != nil {
+		return ClusterRef{}, "", fmt.Errorf("clusterStack: reading %s: %w", args.ClusterStack, err)
+	}
+	value := details.Value
+	if value == nil {
+		value = details.SecretValue
+	}
+	ref, err := decodeRef(args.ClusterStack, value)
+	return ref, "clusterStack " + args.ClusterStack + "'s " + ClusterRefOutput, err
+}
+
+// poolNodes are the pool's nodes as the cluster's settings name nodes: agents.
+func poolNodes(in []PoolNode) []spec.Node {
+	out := make([]spec.Node, len(in))
+	for i, n := range in {
+		out[i] = spec.Node{Name: n.Name, Address: n.Address, Roles: []spec.Role{spec.RoleAgent}}
+		for _, a := range n.Accelerators {
+			out[i].Accelerators = append(out[i].Accelerators, spec.Accelerator{Kind: a.Kind, Devices: a.Devices, Package: a.Package, Module: a.Module})
+		}
+	}
+	return out
+}
+
+// poolHostArgs prepare a pool's node as the cluster's nodes are: the cluster's account,
+// limits, kernel parameters and Docker, every node of the cluster and the pool in
+// /etc/hosts, reached over the pool's own connection.
+func poolHostArgs(all spec.Cluster, n spec.Node, conn HostConnection) HostArgs {
+	a := hostArgs(all, n, conn.PrivateKey)
+	a.Connection = conn
+	return a
+}

@@ -1,0 +1,38 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+)
+
+// ValidatePool returns every problem of agent nodes that join c, a cluster another
+// stack runs (an agent pool), each naming its field (nodes[i]...): a node's name,
+// address and accelerators, a node given twice, a node that is already one of the
+// cluster's, and a cluster whose volumes the pool's nodes cannot mount. The nodes'
+// SSH is the pool's to check (it may come from other resources).
+func (c Cluster) ValidatePool(nodes []Node) []error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if len(nodes) == 0 {
+		bad("nodes", "at least one agent node is required")
+	}
+	seen := nodesSeen{names: map[string]string{}, addrs: map[string]string{}}
+	for _, n := range c.Nodes {
+		seen.names[n.Name] = fmt.Sprintf("the cluster stack's node %s", n.Name)
+		seen.addrs[n.Address] = fmt.Sprintf("the cluster stack's node %s", n.Name)
+	}
+	for i, n := range nodes {
+		f := fmt.Sprintf("nodes[%d]", i)
+		errs = append(errs, seen.check(f, n, true)...)
+		if !slices.Equal(n.Roles, []Role{RoleAgent}) {
+			bad(f+".roles", "a pool's node is an agent, and only an agent (%v)", n.Roles)
+		}
+		n.validateAgent(f, DeployAll, bad)
+	}
+	if v := c.Volumes(); len(v) == 1 && v[0].Local {
+		bad("clusterStack", "the cluster keeps its volume in a local directory of its one node, which a pool's agents cannot mount; give the cluster shared storage (a node with the role %q)", RoleStorage)
+	}
+	return errs
+}
