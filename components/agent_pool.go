@@ -21,6 +21,8 @@ type AgentPoolArgs struct {
 	Cluster *ClusterRef `pulumi:"cluster,optional"`
 	// Nodes are the pool's agent nodes.
 	Nodes []PoolNode `pulumi:"nodes"`
+	// PrivateKey logs in to every node whose connection gives no key; a secret.
+	PrivateKey pulumi.StringInput `pulumi:"privateKey,optional" provider:"secret"`
 }
 
 // PoolNode is one agent node of a pool.
@@ -83,7 +85,13 @@ func NewAgentPool(ctx *pulumi.Context, name string, args AgentPoolArgs, opts ...
 		return nil, fmt.Errorf("agent pool %s: %w", name, err)
 	}
 	nodes := poolNodes(args.Nodes)
-	if errs := c.ValidatePool(nodes); len(errs) > 0 {
+	errs := c.ValidatePool(nodes)
+	for i, n := range args.Nodes {
+		if n.Connection.PrivateKey == nil && args.PrivateKey == nil {
+			errs = append(errs, fmt.Errorf("nodes[%d].connection.privateKey: give it, or the pool's privateKey", i))
+		}
+	}
+	if len(errs) > 0 {
 		return nil, fmt.Errorf("agent pool %s: %w", name, errors.Join(errs...))
 	}
 	// The images are pulled by a step: the pool's SSH endpoints may be other resources'
@@ -94,7 +102,11 @@ func NewAgentPool(ctx *pulumi.Context, name string, args AgentPoolArgs, opts ...
 	settings := Settings(c, c.Manager())
 
 	for i, n := range nodes {
-		h, err := NewHost(ctx, n.Name, poolHostArgs(all, n, args.Nodes[i].Connection), pulumi.Parent(p))
+		conn := args.Nodes[i].Connection
+		if conn.PrivateKey == nil {
+			conn.PrivateKey = args.PrivateKey
+		}
+		h, err := NewHost(ctx, n.Name, poolHostArgs(all, n, conn), pulumi.Parent(p))
 		if err != nil {
 			return nil, fmt.Errorf("agent pool %s: nodes[%d]: %w", name, i, err)
 		}

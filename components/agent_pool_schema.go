@@ -19,6 +19,7 @@ func (a *AgentPoolArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Cluster, "The cluster stack's output agentPool itself, for a program that has it otherwise; give it or clusterStack.")
 	an.Describe(&a.ClusterStack, "The cluster stack's fully qualified name, such as organization/backendai-cluster/prod; "+
 		"it must be deployed, and its output agentPool is read through a stack reference.")
+	an.Describe(&a.PrivateKey, "The login key of every node whose connection gives none (OpenSSH or PEM form).")
 	an.Describe(&a.Nodes, "The pool's agent nodes; none may be a node of the cluster stack, or given twice.")
 }
 

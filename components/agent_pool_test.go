@@ -108,6 +108,8 @@ func TestAgentPoolRefuses(t *testing.T) {
 		{"a node of the cluster stack", AgentPoolArgs{ClusterStack: clusterStackName, Nodes: []PoolNode{poolNode("bai-a01", "10.20.30.20")}},
 			[]string{`nodes[0].name: "bai-a01" is already the name of the cluster stack's node bai-a01`,
 				"nodes[0].address: 10.20.30.20 is already the address of the cluster stack's node bai-a01"}},
+		{"no login key", AgentPoolArgs{ClusterStack: clusterStackName, Nodes: []PoolNode{{Name: "bai-p1", Address: "10.20.40.11",
+			Connection: HostConnection{Host: pulumi.String("10.20.40.11")}}}}, []string{"nodes[0].connection.privateKey: give it, or the pool's privateKey"}},
 		{"no nodes", AgentPoolArgs{ClusterStack: clusterStackName}, []string{"nodes: at least one agent node is required"}},
 		{"an unknown accelerator", AgentPoolArgs{ClusterStack: clusterStackName, Nodes: []PoolNode{
 			poolNode("bai-p1", "10.20.40.11", PoolAccelerator{Kind: "tpu"})}}, []string{`nodes[0].accelerators[0].kind: unknown kind "tpu"`}},

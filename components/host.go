@@ -47,8 +47,9 @@ type HostConnection struct {
 	Port pulumi.IntInput `pulumi:"port,optional"`
 	// User defaults to root; any other user needs password-less sudo.
 	User pulumi.StringInput `pulumi:"user,optional"`
-	// PrivateKey logs in (OpenSSH or PEM form, without a passphrase).
-	PrivateKey pulumi.StringInput `pulumi:"privateKey" provider:"secret"`
+	// PrivateKey logs in (OpenSSH or PEM form, without a passphrase); required (an agent
+	// pool's node may take its pool's).
+	PrivateKey pulumi.StringInput `pulumi:"privateKey,optional" provider:"secret"`
 	// HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns host key checking on.
 	HostKey pulumi.StringInput `pulumi:"hostKey,optional"`
 }

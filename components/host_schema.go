@@ -25,7 +25,8 @@ func (c *HostConnection) Annotate(a infer.Annotator) {
 	a.Describe(&c.Host, "The address to connect to.")
 	a.Describe(&c.Port, "The SSH port; default 22.")
 	a.Describe(&c.User, "The user to log in as; default root. Any other user needs password-less sudo.")
-	a.Describe(&c.PrivateKey, "The login key, in OpenSSH or PEM form, without a passphrase.")
+	a.Describe(&c.PrivateKey, "The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node "+
+		"without one logs in with the pool's privateKey).")
 	a.Describe(&c.HostKey, "The node's host key in authorized_keys form (\"ssh-ed25519 AAAA...\"); given, it is checked.")
 }
 

@@ -80,6 +80,22 @@ namespace BackendAI.Backendai
             set => _nodes = value;
         }
 
+        [Input("privateKey")]
+        private Input<string>? _privateKey;
+
+        /// <summary>
+        /// The login key of every node whose connection gives none (OpenSSH or PEM form).
+        /// </summary>
+        public Input<string>? PrivateKey
+        {
+            get => _privateKey;
+            set
+            {
+                var emptySecret = Output.CreateSecret(0);
+                _privateKey = Output.Tuple<Input<string>?, int>(value, emptySecret).Apply(t => t.Item1);
+            }
+        }
+
         public AgentPoolArgs()
         {
         }

@@ -50,6 +50,7 @@ export class AgentPool extends pulumi.ComponentResource {
             resourceInputs["cluster"] = args?.cluster;
             resourceInputs["clusterStack"] = args?.clusterStack;
             resourceInputs["nodes"] = args?.nodes;
+            resourceInputs["privateKey"] = args?.privateKey ? pulumi.secret(args.privateKey) : undefined;
             resourceInputs["agents"] = undefined /*out*/;
             resourceInputs["manager"] = undefined /*out*/;
         } else {
@@ -77,4 +78,8 @@ export interface AgentPoolArgs {
      * The pool's agent nodes; none may be a node of the cluster stack, or given twice.
      */
     nodes: pulumi.Input<pulumi.Input<inputs.PoolNodeArgs>[]>;
+    /**
+     * The login key of every node whose connection gives none (OpenSSH or PEM form).
+     */
+    privateKey?: pulumi.Input<string | undefined>;
 }

@@ -31,14 +31,15 @@ import (
 // preview and a second up change nothing; one agent's change touches that agent alone
 // (no SSH session reaches the other); a changed sysctl value updates exactly the sysctl
 // step on each host; a changed webserver title updates exactly the webserver's config
-// and service; destroy leaves the hosts' data alone. Backend.AI is the real one, from
+// and service; a YAML stack adds an agent pool to the cluster and takes it away again
+// (checkAgentPool); destroy leaves the hosts' data alone. Backend.AI is the real one, from
 // PyPI through the caching index; only the halfstack's images (and the image the agents
 // pull) are stand-ins (standIns), and the GPUs are the mock plugin's.
 func TestUpPreviewChangeDestroy(t *testing.T) {
 	t.Parallel()
 	version := newestRelease
 	// seed 001's shape: a management node, two agents and an NFS storage node.
-	s, _, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
+	s, stand, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
 	nodes := s.nodes()
 	s.setConfig([][2]string{
 		// A title that holds every placeholder: it must reach webserver.conf as written.
@@ -188,6 +189,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 			t.Errorf("after the webserver change, %s started at %s (before: %s); only the webserver restarts", svc, at, started[svc])
 		}
 	}
+
+	// Another stack adds an agent pool to the cluster, and takes it away again.
+	checkAgentPool(t, s, version, stand.Images.Kernel, secrets)
 
 	state, _ := s.pulumi("stack", "export")
 	noSecrets(t, "the stack state", state, secrets)

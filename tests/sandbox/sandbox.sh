@@ -3,6 +3,8 @@
 #
 #   sandbox.sh up [NAME:ROLES ...]   start hosts (default: bai-m1:manager,storage bai-a01:agent)
 #                                    and write Pulumi.$SANDBOX_STACK.yaml for them
+#   sandbox.sh add NAME...           start more hosts for the stack (an agent pool's), sharing its
+#                                    volume; print "NAME ADDRESS SSH-PORT HOST-KEY" for each
 #   sandbox.sh down                  remove the hosts (and dockerd, if this script started it
 #                                    and no other sandbox hosts are left)
 #   sandbox.sh ssh NAME [CMD...]     run a command on a host over SSH
@@ -188,6 +190,18 @@ cmd_up() {
 	log "up: ${specs[*]} (stack config in Pulumi.$stack.yaml)"
 }
 
+cmd_add() {
+	[ $# -gt 0 ] || { log "add: name the hosts"; exit 2; }
+	lock_engine
+	ensure_dockerd
+	local name
+	for name in "$@"; do start_host "$name"; done
+	flock -u "$lock"
+	for name in "$@"; do wait_ssh "$name"; done
+	for name in "$@"; do echo "$name $(host_ip "$name") $(host_port "$name") $(host_key "$name")"; done
+	log "added: $*"
+}
+
 # remove_hosts removes the stack's hosts and their shared volume.
 remove_hosts() {
 	local ids
@@ -228,9 +242,10 @@ cmd_forward() { # name forward...
 
 case "${1:-}" in
 up) shift; cmd_up "$@" ;;
+add) shift; cmd_add "$@" ;;
 down) cmd_down ;;
 ssh) shift; sandbox_ssh "$@" ;;
 forward) shift; cmd_forward "$@" ;;
 engine) lock_engine; ensure_dockerd ;;
-*) sed -n '2,13p' "$0" >&2; exit 2 ;;
+*) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac

@@ -31,11 +31,11 @@ namespace BackendAI.Backendai.Inputs
         [Input("port")]
         public Input<int>? Port { get; set; }
 
-        [Input("privateKey", required: true)]
+        [Input("privateKey")]
         private Input<string>? _privateKey;
 
         /// <summary>
-        /// The login key, in OpenSSH or PEM form, without a passphrase.
+        /// The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node without one logs in with the pool's privateKey).
         /// </summary>
         public Input<string>? PrivateKey
         {

@@ -32,6 +32,9 @@ func NewAgentPool(ctx *pulumi.Context,
 	if args.Nodes == nil {
 		return nil, errors.New("invalid value for required argument 'Nodes'")
 	}
+	if args.PrivateKey != nil {
+		args.PrivateKey = pulumi.ToSecret(args.PrivateKey).(pulumi.StringPtrInput)
+	}
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource AgentPool
 	err := ctx.RegisterRemoteComponentResource("backendai:index:AgentPool", name, args, &resource, opts...)
@@ -48,6 +51,8 @@ type agentPoolArgs struct {
 	ClusterStack *string `pulumi:"clusterStack"`
 	// The pool's agent nodes; none may be a node of the cluster stack, or given twice.
 	Nodes []PoolNode `pulumi:"nodes"`
+	// The login key of every node whose connection gives none (OpenSSH or PEM form).
+	PrivateKey *string `pulumi:"privateKey"`
 }
 
 // The set of arguments for constructing a AgentPool resource.
@@ -58,6 +63,8 @@ type AgentPoolArgs struct {
 	ClusterStack *string
 	// The pool's agent nodes; none may be a node of the cluster stack, or given twice.
 	Nodes PoolNodeArrayInput
+	// The login key of every node whose connection gives none (OpenSSH or PEM form).
+	PrivateKey pulumi.StringPtrInput
 }
 
 func (AgentPoolArgs) ElementType() reflect.Type {

@@ -985,8 +985,8 @@ type HostConnection struct {
 	HostKey *string `pulumi:"hostKey"`
 	// The SSH port; default 22.
 	Port *int `pulumi:"port"`
-	// The login key, in OpenSSH or PEM form, without a passphrase.
-	PrivateKey string `pulumi:"privateKey"`
+	// The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node without one logs in with the pool's privateKey).
+	PrivateKey *string `pulumi:"privateKey"`
 	// The user to log in as; default root. Any other user needs password-less sudo.
 	User *string `pulumi:"user"`
 }
@@ -1009,8 +1009,8 @@ type HostConnectionArgs struct {
 	HostKey pulumi.StringPtrInput `pulumi:"hostKey"`
 	// The SSH port; default 22.
 	Port pulumi.IntPtrInput `pulumi:"port"`
-	// The login key, in OpenSSH or PEM form, without a passphrase.
-	PrivateKey pulumi.StringInput `pulumi:"privateKey"`
+	// The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node without one logs in with the pool's privateKey).
+	PrivateKey pulumi.StringPtrInput `pulumi:"privateKey"`
 	// The user to log in as; default root. Any other user needs password-less sudo.
 	User pulumi.StringPtrInput `pulumi:"user"`
 }
@@ -1056,9 +1056,9 @@ func (o HostConnectionOutput) Port() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v HostConnection) *int { return v.Port }).(pulumi.IntPtrOutput)
 }
 
-// The login key, in OpenSSH or PEM form, without a passphrase.
-func (o HostConnectionOutput) PrivateKey() pulumi.StringOutput {
-	return o.ApplyT(func(v HostConnection) string { return v.PrivateKey }).(pulumi.StringOutput)
+// The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node without one logs in with the pool's privateKey).
+func (o HostConnectionOutput) PrivateKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HostConnection) *string { return v.PrivateKey }).(pulumi.StringPtrOutput)
 }
 
 // The user to log in as; default root. Any other user needs password-less sudo.

@@ -134,9 +134,9 @@ export interface HostConnectionArgs {
      */
     port?: pulumi.Input<number | undefined>;
     /**
-     * The login key, in OpenSSH or PEM form, without a passphrase.
+     * The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node without one logs in with the pool's privateKey).
      */
-    privateKey: pulumi.Input<string>;
+    privateKey?: pulumi.Input<string | undefined>;
     /**
      * The user to log in as; default root. Any other user needs password-less sudo.
      */

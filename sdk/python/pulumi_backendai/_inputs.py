@@ -665,10 +665,6 @@ class HostConnectionArgsDict(TypedDict):
     """
     The address to connect to.
     """
-    private_key: pulumi.Input[_builtins.str]
-    """
-    The login key, in OpenSSH or PEM form, without a passphrase.
-    """
     host_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
@@ -676,6 +672,10 @@ class HostConnectionArgsDict(TypedDict):
     port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
     The SSH port; default 22.
+    """
+    private_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node without one logs in with the pool's privateKey).
     """
     user: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -686,23 +686,24 @@ class HostConnectionArgsDict(TypedDict):
 class HostConnectionArgs:
     def __init__(__self__, *,
                  host: pulumi.Input[_builtins.str],
-                 private_key: pulumi.Input[_builtins.str],
                  host_key: pulumi.Input[Optional[_builtins.str]] = None,
                  port: pulumi.Input[Optional[_builtins.int]] = None,
+                 private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  user: pulumi.Input[Optional[_builtins.str]] = None):
         """
         :param pulumi.Input[_builtins.str] host: The address to connect to.
-        :param pulumi.Input[_builtins.str] private_key: The login key, in OpenSSH or PEM form, without a passphrase.
         :param pulumi.Input[_builtins.str] host_key: The node's host key in authorized_keys form ("ssh-ed25519 AAAA..."); given, it is checked.
         :param pulumi.Input[_builtins.int] port: The SSH port; default 22.
+        :param pulumi.Input[_builtins.str] private_key: The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node without one logs in with the pool's privateKey).
         :param pulumi.Input[_builtins.str] user: The user to log in as; default root. Any other user needs password-less sudo.
         """
         pulumi.set(__self__, "host", host)
-        pulumi.set(__self__, "private_key", private_key)
         if host_key is not None:
             pulumi.set(__self__, "host_key", host_key)
         if port is not None:
             pulumi.set(__self__, "port", port)
+        if private_key is not None:
+            pulumi.set(__self__, "private_key", private_key)
         if user is not None:
             pulumi.set(__self__, "user", user)
 
@@ -717,18 +718,6 @@ class HostConnectionArgs:
     @host.setter
     def host(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "host", value)
-
-    @_builtins.property
-    @pulumi.getter(name="privateKey")
-    def private_key(self) -> pulumi.Input[_builtins.str]:
-        """
-        The login key, in OpenSSH or PEM form, without a passphrase.
-        """
-        return pulumi.get(self, "private_key")
-
-    @private_key.setter
-    def private_key(self, value: pulumi.Input[_builtins.str]):
-        pulumi.set(self, "private_key", value)
 
     @_builtins.property
     @pulumi.getter(name="hostKey")
@@ -753,6 +742,18 @@ class HostConnectionArgs:
     @port.setter
     def port(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "port", value)
+
+    @_builtins.property
+    @pulumi.getter(name="privateKey")
+    def private_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The login key, in OpenSSH or PEM form, without a passphrase; required (an agent pool's node without one logs in with the pool's privateKey).
+        """
+        return pulumi.get(self, "private_key")
+
+    @private_key.setter
+    def private_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "private_key", value)
 
     @_builtins.property
     @pulumi.getter

@@ -22,19 +22,23 @@ class AgentPoolArgs:
     def __init__(__self__, *,
                  nodes: pulumi.Input[Sequence[pulumi.Input['PoolNodeArgs']]],
                  cluster: pulumi.Input[Optional['ClusterRefArgs']] = None,
-                 cluster_stack: Optional[_builtins.str] = None):
+                 cluster_stack: Optional[_builtins.str] = None,
+                 private_key: pulumi.Input[Optional[_builtins.str]] = None):
         """
         The set of arguments for constructing a AgentPool resource.
 
         :param pulumi.Input[Sequence[pulumi.Input['PoolNodeArgs']]] nodes: The pool's agent nodes; none may be a node of the cluster stack, or given twice.
         :param pulumi.Input['ClusterRefArgs'] cluster: The cluster stack's output agentPool itself, for a program that has it otherwise; give it or clusterStack.
         :param _builtins.str cluster_stack: The cluster stack's fully qualified name, such as organization/backendai-cluster/prod; it must be deployed, and its output agentPool is read through a stack reference.
+        :param pulumi.Input[_builtins.str] private_key: The login key of every node whose connection gives none (OpenSSH or PEM form).
         """
         pulumi.set(__self__, "nodes", nodes)
         if cluster is not None:
             pulumi.set(__self__, "cluster", cluster)
         if cluster_stack is not None:
             pulumi.set(__self__, "cluster_stack", cluster_stack)
+        if private_key is not None:
+            pulumi.set(__self__, "private_key", private_key)
 
     @_builtins.property
     @pulumi.getter
@@ -72,6 +76,18 @@ class AgentPoolArgs:
     def cluster_stack(self, value: Optional[_builtins.str]):
         pulumi.set(self, "cluster_stack", value)
 
+    @_builtins.property
+    @pulumi.getter(name="privateKey")
+    def private_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The login key of every node whose connection gives none (OpenSSH or PEM form).
+        """
+        return pulumi.get(self, "private_key")
+
+    @private_key.setter
+    def private_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "private_key", value)
+
 
 @pulumi.type_token("backendai:index:AgentPool")
 class AgentPool(pulumi.ComponentResource):
@@ -82,6 +98,7 @@ class AgentPool(pulumi.ComponentResource):
                  cluster: pulumi.Input[Optional[Union['ClusterRefArgs', 'ClusterRefArgsDict']]] = None,
                  cluster_stack: Optional[_builtins.str] = None,
                  nodes: pulumi.Input[Optional[Sequence[pulumi.Input[Union['PoolNodeArgs', 'PoolNodeArgsDict']]]]] = None,
+                 private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
         Agent nodes that join a Backend.AI cluster another stack runs (one team runs the management plane, each GPU rack or group is its own stack). The cluster stack's output agentPool says how to join it. Each node's host is prepared as the cluster's are (Host), the cluster's volumes are mounted, and its agent, from the cluster's release, registers with the cluster's manager; the nodes converge in parallel. A node removed from the pool, or the pool destroyed, has its agent stopped and disabled, so the manager marks it gone; the cluster and the node's data stay.
@@ -91,6 +108,7 @@ class AgentPool(pulumi.ComponentResource):
         :param pulumi.Input[Union['ClusterRefArgs', 'ClusterRefArgsDict']] cluster: The cluster stack's output agentPool itself, for a program that has it otherwise; give it or clusterStack.
         :param _builtins.str cluster_stack: The cluster stack's fully qualified name, such as organization/backendai-cluster/prod; it must be deployed, and its output agentPool is read through a stack reference.
         :param pulumi.Input[Sequence[pulumi.Input[Union['PoolNodeArgs', 'PoolNodeArgsDict']]]] nodes: The pool's agent nodes; none may be a node of the cluster stack, or given twice.
+        :param pulumi.Input[_builtins.str] private_key: The login key of every node whose connection gives none (OpenSSH or PEM form).
         """
         ...
     @overload
@@ -119,6 +137,7 @@ class AgentPool(pulumi.ComponentResource):
                  cluster: pulumi.Input[Optional[Union['ClusterRefArgs', 'ClusterRefArgsDict']]] = None,
                  cluster_stack: Optional[_builtins.str] = None,
                  nodes: pulumi.Input[Optional[Sequence[pulumi.Input[Union['PoolNodeArgs', 'PoolNodeArgsDict']]]]] = None,
+                 private_key: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -135,6 +154,7 @@ class AgentPool(pulumi.ComponentResource):
             if nodes is None and not opts.urn:
                 raise TypeError("Missing required property 'nodes'")
             __props__.__dict__["nodes"] = nodes
+            __props__.__dict__["private_key"] = None if private_key is None else pulumi.Output.secret(private_key)
             __props__.__dict__["agents"] = None
             __props__.__dict__["manager"] = None
         super(AgentPool, __self__).__init__(

@@ -1,0 +1,122 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// checkAgentPool: a Pulumi YAML program of its own stack (examples/yaml-agent-pool) adds
+// an agent pool of two more sandbox hosts to s's cluster, through the cluster stack's
+// output agentPool (a stack reference): up → both agents ALIVE in the manager, and a
+// session runs on each → a no-change preview → a node removed from the pool: its agent
+// stopped and disabled, the manager marks it gone, the other runs on → destroy: the
+// other's agent stopped too, its files and the cluster untouched → the cluster's
+// verification, run again, passes. image is the session's image.
+func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map[string]string) {
+	t.Helper()
+	manager := s.nodes()["bai-m1"]
+	added := s.must("bash", "tests/sandbox/sandbox.sh", "add", "bai-p1", "bai-p2")
+	forward(t, s, "bai-p1", "bai-p2")
+
+	dir := filepath.Join(s.root, "examples", "yaml-agent-pool")
+	t.Cleanup(func() { _ = os.Remove(filepath.Join(dir, "Pulumi."+s.stack+".yaml")) })
+	in := func(args ...string) []string { return append(args, "--cwd", dir) }
+	s.pulumi(in("stack", "init")...)
+	s.pulumi(in("config", "set", "clusterStack", "organization/backendai-cluster/"+s.stack)...)
+	i := 0
+	for _, line := range strings.Split(strings.TrimSpace(added), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 5 || !strings.HasPrefix(f[0], "bai-p") {
+			continue // sandbox.sh's log lines
+		}
+		node := fmt.Sprintf("nodes[%d].", i)
+		for k, v := range map[string]string{"name": f[0], "address": f[1], "connection.host": "127.0.0.1", "connection.port": f[2],
+			"connection.hostKey": f[3] + " " + f[4], "accelerators[0].kind": "mock", "accelerators[0].devices": "1"} {
+			s.pulumi(in("config", "set", "--path", node+k, v)...)
+		}
+		i++
+	}
+	if i != 2 {
+		t.Fatalf("sandbox.sh add printed %d hosts:\n%s", i, added)
+	}
+	s.setSecretIn(dir, "sshPrivateKey", secrets["sshPrivateKey"])
+
+	out, took := s.pulumi(in("up", "--yes")...)
+	t.Logf("pulumi up of the YAML agent pool (2 nodes): %s", took)
+	noSecrets(t, "the pool's up", out, secrets)
+	if !strings.Contains(out, "backendai:index:AgentPool") || !strings.Contains(out, "bai-p2-agent-agent-service") {
+		t.Errorf("the pool's up did not construct the AgentPool and its agents:\n%s", tail(out, 30))
+	}
+	checkAgents(t, s, manager, map[string]int{"i-bai-p1": 1, "i-bai-p2": 1})
+	if got, _ := s.pulumi(in("stack", "output", "agents", "--json")...); strings.Join(strings.Fields(got), "") != `["i-bai-p1","i-bai-p2"]` {
+		t.Errorf("the pool's agents output: %s", got)
+	}
+	for _, agent := range []string{"i-bai-p1", "i-bai-p2"} {
+		run := s.adminClient(manager) + "run --rm -q --assign-agent " + agent + " " + image + ` -c 'print("hello from the pool")' 2>&1`
+		if got := s.ssh("bai-m1", run+" || true"); !strings.Contains(got, "hello from the pool") {
+			t.Errorf("a session assigned to %s: %s", agent, got)
+		}
+	}
+	s.pulumi(in("preview", "--expect-no-changes")...)
+	state, _ := s.pulumi(in("stack", "export")...)
+	noSecrets(t, "the pool's state", state, secrets)
+
+	// A node leaves the pool: its agent stops, the other runs on.
+	started := s.agentStart("bai-p1")
+	s.pulumi(in("config", "rm", "--path", "nodes[1]")...)
+	s.pulumi(in("up", "--yes")...)
+	checkAgentGone(t, s, manager, "bai-p2")
+	if s.agentStart("bai-p1") != started {
+		t.Error("removing bai-p2 from the pool restarted bai-p1's agent")
+	}
+	checkAgents(t, s, manager, map[string]int{"i-bai-p1": 1})
+
+	s.pulumi(in("destroy", "--yes")...)
+	checkAgentGone(t, s, manager, "bai-p1")
+	if got := s.ssh("bai-p1", "id -u bai; test -f /home/bai/agent/agent.toml && echo kept"); got != "1100\nkept" {
+		t.Errorf("bai-p1 after the pool's destroy (the account, the agent's config): %q", got)
+	}
+	s.pulumi(in("stack", "rm", "--yes")...)
+
+	// The cluster works as before: its verification, run again, passes.
+	s.pulumi("up", "--yes", "--replace", s.urn("verification-checks"))
+	checkVerification(t, s, version, "i-bai-a01", "i-bai-a02")
+}
+
+// checkAgentGone: the node's agent is stopped and disabled, and the manager marks it
+// gone (TERMINATED), within two minutes.
+func checkAgentGone(t *testing.T, s *sandbox, manager, node string) {
+	t.Helper()
+	if got := s.ssh(node, "systemctl is-active backendai-agent; systemctl is-enabled backendai-agent || true"); got != "inactive\ndisabled" {
+		t.Errorf("%s's agent after it left the pool: %q, want inactive and disabled", node, got)
+	}
+	client := s.adminClient(manager) + "--output json admin agent list -s TERMINATED"
+	var list struct {
+		Items []struct {
+			ID     string `json:"id"`
+			Status string `json:"status"`
+		} `json:"items"`
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		out := s.ssh("bai-m1", client+" 2>&1 || true")
+		if json.Unmarshal([]byte(out), &list) == nil {
+			for _, a := range list.Items {
+				if a.ID == "i-"+node && a.Status == "TERMINATED" {
+					t.Logf("the manager marks i-%s %s", node, a.Status)
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("the manager does not mark i-%s TERMINATED within two minutes:\n%s", node, out)
+			return
+		}
+		time.Sleep(3 * time.Second)
+	}
+}
