@@ -6,9 +6,9 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/backendai-infra/backendai-infra/infra/configs"
-	"github.com/backendai-infra/backendai-infra/infra/scripts"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/configs"
+	"github.com/backendai-infra/backendai-infra/internal/scripts"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // AcceleratorType is the Accelerator component's type token.

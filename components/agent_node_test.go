@@ -8,8 +8,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // agentCluster is a management node and two agents: bai-a01 with the mock plugin

@@ -7,8 +7,8 @@ import (
 	"github.com/pulumi/pulumi-docker/sdk/v4/go/docker"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/backendai-infra/backendai-infra/infra/halfstack"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/halfstack"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // HalfstackType is the Halfstack component's type token.

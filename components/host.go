@@ -9,8 +9,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/backendai-infra/backendai-infra/infra/scripts"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/scripts"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // loginKey is one key for all runs, so that two runs differ only where a test says.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // storageCluster is seed 001's cluster: a management node, two agents and an NFS

@@ -7,8 +7,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
 )
 

@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"github.com/backendai-infra/backendai-infra/components"
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // readFixtures reads and checks the stack's fixture files, relative to the project's

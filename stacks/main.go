@@ -15,8 +15,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
 	"github.com/backendai-infra/backendai-infra/components"
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 func main() { pulumi.Run(Program) }

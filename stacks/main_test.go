@@ -14,7 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/backendai-infra/backendai-infra/components"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 	"github.com/backendai-infra/backendai-infra/tests/sshkey"
 )
 

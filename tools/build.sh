@@ -2,7 +2,7 @@
 # Builds the toolchain from Go modules into bin/ (git-ignored), reusing what is built:
 #   bin/pulumi                              the Pulumi CLI, github.com/pulumi/pulumi/pkg/v3
 #   bin/pulumi-language-go                  the Go language host (tools/pulumi/languagehost)
-#   bin/backendai/pulumi-resource-backendai the project's provider (infra/provider)
+#   bin/backendai/pulumi-resource-backendai the project's provider (provider)
 #   bin/pulumi-language-yaml                the YAML language host (github.com/pulumi/pulumi-yaml),
 #                                           for Pulumi YAML programs that use the package
 # The Go build and module caches make a rebuild cheap; the CLI is relinked only when
@@ -29,6 +29,6 @@ if [ ! -x bin/pulumi-language-yaml ] || [ "$(cat bin/.yaml.stamp 2>/dev/null)" !
 	GOBIN="$root/bin" go install -trimpath -ldflags "-s -w" "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$yaml_version"
 	echo "$yaml_version" >bin/.yaml.stamp
 fi
-go build -trimpath -o bin/backendai/pulumi-resource-backendai ./infra/provider/cmd/pulumi-resource-backendai
+go build -trimpath -o bin/backendai/pulumi-resource-backendai ./provider/cmd/pulumi-resource-backendai
 [ "$(bin/pulumi version)" = "$pulumi_version" ] || { echo "build: bin/pulumi is not $pulumi_version" >&2; exit 1; }
 echo "build: $(bin/pulumi version), pulumi-language-go, pulumi-language-yaml, pulumi-resource-backendai ready in bin/" >&2

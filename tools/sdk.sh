@@ -5,19 +5,19 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-schema=infra/provider/cmd/pulumi-resource-backendai/schema.json
+schema=provider/cmd/pulumi-resource-backendai/schema.json
 # The .NET generator pins an older Pulumi than the CLI's: its own module, built into bin/.
 # It runs from here (its schema binding reads the project's plugins from Pulumi.yaml).
 (cd tools/dotnetgen && go build -o "$root/bin/dotnetgen" .)
 case "${1:-}" in
 check)
-	go test -count=1 -run '^TestSchema$' ./infra/provider >/dev/null ||
+	go test -count=1 -run '^TestSchema$' ./provider >/dev/null ||
 		{ echo "sdk: $schema is not the provider's schema: run tools/sdk.sh" >&2; exit 1; }
 	(cd tools/pulumi && go run ./sdkgen -schema "$root/$schema" -out "$root/sdk" -check)
 	bin/dotnetgen -schema "$schema" -out sdk/dotnet -check
 	;;
 "")
-	go test -count=1 -run '^TestSchema$' ./infra/provider -update >/dev/null
+	go test -count=1 -run '^TestSchema$' ./provider -update >/dev/null
 	(cd tools/pulumi && go run ./sdkgen -schema "$root/$schema" -out "$root/sdk")
 	bin/dotnetgen -schema "$schema" -out sdk/dotnet
 	echo "sdk: $schema and sdk/ regenerated" >&2

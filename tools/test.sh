@@ -22,7 +22,7 @@ bash tools/sdk.sh check
 # Backend.AI's real schema, catalog and fixture files of each supported line (made once
 # on a sandbox host, cached), and the kept catalogs checked against them.
 go run ./tools/catalog
-go test -count=1 ./infra/... ./components/... ./stacks/...
+go test -count=1 ./provider/... ./internal/... ./components/... ./stacks/...
 # Verbose, so the log shows the real `pulumi up`, the no-change preview and the destroy;
 # -artifacts keeps what the tests save (the Web UI's screenshot) under .test-output.
 # Two end-to-end tests at a time (each its own stack and sandbox hosts): one test's

@@ -17,7 +17,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
 	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )

@@ -15,15 +15,15 @@ import (
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 
-	"github.com/backendai-infra/backendai-infra/infra/halfstack"
-	"github.com/backendai-infra/backendai-infra/infra/provider"
-	"github.com/backendai-infra/backendai-infra/infra/scripts"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/halfstack"
+	"github.com/backendai-infra/backendai-infra/provider"
+	"github.com/backendai-infra/backendai-infra/internal/scripts"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 	"github.com/backendai-infra/backendai-infra/tests/servers"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
-// TestHalfstackOnDocker runs the halfstack's container settings (infra/halfstack, the
+// TestHalfstackOnDocker runs the halfstack's container settings (internal/halfstack, the
 // same the Halfstack component gives the Docker provider) on a real Docker engine and
 // waits for their health checks. The pulumi-docker provider cannot be built here (its
 // module is not served by the Go module proxy), so this stands in for its `up`.

@@ -18,7 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/backendai-infra/backendai-infra/infra/profile"
+	"github.com/backendai-infra/backendai-infra/internal/profile"
 )
 
 // project is the repository root, where Pulumi.yaml is.
@@ -145,7 +145,7 @@ func (s *sandbox) pulumi(args ...string) (string, time.Duration) {
 }
 
 // profiledUp is `pulumi up --yes` with the engine's event log, and logs the up's
-// profile: its critical path and the time per phase (infra/profile).
+// profile: its critical path and the time per phase (internal/profile).
 func (s *sandbox) profiledUp() (string, time.Duration) {
 	s.t.Helper()
 	dir := s.t.TempDir()

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/backendai-infra/backendai-infra/infra/configs"
-	"github.com/backendai-infra/backendai-infra/infra/scripts"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/configs"
+	"github.com/backendai-infra/backendai-infra/internal/scripts"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // newestRelease is the newest Backend.AI release on PyPI, which the whole-cluster test

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/backendai-infra/backendai-infra/infra/configs"
-	"github.com/backendai-infra/backendai-infra/infra/scripts"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/configs"
+	"github.com/backendai-infra/backendai-infra/internal/scripts"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // TestScriptsConverge runs each host script twice on a fresh sandbox host: the first

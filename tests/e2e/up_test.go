@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
-	"github.com/backendai-infra/backendai-infra/infra/review"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/review"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 	"github.com/backendai-infra/backendai-infra/tests/catalog"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 	"github.com/backendai-infra/backendai-infra/tests/webui"

@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
 	"github.com/backendai-infra/backendai-infra/tests/catalog"
 )
 

@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
 	"github.com/backendai-infra/backendai-infra/tests/npmcache"
 	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 )

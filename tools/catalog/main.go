@@ -1,4 +1,4 @@
-// Command catalog keeps infra/fixtures/catalog/<line>.json true to Backend.AI: for the
+// Command catalog keeps internal/fixtures/catalog/<line>.json true to Backend.AI: for the
 // release of each supported line (fixtures.Releases) it has the release's own `mgr schema
 // oneshot` create the schema on a sandbox host (tests/catalog, cached under ~/.cache),
 // then compares that schema's tables, columns and keys, and what the release's fixture
@@ -17,12 +17,12 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
 	"github.com/backendai-infra/backendai-infra/tests/catalog"
 )
 
 func main() {
-	write := flag.Bool("write", false, "rewrite infra/fixtures/catalog/<line>.json")
+	write := flag.Bool("write", false, "rewrite internal/fixtures/catalog/<line>.json")
 	flag.Parse()
 	if err := run(*write); err != nil {
 		fmt.Fprintln(os.Stderr, "catalog:", err)

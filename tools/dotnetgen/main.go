@@ -3,7 +3,7 @@
 // package gen-sdk` would run through the .NET plugin, not served here. No C# is
 // compiled here: NuGet serves no Pulumi package to this machine.
 //
-//	dotnetgen -schema infra/provider/cmd/pulumi-resource-backendai/schema.json -out sdk/dotnet [-check]
+//	dotnetgen -schema provider/cmd/pulumi-resource-backendai/schema.json -out sdk/dotnet [-check]
 package main
 
 import (

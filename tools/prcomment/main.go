@@ -1,5 +1,5 @@
 // Command prcomment writes a pull request's comment from the previews of its stacks:
-// for each STACK=FILE, FILE is that stack's `pulumi preview --json` (see infra/review).
+// for each STACK=FILE, FILE is that stack's `pulumi preview --json` (see internal/review).
 // The comment starts with a marker line, by which the workflow finds and updates it.
 //
 //	prcomment dev=dev.json prod=prod.json > comment.md
@@ -10,7 +10,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/backendai-infra/backendai-infra/infra/review"
+	"github.com/backendai-infra/backendai-infra/internal/review"
 )
 
 // Marker begins the comment.

@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/backendai-infra/backendai-infra/infra/profile"
+	"github.com/backendai-infra/backendai-infra/internal/profile"
 )
 
 func main() {

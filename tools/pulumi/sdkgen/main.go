@@ -3,7 +3,7 @@
 // delegates each language to that language's plugin, and the Python and Node.js plugins
 // are not served here; the generators are in the Pulumi module this tool builds on.
 //
-//	sdkgen -schema infra/provider/cmd/pulumi-resource-backendai/schema.json -out sdk
+//	sdkgen -schema provider/cmd/pulumi-resource-backendai/schema.json -out sdk
 //	sdkgen ... -check     report what differs from the generated files, change nothing
 //
 // Each language's directory (sdk/go, sdk/python, sdk/nodejs) is the generator's output,

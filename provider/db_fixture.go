@@ -18,7 +18,7 @@ import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
 )
 
 // Fixture is a set of rows in Backend.AI's database (backendai:db:Fixture), given as

@@ -14,7 +14,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 var (

@@ -10,7 +10,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -260,6 +260,6 @@ func golden(t *testing.T, file, got string) {
 		t.Fatal(err)
 	}
 	if got != string(want) {
-		t.Errorf("%s differs (go test ./infra/configs -update rewrites it):\n%s", file, got)
+		t.Errorf("%s differs (go test ./internal/configs -update rewrites it):\n%s", file, got)
 	}
 }

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -64,7 +64,7 @@ func TestRenderGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.got+"\n" != string(want) {
-				t.Errorf("%s differs (go test ./infra/scripts -update rewrites it):\n%s", tt.file, tt.got)
+				t.Errorf("%s differs (go test ./internal/scripts -update rewrites it):\n%s", tt.file, tt.got)
 			}
 		})
 	}

@@ -20,7 +20,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // Placeholders of the secrets in the rendered files, and the secret inputs that
@@ -34,7 +34,7 @@ const (
 
 // File is a rendered file: its text, with the secrets' placeholders, and the places
 // where the renderer put them. Only those places are filled on the host
-// (infra/scripts/config.sh): a placeholder's text inside a value the stack gives (a
+// (internal/scripts/config.sh): a placeholder's text inside a value the stack gives (a
 // web UI title, say) is left as it is, so no stack value can pull a secret into a file.
 type File struct {
 	Text  string

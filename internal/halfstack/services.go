@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // Network is the halfstack's Docker network ("half" in the compose file).
@@ -115,7 +115,7 @@ func healthCmd(test []string) string {
 	return strings.Join(test[1:], " ")
 }
 
-// ScriptEnv is the input of the halfstack host script (infra/scripts/halfstack.sh): the
+// ScriptEnv is the input of the halfstack host script (internal/scripts/halfstack.sh): the
 // same container settings, for an engine reached by a remote step instead of the
 // Docker provider. The secret's value is not in it; the step passes it separately.
 func ScriptEnv(services []Service) map[string]string {

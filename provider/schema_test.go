@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite schema.json")
 const schemaFile = "cmd/pulumi-resource-backendai/schema.json"
 
 // TestSchema: the schema the provider serves is the one kept in the repository (go test
-// -run TestSchema -update ./infra/provider rewrites it; then regenerate the SDKs).
+// -run TestSchema -update ./provider rewrites it; then regenerate the SDKs).
 func TestSchema(t *testing.T) {
 	resp, err := newServer(t).GetSchema(p.GetSchemaRequest{})
 	if err != nil {
@@ -37,6 +37,6 @@ func TestSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("the provider's schema differs from %s: run go test -run TestSchema -update ./infra/provider, then tools/sdk.sh", schemaFile)
+		t.Errorf("the provider's schema differs from %s: run go test -run TestSchema -update ./provider, then tools/sdk.sh", schemaFile)
 	}
 }

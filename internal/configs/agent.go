@@ -5,7 +5,7 @@ import (
 	"hash/fnv"
 	"path"
 
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // An agent node's files: agent.toml (Backend.AI's configs/agent/sample.toml keys,

@@ -293,7 +293,7 @@ func changedKeys(s Step) []string {
 	return slices.Compact(keys)
 }
 
-// files are the files the host steps' variables hold (infra/scripts: hosts.sh,
+// files are the files the host steps' variables hold (internal/scripts: hosts.sh,
 // limits.sh, sysctl.sh, vfroot.sh).
 var files = map[string]string{
 	"environment.HOSTS_BLOCK": "/etc/hosts", "environment.LIMITS_CONF": "/etc/security/limits.d/99-backendai.conf",

@@ -9,7 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 
-	"github.com/backendai-infra/backendai-infra/infra/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
 	"github.com/backendai-infra/backendai-infra/tests/catalog"
 )
 

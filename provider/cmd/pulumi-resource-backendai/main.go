@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/backendai-infra/backendai-infra/infra/provider"
+	"github.com/backendai-infra/backendai-infra/provider"
 )
 
 // version is set at build time (-X main.version=...).

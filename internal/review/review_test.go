@@ -77,7 +77,7 @@ func TestComment(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.String() != string(want) {
-				t.Errorf("the comment differs from %s (go test -update ./infra/review rewrites it):\n%s", golden, got.String())
+				t.Errorf("the comment differs from %s (go test -update ./internal/review rewrites it):\n%s", golden, got.String())
 			}
 			for _, s := range stackSecrets {
 				if strings.Contains(got.String(), s) {

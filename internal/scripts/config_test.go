@@ -10,7 +10,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2"
 
-	"github.com/backendai-infra/backendai-infra/infra/configs"
+	"github.com/backendai-infra/backendai-infra/internal/configs"
 )
 
 // TestConfigFillsOnlySlots runs config.sh on this machine, into a temporary directory:

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/backendai-infra/backendai-infra/components"
-	"github.com/backendai-infra/backendai-infra/infra/spec"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // clusterRef is a deployed cluster stack's output agentPool, as the pool's input

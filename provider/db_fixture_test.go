@@ -54,7 +54,7 @@ func TestFixtureLifecycle(t *testing.T) {
 	db := newPG(t, "26.8")
 	ctx := context.Background()
 	fx := &Fixture{}
-	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-users.json")}
+	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../fixtures/example-users.json")}
 
 	// A row that was there before: the fixture updates it but never deletes it.
 	db.sql(`INSERT INTO domains (name, description, is_active, total_resource_slots, allowed_vfolder_hosts, allowed_docker_registries, dotfiles)
@@ -166,7 +166,7 @@ func TestFixtureLifecycle(t *testing.T) {
 func TestFixtureAllOrNothing(t *testing.T) {
 	db := newPG(t, "26.8")
 	ctx := context.Background()
-	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-users.json")}
+	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../fixtures/example-users.json")}
 	// The last table refers to a user the file does not have: the foreign key fails.
 	users.Data = strings.Replace(users.Data, `"entity_id": "f38dea23-50fa-42a0-b5ae-338f5f4693f4"`, `"entity_id": "f38dea23"`, 1)
 	users.Data = strings.Replace(users.Data, `{"group_id": "2de2b969-1d04-48a6-af16-0bc8adb3c831", "user_id": "dfa9da54-4b28-432f-be29-c0d680c7a412"}`,
@@ -184,7 +184,7 @@ func TestFixtureAllOrNothing(t *testing.T) {
 func TestFixtureVersions(t *testing.T) {
 	db := newPG(t, "26.4")
 	ctx := context.Background()
-	data := readFile(t, "../../fixtures/example-users.json")
+	data := readFile(t, "../fixtures/example-users.json")
 	args := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.4.10",
 		Data: strings.Replace(data, `"driver": "static", `, `"is_default": true, "driver": "static", `, 1)}
 	if _, err := (&Fixture{}).Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: args}); err == nil ||
@@ -232,11 +232,11 @@ func TestFixtureYAMLKeypairs(t *testing.T) {
 	db := newPG(t, "26.8")
 	ctx := context.Background()
 	fx := &Fixture{}
-	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-users.json")}
+	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../fixtures/example-users.json")}
 	if _, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: users}); err != nil {
 		t.Fatal(err)
 	}
-	keypairs := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../../fixtures/example-keypairs.yaml")}
+	keypairs := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../fixtures/example-keypairs.yaml")}
 	created, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "keypairs", Inputs: keypairs})
 	if err != nil {
 		t.Fatal(err)
