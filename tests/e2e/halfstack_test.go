@@ -16,9 +16,9 @@ import (
 	"github.com/pulumi/pulumi-go-provider/infer"
 
 	"github.com/backendai-infra/backendai-infra/internal/halfstack"
-	"github.com/backendai-infra/backendai-infra/provider"
 	"github.com/backendai-infra/backendai-infra/internal/scripts"
 	"github.com/backendai-infra/backendai-infra/internal/spec"
+	"github.com/backendai-infra/backendai-infra/provider"
 	"github.com/backendai-infra/backendai-infra/tests/servers"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
