@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,23 +9,16 @@ import (
 
 	"github.com/backendai-infra/backendai-infra/components"
 	"github.com/backendai-infra/backendai-infra/internal/fixtures"
-	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
-// readFixtures reads and checks the stack's fixture files, relative to the project's
-// root (where Pulumi.yaml is), before any resource is registered: each parses and
-// fits the release line's tables, and no two files declare the same row (their
-// resources would undo each other on every up). Each becomes a resource named after
-// its file. Messages name the file and the position, never a value. The domains and
-// groups they declare get the cluster's vfolder hosts, the domains its registries
-// (fixtures.Grant).
+// readFixtures reads the stack's fixture files, relative to the project's root (where
+// Pulumi.yaml is), and checks them (components.CheckFixtures) before any resource is
+// registered. Each becomes a resource named after its file; messages name the file
+// ("fixtures[i] (path)") and the position, never a value.
 func readFixtures(root, line string, paths []string, grants fixtures.Grants) ([]components.FixtureFile, error) {
-	out := make([]components.FixtureFile, 0, len(paths))
-	names := map[string]int{}
-	rows := map[string]string{} // row id -> the file that declares it
+	files := make([]components.FixtureFile, 0, len(paths))
 	var errs []error
 	for i, p := range paths {
-		source := fmt.Sprintf("fixtures[%d] (%s)", i, p)
 		full := p
 		if !filepath.IsAbs(full) {
 			full = filepath.Join(root, full)
@@ -36,166 +28,9 @@ func readFixtures(root, line string, paths []string, grants fixtures.Grants) ([]
 			errs = append(errs, fmt.Errorf("fixtures[%d]: %w", i, err))
 			continue
 		}
-		name := strings.TrimSuffix(filepath.Base(full), filepath.Ext(full))
-		if j, dup := names[name]; dup {
-			errs = append(errs, fmt.Errorf("fixtures[%d]: %s has the same name as fixtures[%d]; fixture files need distinct names", i, filepath.Base(full), j))
-			continue
-		}
-		names[name] = i
-		f, err := fixtures.Parse(source, string(data), line)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, t := range f.Tables {
-			for _, r := range t.Rows {
-				if other, dup := rows[r.ID]; dup {
-					errs = append(errs, fmt.Errorf("%s: %s declares the row %s, which %s declares too; give each row one file", source, r.Path, r.ID, other))
-					continue
-				}
-				rows[r.ID] = source
-			}
-		}
-		granted, changed, err := fixtures.Grant(string(data), grants)
-		if err == nil && changed {
-			_, err = fixtures.Parse(source, granted, line)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", source, err))
-			continue
-		}
-		out = append(out, components.FixtureFile{Name: name, Source: source, Data: granted})
+		files = append(files, components.FixtureFile{Name: strings.TrimSuffix(filepath.Base(full), filepath.Ext(full)),
+			Source: fmt.Sprintf("fixtures[%d] (%s)", i, p), Data: string(data)})
 	}
-	return out, errors.Join(errs...)
-}
-
-// fixtureRows calls row for every row the fixture files insert (an update file inserts
-// none), with the file it comes from.
-func fixtureRows(files []components.FixtureFile, line string, row func(f components.FixtureFile, table string, r fixtures.Row)) {
-	for _, f := range files {
-		parsed, err := fixtures.Parse(f.Source, f.Data, line)
-		if err != nil || parsed.Update {
-			continue // checked by readFixtures; an update inserts no row
-		}
-		for _, t := range parsed.Tables {
-			for _, r := range t.Rows {
-				row(f, t.Name, r)
-			}
-		}
-	}
-}
-
-// publishedCredentials refuses, row by row, the credentials Backend.AI publishes (its
-// example keypairs and passwords) unless the stack is a throwaway test cluster.
-func publishedCredentials(files []components.FixtureFile, line string) error {
-	var errs []error
-	for _, f := range files {
-		parsed, err := fixtures.Parse(f.Source, f.Data, line)
-		if err != nil {
-			continue
-		}
-		for _, found := range fixtures.PublishedCredentials(parsed) {
-			errs = append(errs, fmt.Errorf("%s: %s: whoever reaches the cluster could log in with it; give your own, "+
-				"or say that this is a throwaway test cluster (testCluster: true)", f.Source, found))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// superadminArgs places the superadmin in the rows the fixtures declare: its domain,
-// the group it joins (by name in that domain, for the group's id) and its resource
-// policy (users' and keypairs'); each that is missing is named. Its email must be its
-// own.
-func superadminArgs(c spec.Cluster, files []components.FixtureFile) (components.SuperadminArgs, error) {
-	s := c.Superadmin
-	args := components.SuperadminArgs{Superadmin: s}
-	found := map[string]bool{}
-	var taken string
-	fixtureRows(files, c.Line(), func(f components.FixtureFile, table string, r fixtures.Row) {
-		str := func(col string) string { v, _ := r.Values[col].(string); return v }
-		switch {
-		case table == "domains" && str("name") == s.Domain:
-			found["domains"] = true
-		case table == "groups" && str("name") == s.Group && str("domain_name") == s.Domain:
-			args.GroupID = str("id")
-		case (table == "user_resource_policies" || table == "keypair_resource_policies") && str("name") == s.ResourcePolicy:
-			found[table] = true
-		case table == "users" && (str("email") == s.Email || str("username") == s.Username):
-			taken = f.Source
-		}
-	})
-	var errs []error
-	for _, need := range []struct{ table, what, field string }{
-		{"domains", "the domain " + s.Domain, "superadmin.domain"},
-		{"user_resource_policies", "the user resource policy " + s.ResourcePolicy, "superadmin.resourcePolicy"},
-		{"keypair_resource_policies", "the keypair resource policy " + s.ResourcePolicy, "superadmin.resourcePolicy"},
-	} {
-		if !found[need.table] {
-			errs = append(errs, fmt.Errorf("%s: no fixture declares %s (a %s row), which the superadmin belongs to; add it to a fixture file, or name one that is there", need.field, need.what, need.table))
-		}
-	}
-	if args.GroupID == "" {
-		errs = append(errs, fmt.Errorf("superadmin.group: no fixture declares the group %s of the domain %s (a groups row with its id), which the superadmin joins", s.Group, s.Domain))
-	}
-	if taken != "" {
-		errs = append(errs, fmt.Errorf("superadmin.email: %s declares a user with the superadmin's email %s or user name %s; give the superadmin its own", taken, s.Email, s.Username))
-	}
-	return args, errors.Join(errs...)
-}
-
-// userKeypair is the keypair the verification works with a vfolder as: the first
-// active keypair of a regular user the fixtures insert, or none.
-func userKeypair(files []components.FixtureFile, line string) (access, secret string) {
-	admins := map[string]bool{}
-	fixtureRows(files, line, func(_ components.FixtureFile, table string, r fixtures.Row) {
-		if table == "users" && r.Values["role"] != "user" {
-			admins[fmt.Sprint(r.Values["email"])] = true
-		}
-	})
-	fixtureRows(files, line, func(_ components.FixtureFile, table string, r fixtures.Row) {
-		a, _ := r.Values["access_key"].(string)
-		sk, _ := r.Values["secret_key"].(string)
-		if table == "keypairs" && access == "" && r.Values["is_admin"] != true && r.Values["is_active"] != false &&
-			a != "" && sk != "" && !admins[fmt.Sprint(r.Values["user_id"])] {
-			access, secret = a, sk
-		}
-	})
-	return access, secret
-}
-
-// resourcePresets is the fixture of the stack's resource presets: resourcePresets, or
-// when the stack gives none and no fixture file declares any, Backend.AI's own
-// (spec.DefaultResourcePresets). Nil when a fixture file declares them.
-func resourcePresets(c spec.Cluster, files []components.FixtureFile) (*components.FixtureFile, error) {
-	declared := ""
-	fixtureRows(files, c.Line(), func(f components.FixtureFile, table string, _ fixtures.Row) {
-		if table == "resource_presets" && declared == "" {
-			declared = f.Source
-		}
-	})
-	presets := c.ResourcePresets
-	switch {
-	case len(presets) > 0 && declared != "":
-		return nil, fmt.Errorf("resourcePresets: %s declares resource presets too; give them in one place", declared)
-	case declared != "":
-		return nil, nil // the stack's own, from its files
-	case len(presets) == 0:
-		presets = c.DefaultResourcePresets()
-	}
-	rows := make([]map[string]any, len(presets))
-	for i, p := range presets {
-		rows[i] = map[string]any{"name": p.Name, "resource_slots": p.ResourceSlots}
-		if p.SharedMemory != "" {
-			rows[i]["shared_memory"] = p.SharedMemory
-		}
-	}
-	data, err := json.Marshal(map[string]any{"resource_presets": rows})
-	if err != nil {
-		return nil, err
-	}
-	f := components.FixtureFile{Name: "resource-presets", Source: "resourcePresets", Data: string(data)}
-	if _, err := fixtures.Parse(f.Source, f.Data, c.Line()); err != nil {
-		return nil, err
-	}
-	return &f, nil
+	checked, err := components.CheckFixtures(line, files, grants)
+	return checked, errors.Join(append(errs, err)...)
 }

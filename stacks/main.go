@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -43,16 +42,9 @@ func Program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
-	args := components.ClusterArgs{
-		Spec: cluster, PrivateKey: secret(cluster.SSHPrivateKey),
-		DBPassword: secret(cluster.Halfstack.DBPassword), StorageProxySecret: secret(cluster.Secrets.StorageProxySecret),
-		StorageProxyJWT: secret(cluster.Secrets.StorageProxyJWT), Fixtures: files,
-	}
-	if cluster.Deploy == spec.DeployAll {
-		if args, err = accounts(cluster, args); err != nil {
-			return err
-		}
+	args, err := components.NewClusterArgs(cluster, files, secrets(cluster))
+	if err != nil {
+		return configProblems(err)
 	}
 	c, err := components.NewCluster(ctx, "cluster", args)
 	if err != nil {
@@ -95,48 +87,30 @@ func Program(ctx *pulumi.Context) error {
 	return nil
 }
 
-// accounts adds who logs in to the cluster: the superadmin (the stack's own login, or
-// generated), the regular user the verification works as, and the resource presets.
-// Backend.AI's published example credentials are refused unless the stack is a test
-// cluster. Every problem is named before anything is registered.
-func accounts(c spec.Cluster, args components.ClusterArgs) (components.ClusterArgs, error) {
-	var errs []error
-	if !c.TestCluster {
-		errs = append(errs, publishedCredentials(args.Fixtures, c.Line()))
-	}
-	admin, err := superadminArgs(c, args.Fixtures)
-	errs = append(errs, err)
-	presets, err := resourcePresets(c, args.Fixtures)
-	errs = append(errs, err)
-	if err := errors.Join(errs...); err != nil {
-		var lines []string
-		for _, e := range errs {
-			if e != nil {
-				lines = append(lines, strings.Split(e.Error(), "\n")...)
-			}
-		}
-		return args, fmt.Errorf("invalid stack configuration (%d problem(s)):\n  %s", len(lines), strings.Join(lines, "\n  "))
-	}
+// secrets are the stack's secret config values as secrets; the superadmin's own
+// login only when the stack gives it.
+func secrets(c spec.Cluster) components.ClusterSecrets {
 	secret := func(s string) pulumi.StringInput { return pulumi.ToSecret(pulumi.String(s)).(pulumi.StringOutput) }
-	if c.Superadmin.AccessKey != "" {
-		admin.AccessKey, admin.SecretKey = secret(c.Superadmin.AccessKey), secret(c.Superadmin.SecretKey)
+	s := components.ClusterSecrets{PrivateKey: secret(c.SSHPrivateKey), DBPassword: secret(c.Halfstack.DBPassword),
+		StorageProxySecret: secret(c.Secrets.StorageProxySecret), StorageProxyJWT: secret(c.Secrets.StorageProxyJWT)}
+	if c.Superadmin.SecretKey != "" {
+		s.SuperadminSecretKey = secret(c.Superadmin.SecretKey)
 	}
 	if c.Superadmin.Password != "" {
-		admin.Password = secret(c.Superadmin.Password)
+		s.SuperadminPassword = secret(c.Superadmin.Password)
 	}
-	admin.Grants = fixtures.Grants{VFolderHosts: components.VFolderHosts(c), Registries: c.Services.ImageRegistries}
-	args.Superadmin = admin
-	if presets != nil {
-		args.Fixtures = append(slices.Clip(args.Fixtures), *presets)
+	return s
+}
+
+// configProblems lists every problem of err (errors joined), one per line.
+func configProblems(err error) error {
+	var lines []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line != "" {
+			lines = append(lines, line)
+		}
 	}
-	// The verification also works as a regular user of the fixtures, who has the roles
-	// the roles step gives every user.
-	if c.Verifies() {
-		var userSecret string
-		args.UserAccessKey, userSecret = userKeypair(args.Fixtures, c.Line())
-		args.UserSecretKey = secret(userSecret)
-	}
-	return args, nil
+	return fmt.Errorf("invalid stack configuration (%d problem(s)):\n  %s", len(lines), strings.Join(lines, "\n  "))
 }
 
 // jsonOutput is a step's JSON answer as a structured output.

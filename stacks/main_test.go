@@ -440,7 +440,7 @@ func TestDeployHosts(t *testing.T) {
 func TestBadFixtureFiles(t *testing.T) {
 	tests := []struct{ name, fixtures, want string }{
 		{"missing file", `["fixtures/example-users.json", "fixtures/no-such-file.json"]`, "fixtures[1]: open "},
-		{"two files of one name", `["fixtures/example-users.json", "stacks/../fixtures/example-users.json"]`, "fixtures[1]: example-users.json has the same name as fixtures[0]"},
+		{"two files of one name", `["fixtures/example-users.json", "stacks/../fixtures/example-users.json"]`, `fixtures[1] (stacks/../fixtures/example-users.json): has the same name "example-users" as fixtures[0]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
