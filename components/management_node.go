@@ -102,7 +102,7 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 		Webserver: configs.Webserver{Port: c.Services.Webserver.Port, Domain: "default",
 			Title: c.Services.Webserver.Title, MaxSessionAge: 604800},
 	}
-	if c.Services.GraphQLGateway.Enabled {
+	if c.Services.GraphQLGateway.On() {
 		set.Webserver.GatewayPort = c.Services.GraphQLGateway.Port
 	}
 	return set
@@ -317,7 +317,7 @@ func (g *managementNode) installServices() error {
 func (g *managementNode) graphqlGateway() (err error) {
 	c := g.args.Cluster
 	gw := c.Services.GraphQLGateway
-	if !gw.Enabled {
+	if !gw.On() {
 		return nil
 	}
 	dir := configs.GatewayService(gw.Port).Dir(g.set.Home)

@@ -15,16 +15,16 @@ import (
 // logs in as it.
 type Superadmin struct {
 	// Email is its login; default DefaultSuperadminEmail.
-	Email string `json:"email"`
+	Email string `json:"email,omitempty" pulumi:"email,optional"`
 	// Username is its user name; default "superadmin".
-	Username string `json:"username"`
+	Username string `json:"username,omitempty" pulumi:"username,optional"`
 	// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain,
 	// its project the superadmin joins, and the user and keypair resource policy).
-	Domain         string `json:"domain"`
-	Group          string `json:"group"`
-	ResourcePolicy string `json:"resourcePolicy"`
+	Domain         string `json:"domain,omitempty" pulumi:"domain,optional"`
+	Group          string `json:"group,omitempty" pulumi:"group,optional"`
+	ResourcePolicy string `json:"resourcePolicy,omitempty" pulumi:"resourcePolicy,optional"`
 	// AccessKey is the stack's own access key; empty: generated.
-	AccessKey string `json:"accessKey"`
+	AccessKey string `json:"accessKey,omitempty" pulumi:"accessKey,optional"`
 	// SecretKey and Password come from the secret config keys superadminSecretKey and
 	// superadminPassword; empty: generated.
 	SecretKey string `json:"-"`
@@ -41,12 +41,12 @@ func defaultSuperadmin() Superadmin {
 // ResourcePreset is a session size the Web UI and the client offer (Backend.AI's
 // resource_presets table).
 type ResourcePreset struct {
-	Name string `json:"name"`
+	Name string `json:"name,omitempty" pulumi:"name"`
 	// ResourceSlots are the slot amounts as Backend.AI writes them: cpu cores, mem in
 	// bytes, cuda.device, ...
-	ResourceSlots map[string]string `json:"resourceSlots"`
+	ResourceSlots map[string]string `json:"resourceSlots,omitempty" pulumi:"resourceSlots"`
 	// SharedMemory is /dev/shm's size in bytes; empty: Backend.AI's default.
-	SharedMemory string `json:"sharedMemory"`
+	SharedMemory string `json:"sharedMemory,omitempty" pulumi:"sharedMemory,optional"`
 }
 
 // DefaultResourcePresets are Backend.AI's own example presets

@@ -11,34 +11,34 @@ import (
 type AgentSettings struct {
 	// ResourceGroup is the resource group (scaling group) the agents join at their first
 	// registration.
-	ResourceGroup string `json:"resourceGroup"`
+	ResourceGroup string `json:"resourceGroup,omitempty" pulumi:"resourceGroup,optional"`
 	// RPCPort is where the manager calls the agent; advertised at the node's address.
-	RPCPort int `json:"rpcPort"`
+	RPCPort int `json:"rpcPort,omitempty" pulumi:"rpcPort,optional"`
 	// PortRange is the host ports the sessions' services are published on, [first, last].
-	PortRange []int `json:"portRange"`
+	PortRange []int `json:"portRange,omitempty" pulumi:"portRange,optional"`
 	// ScratchRoot holds the sessions' scratch directories.
-	ScratchRoot string `json:"scratchRoot"`
+	ScratchRoot string `json:"scratchRoot,omitempty" pulumi:"scratchRoot,optional"`
 }
 
 // Images are the kernel images every agent pulls ahead of the first session.
 type Images struct {
 	// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a
 	// convergent step on the node).
-	Engine string `json:"engine"`
+	Engine string `json:"engine,omitempty" pulumi:"engine,optional"`
 	// Pull lists the image references.
-	Pull []string `json:"pull"`
+	Pull []string `json:"pull,omitempty" pulumi:"pull,optional"`
 }
 
 // Accelerator is one accelerator plugin of an agent node.
 type Accelerator struct {
 	// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
-	Kind string `json:"kind"`
+	Kind string `json:"kind,omitempty" pulumi:"kind"`
 	// Devices is how many devices the mock plugin reports (default 2).
-	Devices *int `json:"devices"`
+	Devices *int `json:"devices,omitempty" pulumi:"devices,optional"`
 	// Package and Module name a plugin of another vendor (kind plugin): the PyPI package
 	// and the module that goes into allow-compute-plugins.
-	Package string `json:"package"`
-	Module  string `json:"module"`
+	Package string `json:"package,omitempty" pulumi:"package,optional"`
+	Module  string `json:"module,omitempty" pulumi:"module,optional"`
 }
 
 // Accelerator kinds.

@@ -64,59 +64,62 @@ type Cluster struct {
 	// TestCluster true says the cluster is a throwaway test cluster: Backend.AI's
 	// published example credentials are allowed in it.
 	TestCluster bool `json:"testCluster"`
+
+	// secretsApart says the secrets are checked apart (LoadApart).
+	secretsApart bool
 }
 
 // Node is one host.
 type Node struct {
 	// Name is the host's alias in /etc/hosts and the name of its resources.
-	Name string `json:"name"`
+	Name string `json:"name,omitempty" pulumi:"name"`
 	// Address is the IP address the other nodes reach this node at.
-	Address string `json:"address"`
+	Address string `json:"address,omitempty" pulumi:"address"`
 	// Roles are what the node runs.
-	Roles []Role `json:"roles"`
+	Roles []Role `json:"roles,omitempty" pulumi:"roles"`
 	// SSH is how Pulumi reaches the node.
-	SSH SSH `json:"ssh"`
+	SSH SSH `json:"ssh,omitempty" pulumi:"ssh,optional"`
 	// Accelerators are the agent's accelerator plugins.
-	Accelerators []Accelerator `json:"accelerators"`
+	Accelerators []Accelerator `json:"accelerators,omitempty" pulumi:"accelerators,optional"`
 	// Docker false leaves Docker Engine off the node (a storage node); default true.
-	Docker *bool `json:"docker"`
+	Docker *bool `json:"docker,omitempty" pulumi:"docker,optional"`
 	// Volume names the volume a storage node serves, when several do.
-	Volume string `json:"volume"`
+	Volume string `json:"volume,omitempty" pulumi:"volume,optional"`
 }
 
 // SSH is how a node is reached for remote steps.
 type SSH struct {
 	// Host is the address Pulumi connects to; defaults to the node's address.
-	Host string `json:"host"`
+	Host string `json:"host,omitempty" pulumi:"host,optional"`
 	// Port defaults to 22.
-	Port int `json:"port"`
+	Port int `json:"port,omitempty" pulumi:"port,optional"`
 	// User defaults to root; any other user needs password-less sudo.
-	User string `json:"user"`
+	User string `json:"user,omitempty" pulumi:"user,optional"`
 	// HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
-	HostKey string `json:"hostKey"`
+	HostKey string `json:"hostKey,omitempty" pulumi:"hostKey,optional"`
 }
 
 // Account is the operations account (the guide's `bai`).
 type Account struct {
-	Name string `json:"name"`
-	UID  int    `json:"uid"`
-	GID  int    `json:"gid"`
+	Name string `json:"name,omitempty" pulumi:"name,optional"`
+	UID  int    `json:"uid,omitempty" pulumi:"uid,optional"`
+	GID  int    `json:"gid,omitempty" pulumi:"gid,optional"`
 }
 
 // Limits are the open-file and process limits for root and the operations account.
 type Limits struct {
-	NoFile int `json:"nofile"`
-	NProc  int `json:"nproc"`
+	NoFile int `json:"nofile,omitempty" pulumi:"nofile,optional"`
+	NProc  int `json:"nproc,omitempty" pulumi:"nproc,optional"`
 }
 
 // Docker selects the Docker Engine packages.
 type Docker struct {
 	// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or
 	// "distro" (the distribution's docker.io and compose packages).
-	Source string `json:"source"`
+	Source string `json:"source,omitempty" pulumi:"source,optional"`
 	// InsecureRegistries are registries (host:port) Docker may pull from over plain
 	// HTTP or unverified TLS (daemon.json "insecure-registries").
-	InsecureRegistries []string `json:"insecureRegistries"`
+	InsecureRegistries []string `json:"insecureRegistries,omitempty" pulumi:"insecureRegistries,optional"`
 }
 
 // HasRole reports whether the node has the role.

@@ -50,7 +50,7 @@ func defaults() Cluster {
 		Agent:      defaultAgent(),
 		Images:     Images{Engine: EngineDocker},
 		Storage:    defaultStorage(),
-		Verify:     Verify{Enabled: true},
+		Verify:     Verify{Enabled: On()},
 		Superadmin: defaultSuperadmin(),
 	}
 }

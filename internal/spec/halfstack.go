@@ -9,15 +9,15 @@ import (
 // containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
 type Halfstack struct {
 	// Images may name a private registry; the defaults are the halfstack file's.
-	Images HalfstackImages `json:"images"`
+	Images HalfstackImages `json:"images,omitempty" pulumi:"images,optional"`
 	// Ports are the host ports the services are published on.
-	Ports HalfstackPorts `json:"ports"`
+	Ports HalfstackPorts `json:"ports,omitempty" pulumi:"ports,optional"`
 	// Engine runs the containers: EngineDocker (the Docker provider, default) or
 	// EngineScript (a convergent step on the node).
-	Engine string `json:"engine"`
+	Engine string `json:"engine,omitempty" pulumi:"engine,optional"`
 	// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default:
 	// the database and etcd outlive the stack unless the stack asks otherwise.
-	DeleteDataOnDestroy bool `json:"deleteDataOnDestroy"`
+	DeleteDataOnDestroy bool `json:"deleteDataOnDestroy,omitempty" pulumi:"deleteDataOnDestroy,optional"`
 	// DBPassword is PostgreSQL's superuser password, from the secret config key
 	// `dbPassword`; never printed.
 	DBPassword string `json:"-"`
@@ -25,16 +25,16 @@ type Halfstack struct {
 
 // HalfstackImages are the image references of the three services.
 type HalfstackImages struct {
-	Postgres string `json:"postgres"`
-	Redis    string `json:"redis"`
-	Etcd     string `json:"etcd"`
+	Postgres string `json:"postgres,omitempty" pulumi:"postgres,optional"`
+	Redis    string `json:"redis,omitempty" pulumi:"redis,optional"`
+	Etcd     string `json:"etcd,omitempty" pulumi:"etcd,optional"`
 }
 
 // HalfstackPorts are the host ports of the three services.
 type HalfstackPorts struct {
-	Postgres int `json:"postgres"`
-	Redis    int `json:"redis"`
-	Etcd     int `json:"etcd"`
+	Postgres int `json:"postgres,omitempty" pulumi:"postgres,optional"`
+	Redis    int `json:"redis,omitempty" pulumi:"redis,optional"`
+	Etcd     int `json:"etcd,omitempty" pulumi:"etcd,optional"`
 }
 
 // Halfstack defaults: docker-compose.halfstack-main.yml of 26.4.10 and 26.8.1

@@ -31,7 +31,19 @@ var Keys = []string{
 // ignored. A default applies only where a key is absent: an explicit zero or empty
 // value is checked like any other. Every problem is reported, each with its field.
 func Load(get func(key string) (string, bool), set []string) (Cluster, error) {
+	return loadCluster(get, set, false)
+}
+
+// LoadApart is Load for a cluster whose secrets come apart from its settings (the
+// Cluster component's inputs, which may be other resources' outputs): they are not
+// read or checked here, but by CheckSecret once their values are known.
+func LoadApart(get func(key string) (string, bool), set []string) (Cluster, error) {
+	return loadCluster(get, set, true)
+}
+
+func loadCluster(get func(key string) (string, bool), set []string, secretsApart bool) (Cluster, error) {
 	c := defaults()
+	c.secretsApart = secretsApart
 	var errs []error
 	errs = append(errs, unknownKeys(set)...)
 	decode := func(key string, into any) {

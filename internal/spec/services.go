@@ -10,21 +10,21 @@ import (
 type Services struct {
 	// PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the
 	// index pip is configured with on each node.
-	PackageIndex string `json:"packageIndex"`
+	PackageIndex string `json:"packageIndex,omitempty" pulumi:"packageIndex,optional"`
 	// Python is where the services' Python comes from.
-	Python Python `json:"python"`
+	Python Python `json:"python,omitempty" pulumi:"python,optional"`
 	// ManagerPort is the manager API's port.
-	ManagerPort int `json:"managerPort"`
+	ManagerPort int `json:"managerPort,omitempty" pulumi:"managerPort,optional"`
 	// Webserver is the web UI's server.
-	Webserver WebserverSettings `json:"webserver"`
+	Webserver WebserverSettings `json:"webserver,omitempty" pulumi:"webserver,optional"`
 	// ImageRegistries are rescanned for kernel images once the manager is installed
 	// (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
-	ImageRegistries []string `json:"imageRegistries"`
+	ImageRegistries []string `json:"imageRegistries,omitempty" pulumi:"imageRegistries,optional"`
 	// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
-	GraphQLGateway GraphQLGateway `json:"graphqlGateway"`
+	GraphQLGateway GraphQLGateway `json:"graphqlGateway,omitempty" pulumi:"graphqlGateway,optional"`
 	// ImageAliases name kernel images for this cluster's architecture, alias → image
 	// (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
-	ImageAliases map[string]string `json:"imageAliases"`
+	ImageAliases map[string]string `json:"imageAliases,omitempty" pulumi:"imageAliases,optional"`
 }
 
 // Python selects the services' interpreter: "distro" (python3 from the distribution),
@@ -32,21 +32,21 @@ type Services struct {
 // Mirror) or "standalone" (a python-build-standalone archive from URL, checked against
 // SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
 type Python struct {
-	Source  string `json:"source"`
-	URL     string `json:"url"`
-	SHA256  string `json:"sha256"`
-	Version string `json:"version"`
+	Source  string `json:"source,omitempty" pulumi:"source,optional"`
+	URL     string `json:"url,omitempty" pulumi:"url,optional"`
+	SHA256  string `json:"sha256,omitempty" pulumi:"sha256,optional"`
+	Version string `json:"version,omitempty" pulumi:"version,optional"`
 	// Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts
 	// that reach only a mirror of python-build-standalone's releases.
-	Mirror string `json:"mirror"`
+	Mirror string `json:"mirror,omitempty" pulumi:"mirror,optional"`
 	// UV is the release of uv (PyPI: uv) installed on every node, pinned.
-	UV string `json:"uv"`
+	UV string `json:"uv,omitempty" pulumi:"uv,optional"`
 }
 
 // WebserverSettings are the webserver's own settings.
 type WebserverSettings struct {
-	Port  int    `json:"port"`
-	Title string `json:"title"`
+	Port  int    `json:"port,omitempty" pulumi:"port,optional"`
+	Title string `json:"title,omitempty" pulumi:"title,optional"`
 }
 
 // GraphQLGateway is the GraphQL federation gateway of Backend.AI's halfstack: the Hive
@@ -55,14 +55,14 @@ type WebserverSettings struct {
 // it (its [apollo-router] settings); the web UI of 26.9 needs it for its first query.
 type GraphQLGateway struct {
 	// Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
-	Enabled bool `json:"enabled"`
+	Enabled *bool `json:"enabled,omitempty" pulumi:"enabled,optional"`
 	// Port is where it listens, on the management node's loopback.
-	Port int `json:"port"`
+	Port int `json:"port,omitempty" pulumi:"port,optional"`
 	// Version is the @graphql-hive/gateway release, pinned.
-	Version string `json:"version"`
+	Version string `json:"version,omitempty" pulumi:"version,optional"`
 	// Registry is the npm registry its packages come from; empty, the registry npm is
 	// configured with on the node.
-	Registry string `json:"registry"`
+	Registry string `json:"registry,omitempty" pulumi:"registry,optional"`
 }
 
 // Service defaults (backendai-facts.md section 8's ports).
@@ -89,7 +89,7 @@ func defaultServices() Services {
 		ManagerPort:     DefaultManagerPort,
 		Webserver:       WebserverSettings{Port: DefaultWebserverPort, Title: DefaultWebTitle},
 		ImageRegistries: []string{DefaultImageRegistry},
-		GraphQLGateway:  GraphQLGateway{Enabled: true, Port: DefaultGatewayPort, Version: DefaultGatewayVersion},
+		GraphQLGateway:  GraphQLGateway{Enabled: On(), Port: DefaultGatewayPort, Version: DefaultGatewayVersion},
 	}
 }
 
@@ -104,7 +104,7 @@ func (s Services) validate(bad func(field, format string, args ...any)) {
 	if u, err := url.Parse(s.PackageIndex); s.PackageIndex != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
 		bad("services.packageIndex", "%q is not an http(s) URL", s.PackageIndex)
 	}
-	if g := s.GraphQLGateway; g.Enabled {
+	if g := s.GraphQLGateway; g.On() {
 		if u, err := url.Parse(g.Registry); g.Registry != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
 			bad("services.graphqlGateway.registry", "%q is not an http(s) URL of an npm registry", g.Registry)
 		}

@@ -14,29 +14,29 @@ import (
 type Storage struct {
 	// Server names an existing NFS server (an address or host name) that exports
 	// Export; empty, the nodes with the storage role serve the volumes.
-	Server string `json:"server"`
+	Server string `json:"server,omitempty" pulumi:"server,optional"`
 	// Export is the exported directory: on the existing server, or on the storage node
 	// (default /srv/backendai/<name>).
-	Export string `json:"export"`
+	Export string `json:"export,omitempty" pulumi:"export,optional"`
 	// Name is the volume's name when one node (or the existing server) serves it:
 	// /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several
 	// storage nodes names each node's volume (nodes[i].volume).
-	Name string `json:"name"`
+	Name string `json:"name,omitempty" pulumi:"name,optional"`
 	// ExportOptions are the storage node's export options for the cluster's nodes.
-	ExportOptions string `json:"exportOptions"`
+	ExportOptions string `json:"exportOptions,omitempty" pulumi:"exportOptions,optional"`
 	// MountOptions are the NFS mount options on every node that mounts the volumes.
-	MountOptions string `json:"mountOptions"`
+	MountOptions string `json:"mountOptions,omitempty" pulumi:"mountOptions,optional"`
 	// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or
 	// NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
-	NFSServer string `json:"nfsServer"`
+	NFSServer string `json:"nfsServer,omitempty" pulumi:"nfsServer,optional"`
 	// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked
 	// /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox
 	// shares into every host at /vfroot/<name>; each host checks the export over NFS).
-	Mount string `json:"mount"`
+	Mount string `json:"mount,omitempty" pulumi:"mount,optional"`
 	// UID and GID, when given, are the existing export's owner: they must be the
 	// account's, which the storage proxy, the agents and the containers run as.
-	UID *int `json:"uid"`
-	GID *int `json:"gid"`
+	UID *int `json:"uid,omitempty" pulumi:"uid,optional"`
+	GID *int `json:"gid,omitempty" pulumi:"gid,optional"`
 }
 
 // Storage modes.

@@ -122,21 +122,39 @@ func (c Cluster) Validate() []error {
 		bad("docker.source", "%q is not one of %q, %q", c.Docker.Source, DockerCE, DockerDistro)
 	}
 
-	switch {
-	case c.SSHPrivateKey == "":
-		bad("sshPrivateKey", "is required: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519")
-	default:
-		if _, err := ssh.ParsePrivateKey([]byte(c.SSHPrivateKey)); err != nil {
-			// Never echo the key itself.
-			var missing *ssh.PassphraseMissingError
-			if errors.As(err, &missing) {
-				bad("sshPrivateKey", "the key is protected by a passphrase; give an unprotected key")
-			} else {
-				bad("sshPrivateKey", "not a private key in OpenSSH or PEM form")
-			}
+	if !c.secretsApart {
+		if err := CheckSecret("sshPrivateKey", c.SSHPrivateKey); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errs
+}
+
+// CheckSecret says what is wrong with a secret's value, naming its key (sshPrivateKey,
+// dbPassword, storageProxySecret, storageProxyJWT), never the value.
+func CheckSecret(key, value string) error {
+	if key != "sshPrivateKey" {
+		switch {
+		case value == "":
+			return fmt.Errorf("%s: is required to deploy the services: pulumi config set --secret %s <value> (or deploy: hosts)", key, key)
+		case len(value) < minSecret:
+			return fmt.Errorf("%s: too short (at least %d characters)", key, minSecret)
+		case strings.ContainsAny(value, "\n\r"):
+			return fmt.Errorf("%s: must be one line", key)
+		}
+		return nil
+	}
+	if value == "" {
+		return fmt.Errorf("sshPrivateKey: is required: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519")
+	}
+	if _, err := ssh.ParsePrivateKey([]byte(value)); err != nil {
+		var missing *ssh.PassphraseMissingError
+		if errors.As(err, &missing) {
+			return fmt.Errorf("sshPrivateKey: the key is protected by a passphrase; give an unprotected key")
+		}
+		return fmt.Errorf("sshPrivateKey: not a private key in OpenSSH or PEM form")
+	}
+	return nil
 }
 
 func (s SSH) validate(f string) []error {

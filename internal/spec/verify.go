@@ -6,10 +6,10 @@ package spec
 // own client as the admin keypair of the stack's fixtures.
 type Verify struct {
 	// Enabled false leaves the check out of `pulumi up`; default true.
-	Enabled bool `json:"enabled"`
+	Enabled *bool `json:"enabled,omitempty" pulumi:"enabled,optional"`
 	// Image is the kernel image of the hello-world session (a reference or an alias the
 	// manager knows); default: the first of images.pull, or else DefaultVerifyImage.
-	Image string `json:"image"`
+	Image string `json:"image,omitempty" pulumi:"image,optional"`
 }
 
 // DefaultVerifyImage is the image Backend.AI's installer aliases as "python" on x86_64.
@@ -28,7 +28,16 @@ func (c Cluster) VerifyImage() string {
 }
 
 // Verifies says whether `pulumi up` ends with the verification.
-func (c Cluster) Verifies() bool { return c.Deploy == DeployAll && c.Verify.Enabled }
+func (c Cluster) Verifies() bool { return c.Deploy == DeployAll && isOn(c.Verify.Enabled) }
+
+// On is a setting that is on; its absence (nil) is on too.
+func On() *bool { on := true; return &on }
+
+// isOn says whether a setting that is on by default is on.
+func isOn(b *bool) bool { return b == nil || *b }
+
+// On says whether the gateway is deployed (its default).
+func (g GraphQLGateway) On() bool { return isOn(g.Enabled) }
 
 func (c Cluster) validateVerify(bad func(field, format string, args ...any)) {
 	if !c.Verifies() {
