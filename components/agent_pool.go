@@ -158,7 +158,7 @@ func clusterRef(ctx *pulumi.Context, name string, args AgentPoolArgs, parent pul
 func poolNodes(in []PoolNode) []spec.Node {
 	out := make([]spec.Node, len(in))
 	for i, n := range in {
-		out[i] = spec.Node{Name: n.Name, Address: n.Address, Roles: []spec.Role{spec.RoleAgent}}
+		out[i] = spec.Node{Name: n.Name, Address: n.Address, Roles: []spec.Role{spec.RoleAgent}, SSH: &spec.SSH{}}
 		for _, a := range n.Accelerators {
 			out[i].Accelerators = append(out[i].Accelerators, spec.Accelerator{Kind: a.Kind, Devices: a.Devices, Package: a.Package, Module: a.Module})
 		}

@@ -16,7 +16,7 @@ const clusterStackName = "organization/backendai-cluster/prod"
 // (an NFS storage node), as a stack reference reads them.
 func clusterStackOutputs(t *testing.T) resource.PropertyMap {
 	t.Helper()
-	ref, err := NewClusterRef(storageCluster(t, ""))
+	ref, err := NewClusterRef(storageCluster(t, `{"clients":["10.20.40.0/24"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,6 +110,8 @@ func TestAgentPoolRefuses(t *testing.T) {
 				"nodes[0].address: 10.20.30.20 is already the address of the cluster stack's node bai-a01"}},
 		{"no login key", AgentPoolArgs{ClusterStack: clusterStackName, Nodes: []PoolNode{{Name: "bai-p1", Address: "10.20.40.11",
 			Connection: HostConnection{Host: pulumi.String("10.20.40.11")}}}}, []string{"nodes[0].connection.privateKey: give it, or the pool's privateKey"}},
+		{"a node the cluster's storage does not export to", AgentPoolArgs{ClusterStack: clusterStackName, Nodes: []PoolNode{poolNode("bai-p1", "10.20.99.11")}},
+			[]string{"nodes[0].address: 10.20.99.11 is not among the NFS clients of the cluster's storage nodes: add it (or its network) to the cluster stack's storage.clients"}},
 		{"no nodes", AgentPoolArgs{ClusterStack: clusterStackName}, []string{"nodes: at least one agent node is required"}},
 		{"an unknown accelerator", AgentPoolArgs{ClusterStack: clusterStackName, Nodes: []PoolNode{
 			poolNode("bai-p1", "10.20.40.11", PoolAccelerator{Kind: "tpu"})}}, []string{`nodes[0].accelerators[0].kind: unknown kind "tpu"`}},

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"encoding/json"
 	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -35,6 +36,17 @@ type ClusterArgs struct {
 // management node's services on the node with the manager role.
 type Cluster struct {
 	pulumi.ResourceState
+
+	// Endpoints are the webserver's and the manager's URLs; empty when the cluster
+	// deploys the hosts only.
+	Endpoints pulumi.StringMapOutput `pulumi:"endpoints"`
+	// AgentPool is what agent pools of other stacks join the cluster with (ClusterRef,
+	// as JSON); empty when the cluster deploys the hosts only.
+	AgentPool pulumi.StringOutput `pulumi:"agentPool"`
+	// VerificationResult is what the verification checked, as JSON; empty without one.
+	VerificationResult pulumi.StringOutput `pulumi:"verification"`
+	// Login is the superadmin's login (email, accessKey, secretKey, password).
+	Login pulumi.StringMapOutput `pulumi:"superadmin" provider:"secret"`
 
 	// Hosts by node name.
 	Hosts map[string]*Host
@@ -122,5 +134,36 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 			}
 		}
 	}
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"hosts": outputs})
+	if err := c.setOutputs(args.Spec); err != nil {
+		return nil, err
+	}
+	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"hosts": outputs, "endpoints": c.Endpoints, "agentPool": c.AgentPool,
+		"verification": c.VerificationResult, "superadmin": c.Login})
+}
+
+// setOutputs sets what the cluster gives its users: its endpoints, the reference agent
+// pools join it with, the verification's result and the superadmin's login.
+func (c *Cluster) setOutputs(cs spec.Cluster) error {
+	c.Endpoints, c.Login = pulumi.StringMap{}.ToStringMapOutput(), pulumi.StringMap{}.ToStringMapOutput()
+	c.AgentPool, c.VerificationResult = pulumi.String("").ToStringOutput(), pulumi.String("").ToStringOutput()
+	if m := c.Management; m != nil {
+		c.Endpoints = pulumi.StringMap{"webserver": pulumi.String(m.Settings.WebserverAddr().HTTP()),
+			"manager": pulumi.String(m.Settings.Manager.HTTP())}.ToStringMapOutput()
+		ref, err := NewClusterRef(cs)
+		if err != nil {
+			return err
+		}
+		c.AgentPool = m.PublicKey.ApplyT(func(key string) (string, error) {
+			ref.ManagerPublicKey = key
+			raw, err := json.Marshal(ref)
+			return string(raw), err
+		}).(pulumi.StringOutput)
+		a := c.Superadmin
+		c.Login = pulumi.ToSecret(pulumi.StringMap{"email": pulumi.String(a.Email), "accessKey": a.AccessKey,
+			"secretKey": a.SecretKey, "password": a.Password}).(pulumi.StringMapOutput)
+	}
+	if v := c.Verification; v != nil {
+		c.VerificationResult = v.Result
+	}
+	return nil
 }

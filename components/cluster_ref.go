@@ -47,7 +47,7 @@ func NewClusterRef(c spec.Cluster) (ClusterRef, error) {
 	shared.Superadmin, shared.Fixtures, shared.ResourcePresets = spec.Superadmin{}, nil, nil
 	shared.Nodes = make([]spec.Node, len(c.Nodes))
 	for i, n := range c.Nodes {
-		n.SSH = spec.SSH{}
+		n.SSH = nil
 		shared.Nodes[i] = n
 	}
 	raw, err := json.Marshal(refSpec{Cluster: shared, Sysctl: c.Sysctl})
@@ -83,6 +83,9 @@ func decodeRef(stack string, value any) (ClusterRef, error) {
 		return ref, fmt.Errorf("clusterStack: stack %s has no output %q: is it a cluster stack of this program, deployed (pulumi up)?", stack, ClusterRefOutput)
 	}
 	raw, err := json.Marshal(value)
+	if text, ok := value.(string); ok { // the Cluster component's output, exported as is
+		raw = []byte(text)
+	}
 	if err == nil {
 		err = json.Unmarshal(raw, &ref)
 	}

@@ -70,8 +70,8 @@ func (m *mocks) get(name string) mockResource {
 
 func halfstackSpec() spec.Halfstack {
 	return spec.Halfstack{
-		Images:     spec.HalfstackImages{Postgres: "registry.example:5000/postgres:16.3-alpine", Redis: spec.DefaultRedisImage, Etcd: spec.DefaultEtcdImage},
-		Ports:      spec.HalfstackPorts{Postgres: 8100, Redis: 8110, Etcd: 8120},
+		Images:     &spec.HalfstackImages{Postgres: "registry.example:5000/postgres:16.3-alpine", Redis: spec.DefaultRedisImage, Etcd: spec.DefaultEtcdImage},
+		Ports:      &spec.HalfstackPorts{Postgres: 8100, Redis: 8110, Etcd: 8120},
 		DBPassword: "develove-but-longer",
 	}
 }
@@ -82,7 +82,7 @@ func TestHalfstackGraph(t *testing.T) {
 		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 			h := halfstackSpec()
 			h.DeleteDataOnDestroy = deleteData
-			node := spec.Node{Name: "bai-m1", Address: "10.20.30.10", SSH: spec.SSH{Host: "10.20.30.10", Port: 22, User: "ubuntu"}}
+			node := spec.Node{Name: "bai-m1", Address: "10.20.30.10", SSH: &spec.SSH{Host: "10.20.30.10", Port: 22, User: "ubuntu"}}
 			_, err := NewHalfstack(ctx, "halfstack", HalfstackArgs{Node: node, Spec: h, DBPassword: pulumi.ToSecret(pulumi.String(h.DBPassword)).(pulumi.StringOutput)})
 			return err
 		}, pulumi.WithMocks("p", "s", m))

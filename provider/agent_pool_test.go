@@ -21,20 +21,12 @@ import (
 // cluster: a management node, an agent and an NFS storage node.
 func clusterRef(t *testing.T) property.Value {
 	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := map[string]string{
 		"nodes": `[{"name":"bai-m1","address":"10.0.0.5","roles":["manager"]},
 			{"name":"bai-a01","address":"10.0.0.21","roles":["agent"]},
 			{"name":"bai-s1","address":"10.0.0.30","roles":["storage"],"docker":false}]`,
 		"version": "26.8.1", "dbPassword": "a-long-db-password", "storageProxySecret": "shared-secret",
-		"storageProxyJWT": "jwt-secret", "sshPrivateKey": string(pem.EncodeToMemory(block)),
+		"storageProxyJWT": "jwt-secret", "sshPrivateKey": testKey(t), "storage": `{"clients":["10.0.1.11", "10.0.1.12"]}`,
 	}
 	c, err := spec.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok }, nil)
 	if err != nil {
@@ -51,6 +43,20 @@ func clusterRef(t *testing.T) property.Value {
 		t.Fatal(err)
 	}
 	return resource.FromResourcePropertyValue(resource.NewPropertyValue(v))
+}
+
+// testKey is a throwaway login key in OpenSSH form.
+func testKey(t *testing.T) string {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(block))
 }
 
 func poolNode(name, address string) property.Value {

@@ -38,6 +38,9 @@ func construct(t *testing.T, typ, name string, inputs map[string]property.Value)
 				if args.TypeToken == "backendai:remote:Script" {
 					out = out.Set("stdout", property.New(args.Name+" ran\ndocker: 28.5 / 2.40 changed=yes"))
 				}
+				if strings.HasSuffix(args.Name, "-rpc-keypair") { // rpc_keypair.sh prints the public certificate
+					out = out.Set("stdout", property.New("curve\n    public-key = \"manager-public-key\"\nrpc keypair: changed=no"))
+				}
 				return args.Name + "-id", out, nil
 			},
 		}))

@@ -24,7 +24,7 @@ func New() (p.Provider, error) {
 		WithDescription("Deploys Backend.AI clusters: components for its nodes, their convergent steps over SSH, and Backend.AI data resources (etcd keys, database fixtures).").
 		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{}), infer.Resource(&Credentials{})).
 		// The components other stacks use, in any language (package components).
-		WithComponents(infer.ComponentF(components.NewHost), infer.ComponentF(components.NewAgentPool)).
+		WithComponents(infer.ComponentF(components.NewHost), infer.ComponentF(components.NewAgentPool), infer.ComponentF(components.NewServedCluster)).
 		// The SDKs' names in each language (tools/pulumi/sdkgen writes them under sdk/).
 		WithLanguageMap(map[string]any{
 			"python": map[string]any{"packageName": "pulumi_backendai", "requires": map[string]any{"pulumi": ">=3.259.0,<4.0.0"}},
@@ -33,6 +33,6 @@ func New() (p.Provider, error) {
 		}).
 		WithGoImportPath(GoImportPath).
 		// The shared types (a connection) are the package's own, not the Go package's.
-		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"provider": "index", "components": "index"}).
+		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"provider": "index", "components": "index", "spec": "index"}).
 		Build()
 }

@@ -109,3 +109,16 @@ func TestInputs(t *testing.T) {
 		})
 	}
 }
+
+// TestExportsToPoolClients: the storage node exports the volumes to the cluster's nodes
+// and to the clients the stack adds for agent pools of other stacks.
+func TestExportsToPoolClients(t *testing.T) {
+	c := storageProd()
+	c.Storage.Clients = []string{"10.0.2.0/24", "10.0.3.7"}
+	exports, ganesha := ExportsFile(c, "bai-s1"), GaneshaConf(c, "bai-s1")
+	for _, client := range []string{"10.0.2.0/24", "10.0.3.7"} {
+		if !strings.Contains(exports, " "+client+"(") || !strings.Contains(ganesha, client) {
+			t.Errorf("the exports do not name the client %s:\n%s\n%s", client, exports, ganesha)
+		}
+	}
+}

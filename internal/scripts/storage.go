@@ -19,7 +19,7 @@ func Clients(c spec.Cluster) []string {
 			out = append(out, n.Address)
 		}
 	}
-	return out
+	return append(out, c.Storage.Clients...)
 }
 
 // exportOptions are the stack's export options with every client's writes squashed to

@@ -78,7 +78,7 @@ type Node struct {
 	// Roles are what the node runs.
 	Roles []Role `json:"roles,omitempty" pulumi:"roles"`
 	// SSH is how Pulumi reaches the node.
-	SSH SSH `json:"ssh,omitempty" pulumi:"ssh,optional"`
+	SSH *SSH `json:"ssh,omitempty" pulumi:"ssh,optional"`
 	// Accelerators are the agent's accelerator plugins.
 	Accelerators []Accelerator `json:"accelerators,omitempty" pulumi:"accelerators,optional"`
 	// Docker false leaves Docker Engine off the node (a storage node); default true.

@@ -9,9 +9,9 @@ import (
 // containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
 type Halfstack struct {
 	// Images may name a private registry; the defaults are the halfstack file's.
-	Images HalfstackImages `json:"images,omitempty" pulumi:"images,optional"`
+	Images *HalfstackImages `json:"images,omitempty" pulumi:"images,optional"`
 	// Ports are the host ports the services are published on.
-	Ports HalfstackPorts `json:"ports,omitempty" pulumi:"ports,optional"`
+	Ports *HalfstackPorts `json:"ports,omitempty" pulumi:"ports,optional"`
 	// Engine runs the containers: EngineDocker (the Docker provider, default) or
 	// EngineScript (a convergent step on the node).
 	Engine string `json:"engine,omitempty" pulumi:"engine,optional"`
@@ -51,8 +51,8 @@ const (
 func defaultHalfstack() Halfstack {
 	return Halfstack{
 		Engine: EngineDocker,
-		Images: HalfstackImages{Postgres: DefaultPostgresImage, Redis: DefaultRedisImage, Etcd: DefaultEtcdImage},
-		Ports:  HalfstackPorts{Postgres: DefaultPostgresPort, Redis: DefaultRedisPort, Etcd: DefaultEtcdPort},
+		Images: &HalfstackImages{Postgres: DefaultPostgresImage, Redis: DefaultRedisImage, Etcd: DefaultEtcdImage},
+		Ports:  &HalfstackPorts{Postgres: DefaultPostgresPort, Redis: DefaultRedisPort, Etcd: DefaultEtcdPort},
 	}
 }
 

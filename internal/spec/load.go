@@ -147,7 +147,7 @@ func decodeNodes(raw string) ([]Node, []error) {
 	var errs []error
 	for i, item := range items {
 		field := fmt.Sprintf("nodes[%d]", i)
-		n := Node{SSH: SSH{Port: DefaultSSHPort, User: DefaultSSHUser}}
+		n := Node{SSH: &SSH{Port: DefaultSSHPort, User: DefaultSSHUser}}
 		if itemErrs := decodeStrict(field, string(item), &n); len(itemErrs) > 0 {
 			errs = append(errs, itemErrs...)
 			continue

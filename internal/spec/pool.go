@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 )
 
@@ -31,8 +32,30 @@ func (c Cluster) ValidatePool(nodes []Node) []error {
 		}
 		n.validateAgent(f, DeployAll, bad)
 	}
-	if v := c.Volumes(); len(v) == 1 && v[0].Local {
+	volumes := c.Volumes()
+	if len(volumes) == 1 && volumes[0].Local {
 		bad("clusterStack", "the cluster keeps its volume in a local directory of its one node, which a pool's agents cannot mount; give the cluster shared storage (a node with the role %q)", RoleStorage)
 	}
+	// The cluster's storage nodes export the volumes to the clients the cluster names.
+	if len(volumes) > 0 && volumes[0].Server != nil {
+		for i, n := range nodes {
+			if addr, err := netip.ParseAddr(n.Address); err == nil && !c.Storage.exportsTo(addr) {
+				bad(fmt.Sprintf("nodes[%d].address", i), "%s is not among the NFS clients of the cluster's storage nodes: add it (or its network) to the cluster stack's storage.clients, and run its `pulumi up` first", n.Address)
+			}
+		}
+	}
 	return errs
+}
+
+// exportsTo says whether storage.clients names addr or a network that holds it.
+func (s Storage) exportsTo(addr netip.Addr) bool {
+	for _, client := range s.Clients {
+		if a, err := netip.ParseAddr(client); err == nil && a == addr {
+			return true
+		}
+		if p, err := netip.ParsePrefix(client); err == nil && p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }

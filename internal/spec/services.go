@@ -12,16 +12,16 @@ type Services struct {
 	// index pip is configured with on each node.
 	PackageIndex string `json:"packageIndex,omitempty" pulumi:"packageIndex,optional"`
 	// Python is where the services' Python comes from.
-	Python Python `json:"python,omitempty" pulumi:"python,optional"`
+	Python *Python `json:"python,omitempty" pulumi:"python,optional"`
 	// ManagerPort is the manager API's port.
 	ManagerPort int `json:"managerPort,omitempty" pulumi:"managerPort,optional"`
 	// Webserver is the web UI's server.
-	Webserver WebserverSettings `json:"webserver,omitempty" pulumi:"webserver,optional"`
+	Webserver *WebserverSettings `json:"webserver,omitempty" pulumi:"webserver,optional"`
 	// ImageRegistries are rescanned for kernel images once the manager is installed
 	// (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
 	ImageRegistries []string `json:"imageRegistries,omitempty" pulumi:"imageRegistries,optional"`
 	// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
-	GraphQLGateway GraphQLGateway `json:"graphqlGateway,omitempty" pulumi:"graphqlGateway,optional"`
+	GraphQLGateway *GraphQLGateway `json:"graphqlGateway,omitempty" pulumi:"graphqlGateway,optional"`
 	// ImageAliases name kernel images for this cluster's architecture, alias → image
 	// (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
 	ImageAliases map[string]string `json:"imageAliases,omitempty" pulumi:"imageAliases,optional"`
@@ -85,11 +85,11 @@ var PythonOf = map[string]string{"26.4": "3.13", "26.8": "3.13", "26.9": "3.13"}
 
 func defaultServices() Services {
 	return Services{
-		Python:          Python{Source: "distro", UV: DefaultUV},
+		Python:          &Python{Source: "distro", UV: DefaultUV},
 		ManagerPort:     DefaultManagerPort,
-		Webserver:       WebserverSettings{Port: DefaultWebserverPort, Title: DefaultWebTitle},
+		Webserver:       &WebserverSettings{Port: DefaultWebserverPort, Title: DefaultWebTitle},
 		ImageRegistries: []string{DefaultImageRegistry},
-		GraphQLGateway:  GraphQLGateway{Enabled: On(), Port: DefaultGatewayPort, Version: DefaultGatewayVersion},
+		GraphQLGateway:  &GraphQLGateway{Enabled: On(), Port: DefaultGatewayPort, Version: DefaultGatewayVersion},
 	}
 }
 

@@ -36,6 +36,10 @@ type Storage struct {
 	// UID and GID, when given, are the existing export's owner: they must be the
 	// account's, which the storage proxy, the agents and the containers run as.
 	UID *int `json:"uid,omitempty" pulumi:"uid,optional"`
+	// Clients are more NFS clients the storage nodes export the volumes to, addresses or
+	// networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The
+	// cluster's own nodes are always clients.
+	Clients []string `json:"clients,omitempty" pulumi:"clients,optional"`
 	GID *int `json:"gid,omitempty" pulumi:"gid,optional"`
 }
 
@@ -142,6 +146,13 @@ func (c Cluster) validateStorage(bad func(field, format string, args ...any)) {
 	for field, opts := range map[string]string{"storage.exportOptions": s.ExportOptions, "storage.mountOptions": s.MountOptions} {
 		if strings.TrimSpace(opts) == "" || strings.ContainsAny(opts, " \t\n#\"'()") {
 			bad(field, "%q is not a comma-separated list of options", opts)
+		}
+	}
+	for i, client := range s.Clients {
+		if _, err := netip.ParseAddr(client); err != nil {
+			if _, err := netip.ParsePrefix(client); err != nil {
+				bad(fmt.Sprintf("storage.clients[%d]", i), "%q is neither an IP address nor a network such as 10.0.2.0/24", client)
+			}
 		}
 	}
 	servers := c.withRole(RoleStorage)

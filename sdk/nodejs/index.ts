@@ -10,6 +10,11 @@ export type AgentPool = import("./agentPool").AgentPool;
 export const AgentPool: typeof import("./agentPool").AgentPool = null as any;
 utilities.lazyLoad(exports, ["AgentPool"], () => require("./agentPool"));
 
+export { ClusterArgs } from "./cluster";
+export type Cluster = import("./cluster").Cluster;
+export const Cluster: typeof import("./cluster").Cluster = null as any;
+utilities.lazyLoad(exports, ["Cluster"], () => require("./cluster"));
+
 export { CredentialsArgs } from "./credentials";
 export type Credentials = import("./credentials").Credentials;
 export const Credentials: typeof import("./credentials").Credentials = null as any;
@@ -50,6 +55,8 @@ const _module = {
         switch (type) {
             case "backendai:index:AgentPool":
                 return new AgentPool(name, <any>undefined, { urn })
+            case "backendai:index:Cluster":
+                return new Cluster(name, <any>undefined, { urn })
             case "backendai:index:Credentials":
                 return new Credentials(name, <any>undefined, { urn })
             case "backendai:index:Host":

@@ -61,12 +61,12 @@ func TestHalfstackOnDocker(t *testing.T) {
 	t.Cleanup(reg.Stop)
 	registry := reg.Addr
 	h := spec.Halfstack{
-		Images: spec.HalfstackImages{
+		Images: &spec.HalfstackImages{
 			Postgres: registry + "/standin/postgres:16",
 			Redis:    registry + "/standin/valkey:9",
 			Etcd:     registry + "/standin/etcd:3.5",
 		},
-		Ports:      spec.HalfstackPorts{Postgres: servers.FreePort(t), Redis: servers.FreePort(t), Etcd: servers.FreePort(t)},
+		Ports:      &spec.HalfstackPorts{Postgres: servers.FreePort(t), Redis: servers.FreePort(t), Etcd: servers.FreePort(t)},
 		DBPassword: "halfstack-check-password",
 	}
 	for _, ref := range []string{h.Images.Postgres, h.Images.Redis, h.Images.Etcd} {
@@ -213,8 +213,8 @@ func TestHalfstackScriptOnSandboxHost(t *testing.T) {
 		t.Fatalf("loading the stand-in image into bai-h1: %v\n%s", err, out)
 	}
 	h := spec.Halfstack{
-		Images:     spec.HalfstackImages{Postgres: "standin/postgres:16", Redis: "standin/valkey:9", Etcd: "standin/etcd:3.5"},
-		Ports:      spec.HalfstackPorts{Postgres: 8100, Redis: 8110, Etcd: 8120},
+		Images:     &spec.HalfstackImages{Postgres: "standin/postgres:16", Redis: "standin/valkey:9", Etcd: "standin/etcd:3.5"},
+		Ports:      &spec.HalfstackPorts{Postgres: 8100, Redis: 8110, Etcd: 8120},
 		DBPassword: "halfstack-script-password",
 	}
 	for _, ref := range []string{h.Images.Postgres, h.Images.Redis, h.Images.Etcd} {

@@ -23,6 +23,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "backendai:index:AgentPool":
 		r = &AgentPool{}
+	case "backendai:index:Cluster":
+		r = &Cluster{}
 	case "backendai:index:Credentials":
 		r = &Credentials{}
 	case "backendai:index:Host":

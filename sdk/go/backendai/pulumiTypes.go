@@ -13,6 +13,596 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// Accelerator is one accelerator plugin of an agent node.
+type Accelerator struct {
+	// Devices is how many devices the mock plugin reports (default 2).
+	Devices *int `pulumi:"devices"`
+	// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+	Kind   string  `pulumi:"kind"`
+	Module *string `pulumi:"module"`
+	// Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+	Package *string `pulumi:"package"`
+}
+
+// AcceleratorInput is an input type that accepts AcceleratorArgs and AcceleratorOutput values.
+// You can construct a concrete instance of `AcceleratorInput` via:
+//
+//	AcceleratorArgs{...}
+type AcceleratorInput interface {
+	pulumi.Input
+
+	ToAcceleratorOutput() AcceleratorOutput
+	ToAcceleratorOutputWithContext(context.Context) AcceleratorOutput
+}
+
+// Accelerator is one accelerator plugin of an agent node.
+type AcceleratorArgs struct {
+	// Devices is how many devices the mock plugin reports (default 2).
+	Devices pulumi.IntPtrInput `pulumi:"devices"`
+	// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+	Kind   pulumi.StringInput    `pulumi:"kind"`
+	Module pulumi.StringPtrInput `pulumi:"module"`
+	// Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+	Package pulumi.StringPtrInput `pulumi:"package"`
+}
+
+func (AcceleratorArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Accelerator)(nil)).Elem()
+}
+
+func (i AcceleratorArgs) ToAcceleratorOutput() AcceleratorOutput {
+	return i.ToAcceleratorOutputWithContext(context.Background())
+}
+
+func (i AcceleratorArgs) ToAcceleratorOutputWithContext(ctx context.Context) AcceleratorOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AcceleratorOutput)
+}
+
+// AcceleratorArrayInput is an input type that accepts AcceleratorArray and AcceleratorArrayOutput values.
+// You can construct a concrete instance of `AcceleratorArrayInput` via:
+//
+//	AcceleratorArray{ AcceleratorArgs{...} }
+type AcceleratorArrayInput interface {
+	pulumi.Input
+
+	ToAcceleratorArrayOutput() AcceleratorArrayOutput
+	ToAcceleratorArrayOutputWithContext(context.Context) AcceleratorArrayOutput
+}
+
+type AcceleratorArray []AcceleratorInput
+
+func (AcceleratorArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Accelerator)(nil)).Elem()
+}
+
+func (i AcceleratorArray) ToAcceleratorArrayOutput() AcceleratorArrayOutput {
+	return i.ToAcceleratorArrayOutputWithContext(context.Background())
+}
+
+func (i AcceleratorArray) ToAcceleratorArrayOutputWithContext(ctx context.Context) AcceleratorArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AcceleratorArrayOutput)
+}
+
+// Accelerator is one accelerator plugin of an agent node.
+type AcceleratorOutput struct{ *pulumi.OutputState }
+
+func (AcceleratorOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Accelerator)(nil)).Elem()
+}
+
+func (o AcceleratorOutput) ToAcceleratorOutput() AcceleratorOutput {
+	return o
+}
+
+func (o AcceleratorOutput) ToAcceleratorOutputWithContext(ctx context.Context) AcceleratorOutput {
+	return o
+}
+
+// Devices is how many devices the mock plugin reports (default 2).
+func (o AcceleratorOutput) Devices() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Accelerator) *int { return v.Devices }).(pulumi.IntPtrOutput)
+}
+
+// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+func (o AcceleratorOutput) Kind() pulumi.StringOutput {
+	return o.ApplyT(func(v Accelerator) string { return v.Kind }).(pulumi.StringOutput)
+}
+
+func (o AcceleratorOutput) Module() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Accelerator) *string { return v.Module }).(pulumi.StringPtrOutput)
+}
+
+// Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+func (o AcceleratorOutput) Package() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Accelerator) *string { return v.Package }).(pulumi.StringPtrOutput)
+}
+
+type AcceleratorArrayOutput struct{ *pulumi.OutputState }
+
+func (AcceleratorArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Accelerator)(nil)).Elem()
+}
+
+func (o AcceleratorArrayOutput) ToAcceleratorArrayOutput() AcceleratorArrayOutput {
+	return o
+}
+
+func (o AcceleratorArrayOutput) ToAcceleratorArrayOutputWithContext(ctx context.Context) AcceleratorArrayOutput {
+	return o
+}
+
+func (o AcceleratorArrayOutput) Index(i pulumi.IntInput) AcceleratorOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Accelerator {
+		return vs[0].([]Accelerator)[vs[1].(int)]
+	}).(AcceleratorOutput)
+}
+
+type Account struct {
+	Gid  *int    `pulumi:"gid"`
+	Name *string `pulumi:"name"`
+	Uid  *int    `pulumi:"uid"`
+}
+
+// AccountInput is an input type that accepts AccountArgs and AccountOutput values.
+// You can construct a concrete instance of `AccountInput` via:
+//
+//	AccountArgs{...}
+type AccountInput interface {
+	pulumi.Input
+
+	ToAccountOutput() AccountOutput
+	ToAccountOutputWithContext(context.Context) AccountOutput
+}
+
+type AccountArgs struct {
+	Gid  pulumi.IntPtrInput    `pulumi:"gid"`
+	Name pulumi.StringPtrInput `pulumi:"name"`
+	Uid  pulumi.IntPtrInput    `pulumi:"uid"`
+}
+
+func (AccountArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Account)(nil)).Elem()
+}
+
+func (i AccountArgs) ToAccountOutput() AccountOutput {
+	return i.ToAccountOutputWithContext(context.Background())
+}
+
+func (i AccountArgs) ToAccountOutputWithContext(ctx context.Context) AccountOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccountOutput)
+}
+
+func (i AccountArgs) ToAccountPtrOutput() AccountPtrOutput {
+	return i.ToAccountPtrOutputWithContext(context.Background())
+}
+
+func (i AccountArgs) ToAccountPtrOutputWithContext(ctx context.Context) AccountPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccountOutput).ToAccountPtrOutputWithContext(ctx)
+}
+
+// AccountPtrInput is an input type that accepts AccountArgs, AccountPtr and AccountPtrOutput values.
+// You can construct a concrete instance of `AccountPtrInput` via:
+//
+//	        AccountArgs{...}
+//
+//	or:
+//
+//	        nil
+type AccountPtrInput interface {
+	pulumi.Input
+
+	ToAccountPtrOutput() AccountPtrOutput
+	ToAccountPtrOutputWithContext(context.Context) AccountPtrOutput
+}
+
+type accountPtrType AccountArgs
+
+func AccountPtr(v *AccountArgs) AccountPtrInput {
+	return (*accountPtrType)(v)
+}
+
+func (*accountPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Account)(nil)).Elem()
+}
+
+func (i *accountPtrType) ToAccountPtrOutput() AccountPtrOutput {
+	return i.ToAccountPtrOutputWithContext(context.Background())
+}
+
+func (i *accountPtrType) ToAccountPtrOutputWithContext(ctx context.Context) AccountPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AccountPtrOutput)
+}
+
+type AccountOutput struct{ *pulumi.OutputState }
+
+func (AccountOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Account)(nil)).Elem()
+}
+
+func (o AccountOutput) ToAccountOutput() AccountOutput {
+	return o
+}
+
+func (o AccountOutput) ToAccountOutputWithContext(ctx context.Context) AccountOutput {
+	return o
+}
+
+func (o AccountOutput) ToAccountPtrOutput() AccountPtrOutput {
+	return o.ToAccountPtrOutputWithContext(context.Background())
+}
+
+func (o AccountOutput) ToAccountPtrOutputWithContext(ctx context.Context) AccountPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Account) *Account {
+		return &v
+	}).(AccountPtrOutput)
+}
+
+func (o AccountOutput) Gid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Account) *int { return v.Gid }).(pulumi.IntPtrOutput)
+}
+
+func (o AccountOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Account) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+func (o AccountOutput) Uid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Account) *int { return v.Uid }).(pulumi.IntPtrOutput)
+}
+
+type AccountPtrOutput struct{ *pulumi.OutputState }
+
+func (AccountPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Account)(nil)).Elem()
+}
+
+func (o AccountPtrOutput) ToAccountPtrOutput() AccountPtrOutput {
+	return o
+}
+
+func (o AccountPtrOutput) ToAccountPtrOutputWithContext(ctx context.Context) AccountPtrOutput {
+	return o
+}
+
+func (o AccountPtrOutput) Elem() AccountOutput {
+	return o.ApplyT(func(v *Account) Account {
+		if v != nil {
+			return *v
+		}
+		var ret Account
+		return ret
+	}).(AccountOutput)
+}
+
+func (o AccountPtrOutput) Gid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Account) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Gid
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o AccountPtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Account) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o AccountPtrOutput) Uid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Account) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Uid
+	}).(pulumi.IntPtrOutput)
+}
+
+// AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+type AgentSettings struct {
+	// PortRange is the host ports the sessions' services are published on, [first, last].
+	PortRange []int `pulumi:"portRange"`
+	// ResourceGroup is the resource group (scaling group) the agents join at their first registration.
+	ResourceGroup *string `pulumi:"resourceGroup"`
+	// RPCPort is where the manager calls the agent; advertised at the node's address.
+	RpcPort *int `pulumi:"rpcPort"`
+	// ScratchRoot holds the sessions' scratch directories.
+	ScratchRoot *string `pulumi:"scratchRoot"`
+}
+
+// AgentSettingsInput is an input type that accepts AgentSettingsArgs and AgentSettingsOutput values.
+// You can construct a concrete instance of `AgentSettingsInput` via:
+//
+//	AgentSettingsArgs{...}
+type AgentSettingsInput interface {
+	pulumi.Input
+
+	ToAgentSettingsOutput() AgentSettingsOutput
+	ToAgentSettingsOutputWithContext(context.Context) AgentSettingsOutput
+}
+
+// AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+type AgentSettingsArgs struct {
+	// PortRange is the host ports the sessions' services are published on, [first, last].
+	PortRange pulumi.IntArrayInput `pulumi:"portRange"`
+	// ResourceGroup is the resource group (scaling group) the agents join at their first registration.
+	ResourceGroup pulumi.StringPtrInput `pulumi:"resourceGroup"`
+	// RPCPort is where the manager calls the agent; advertised at the node's address.
+	RpcPort pulumi.IntPtrInput `pulumi:"rpcPort"`
+	// ScratchRoot holds the sessions' scratch directories.
+	ScratchRoot pulumi.StringPtrInput `pulumi:"scratchRoot"`
+}
+
+func (AgentSettingsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AgentSettings)(nil)).Elem()
+}
+
+func (i AgentSettingsArgs) ToAgentSettingsOutput() AgentSettingsOutput {
+	return i.ToAgentSettingsOutputWithContext(context.Background())
+}
+
+func (i AgentSettingsArgs) ToAgentSettingsOutputWithContext(ctx context.Context) AgentSettingsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AgentSettingsOutput)
+}
+
+func (i AgentSettingsArgs) ToAgentSettingsPtrOutput() AgentSettingsPtrOutput {
+	return i.ToAgentSettingsPtrOutputWithContext(context.Background())
+}
+
+func (i AgentSettingsArgs) ToAgentSettingsPtrOutputWithContext(ctx context.Context) AgentSettingsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AgentSettingsOutput).ToAgentSettingsPtrOutputWithContext(ctx)
+}
+
+// AgentSettingsPtrInput is an input type that accepts AgentSettingsArgs, AgentSettingsPtr and AgentSettingsPtrOutput values.
+// You can construct a concrete instance of `AgentSettingsPtrInput` via:
+//
+//	        AgentSettingsArgs{...}
+//
+//	or:
+//
+//	        nil
+type AgentSettingsPtrInput interface {
+	pulumi.Input
+
+	ToAgentSettingsPtrOutput() AgentSettingsPtrOutput
+	ToAgentSettingsPtrOutputWithContext(context.Context) AgentSettingsPtrOutput
+}
+
+type agentSettingsPtrType AgentSettingsArgs
+
+func AgentSettingsPtr(v *AgentSettingsArgs) AgentSettingsPtrInput {
+	return (*agentSettingsPtrType)(v)
+}
+
+func (*agentSettingsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AgentSettings)(nil)).Elem()
+}
+
+func (i *agentSettingsPtrType) ToAgentSettingsPtrOutput() AgentSettingsPtrOutput {
+	return i.ToAgentSettingsPtrOutputWithContext(context.Background())
+}
+
+func (i *agentSettingsPtrType) ToAgentSettingsPtrOutputWithContext(ctx context.Context) AgentSettingsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AgentSettingsPtrOutput)
+}
+
+// AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+type AgentSettingsOutput struct{ *pulumi.OutputState }
+
+func (AgentSettingsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AgentSettings)(nil)).Elem()
+}
+
+func (o AgentSettingsOutput) ToAgentSettingsOutput() AgentSettingsOutput {
+	return o
+}
+
+func (o AgentSettingsOutput) ToAgentSettingsOutputWithContext(ctx context.Context) AgentSettingsOutput {
+	return o
+}
+
+func (o AgentSettingsOutput) ToAgentSettingsPtrOutput() AgentSettingsPtrOutput {
+	return o.ToAgentSettingsPtrOutputWithContext(context.Background())
+}
+
+func (o AgentSettingsOutput) ToAgentSettingsPtrOutputWithContext(ctx context.Context) AgentSettingsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AgentSettings) *AgentSettings {
+		return &v
+	}).(AgentSettingsPtrOutput)
+}
+
+// PortRange is the host ports the sessions' services are published on, [first, last].
+func (o AgentSettingsOutput) PortRange() pulumi.IntArrayOutput {
+	return o.ApplyT(func(v AgentSettings) []int { return v.PortRange }).(pulumi.IntArrayOutput)
+}
+
+// ResourceGroup is the resource group (scaling group) the agents join at their first registration.
+func (o AgentSettingsOutput) ResourceGroup() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AgentSettings) *string { return v.ResourceGroup }).(pulumi.StringPtrOutput)
+}
+
+// RPCPort is where the manager calls the agent; advertised at the node's address.
+func (o AgentSettingsOutput) RpcPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AgentSettings) *int { return v.RpcPort }).(pulumi.IntPtrOutput)
+}
+
+// ScratchRoot holds the sessions' scratch directories.
+func (o AgentSettingsOutput) ScratchRoot() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AgentSettings) *string { return v.ScratchRoot }).(pulumi.StringPtrOutput)
+}
+
+type AgentSettingsPtrOutput struct{ *pulumi.OutputState }
+
+func (AgentSettingsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AgentSettings)(nil)).Elem()
+}
+
+func (o AgentSettingsPtrOutput) ToAgentSettingsPtrOutput() AgentSettingsPtrOutput {
+	return o
+}
+
+func (o AgentSettingsPtrOutput) ToAgentSettingsPtrOutputWithContext(ctx context.Context) AgentSettingsPtrOutput {
+	return o
+}
+
+func (o AgentSettingsPtrOutput) Elem() AgentSettingsOutput {
+	return o.ApplyT(func(v *AgentSettings) AgentSettings {
+		if v != nil {
+			return *v
+		}
+		var ret AgentSettings
+		return ret
+	}).(AgentSettingsOutput)
+}
+
+// PortRange is the host ports the sessions' services are published on, [first, last].
+func (o AgentSettingsPtrOutput) PortRange() pulumi.IntArrayOutput {
+	return o.ApplyT(func(v *AgentSettings) []int {
+		if v == nil {
+			return nil
+		}
+		return v.PortRange
+	}).(pulumi.IntArrayOutput)
+}
+
+// ResourceGroup is the resource group (scaling group) the agents join at their first registration.
+func (o AgentSettingsPtrOutput) ResourceGroup() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AgentSettings) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ResourceGroup
+	}).(pulumi.StringPtrOutput)
+}
+
+// RPCPort is where the manager calls the agent; advertised at the node's address.
+func (o AgentSettingsPtrOutput) RpcPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *AgentSettings) *int {
+		if v == nil {
+			return nil
+		}
+		return v.RpcPort
+	}).(pulumi.IntPtrOutput)
+}
+
+// ScratchRoot holds the sessions' scratch directories.
+func (o AgentSettingsPtrOutput) ScratchRoot() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AgentSettings) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ScratchRoot
+	}).(pulumi.StringPtrOutput)
+}
+
+type ClusterFixture struct {
+	// The file's text: JSON as Backend.AI ships its fixtures, or YAML.
+	Data string `pulumi:"data"`
+	// Names its resource; unique among the fixtures.
+	Name string `pulumi:"name"`
+}
+
+// ClusterFixtureInput is an input type that accepts ClusterFixtureArgs and ClusterFixtureOutput values.
+// You can construct a concrete instance of `ClusterFixtureInput` via:
+//
+//	ClusterFixtureArgs{...}
+type ClusterFixtureInput interface {
+	pulumi.Input
+
+	ToClusterFixtureOutput() ClusterFixtureOutput
+	ToClusterFixtureOutputWithContext(context.Context) ClusterFixtureOutput
+}
+
+type ClusterFixtureArgs struct {
+	// The file's text: JSON as Backend.AI ships its fixtures, or YAML.
+	Data pulumi.StringInput `pulumi:"data"`
+	// Names its resource; unique among the fixtures.
+	Name pulumi.StringInput `pulumi:"name"`
+}
+
+func (ClusterFixtureArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ClusterFixture)(nil)).Elem()
+}
+
+func (i ClusterFixtureArgs) ToClusterFixtureOutput() ClusterFixtureOutput {
+	return i.ToClusterFixtureOutputWithContext(context.Background())
+}
+
+func (i ClusterFixtureArgs) ToClusterFixtureOutputWithContext(ctx context.Context) ClusterFixtureOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ClusterFixtureOutput)
+}
+
+// ClusterFixtureArrayInput is an input type that accepts ClusterFixtureArray and ClusterFixtureArrayOutput values.
+// You can construct a concrete instance of `ClusterFixtureArrayInput` via:
+//
+//	ClusterFixtureArray{ ClusterFixtureArgs{...} }
+type ClusterFixtureArrayInput interface {
+	pulumi.Input
+
+	ToClusterFixtureArrayOutput() ClusterFixtureArrayOutput
+	ToClusterFixtureArrayOutputWithContext(context.Context) ClusterFixtureArrayOutput
+}
+
+type ClusterFixtureArray []ClusterFixtureInput
+
+func (ClusterFixtureArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ClusterFixture)(nil)).Elem()
+}
+
+func (i ClusterFixtureArray) ToClusterFixtureArrayOutput() ClusterFixtureArrayOutput {
+	return i.ToClusterFixtureArrayOutputWithContext(context.Background())
+}
+
+func (i ClusterFixtureArray) ToClusterFixtureArrayOutputWithContext(ctx context.Context) ClusterFixtureArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ClusterFixtureArrayOutput)
+}
+
+type ClusterFixtureOutput struct{ *pulumi.OutputState }
+
+func (ClusterFixtureOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ClusterFixture)(nil)).Elem()
+}
+
+func (o ClusterFixtureOutput) ToClusterFixtureOutput() ClusterFixtureOutput {
+	return o
+}
+
+func (o ClusterFixtureOutput) ToClusterFixtureOutputWithContext(ctx context.Context) ClusterFixtureOutput {
+	return o
+}
+
+// The file's text: JSON as Backend.AI ships its fixtures, or YAML.
+func (o ClusterFixtureOutput) Data() pulumi.StringOutput {
+	return o.ApplyT(func(v ClusterFixture) string { return v.Data }).(pulumi.StringOutput)
+}
+
+// Names its resource; unique among the fixtures.
+func (o ClusterFixtureOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v ClusterFixture) string { return v.Name }).(pulumi.StringOutput)
+}
+
+type ClusterFixtureArrayOutput struct{ *pulumi.OutputState }
+
+func (ClusterFixtureArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ClusterFixture)(nil)).Elem()
+}
+
+func (o ClusterFixtureArrayOutput) ToClusterFixtureArrayOutput() ClusterFixtureArrayOutput {
+	return o
+}
+
+func (o ClusterFixtureArrayOutput) ToClusterFixtureArrayOutputWithContext(ctx context.Context) ClusterFixtureArrayOutput {
+	return o
+}
+
+func (o ClusterFixtureArrayOutput) Index(i pulumi.IntInput) ClusterFixtureOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ClusterFixture {
+		return vs[0].([]ClusterFixture)[vs[1].(int)]
+	}).(ClusterFixtureOutput)
+}
+
 // What agents need to join a cluster: a cluster stack's output agentPool, as it exports it.
 type ClusterRef struct {
 	// The operations account, the same on every node.
@@ -609,6 +1199,165 @@ func (o DBConnectionOutput) Via() ConnectionPtrOutput {
 	return o.ApplyT(func(v DBConnection) *Connection { return v.Via }).(ConnectionPtrOutput)
 }
 
+// Docker selects the Docker Engine packages.
+type Docker struct {
+	// InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
+	InsecureRegistries []string `pulumi:"insecureRegistries"`
+	// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+	Source *string `pulumi:"source"`
+}
+
+// DockerInput is an input type that accepts DockerArgs and DockerOutput values.
+// You can construct a concrete instance of `DockerInput` via:
+//
+//	DockerArgs{...}
+type DockerInput interface {
+	pulumi.Input
+
+	ToDockerOutput() DockerOutput
+	ToDockerOutputWithContext(context.Context) DockerOutput
+}
+
+// Docker selects the Docker Engine packages.
+type DockerArgs struct {
+	// InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
+	InsecureRegistries pulumi.StringArrayInput `pulumi:"insecureRegistries"`
+	// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+	Source pulumi.StringPtrInput `pulumi:"source"`
+}
+
+func (DockerArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Docker)(nil)).Elem()
+}
+
+func (i DockerArgs) ToDockerOutput() DockerOutput {
+	return i.ToDockerOutputWithContext(context.Background())
+}
+
+func (i DockerArgs) ToDockerOutputWithContext(ctx context.Context) DockerOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DockerOutput)
+}
+
+func (i DockerArgs) ToDockerPtrOutput() DockerPtrOutput {
+	return i.ToDockerPtrOutputWithContext(context.Background())
+}
+
+func (i DockerArgs) ToDockerPtrOutputWithContext(ctx context.Context) DockerPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DockerOutput).ToDockerPtrOutputWithContext(ctx)
+}
+
+// DockerPtrInput is an input type that accepts DockerArgs, DockerPtr and DockerPtrOutput values.
+// You can construct a concrete instance of `DockerPtrInput` via:
+//
+//	        DockerArgs{...}
+//
+//	or:
+//
+//	        nil
+type DockerPtrInput interface {
+	pulumi.Input
+
+	ToDockerPtrOutput() DockerPtrOutput
+	ToDockerPtrOutputWithContext(context.Context) DockerPtrOutput
+}
+
+type dockerPtrType DockerArgs
+
+func DockerPtr(v *DockerArgs) DockerPtrInput {
+	return (*dockerPtrType)(v)
+}
+
+func (*dockerPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Docker)(nil)).Elem()
+}
+
+func (i *dockerPtrType) ToDockerPtrOutput() DockerPtrOutput {
+	return i.ToDockerPtrOutputWithContext(context.Background())
+}
+
+func (i *dockerPtrType) ToDockerPtrOutputWithContext(ctx context.Context) DockerPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(DockerPtrOutput)
+}
+
+// Docker selects the Docker Engine packages.
+type DockerOutput struct{ *pulumi.OutputState }
+
+func (DockerOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Docker)(nil)).Elem()
+}
+
+func (o DockerOutput) ToDockerOutput() DockerOutput {
+	return o
+}
+
+func (o DockerOutput) ToDockerOutputWithContext(ctx context.Context) DockerOutput {
+	return o
+}
+
+func (o DockerOutput) ToDockerPtrOutput() DockerPtrOutput {
+	return o.ToDockerPtrOutputWithContext(context.Background())
+}
+
+func (o DockerOutput) ToDockerPtrOutputWithContext(ctx context.Context) DockerPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Docker) *Docker {
+		return &v
+	}).(DockerPtrOutput)
+}
+
+// InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
+func (o DockerOutput) InsecureRegistries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Docker) []string { return v.InsecureRegistries }).(pulumi.StringArrayOutput)
+}
+
+// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+func (o DockerOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Docker) *string { return v.Source }).(pulumi.StringPtrOutput)
+}
+
+type DockerPtrOutput struct{ *pulumi.OutputState }
+
+func (DockerPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Docker)(nil)).Elem()
+}
+
+func (o DockerPtrOutput) ToDockerPtrOutput() DockerPtrOutput {
+	return o
+}
+
+func (o DockerPtrOutput) ToDockerPtrOutputWithContext(ctx context.Context) DockerPtrOutput {
+	return o
+}
+
+func (o DockerPtrOutput) Elem() DockerOutput {
+	return o.ApplyT(func(v *Docker) Docker {
+		if v != nil {
+			return *v
+		}
+		var ret Docker
+		return ret
+	}).(DockerOutput)
+}
+
+// InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
+func (o DockerPtrOutput) InsecureRegistries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Docker) []string {
+		if v == nil {
+			return nil
+		}
+		return v.InsecureRegistries
+	}).(pulumi.StringArrayOutput)
+}
+
+// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+func (o DockerPtrOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Docker) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Source
+	}).(pulumi.StringPtrOutput)
+}
+
 type EtcdConnection struct {
 	Endpoints []string    `pulumi:"endpoints"`
 	Password  *string     `pulumi:"password"`
@@ -686,6 +1435,726 @@ func (o EtcdConnectionOutput) Username() pulumi.StringPtrOutput {
 
 func (o EtcdConnectionOutput) Via() ConnectionPtrOutput {
 	return o.ApplyT(func(v EtcdConnection) *Connection { return v.Via }).(ConnectionPtrOutput)
+}
+
+// GraphQLGateway is the GraphQL federation gateway of Backend.AI's halfstack: the Hive Gateway (@graphql-hive/gateway, from npm) serving the supergraph composed from the manager's own subgraph schemas. The webserver sends the web UI's GraphQL queries to it (its [apollo-router] settings); the web UI of 26.9 needs it for its first query.
+type GraphQLGateway struct {
+	// Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+	Enabled *bool `pulumi:"enabled"`
+	// Port is where it listens, on the management node's loopback.
+	Port *int `pulumi:"port"`
+	// Registry is the npm registry its packages come from; empty, the registry npm is configured with on the node.
+	Registry *string `pulumi:"registry"`
+	// Version is the @graphql-hive/gateway release, pinned.
+	Version *string `pulumi:"version"`
+}
+
+// GraphQLGatewayInput is an input type that accepts GraphQLGatewayArgs and GraphQLGatewayOutput values.
+// You can construct a concrete instance of `GraphQLGatewayInput` via:
+//
+//	GraphQLGatewayArgs{...}
+type GraphQLGatewayInput interface {
+	pulumi.Input
+
+	ToGraphQLGatewayOutput() GraphQLGatewayOutput
+	ToGraphQLGatewayOutputWithContext(context.Context) GraphQLGatewayOutput
+}
+
+// GraphQLGateway is the GraphQL federation gateway of Backend.AI's halfstack: the Hive Gateway (@graphql-hive/gateway, from npm) serving the supergraph composed from the manager's own subgraph schemas. The webserver sends the web UI's GraphQL queries to it (its [apollo-router] settings); the web UI of 26.9 needs it for its first query.
+type GraphQLGatewayArgs struct {
+	// Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
+	// Port is where it listens, on the management node's loopback.
+	Port pulumi.IntPtrInput `pulumi:"port"`
+	// Registry is the npm registry its packages come from; empty, the registry npm is configured with on the node.
+	Registry pulumi.StringPtrInput `pulumi:"registry"`
+	// Version is the @graphql-hive/gateway release, pinned.
+	Version pulumi.StringPtrInput `pulumi:"version"`
+}
+
+func (GraphQLGatewayArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*GraphQLGateway)(nil)).Elem()
+}
+
+func (i GraphQLGatewayArgs) ToGraphQLGatewayOutput() GraphQLGatewayOutput {
+	return i.ToGraphQLGatewayOutputWithContext(context.Background())
+}
+
+func (i GraphQLGatewayArgs) ToGraphQLGatewayOutputWithContext(ctx context.Context) GraphQLGatewayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GraphQLGatewayOutput)
+}
+
+func (i GraphQLGatewayArgs) ToGraphQLGatewayPtrOutput() GraphQLGatewayPtrOutput {
+	return i.ToGraphQLGatewayPtrOutputWithContext(context.Background())
+}
+
+func (i GraphQLGatewayArgs) ToGraphQLGatewayPtrOutputWithContext(ctx context.Context) GraphQLGatewayPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GraphQLGatewayOutput).ToGraphQLGatewayPtrOutputWithContext(ctx)
+}
+
+// GraphQLGatewayPtrInput is an input type that accepts GraphQLGatewayArgs, GraphQLGatewayPtr and GraphQLGatewayPtrOutput values.
+// You can construct a concrete instance of `GraphQLGatewayPtrInput` via:
+//
+//	        GraphQLGatewayArgs{...}
+//
+//	or:
+//
+//	        nil
+type GraphQLGatewayPtrInput interface {
+	pulumi.Input
+
+	ToGraphQLGatewayPtrOutput() GraphQLGatewayPtrOutput
+	ToGraphQLGatewayPtrOutputWithContext(context.Context) GraphQLGatewayPtrOutput
+}
+
+type graphQLGatewayPtrType GraphQLGatewayArgs
+
+func GraphQLGatewayPtr(v *GraphQLGatewayArgs) GraphQLGatewayPtrInput {
+	return (*graphQLGatewayPtrType)(v)
+}
+
+func (*graphQLGatewayPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**GraphQLGateway)(nil)).Elem()
+}
+
+func (i *graphQLGatewayPtrType) ToGraphQLGatewayPtrOutput() GraphQLGatewayPtrOutput {
+	return i.ToGraphQLGatewayPtrOutputWithContext(context.Background())
+}
+
+func (i *graphQLGatewayPtrType) ToGraphQLGatewayPtrOutputWithContext(ctx context.Context) GraphQLGatewayPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(GraphQLGatewayPtrOutput)
+}
+
+// GraphQLGateway is the GraphQL federation gateway of Backend.AI's halfstack: the Hive Gateway (@graphql-hive/gateway, from npm) serving the supergraph composed from the manager's own subgraph schemas. The webserver sends the web UI's GraphQL queries to it (its [apollo-router] settings); the web UI of 26.9 needs it for its first query.
+type GraphQLGatewayOutput struct{ *pulumi.OutputState }
+
+func (GraphQLGatewayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*GraphQLGateway)(nil)).Elem()
+}
+
+func (o GraphQLGatewayOutput) ToGraphQLGatewayOutput() GraphQLGatewayOutput {
+	return o
+}
+
+func (o GraphQLGatewayOutput) ToGraphQLGatewayOutputWithContext(ctx context.Context) GraphQLGatewayOutput {
+	return o
+}
+
+func (o GraphQLGatewayOutput) ToGraphQLGatewayPtrOutput() GraphQLGatewayPtrOutput {
+	return o.ToGraphQLGatewayPtrOutputWithContext(context.Background())
+}
+
+func (o GraphQLGatewayOutput) ToGraphQLGatewayPtrOutputWithContext(ctx context.Context) GraphQLGatewayPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v GraphQLGateway) *GraphQLGateway {
+		return &v
+	}).(GraphQLGatewayPtrOutput)
+}
+
+// Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+func (o GraphQLGatewayOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v GraphQLGateway) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+// Port is where it listens, on the management node's loopback.
+func (o GraphQLGatewayOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v GraphQLGateway) *int { return v.Port }).(pulumi.IntPtrOutput)
+}
+
+// Registry is the npm registry its packages come from; empty, the registry npm is configured with on the node.
+func (o GraphQLGatewayOutput) Registry() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GraphQLGateway) *string { return v.Registry }).(pulumi.StringPtrOutput)
+}
+
+// Version is the @graphql-hive/gateway release, pinned.
+func (o GraphQLGatewayOutput) Version() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v GraphQLGateway) *string { return v.Version }).(pulumi.StringPtrOutput)
+}
+
+type GraphQLGatewayPtrOutput struct{ *pulumi.OutputState }
+
+func (GraphQLGatewayPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**GraphQLGateway)(nil)).Elem()
+}
+
+func (o GraphQLGatewayPtrOutput) ToGraphQLGatewayPtrOutput() GraphQLGatewayPtrOutput {
+	return o
+}
+
+func (o GraphQLGatewayPtrOutput) ToGraphQLGatewayPtrOutputWithContext(ctx context.Context) GraphQLGatewayPtrOutput {
+	return o
+}
+
+func (o GraphQLGatewayPtrOutput) Elem() GraphQLGatewayOutput {
+	return o.ApplyT(func(v *GraphQLGateway) GraphQLGateway {
+		if v != nil {
+			return *v
+		}
+		var ret GraphQLGateway
+		return ret
+	}).(GraphQLGatewayOutput)
+}
+
+// Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+func (o GraphQLGatewayPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *GraphQLGateway) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Port is where it listens, on the management node's loopback.
+func (o GraphQLGatewayPtrOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *GraphQLGateway) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Port
+	}).(pulumi.IntPtrOutput)
+}
+
+// Registry is the npm registry its packages come from; empty, the registry npm is configured with on the node.
+func (o GraphQLGatewayPtrOutput) Registry() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GraphQLGateway) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Registry
+	}).(pulumi.StringPtrOutput)
+}
+
+// Version is the @graphql-hive/gateway release, pinned.
+func (o GraphQLGatewayPtrOutput) Version() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *GraphQLGateway) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Version
+	}).(pulumi.StringPtrOutput)
+}
+
+// Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
+type Halfstack struct {
+	// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
+	DeleteDataOnDestroy *bool `pulumi:"deleteDataOnDestroy"`
+	// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+	Engine *string `pulumi:"engine"`
+	// Images may name a private registry; the defaults are the halfstack file's.
+	Images *HalfstackImages `pulumi:"images"`
+	// Ports are the host ports the services are published on.
+	Ports *HalfstackPorts `pulumi:"ports"`
+}
+
+// HalfstackInput is an input type that accepts HalfstackArgs and HalfstackOutput values.
+// You can construct a concrete instance of `HalfstackInput` via:
+//
+//	HalfstackArgs{...}
+type HalfstackInput interface {
+	pulumi.Input
+
+	ToHalfstackOutput() HalfstackOutput
+	ToHalfstackOutputWithContext(context.Context) HalfstackOutput
+}
+
+// Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
+type HalfstackArgs struct {
+	// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
+	DeleteDataOnDestroy pulumi.BoolPtrInput `pulumi:"deleteDataOnDestroy"`
+	// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+	Engine pulumi.StringPtrInput `pulumi:"engine"`
+	// Images may name a private registry; the defaults are the halfstack file's.
+	Images HalfstackImagesPtrInput `pulumi:"images"`
+	// Ports are the host ports the services are published on.
+	Ports HalfstackPortsPtrInput `pulumi:"ports"`
+}
+
+func (HalfstackArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Halfstack)(nil)).Elem()
+}
+
+func (i HalfstackArgs) ToHalfstackOutput() HalfstackOutput {
+	return i.ToHalfstackOutputWithContext(context.Background())
+}
+
+func (i HalfstackArgs) ToHalfstackOutputWithContext(ctx context.Context) HalfstackOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackOutput)
+}
+
+func (i HalfstackArgs) ToHalfstackPtrOutput() HalfstackPtrOutput {
+	return i.ToHalfstackPtrOutputWithContext(context.Background())
+}
+
+func (i HalfstackArgs) ToHalfstackPtrOutputWithContext(ctx context.Context) HalfstackPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackOutput).ToHalfstackPtrOutputWithContext(ctx)
+}
+
+// HalfstackPtrInput is an input type that accepts HalfstackArgs, HalfstackPtr and HalfstackPtrOutput values.
+// You can construct a concrete instance of `HalfstackPtrInput` via:
+//
+//	        HalfstackArgs{...}
+//
+//	or:
+//
+//	        nil
+type HalfstackPtrInput interface {
+	pulumi.Input
+
+	ToHalfstackPtrOutput() HalfstackPtrOutput
+	ToHalfstackPtrOutputWithContext(context.Context) HalfstackPtrOutput
+}
+
+type halfstackPtrType HalfstackArgs
+
+func HalfstackPtr(v *HalfstackArgs) HalfstackPtrInput {
+	return (*halfstackPtrType)(v)
+}
+
+func (*halfstackPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Halfstack)(nil)).Elem()
+}
+
+func (i *halfstackPtrType) ToHalfstackPtrOutput() HalfstackPtrOutput {
+	return i.ToHalfstackPtrOutputWithContext(context.Background())
+}
+
+func (i *halfstackPtrType) ToHalfstackPtrOutputWithContext(ctx context.Context) HalfstackPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackPtrOutput)
+}
+
+// Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
+type HalfstackOutput struct{ *pulumi.OutputState }
+
+func (HalfstackOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Halfstack)(nil)).Elem()
+}
+
+func (o HalfstackOutput) ToHalfstackOutput() HalfstackOutput {
+	return o
+}
+
+func (o HalfstackOutput) ToHalfstackOutputWithContext(ctx context.Context) HalfstackOutput {
+	return o
+}
+
+func (o HalfstackOutput) ToHalfstackPtrOutput() HalfstackPtrOutput {
+	return o.ToHalfstackPtrOutputWithContext(context.Background())
+}
+
+func (o HalfstackOutput) ToHalfstackPtrOutputWithContext(ctx context.Context) HalfstackPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Halfstack) *Halfstack {
+		return &v
+	}).(HalfstackPtrOutput)
+}
+
+// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
+func (o HalfstackOutput) DeleteDataOnDestroy() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Halfstack) *bool { return v.DeleteDataOnDestroy }).(pulumi.BoolPtrOutput)
+}
+
+// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+func (o HalfstackOutput) Engine() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Halfstack) *string { return v.Engine }).(pulumi.StringPtrOutput)
+}
+
+// Images may name a private registry; the defaults are the halfstack file's.
+func (o HalfstackOutput) Images() HalfstackImagesPtrOutput {
+	return o.ApplyT(func(v Halfstack) *HalfstackImages { return v.Images }).(HalfstackImagesPtrOutput)
+}
+
+// Ports are the host ports the services are published on.
+func (o HalfstackOutput) Ports() HalfstackPortsPtrOutput {
+	return o.ApplyT(func(v Halfstack) *HalfstackPorts { return v.Ports }).(HalfstackPortsPtrOutput)
+}
+
+type HalfstackPtrOutput struct{ *pulumi.OutputState }
+
+func (HalfstackPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Halfstack)(nil)).Elem()
+}
+
+func (o HalfstackPtrOutput) ToHalfstackPtrOutput() HalfstackPtrOutput {
+	return o
+}
+
+func (o HalfstackPtrOutput) ToHalfstackPtrOutputWithContext(ctx context.Context) HalfstackPtrOutput {
+	return o
+}
+
+func (o HalfstackPtrOutput) Elem() HalfstackOutput {
+	return o.ApplyT(func(v *Halfstack) Halfstack {
+		if v != nil {
+			return *v
+		}
+		var ret Halfstack
+		return ret
+	}).(HalfstackOutput)
+}
+
+// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
+func (o HalfstackPtrOutput) DeleteDataOnDestroy() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Halfstack) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.DeleteDataOnDestroy
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+func (o HalfstackPtrOutput) Engine() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Halfstack) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Engine
+	}).(pulumi.StringPtrOutput)
+}
+
+// Images may name a private registry; the defaults are the halfstack file's.
+func (o HalfstackPtrOutput) Images() HalfstackImagesPtrOutput {
+	return o.ApplyT(func(v *Halfstack) *HalfstackImages {
+		if v == nil {
+			return nil
+		}
+		return v.Images
+	}).(HalfstackImagesPtrOutput)
+}
+
+// Ports are the host ports the services are published on.
+func (o HalfstackPtrOutput) Ports() HalfstackPortsPtrOutput {
+	return o.ApplyT(func(v *Halfstack) *HalfstackPorts {
+		if v == nil {
+			return nil
+		}
+		return v.Ports
+	}).(HalfstackPortsPtrOutput)
+}
+
+type HalfstackImages struct {
+	Etcd     *string `pulumi:"etcd"`
+	Postgres *string `pulumi:"postgres"`
+	Redis    *string `pulumi:"redis"`
+}
+
+// HalfstackImagesInput is an input type that accepts HalfstackImagesArgs and HalfstackImagesOutput values.
+// You can construct a concrete instance of `HalfstackImagesInput` via:
+//
+//	HalfstackImagesArgs{...}
+type HalfstackImagesInput interface {
+	pulumi.Input
+
+	ToHalfstackImagesOutput() HalfstackImagesOutput
+	ToHalfstackImagesOutputWithContext(context.Context) HalfstackImagesOutput
+}
+
+type HalfstackImagesArgs struct {
+	Etcd     pulumi.StringPtrInput `pulumi:"etcd"`
+	Postgres pulumi.StringPtrInput `pulumi:"postgres"`
+	Redis    pulumi.StringPtrInput `pulumi:"redis"`
+}
+
+func (HalfstackImagesArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HalfstackImages)(nil)).Elem()
+}
+
+func (i HalfstackImagesArgs) ToHalfstackImagesOutput() HalfstackImagesOutput {
+	return i.ToHalfstackImagesOutputWithContext(context.Background())
+}
+
+func (i HalfstackImagesArgs) ToHalfstackImagesOutputWithContext(ctx context.Context) HalfstackImagesOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackImagesOutput)
+}
+
+func (i HalfstackImagesArgs) ToHalfstackImagesPtrOutput() HalfstackImagesPtrOutput {
+	return i.ToHalfstackImagesPtrOutputWithContext(context.Background())
+}
+
+func (i HalfstackImagesArgs) ToHalfstackImagesPtrOutputWithContext(ctx context.Context) HalfstackImagesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackImagesOutput).ToHalfstackImagesPtrOutputWithContext(ctx)
+}
+
+// HalfstackImagesPtrInput is an input type that accepts HalfstackImagesArgs, HalfstackImagesPtr and HalfstackImagesPtrOutput values.
+// You can construct a concrete instance of `HalfstackImagesPtrInput` via:
+//
+//	        HalfstackImagesArgs{...}
+//
+//	or:
+//
+//	        nil
+type HalfstackImagesPtrInput interface {
+	pulumi.Input
+
+	ToHalfstackImagesPtrOutput() HalfstackImagesPtrOutput
+	ToHalfstackImagesPtrOutputWithContext(context.Context) HalfstackImagesPtrOutput
+}
+
+type halfstackImagesPtrType HalfstackImagesArgs
+
+func HalfstackImagesPtr(v *HalfstackImagesArgs) HalfstackImagesPtrInput {
+	return (*halfstackImagesPtrType)(v)
+}
+
+func (*halfstackImagesPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HalfstackImages)(nil)).Elem()
+}
+
+func (i *halfstackImagesPtrType) ToHalfstackImagesPtrOutput() HalfstackImagesPtrOutput {
+	return i.ToHalfstackImagesPtrOutputWithContext(context.Background())
+}
+
+func (i *halfstackImagesPtrType) ToHalfstackImagesPtrOutputWithContext(ctx context.Context) HalfstackImagesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackImagesPtrOutput)
+}
+
+type HalfstackImagesOutput struct{ *pulumi.OutputState }
+
+func (HalfstackImagesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HalfstackImages)(nil)).Elem()
+}
+
+func (o HalfstackImagesOutput) ToHalfstackImagesOutput() HalfstackImagesOutput {
+	return o
+}
+
+func (o HalfstackImagesOutput) ToHalfstackImagesOutputWithContext(ctx context.Context) HalfstackImagesOutput {
+	return o
+}
+
+func (o HalfstackImagesOutput) ToHalfstackImagesPtrOutput() HalfstackImagesPtrOutput {
+	return o.ToHalfstackImagesPtrOutputWithContext(context.Background())
+}
+
+func (o HalfstackImagesOutput) ToHalfstackImagesPtrOutputWithContext(ctx context.Context) HalfstackImagesPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HalfstackImages) *HalfstackImages {
+		return &v
+	}).(HalfstackImagesPtrOutput)
+}
+
+func (o HalfstackImagesOutput) Etcd() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HalfstackImages) *string { return v.Etcd }).(pulumi.StringPtrOutput)
+}
+
+func (o HalfstackImagesOutput) Postgres() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HalfstackImages) *string { return v.Postgres }).(pulumi.StringPtrOutput)
+}
+
+func (o HalfstackImagesOutput) Redis() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v HalfstackImages) *string { return v.Redis }).(pulumi.StringPtrOutput)
+}
+
+type HalfstackImagesPtrOutput struct{ *pulumi.OutputState }
+
+func (HalfstackImagesPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HalfstackImages)(nil)).Elem()
+}
+
+func (o HalfstackImagesPtrOutput) ToHalfstackImagesPtrOutput() HalfstackImagesPtrOutput {
+	return o
+}
+
+func (o HalfstackImagesPtrOutput) ToHalfstackImagesPtrOutputWithContext(ctx context.Context) HalfstackImagesPtrOutput {
+	return o
+}
+
+func (o HalfstackImagesPtrOutput) Elem() HalfstackImagesOutput {
+	return o.ApplyT(func(v *HalfstackImages) HalfstackImages {
+		if v != nil {
+			return *v
+		}
+		var ret HalfstackImages
+		return ret
+	}).(HalfstackImagesOutput)
+}
+
+func (o HalfstackImagesPtrOutput) Etcd() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HalfstackImages) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Etcd
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o HalfstackImagesPtrOutput) Postgres() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HalfstackImages) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Postgres
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o HalfstackImagesPtrOutput) Redis() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *HalfstackImages) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Redis
+	}).(pulumi.StringPtrOutput)
+}
+
+type HalfstackPorts struct {
+	Etcd     *int `pulumi:"etcd"`
+	Postgres *int `pulumi:"postgres"`
+	Redis    *int `pulumi:"redis"`
+}
+
+// HalfstackPortsInput is an input type that accepts HalfstackPortsArgs and HalfstackPortsOutput values.
+// You can construct a concrete instance of `HalfstackPortsInput` via:
+//
+//	HalfstackPortsArgs{...}
+type HalfstackPortsInput interface {
+	pulumi.Input
+
+	ToHalfstackPortsOutput() HalfstackPortsOutput
+	ToHalfstackPortsOutputWithContext(context.Context) HalfstackPortsOutput
+}
+
+type HalfstackPortsArgs struct {
+	Etcd     pulumi.IntPtrInput `pulumi:"etcd"`
+	Postgres pulumi.IntPtrInput `pulumi:"postgres"`
+	Redis    pulumi.IntPtrInput `pulumi:"redis"`
+}
+
+func (HalfstackPortsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*HalfstackPorts)(nil)).Elem()
+}
+
+func (i HalfstackPortsArgs) ToHalfstackPortsOutput() HalfstackPortsOutput {
+	return i.ToHalfstackPortsOutputWithContext(context.Background())
+}
+
+func (i HalfstackPortsArgs) ToHalfstackPortsOutputWithContext(ctx context.Context) HalfstackPortsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackPortsOutput)
+}
+
+func (i HalfstackPortsArgs) ToHalfstackPortsPtrOutput() HalfstackPortsPtrOutput {
+	return i.ToHalfstackPortsPtrOutputWithContext(context.Background())
+}
+
+func (i HalfstackPortsArgs) ToHalfstackPortsPtrOutputWithContext(ctx context.Context) HalfstackPortsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackPortsOutput).ToHalfstackPortsPtrOutputWithContext(ctx)
+}
+
+// HalfstackPortsPtrInput is an input type that accepts HalfstackPortsArgs, HalfstackPortsPtr and HalfstackPortsPtrOutput values.
+// You can construct a concrete instance of `HalfstackPortsPtrInput` via:
+//
+//	        HalfstackPortsArgs{...}
+//
+//	or:
+//
+//	        nil
+type HalfstackPortsPtrInput interface {
+	pulumi.Input
+
+	ToHalfstackPortsPtrOutput() HalfstackPortsPtrOutput
+	ToHalfstackPortsPtrOutputWithContext(context.Context) HalfstackPortsPtrOutput
+}
+
+type halfstackPortsPtrType HalfstackPortsArgs
+
+func HalfstackPortsPtr(v *HalfstackPortsArgs) HalfstackPortsPtrInput {
+	return (*halfstackPortsPtrType)(v)
+}
+
+func (*halfstackPortsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**HalfstackPorts)(nil)).Elem()
+}
+
+func (i *halfstackPortsPtrType) ToHalfstackPortsPtrOutput() HalfstackPortsPtrOutput {
+	return i.ToHalfstackPortsPtrOutputWithContext(context.Background())
+}
+
+func (i *halfstackPortsPtrType) ToHalfstackPortsPtrOutputWithContext(ctx context.Context) HalfstackPortsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HalfstackPortsPtrOutput)
+}
+
+type HalfstackPortsOutput struct{ *pulumi.OutputState }
+
+func (HalfstackPortsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HalfstackPorts)(nil)).Elem()
+}
+
+func (o HalfstackPortsOutput) ToHalfstackPortsOutput() HalfstackPortsOutput {
+	return o
+}
+
+func (o HalfstackPortsOutput) ToHalfstackPortsOutputWithContext(ctx context.Context) HalfstackPortsOutput {
+	return o
+}
+
+func (o HalfstackPortsOutput) ToHalfstackPortsPtrOutput() HalfstackPortsPtrOutput {
+	return o.ToHalfstackPortsPtrOutputWithContext(context.Background())
+}
+
+func (o HalfstackPortsOutput) ToHalfstackPortsPtrOutputWithContext(ctx context.Context) HalfstackPortsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HalfstackPorts) *HalfstackPorts {
+		return &v
+	}).(HalfstackPortsPtrOutput)
+}
+
+func (o HalfstackPortsOutput) Etcd() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HalfstackPorts) *int { return v.Etcd }).(pulumi.IntPtrOutput)
+}
+
+func (o HalfstackPortsOutput) Postgres() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HalfstackPorts) *int { return v.Postgres }).(pulumi.IntPtrOutput)
+}
+
+func (o HalfstackPortsOutput) Redis() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v HalfstackPorts) *int { return v.Redis }).(pulumi.IntPtrOutput)
+}
+
+type HalfstackPortsPtrOutput struct{ *pulumi.OutputState }
+
+func (HalfstackPortsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HalfstackPorts)(nil)).Elem()
+}
+
+func (o HalfstackPortsPtrOutput) ToHalfstackPortsPtrOutput() HalfstackPortsPtrOutput {
+	return o
+}
+
+func (o HalfstackPortsPtrOutput) ToHalfstackPortsPtrOutputWithContext(ctx context.Context) HalfstackPortsPtrOutput {
+	return o
+}
+
+func (o HalfstackPortsPtrOutput) Elem() HalfstackPortsOutput {
+	return o.ApplyT(func(v *HalfstackPorts) HalfstackPorts {
+		if v != nil {
+			return *v
+		}
+		var ret HalfstackPorts
+		return ret
+	}).(HalfstackPortsOutput)
+}
+
+func (o HalfstackPortsPtrOutput) Etcd() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HalfstackPorts) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Etcd
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o HalfstackPortsPtrOutput) Postgres() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HalfstackPorts) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Postgres
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o HalfstackPortsPtrOutput) Redis() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *HalfstackPorts) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Redis
+	}).(pulumi.IntPtrOutput)
 }
 
 type HostAccount struct {
@@ -1397,6 +2866,467 @@ func (o HostLimitsPtrOutput) Nproc() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
+// Images are the kernel images every agent pulls ahead of the first session.
+type Images struct {
+	// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+	Engine *string `pulumi:"engine"`
+	// Pull lists the image references.
+	Pull []string `pulumi:"pull"`
+}
+
+// ImagesInput is an input type that accepts ImagesArgs and ImagesOutput values.
+// You can construct a concrete instance of `ImagesInput` via:
+//
+//	ImagesArgs{...}
+type ImagesInput interface {
+	pulumi.Input
+
+	ToImagesOutput() ImagesOutput
+	ToImagesOutputWithContext(context.Context) ImagesOutput
+}
+
+// Images are the kernel images every agent pulls ahead of the first session.
+type ImagesArgs struct {
+	// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+	Engine pulumi.StringPtrInput `pulumi:"engine"`
+	// Pull lists the image references.
+	Pull pulumi.StringArrayInput `pulumi:"pull"`
+}
+
+func (ImagesArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Images)(nil)).Elem()
+}
+
+func (i ImagesArgs) ToImagesOutput() ImagesOutput {
+	return i.ToImagesOutputWithContext(context.Background())
+}
+
+func (i ImagesArgs) ToImagesOutputWithContext(ctx context.Context) ImagesOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ImagesOutput)
+}
+
+func (i ImagesArgs) ToImagesPtrOutput() ImagesPtrOutput {
+	return i.ToImagesPtrOutputWithContext(context.Background())
+}
+
+func (i ImagesArgs) ToImagesPtrOutputWithContext(ctx context.Context) ImagesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ImagesOutput).ToImagesPtrOutputWithContext(ctx)
+}
+
+// ImagesPtrInput is an input type that accepts ImagesArgs, ImagesPtr and ImagesPtrOutput values.
+// You can construct a concrete instance of `ImagesPtrInput` via:
+//
+//	        ImagesArgs{...}
+//
+//	or:
+//
+//	        nil
+type ImagesPtrInput interface {
+	pulumi.Input
+
+	ToImagesPtrOutput() ImagesPtrOutput
+	ToImagesPtrOutputWithContext(context.Context) ImagesPtrOutput
+}
+
+type imagesPtrType ImagesArgs
+
+func ImagesPtr(v *ImagesArgs) ImagesPtrInput {
+	return (*imagesPtrType)(v)
+}
+
+func (*imagesPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Images)(nil)).Elem()
+}
+
+func (i *imagesPtrType) ToImagesPtrOutput() ImagesPtrOutput {
+	return i.ToImagesPtrOutputWithContext(context.Background())
+}
+
+func (i *imagesPtrType) ToImagesPtrOutputWithContext(ctx context.Context) ImagesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ImagesPtrOutput)
+}
+
+// Images are the kernel images every agent pulls ahead of the first session.
+type ImagesOutput struct{ *pulumi.OutputState }
+
+func (ImagesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Images)(nil)).Elem()
+}
+
+func (o ImagesOutput) ToImagesOutput() ImagesOutput {
+	return o
+}
+
+func (o ImagesOutput) ToImagesOutputWithContext(ctx context.Context) ImagesOutput {
+	return o
+}
+
+func (o ImagesOutput) ToImagesPtrOutput() ImagesPtrOutput {
+	return o.ToImagesPtrOutputWithContext(context.Background())
+}
+
+func (o ImagesOutput) ToImagesPtrOutputWithContext(ctx context.Context) ImagesPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Images) *Images {
+		return &v
+	}).(ImagesPtrOutput)
+}
+
+// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+func (o ImagesOutput) Engine() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Images) *string { return v.Engine }).(pulumi.StringPtrOutput)
+}
+
+// Pull lists the image references.
+func (o ImagesOutput) Pull() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Images) []string { return v.Pull }).(pulumi.StringArrayOutput)
+}
+
+type ImagesPtrOutput struct{ *pulumi.OutputState }
+
+func (ImagesPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Images)(nil)).Elem()
+}
+
+func (o ImagesPtrOutput) ToImagesPtrOutput() ImagesPtrOutput {
+	return o
+}
+
+func (o ImagesPtrOutput) ToImagesPtrOutputWithContext(ctx context.Context) ImagesPtrOutput {
+	return o
+}
+
+func (o ImagesPtrOutput) Elem() ImagesOutput {
+	return o.ApplyT(func(v *Images) Images {
+		if v != nil {
+			return *v
+		}
+		var ret Images
+		return ret
+	}).(ImagesOutput)
+}
+
+// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+func (o ImagesPtrOutput) Engine() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Images) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Engine
+	}).(pulumi.StringPtrOutput)
+}
+
+// Pull lists the image references.
+func (o ImagesPtrOutput) Pull() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Images) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Pull
+	}).(pulumi.StringArrayOutput)
+}
+
+type Limits struct {
+	Nofile *int `pulumi:"nofile"`
+	Nproc  *int `pulumi:"nproc"`
+}
+
+// LimitsInput is an input type that accepts LimitsArgs and LimitsOutput values.
+// You can construct a concrete instance of `LimitsInput` via:
+//
+//	LimitsArgs{...}
+type LimitsInput interface {
+	pulumi.Input
+
+	ToLimitsOutput() LimitsOutput
+	ToLimitsOutputWithContext(context.Context) LimitsOutput
+}
+
+type LimitsArgs struct {
+	Nofile pulumi.IntPtrInput `pulumi:"nofile"`
+	Nproc  pulumi.IntPtrInput `pulumi:"nproc"`
+}
+
+func (LimitsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Limits)(nil)).Elem()
+}
+
+func (i LimitsArgs) ToLimitsOutput() LimitsOutput {
+	return i.ToLimitsOutputWithContext(context.Background())
+}
+
+func (i LimitsArgs) ToLimitsOutputWithContext(ctx context.Context) LimitsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LimitsOutput)
+}
+
+func (i LimitsArgs) ToLimitsPtrOutput() LimitsPtrOutput {
+	return i.ToLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i LimitsArgs) ToLimitsPtrOutputWithContext(ctx context.Context) LimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LimitsOutput).ToLimitsPtrOutputWithContext(ctx)
+}
+
+// LimitsPtrInput is an input type that accepts LimitsArgs, LimitsPtr and LimitsPtrOutput values.
+// You can construct a concrete instance of `LimitsPtrInput` via:
+//
+//	        LimitsArgs{...}
+//
+//	or:
+//
+//	        nil
+type LimitsPtrInput interface {
+	pulumi.Input
+
+	ToLimitsPtrOutput() LimitsPtrOutput
+	ToLimitsPtrOutputWithContext(context.Context) LimitsPtrOutput
+}
+
+type limitsPtrType LimitsArgs
+
+func LimitsPtr(v *LimitsArgs) LimitsPtrInput {
+	return (*limitsPtrType)(v)
+}
+
+func (*limitsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Limits)(nil)).Elem()
+}
+
+func (i *limitsPtrType) ToLimitsPtrOutput() LimitsPtrOutput {
+	return i.ToLimitsPtrOutputWithContext(context.Background())
+}
+
+func (i *limitsPtrType) ToLimitsPtrOutputWithContext(ctx context.Context) LimitsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LimitsPtrOutput)
+}
+
+type LimitsOutput struct{ *pulumi.OutputState }
+
+func (LimitsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Limits)(nil)).Elem()
+}
+
+func (o LimitsOutput) ToLimitsOutput() LimitsOutput {
+	return o
+}
+
+func (o LimitsOutput) ToLimitsOutputWithContext(ctx context.Context) LimitsOutput {
+	return o
+}
+
+func (o LimitsOutput) ToLimitsPtrOutput() LimitsPtrOutput {
+	return o.ToLimitsPtrOutputWithContext(context.Background())
+}
+
+func (o LimitsOutput) ToLimitsPtrOutputWithContext(ctx context.Context) LimitsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Limits) *Limits {
+		return &v
+	}).(LimitsPtrOutput)
+}
+
+func (o LimitsOutput) Nofile() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Limits) *int { return v.Nofile }).(pulumi.IntPtrOutput)
+}
+
+func (o LimitsOutput) Nproc() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Limits) *int { return v.Nproc }).(pulumi.IntPtrOutput)
+}
+
+type LimitsPtrOutput struct{ *pulumi.OutputState }
+
+func (LimitsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Limits)(nil)).Elem()
+}
+
+func (o LimitsPtrOutput) ToLimitsPtrOutput() LimitsPtrOutput {
+	return o
+}
+
+func (o LimitsPtrOutput) ToLimitsPtrOutputWithContext(ctx context.Context) LimitsPtrOutput {
+	return o
+}
+
+func (o LimitsPtrOutput) Elem() LimitsOutput {
+	return o.ApplyT(func(v *Limits) Limits {
+		if v != nil {
+			return *v
+		}
+		var ret Limits
+		return ret
+	}).(LimitsOutput)
+}
+
+func (o LimitsPtrOutput) Nofile() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Limits) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Nofile
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o LimitsPtrOutput) Nproc() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Limits) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Nproc
+	}).(pulumi.IntPtrOutput)
+}
+
+// Node is one host.
+type Node struct {
+	// Accelerators are the agent's accelerator plugins.
+	Accelerators []Accelerator `pulumi:"accelerators"`
+	// Address is the IP address the other nodes reach this node at.
+	Address string `pulumi:"address"`
+	// Docker false leaves Docker Engine off the node (a storage node); default true.
+	Docker *bool `pulumi:"docker"`
+	// Name is the host's alias in /etc/hosts and the name of its resources.
+	Name string `pulumi:"name"`
+	// Roles are what the node runs.
+	Roles []string `pulumi:"roles"`
+	// SSH is how Pulumi reaches the node.
+	Ssh *SSH `pulumi:"ssh"`
+	// Volume names the volume a storage node serves, when several do.
+	Volume *string `pulumi:"volume"`
+}
+
+// NodeInput is an input type that accepts NodeArgs and NodeOutput values.
+// You can construct a concrete instance of `NodeInput` via:
+//
+//	NodeArgs{...}
+type NodeInput interface {
+	pulumi.Input
+
+	ToNodeOutput() NodeOutput
+	ToNodeOutputWithContext(context.Context) NodeOutput
+}
+
+// Node is one host.
+type NodeArgs struct {
+	// Accelerators are the agent's accelerator plugins.
+	Accelerators AcceleratorArrayInput `pulumi:"accelerators"`
+	// Address is the IP address the other nodes reach this node at.
+	Address pulumi.StringInput `pulumi:"address"`
+	// Docker false leaves Docker Engine off the node (a storage node); default true.
+	Docker pulumi.BoolPtrInput `pulumi:"docker"`
+	// Name is the host's alias in /etc/hosts and the name of its resources.
+	Name pulumi.StringInput `pulumi:"name"`
+	// Roles are what the node runs.
+	Roles pulumi.StringArrayInput `pulumi:"roles"`
+	// SSH is how Pulumi reaches the node.
+	Ssh SSHPtrInput `pulumi:"ssh"`
+	// Volume names the volume a storage node serves, when several do.
+	Volume pulumi.StringPtrInput `pulumi:"volume"`
+}
+
+func (NodeArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Node)(nil)).Elem()
+}
+
+func (i NodeArgs) ToNodeOutput() NodeOutput {
+	return i.ToNodeOutputWithContext(context.Background())
+}
+
+func (i NodeArgs) ToNodeOutputWithContext(ctx context.Context) NodeOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NodeOutput)
+}
+
+// NodeArrayInput is an input type that accepts NodeArray and NodeArrayOutput values.
+// You can construct a concrete instance of `NodeArrayInput` via:
+//
+//	NodeArray{ NodeArgs{...} }
+type NodeArrayInput interface {
+	pulumi.Input
+
+	ToNodeArrayOutput() NodeArrayOutput
+	ToNodeArrayOutputWithContext(context.Context) NodeArrayOutput
+}
+
+type NodeArray []NodeInput
+
+func (NodeArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Node)(nil)).Elem()
+}
+
+func (i NodeArray) ToNodeArrayOutput() NodeArrayOutput {
+	return i.ToNodeArrayOutputWithContext(context.Background())
+}
+
+func (i NodeArray) ToNodeArrayOutputWithContext(ctx context.Context) NodeArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NodeArrayOutput)
+}
+
+// Node is one host.
+type NodeOutput struct{ *pulumi.OutputState }
+
+func (NodeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Node)(nil)).Elem()
+}
+
+func (o NodeOutput) ToNodeOutput() NodeOutput {
+	return o
+}
+
+func (o NodeOutput) ToNodeOutputWithContext(ctx context.Context) NodeOutput {
+	return o
+}
+
+// Accelerators are the agent's accelerator plugins.
+func (o NodeOutput) Accelerators() AcceleratorArrayOutput {
+	return o.ApplyT(func(v Node) []Accelerator { return v.Accelerators }).(AcceleratorArrayOutput)
+}
+
+// Address is the IP address the other nodes reach this node at.
+func (o NodeOutput) Address() pulumi.StringOutput {
+	return o.ApplyT(func(v Node) string { return v.Address }).(pulumi.StringOutput)
+}
+
+// Docker false leaves Docker Engine off the node (a storage node); default true.
+func (o NodeOutput) Docker() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Node) *bool { return v.Docker }).(pulumi.BoolPtrOutput)
+}
+
+// Name is the host's alias in /etc/hosts and the name of its resources.
+func (o NodeOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v Node) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// Roles are what the node runs.
+func (o NodeOutput) Roles() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Node) []string { return v.Roles }).(pulumi.StringArrayOutput)
+}
+
+// SSH is how Pulumi reaches the node.
+func (o NodeOutput) Ssh() SSHPtrOutput {
+	return o.ApplyT(func(v Node) *SSH { return v.Ssh }).(SSHPtrOutput)
+}
+
+// Volume names the volume a storage node serves, when several do.
+func (o NodeOutput) Volume() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Node) *string { return v.Volume }).(pulumi.StringPtrOutput)
+}
+
+type NodeArrayOutput struct{ *pulumi.OutputState }
+
+func (NodeArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]Node)(nil)).Elem()
+}
+
+func (o NodeArrayOutput) ToNodeArrayOutput() NodeArrayOutput {
+	return o
+}
+
+func (o NodeArrayOutput) ToNodeArrayOutputWithContext(ctx context.Context) NodeArrayOutput {
+	return o
+}
+
+func (o NodeArrayOutput) Index(i pulumi.IntInput) NodeOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Node {
+		return vs[0].([]Node)[vs[1].(int)]
+	}).(NodeOutput)
+}
+
 type PoolAccelerator struct {
 	// How many devices the mock plugin reports; default 2.
 	Devices *int `pulumi:"devices"`
@@ -1645,6 +3575,1306 @@ func (o PoolNodeArrayOutput) Index(i pulumi.IntInput) PoolNodeOutput {
 	}).(PoolNodeOutput)
 }
 
+// Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+type Python struct {
+	// Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
+	Mirror *string `pulumi:"mirror"`
+	Sha256 *string `pulumi:"sha256"`
+	Source *string `pulumi:"source"`
+	Url    *string `pulumi:"url"`
+	// UV is the release of uv (PyPI: uv) installed on every node, pinned.
+	Uv      *string `pulumi:"uv"`
+	Version *string `pulumi:"version"`
+}
+
+// PythonInput is an input type that accepts PythonArgs and PythonOutput values.
+// You can construct a concrete instance of `PythonInput` via:
+//
+//	PythonArgs{...}
+type PythonInput interface {
+	pulumi.Input
+
+	ToPythonOutput() PythonOutput
+	ToPythonOutputWithContext(context.Context) PythonOutput
+}
+
+// Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+type PythonArgs struct {
+	// Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
+	Mirror pulumi.StringPtrInput `pulumi:"mirror"`
+	Sha256 pulumi.StringPtrInput `pulumi:"sha256"`
+	Source pulumi.StringPtrInput `pulumi:"source"`
+	Url    pulumi.StringPtrInput `pulumi:"url"`
+	// UV is the release of uv (PyPI: uv) installed on every node, pinned.
+	Uv      pulumi.StringPtrInput `pulumi:"uv"`
+	Version pulumi.StringPtrInput `pulumi:"version"`
+}
+
+func (PythonArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Python)(nil)).Elem()
+}
+
+func (i PythonArgs) ToPythonOutput() PythonOutput {
+	return i.ToPythonOutputWithContext(context.Background())
+}
+
+func (i PythonArgs) ToPythonOutputWithContext(ctx context.Context) PythonOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PythonOutput)
+}
+
+func (i PythonArgs) ToPythonPtrOutput() PythonPtrOutput {
+	return i.ToPythonPtrOutputWithContext(context.Background())
+}
+
+func (i PythonArgs) ToPythonPtrOutputWithContext(ctx context.Context) PythonPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PythonOutput).ToPythonPtrOutputWithContext(ctx)
+}
+
+// PythonPtrInput is an input type that accepts PythonArgs, PythonPtr and PythonPtrOutput values.
+// You can construct a concrete instance of `PythonPtrInput` via:
+//
+//	        PythonArgs{...}
+//
+//	or:
+//
+//	        nil
+type PythonPtrInput interface {
+	pulumi.Input
+
+	ToPythonPtrOutput() PythonPtrOutput
+	ToPythonPtrOutputWithContext(context.Context) PythonPtrOutput
+}
+
+type pythonPtrType PythonArgs
+
+func PythonPtr(v *PythonArgs) PythonPtrInput {
+	return (*pythonPtrType)(v)
+}
+
+func (*pythonPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Python)(nil)).Elem()
+}
+
+func (i *pythonPtrType) ToPythonPtrOutput() PythonPtrOutput {
+	return i.ToPythonPtrOutputWithContext(context.Background())
+}
+
+func (i *pythonPtrType) ToPythonPtrOutputWithContext(ctx context.Context) PythonPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PythonPtrOutput)
+}
+
+// Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+type PythonOutput struct{ *pulumi.OutputState }
+
+func (PythonOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Python)(nil)).Elem()
+}
+
+func (o PythonOutput) ToPythonOutput() PythonOutput {
+	return o
+}
+
+func (o PythonOutput) ToPythonOutputWithContext(ctx context.Context) PythonOutput {
+	return o
+}
+
+func (o PythonOutput) ToPythonPtrOutput() PythonPtrOutput {
+	return o.ToPythonPtrOutputWithContext(context.Background())
+}
+
+func (o PythonOutput) ToPythonPtrOutputWithContext(ctx context.Context) PythonPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Python) *Python {
+		return &v
+	}).(PythonPtrOutput)
+}
+
+// Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
+func (o PythonOutput) Mirror() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Python) *string { return v.Mirror }).(pulumi.StringPtrOutput)
+}
+
+func (o PythonOutput) Sha256() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Python) *string { return v.Sha256 }).(pulumi.StringPtrOutput)
+}
+
+func (o PythonOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Python) *string { return v.Source }).(pulumi.StringPtrOutput)
+}
+
+func (o PythonOutput) Url() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Python) *string { return v.Url }).(pulumi.StringPtrOutput)
+}
+
+// UV is the release of uv (PyPI: uv) installed on every node, pinned.
+func (o PythonOutput) Uv() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Python) *string { return v.Uv }).(pulumi.StringPtrOutput)
+}
+
+func (o PythonOutput) Version() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Python) *string { return v.Version }).(pulumi.StringPtrOutput)
+}
+
+type PythonPtrOutput struct{ *pulumi.OutputState }
+
+func (PythonPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Python)(nil)).Elem()
+}
+
+func (o PythonPtrOutput) ToPythonPtrOutput() PythonPtrOutput {
+	return o
+}
+
+func (o PythonPtrOutput) ToPythonPtrOutputWithContext(ctx context.Context) PythonPtrOutput {
+	return o
+}
+
+func (o PythonPtrOutput) Elem() PythonOutput {
+	return o.ApplyT(func(v *Python) Python {
+		if v != nil {
+			return *v
+		}
+		var ret Python
+		return ret
+	}).(PythonOutput)
+}
+
+// Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
+func (o PythonPtrOutput) Mirror() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Python) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Mirror
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o PythonPtrOutput) Sha256() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Python) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Sha256
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o PythonPtrOutput) Source() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Python) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Source
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o PythonPtrOutput) Url() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Python) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Url
+	}).(pulumi.StringPtrOutput)
+}
+
+// UV is the release of uv (PyPI: uv) installed on every node, pinned.
+func (o PythonPtrOutput) Uv() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Python) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Uv
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o PythonPtrOutput) Version() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Python) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Version
+	}).(pulumi.StringPtrOutput)
+}
+
+// ResourcePreset is a session size the Web UI and the client offer (Backend.AI's resource_presets table).
+type ResourcePreset struct {
+	Name string `pulumi:"name"`
+	// ResourceSlots are the slot amounts as Backend.AI writes them: cpu cores, mem in bytes, cuda.device, ...
+	ResourceSlots map[string]string `pulumi:"resourceSlots"`
+	// SharedMemory is /dev/shm's size in bytes; empty: Backend.AI's default.
+	SharedMemory *string `pulumi:"sharedMemory"`
+}
+
+// ResourcePresetInput is an input type that accepts ResourcePresetArgs and ResourcePresetOutput values.
+// You can construct a concrete instance of `ResourcePresetInput` via:
+//
+//	ResourcePresetArgs{...}
+type ResourcePresetInput interface {
+	pulumi.Input
+
+	ToResourcePresetOutput() ResourcePresetOutput
+	ToResourcePresetOutputWithContext(context.Context) ResourcePresetOutput
+}
+
+// ResourcePreset is a session size the Web UI and the client offer (Backend.AI's resource_presets table).
+type ResourcePresetArgs struct {
+	Name pulumi.StringInput `pulumi:"name"`
+	// ResourceSlots are the slot amounts as Backend.AI writes them: cpu cores, mem in bytes, cuda.device, ...
+	ResourceSlots pulumi.StringMapInput `pulumi:"resourceSlots"`
+	// SharedMemory is /dev/shm's size in bytes; empty: Backend.AI's default.
+	SharedMemory pulumi.StringPtrInput `pulumi:"sharedMemory"`
+}
+
+func (ResourcePresetArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*ResourcePreset)(nil)).Elem()
+}
+
+func (i ResourcePresetArgs) ToResourcePresetOutput() ResourcePresetOutput {
+	return i.ToResourcePresetOutputWithContext(context.Background())
+}
+
+func (i ResourcePresetArgs) ToResourcePresetOutputWithContext(ctx context.Context) ResourcePresetOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ResourcePresetOutput)
+}
+
+// ResourcePresetArrayInput is an input type that accepts ResourcePresetArray and ResourcePresetArrayOutput values.
+// You can construct a concrete instance of `ResourcePresetArrayInput` via:
+//
+//	ResourcePresetArray{ ResourcePresetArgs{...} }
+type ResourcePresetArrayInput interface {
+	pulumi.Input
+
+	ToResourcePresetArrayOutput() ResourcePresetArrayOutput
+	ToResourcePresetArrayOutputWithContext(context.Context) ResourcePresetArrayOutput
+}
+
+type ResourcePresetArray []ResourcePresetInput
+
+func (ResourcePresetArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ResourcePreset)(nil)).Elem()
+}
+
+func (i ResourcePresetArray) ToResourcePresetArrayOutput() ResourcePresetArrayOutput {
+	return i.ToResourcePresetArrayOutputWithContext(context.Background())
+}
+
+func (i ResourcePresetArray) ToResourcePresetArrayOutputWithContext(ctx context.Context) ResourcePresetArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ResourcePresetArrayOutput)
+}
+
+// ResourcePreset is a session size the Web UI and the client offer (Backend.AI's resource_presets table).
+type ResourcePresetOutput struct{ *pulumi.OutputState }
+
+func (ResourcePresetOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*ResourcePreset)(nil)).Elem()
+}
+
+func (o ResourcePresetOutput) ToResourcePresetOutput() ResourcePresetOutput {
+	return o
+}
+
+func (o ResourcePresetOutput) ToResourcePresetOutputWithContext(ctx context.Context) ResourcePresetOutput {
+	return o
+}
+
+func (o ResourcePresetOutput) Name() pulumi.StringOutput {
+	return o.ApplyT(func(v ResourcePreset) string { return v.Name }).(pulumi.StringOutput)
+}
+
+// ResourceSlots are the slot amounts as Backend.AI writes them: cpu cores, mem in bytes, cuda.device, ...
+func (o ResourcePresetOutput) ResourceSlots() pulumi.StringMapOutput {
+	return o.ApplyT(func(v ResourcePreset) map[string]string { return v.ResourceSlots }).(pulumi.StringMapOutput)
+}
+
+// SharedMemory is /dev/shm's size in bytes; empty: Backend.AI's default.
+func (o ResourcePresetOutput) SharedMemory() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v ResourcePreset) *string { return v.SharedMemory }).(pulumi.StringPtrOutput)
+}
+
+type ResourcePresetArrayOutput struct{ *pulumi.OutputState }
+
+func (ResourcePresetArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]ResourcePreset)(nil)).Elem()
+}
+
+func (o ResourcePresetArrayOutput) ToResourcePresetArrayOutput() ResourcePresetArrayOutput {
+	return o
+}
+
+func (o ResourcePresetArrayOutput) ToResourcePresetArrayOutputWithContext(ctx context.Context) ResourcePresetArrayOutput {
+	return o
+}
+
+func (o ResourcePresetArrayOutput) Index(i pulumi.IntInput) ResourcePresetOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) ResourcePreset {
+		return vs[0].([]ResourcePreset)[vs[1].(int)]
+	}).(ResourcePresetOutput)
+}
+
+// SSH is how a node is reached for remote steps.
+type SSH struct {
+	// Host is the address Pulumi connects to; defaults to the node's address.
+	Host *string `pulumi:"host"`
+	// HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+	HostKey *string `pulumi:"hostKey"`
+	// Port defaults to 22.
+	Port *int `pulumi:"port"`
+	// User defaults to root; any other user needs password-less sudo.
+	User *string `pulumi:"user"`
+}
+
+// SSHInput is an input type that accepts SSHArgs and SSHOutput values.
+// You can construct a concrete instance of `SSHInput` via:
+//
+//	SSHArgs{...}
+type SSHInput interface {
+	pulumi.Input
+
+	ToSSHOutput() SSHOutput
+	ToSSHOutputWithContext(context.Context) SSHOutput
+}
+
+// SSH is how a node is reached for remote steps.
+type SSHArgs struct {
+	// Host is the address Pulumi connects to; defaults to the node's address.
+	Host pulumi.StringPtrInput `pulumi:"host"`
+	// HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+	HostKey pulumi.StringPtrInput `pulumi:"hostKey"`
+	// Port defaults to 22.
+	Port pulumi.IntPtrInput `pulumi:"port"`
+	// User defaults to root; any other user needs password-less sudo.
+	User pulumi.StringPtrInput `pulumi:"user"`
+}
+
+func (SSHArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*SSH)(nil)).Elem()
+}
+
+func (i SSHArgs) ToSSHOutput() SSHOutput {
+	return i.ToSSHOutputWithContext(context.Background())
+}
+
+func (i SSHArgs) ToSSHOutputWithContext(ctx context.Context) SSHOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SSHOutput)
+}
+
+func (i SSHArgs) ToSSHPtrOutput() SSHPtrOutput {
+	return i.ToSSHPtrOutputWithContext(context.Background())
+}
+
+func (i SSHArgs) ToSSHPtrOutputWithContext(ctx context.Context) SSHPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SSHOutput).ToSSHPtrOutputWithContext(ctx)
+}
+
+// SSHPtrInput is an input type that accepts SSHArgs, SSHPtr and SSHPtrOutput values.
+// You can construct a concrete instance of `SSHPtrInput` via:
+//
+//	        SSHArgs{...}
+//
+//	or:
+//
+//	        nil
+type SSHPtrInput interface {
+	pulumi.Input
+
+	ToSSHPtrOutput() SSHPtrOutput
+	ToSSHPtrOutputWithContext(context.Context) SSHPtrOutput
+}
+
+type sshPtrType SSHArgs
+
+func SSHPtr(v *SSHArgs) SSHPtrInput {
+	return (*sshPtrType)(v)
+}
+
+func (*sshPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**SSH)(nil)).Elem()
+}
+
+func (i *sshPtrType) ToSSHPtrOutput() SSHPtrOutput {
+	return i.ToSSHPtrOutputWithContext(context.Background())
+}
+
+func (i *sshPtrType) ToSSHPtrOutputWithContext(ctx context.Context) SSHPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SSHPtrOutput)
+}
+
+// SSH is how a node is reached for remote steps.
+type SSHOutput struct{ *pulumi.OutputState }
+
+func (SSHOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*SSH)(nil)).Elem()
+}
+
+func (o SSHOutput) ToSSHOutput() SSHOutput {
+	return o
+}
+
+func (o SSHOutput) ToSSHOutputWithContext(ctx context.Context) SSHOutput {
+	return o
+}
+
+func (o SSHOutput) ToSSHPtrOutput() SSHPtrOutput {
+	return o.ToSSHPtrOutputWithContext(context.Background())
+}
+
+func (o SSHOutput) ToSSHPtrOutputWithContext(ctx context.Context) SSHPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v SSH) *SSH {
+		return &v
+	}).(SSHPtrOutput)
+}
+
+// Host is the address Pulumi connects to; defaults to the node's address.
+func (o SSHOutput) Host() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SSH) *string { return v.Host }).(pulumi.StringPtrOutput)
+}
+
+// HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+func (o SSHOutput) HostKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SSH) *string { return v.HostKey }).(pulumi.StringPtrOutput)
+}
+
+// Port defaults to 22.
+func (o SSHOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v SSH) *int { return v.Port }).(pulumi.IntPtrOutput)
+}
+
+// User defaults to root; any other user needs password-less sudo.
+func (o SSHOutput) User() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v SSH) *string { return v.User }).(pulumi.StringPtrOutput)
+}
+
+type SSHPtrOutput struct{ *pulumi.OutputState }
+
+func (SSHPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**SSH)(nil)).Elem()
+}
+
+func (o SSHPtrOutput) ToSSHPtrOutput() SSHPtrOutput {
+	return o
+}
+
+func (o SSHPtrOutput) ToSSHPtrOutputWithContext(ctx context.Context) SSHPtrOutput {
+	return o
+}
+
+func (o SSHPtrOutput) Elem() SSHOutput {
+	return o.ApplyT(func(v *SSH) SSH {
+		if v != nil {
+			return *v
+		}
+		var ret SSH
+		return ret
+	}).(SSHOutput)
+}
+
+// Host is the address Pulumi connects to; defaults to the node's address.
+func (o SSHPtrOutput) Host() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SSH) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Host
+	}).(pulumi.StringPtrOutput)
+}
+
+// HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+func (o SSHPtrOutput) HostKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SSH) *string {
+		if v == nil {
+			return nil
+		}
+		return v.HostKey
+	}).(pulumi.StringPtrOutput)
+}
+
+// Port defaults to 22.
+func (o SSHPtrOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *SSH) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Port
+	}).(pulumi.IntPtrOutput)
+}
+
+// User defaults to root; any other user needs password-less sudo.
+func (o SSHPtrOutput) User() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SSH) *string {
+		if v == nil {
+			return nil
+		}
+		return v.User
+	}).(pulumi.StringPtrOutput)
+}
+
+// Services are the settings of the Backend.AI services the stack installs.
+type Services struct {
+	// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+	GraphqlGateway *GraphQLGateway `pulumi:"graphqlGateway"`
+	// ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+	ImageAliases map[string]string `pulumi:"imageAliases"`
+	// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+	ImageRegistries []string `pulumi:"imageRegistries"`
+	// ManagerPort is the manager API's port.
+	ManagerPort *int `pulumi:"managerPort"`
+	// PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
+	PackageIndex *string `pulumi:"packageIndex"`
+	// Python is where the services' Python comes from.
+	Python *Python `pulumi:"python"`
+	// Webserver is the web UI's server.
+	Webserver *WebserverSettings `pulumi:"webserver"`
+}
+
+// ServicesInput is an input type that accepts ServicesArgs and ServicesOutput values.
+// You can construct a concrete instance of `ServicesInput` via:
+//
+//	ServicesArgs{...}
+type ServicesInput interface {
+	pulumi.Input
+
+	ToServicesOutput() ServicesOutput
+	ToServicesOutputWithContext(context.Context) ServicesOutput
+}
+
+// Services are the settings of the Backend.AI services the stack installs.
+type ServicesArgs struct {
+	// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+	GraphqlGateway GraphQLGatewayPtrInput `pulumi:"graphqlGateway"`
+	// ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+	ImageAliases pulumi.StringMapInput `pulumi:"imageAliases"`
+	// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+	ImageRegistries pulumi.StringArrayInput `pulumi:"imageRegistries"`
+	// ManagerPort is the manager API's port.
+	ManagerPort pulumi.IntPtrInput `pulumi:"managerPort"`
+	// PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
+	PackageIndex pulumi.StringPtrInput `pulumi:"packageIndex"`
+	// Python is where the services' Python comes from.
+	Python PythonPtrInput `pulumi:"python"`
+	// Webserver is the web UI's server.
+	Webserver WebserverSettingsPtrInput `pulumi:"webserver"`
+}
+
+func (ServicesArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Services)(nil)).Elem()
+}
+
+func (i ServicesArgs) ToServicesOutput() ServicesOutput {
+	return i.ToServicesOutputWithContext(context.Background())
+}
+
+func (i ServicesArgs) ToServicesOutputWithContext(ctx context.Context) ServicesOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ServicesOutput)
+}
+
+func (i ServicesArgs) ToServicesPtrOutput() ServicesPtrOutput {
+	return i.ToServicesPtrOutputWithContext(context.Background())
+}
+
+func (i ServicesArgs) ToServicesPtrOutputWithContext(ctx context.Context) ServicesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ServicesOutput).ToServicesPtrOutputWithContext(ctx)
+}
+
+// ServicesPtrInput is an input type that accepts ServicesArgs, ServicesPtr and ServicesPtrOutput values.
+// You can construct a concrete instance of `ServicesPtrInput` via:
+//
+//	        ServicesArgs{...}
+//
+//	or:
+//
+//	        nil
+type ServicesPtrInput interface {
+	pulumi.Input
+
+	ToServicesPtrOutput() ServicesPtrOutput
+	ToServicesPtrOutputWithContext(context.Context) ServicesPtrOutput
+}
+
+type servicesPtrType ServicesArgs
+
+func ServicesPtr(v *ServicesArgs) ServicesPtrInput {
+	return (*servicesPtrType)(v)
+}
+
+func (*servicesPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Services)(nil)).Elem()
+}
+
+func (i *servicesPtrType) ToServicesPtrOutput() ServicesPtrOutput {
+	return i.ToServicesPtrOutputWithContext(context.Background())
+}
+
+func (i *servicesPtrType) ToServicesPtrOutputWithContext(ctx context.Context) ServicesPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(ServicesPtrOutput)
+}
+
+// Services are the settings of the Backend.AI services the stack installs.
+type ServicesOutput struct{ *pulumi.OutputState }
+
+func (ServicesOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Services)(nil)).Elem()
+}
+
+func (o ServicesOutput) ToServicesOutput() ServicesOutput {
+	return o
+}
+
+func (o ServicesOutput) ToServicesOutputWithContext(ctx context.Context) ServicesOutput {
+	return o
+}
+
+func (o ServicesOutput) ToServicesPtrOutput() ServicesPtrOutput {
+	return o.ToServicesPtrOutputWithContext(context.Background())
+}
+
+func (o ServicesOutput) ToServicesPtrOutputWithContext(ctx context.Context) ServicesPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Services) *Services {
+		return &v
+	}).(ServicesPtrOutput)
+}
+
+// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+func (o ServicesOutput) GraphqlGateway() GraphQLGatewayPtrOutput {
+	return o.ApplyT(func(v Services) *GraphQLGateway { return v.GraphqlGateway }).(GraphQLGatewayPtrOutput)
+}
+
+// ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+func (o ServicesOutput) ImageAliases() pulumi.StringMapOutput {
+	return o.ApplyT(func(v Services) map[string]string { return v.ImageAliases }).(pulumi.StringMapOutput)
+}
+
+// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+func (o ServicesOutput) ImageRegistries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Services) []string { return v.ImageRegistries }).(pulumi.StringArrayOutput)
+}
+
+// ManagerPort is the manager API's port.
+func (o ServicesOutput) ManagerPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Services) *int { return v.ManagerPort }).(pulumi.IntPtrOutput)
+}
+
+// PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
+func (o ServicesOutput) PackageIndex() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Services) *string { return v.PackageIndex }).(pulumi.StringPtrOutput)
+}
+
+// Python is where the services' Python comes from.
+func (o ServicesOutput) Python() PythonPtrOutput {
+	return o.ApplyT(func(v Services) *Python { return v.Python }).(PythonPtrOutput)
+}
+
+// Webserver is the web UI's server.
+func (o ServicesOutput) Webserver() WebserverSettingsPtrOutput {
+	return o.ApplyT(func(v Services) *WebserverSettings { return v.Webserver }).(WebserverSettingsPtrOutput)
+}
+
+type ServicesPtrOutput struct{ *pulumi.OutputState }
+
+func (ServicesPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Services)(nil)).Elem()
+}
+
+func (o ServicesPtrOutput) ToServicesPtrOutput() ServicesPtrOutput {
+	return o
+}
+
+func (o ServicesPtrOutput) ToServicesPtrOutputWithContext(ctx context.Context) ServicesPtrOutput {
+	return o
+}
+
+func (o ServicesPtrOutput) Elem() ServicesOutput {
+	return o.ApplyT(func(v *Services) Services {
+		if v != nil {
+			return *v
+		}
+		var ret Services
+		return ret
+	}).(ServicesOutput)
+}
+
+// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+func (o ServicesPtrOutput) GraphqlGateway() GraphQLGatewayPtrOutput {
+	return o.ApplyT(func(v *Services) *GraphQLGateway {
+		if v == nil {
+			return nil
+		}
+		return v.GraphqlGateway
+	}).(GraphQLGatewayPtrOutput)
+}
+
+// ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+func (o ServicesPtrOutput) ImageAliases() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *Services) map[string]string {
+		if v == nil {
+			return nil
+		}
+		return v.ImageAliases
+	}).(pulumi.StringMapOutput)
+}
+
+// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+func (o ServicesPtrOutput) ImageRegistries() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Services) []string {
+		if v == nil {
+			return nil
+		}
+		return v.ImageRegistries
+	}).(pulumi.StringArrayOutput)
+}
+
+// ManagerPort is the manager API's port.
+func (o ServicesPtrOutput) ManagerPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Services) *int {
+		if v == nil {
+			return nil
+		}
+		return v.ManagerPort
+	}).(pulumi.IntPtrOutput)
+}
+
+// PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
+func (o ServicesPtrOutput) PackageIndex() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Services) *string {
+		if v == nil {
+			return nil
+		}
+		return v.PackageIndex
+	}).(pulumi.StringPtrOutput)
+}
+
+// Python is where the services' Python comes from.
+func (o ServicesPtrOutput) Python() PythonPtrOutput {
+	return o.ApplyT(func(v *Services) *Python {
+		if v == nil {
+			return nil
+		}
+		return v.Python
+	}).(PythonPtrOutput)
+}
+
+// Webserver is the web UI's server.
+func (o ServicesPtrOutput) Webserver() WebserverSettingsPtrOutput {
+	return o.ApplyT(func(v *Services) *WebserverSettings {
+		if v == nil {
+			return nil
+		}
+		return v.Webserver
+	}).(WebserverSettingsPtrOutput)
+}
+
+// Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+type Storage struct {
+	// Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
+	Export *string `pulumi:"export"`
+	// ExportOptions are the storage node's export options for the cluster's nodes.
+	ExportOptions *string `pulumi:"exportOptions"`
+	Gid           *int    `pulumi:"gid"`
+	// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+	Mount *string `pulumi:"mount"`
+	// MountOptions are the NFS mount options on every node that mounts the volumes.
+	MountOptions *string `pulumi:"mountOptions"`
+	// Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
+	Name *string `pulumi:"name"`
+	// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+	NfsServer *string `pulumi:"nfsServer"`
+	// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+	Server *string `pulumi:"server"`
+	// UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
+	Uid *int `pulumi:"uid"`
+}
+
+// StorageInput is an input type that accepts StorageArgs and StorageOutput values.
+// You can construct a concrete instance of `StorageInput` via:
+//
+//	StorageArgs{...}
+type StorageInput interface {
+	pulumi.Input
+
+	ToStorageOutput() StorageOutput
+	ToStorageOutputWithContext(context.Context) StorageOutput
+}
+
+// Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+type StorageArgs struct {
+	// Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
+	Export pulumi.StringPtrInput `pulumi:"export"`
+	// ExportOptions are the storage node's export options for the cluster's nodes.
+	ExportOptions pulumi.StringPtrInput `pulumi:"exportOptions"`
+	Gid           pulumi.IntPtrInput    `pulumi:"gid"`
+	// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+	Mount pulumi.StringPtrInput `pulumi:"mount"`
+	// MountOptions are the NFS mount options on every node that mounts the volumes.
+	MountOptions pulumi.StringPtrInput `pulumi:"mountOptions"`
+	// Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
+	Name pulumi.StringPtrInput `pulumi:"name"`
+	// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+	NfsServer pulumi.StringPtrInput `pulumi:"nfsServer"`
+	// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+	Server pulumi.StringPtrInput `pulumi:"server"`
+	// UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
+	Uid pulumi.IntPtrInput `pulumi:"uid"`
+}
+
+func (StorageArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Storage)(nil)).Elem()
+}
+
+func (i StorageArgs) ToStorageOutput() StorageOutput {
+	return i.ToStorageOutputWithContext(context.Background())
+}
+
+func (i StorageArgs) ToStorageOutputWithContext(ctx context.Context) StorageOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StorageOutput)
+}
+
+func (i StorageArgs) ToStoragePtrOutput() StoragePtrOutput {
+	return i.ToStoragePtrOutputWithContext(context.Background())
+}
+
+func (i StorageArgs) ToStoragePtrOutputWithContext(ctx context.Context) StoragePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StorageOutput).ToStoragePtrOutputWithContext(ctx)
+}
+
+// StoragePtrInput is an input type that accepts StorageArgs, StoragePtr and StoragePtrOutput values.
+// You can construct a concrete instance of `StoragePtrInput` via:
+//
+//	        StorageArgs{...}
+//
+//	or:
+//
+//	        nil
+type StoragePtrInput interface {
+	pulumi.Input
+
+	ToStoragePtrOutput() StoragePtrOutput
+	ToStoragePtrOutputWithContext(context.Context) StoragePtrOutput
+}
+
+type storagePtrType StorageArgs
+
+func StoragePtr(v *StorageArgs) StoragePtrInput {
+	return (*storagePtrType)(v)
+}
+
+func (*storagePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Storage)(nil)).Elem()
+}
+
+func (i *storagePtrType) ToStoragePtrOutput() StoragePtrOutput {
+	return i.ToStoragePtrOutputWithContext(context.Background())
+}
+
+func (i *storagePtrType) ToStoragePtrOutputWithContext(ctx context.Context) StoragePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StoragePtrOutput)
+}
+
+// Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+type StorageOutput struct{ *pulumi.OutputState }
+
+func (StorageOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Storage)(nil)).Elem()
+}
+
+func (o StorageOutput) ToStorageOutput() StorageOutput {
+	return o
+}
+
+func (o StorageOutput) ToStorageOutputWithContext(ctx context.Context) StorageOutput {
+	return o
+}
+
+func (o StorageOutput) ToStoragePtrOutput() StoragePtrOutput {
+	return o.ToStoragePtrOutputWithContext(context.Background())
+}
+
+func (o StorageOutput) ToStoragePtrOutputWithContext(ctx context.Context) StoragePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Storage) *Storage {
+		return &v
+	}).(StoragePtrOutput)
+}
+
+// Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
+func (o StorageOutput) Export() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.Export }).(pulumi.StringPtrOutput)
+}
+
+// ExportOptions are the storage node's export options for the cluster's nodes.
+func (o StorageOutput) ExportOptions() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.ExportOptions }).(pulumi.StringPtrOutput)
+}
+
+func (o StorageOutput) Gid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Storage) *int { return v.Gid }).(pulumi.IntPtrOutput)
+}
+
+// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+func (o StorageOutput) Mount() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.Mount }).(pulumi.StringPtrOutput)
+}
+
+// MountOptions are the NFS mount options on every node that mounts the volumes.
+func (o StorageOutput) MountOptions() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.MountOptions }).(pulumi.StringPtrOutput)
+}
+
+// Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
+func (o StorageOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.Name }).(pulumi.StringPtrOutput)
+}
+
+// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+func (o StorageOutput) NfsServer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.NfsServer }).(pulumi.StringPtrOutput)
+}
+
+// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+func (o StorageOutput) Server() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Storage) *string { return v.Server }).(pulumi.StringPtrOutput)
+}
+
+// UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
+func (o StorageOutput) Uid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v Storage) *int { return v.Uid }).(pulumi.IntPtrOutput)
+}
+
+type StoragePtrOutput struct{ *pulumi.OutputState }
+
+func (StoragePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Storage)(nil)).Elem()
+}
+
+func (o StoragePtrOutput) ToStoragePtrOutput() StoragePtrOutput {
+	return o
+}
+
+func (o StoragePtrOutput) ToStoragePtrOutputWithContext(ctx context.Context) StoragePtrOutput {
+	return o
+}
+
+func (o StoragePtrOutput) Elem() StorageOutput {
+	return o.ApplyT(func(v *Storage) Storage {
+		if v != nil {
+			return *v
+		}
+		var ret Storage
+		return ret
+	}).(StorageOutput)
+}
+
+// Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
+func (o StoragePtrOutput) Export() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Export
+	}).(pulumi.StringPtrOutput)
+}
+
+// ExportOptions are the storage node's export options for the cluster's nodes.
+func (o StoragePtrOutput) ExportOptions() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ExportOptions
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o StoragePtrOutput) Gid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Storage) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Gid
+	}).(pulumi.IntPtrOutput)
+}
+
+// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+func (o StoragePtrOutput) Mount() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Mount
+	}).(pulumi.StringPtrOutput)
+}
+
+// MountOptions are the NFS mount options on every node that mounts the volumes.
+func (o StoragePtrOutput) MountOptions() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.MountOptions
+	}).(pulumi.StringPtrOutput)
+}
+
+// Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
+func (o StoragePtrOutput) Name() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Name
+	}).(pulumi.StringPtrOutput)
+}
+
+// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+func (o StoragePtrOutput) NfsServer() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.NfsServer
+	}).(pulumi.StringPtrOutput)
+}
+
+// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+func (o StoragePtrOutput) Server() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Storage) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Server
+	}).(pulumi.StringPtrOutput)
+}
+
+// UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
+func (o StoragePtrOutput) Uid() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *Storage) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Uid
+	}).(pulumi.IntPtrOutput)
+}
+
+// Superadmin is the cluster's first superadmin. Its keypair and password are generated once per stack and kept as secrets, unless the stack gives its own (superadmin.accessKey with the secret keys superadminSecretKey and superadminPassword). The verification logs in as it.
+type Superadmin struct {
+	// AccessKey is the stack's own access key; empty: generated.
+	AccessKey *string `pulumi:"accessKey"`
+	// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+	Domain *string `pulumi:"domain"`
+	// Email is its login; default DefaultSuperadminEmail.
+	Email          *string `pulumi:"email"`
+	Group          *string `pulumi:"group"`
+	ResourcePolicy *string `pulumi:"resourcePolicy"`
+	// Username is its user name; default "superadmin".
+	Username *string `pulumi:"username"`
+}
+
+// SuperadminInput is an input type that accepts SuperadminArgs and SuperadminOutput values.
+// You can construct a concrete instance of `SuperadminInput` via:
+//
+//	SuperadminArgs{...}
+type SuperadminInput interface {
+	pulumi.Input
+
+	ToSuperadminOutput() SuperadminOutput
+	ToSuperadminOutputWithContext(context.Context) SuperadminOutput
+}
+
+// Superadmin is the cluster's first superadmin. Its keypair and password are generated once per stack and kept as secrets, unless the stack gives its own (superadmin.accessKey with the secret keys superadminSecretKey and superadminPassword). The verification logs in as it.
+type SuperadminArgs struct {
+	// AccessKey is the stack's own access key; empty: generated.
+	AccessKey pulumi.StringPtrInput `pulumi:"accessKey"`
+	// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+	Domain pulumi.StringPtrInput `pulumi:"domain"`
+	// Email is its login; default DefaultSuperadminEmail.
+	Email          pulumi.StringPtrInput `pulumi:"email"`
+	Group          pulumi.StringPtrInput `pulumi:"group"`
+	ResourcePolicy pulumi.StringPtrInput `pulumi:"resourcePolicy"`
+	// Username is its user name; default "superadmin".
+	Username pulumi.StringPtrInput `pulumi:"username"`
+}
+
+func (SuperadminArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Superadmin)(nil)).Elem()
+}
+
+func (i SuperadminArgs) ToSuperadminOutput() SuperadminOutput {
+	return i.ToSuperadminOutputWithContext(context.Background())
+}
+
+func (i SuperadminArgs) ToSuperadminOutputWithContext(ctx context.Context) SuperadminOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SuperadminOutput)
+}
+
+func (i SuperadminArgs) ToSuperadminPtrOutput() SuperadminPtrOutput {
+	return i.ToSuperadminPtrOutputWithContext(context.Background())
+}
+
+func (i SuperadminArgs) ToSuperadminPtrOutputWithContext(ctx context.Context) SuperadminPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SuperadminOutput).ToSuperadminPtrOutputWithContext(ctx)
+}
+
+// SuperadminPtrInput is an input type that accepts SuperadminArgs, SuperadminPtr and SuperadminPtrOutput values.
+// You can construct a concrete instance of `SuperadminPtrInput` via:
+//
+//	        SuperadminArgs{...}
+//
+//	or:
+//
+//	        nil
+type SuperadminPtrInput interface {
+	pulumi.Input
+
+	ToSuperadminPtrOutput() SuperadminPtrOutput
+	ToSuperadminPtrOutputWithContext(context.Context) SuperadminPtrOutput
+}
+
+type superadminPtrType SuperadminArgs
+
+func SuperadminPtr(v *SuperadminArgs) SuperadminPtrInput {
+	return (*superadminPtrType)(v)
+}
+
+func (*superadminPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Superadmin)(nil)).Elem()
+}
+
+func (i *superadminPtrType) ToSuperadminPtrOutput() SuperadminPtrOutput {
+	return i.ToSuperadminPtrOutputWithContext(context.Background())
+}
+
+func (i *superadminPtrType) ToSuperadminPtrOutputWithContext(ctx context.Context) SuperadminPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(SuperadminPtrOutput)
+}
+
+// Superadmin is the cluster's first superadmin. Its keypair and password are generated once per stack and kept as secrets, unless the stack gives its own (superadmin.accessKey with the secret keys superadminSecretKey and superadminPassword). The verification logs in as it.
+type SuperadminOutput struct{ *pulumi.OutputState }
+
+func (SuperadminOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Superadmin)(nil)).Elem()
+}
+
+func (o SuperadminOutput) ToSuperadminOutput() SuperadminOutput {
+	return o
+}
+
+func (o SuperadminOutput) ToSuperadminOutputWithContext(ctx context.Context) SuperadminOutput {
+	return o
+}
+
+func (o SuperadminOutput) ToSuperadminPtrOutput() SuperadminPtrOutput {
+	return o.ToSuperadminPtrOutputWithContext(context.Background())
+}
+
+func (o SuperadminOutput) ToSuperadminPtrOutputWithContext(ctx context.Context) SuperadminPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Superadmin) *Superadmin {
+		return &v
+	}).(SuperadminPtrOutput)
+}
+
+// AccessKey is the stack's own access key; empty: generated.
+func (o SuperadminOutput) AccessKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Superadmin) *string { return v.AccessKey }).(pulumi.StringPtrOutput)
+}
+
+// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+func (o SuperadminOutput) Domain() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Superadmin) *string { return v.Domain }).(pulumi.StringPtrOutput)
+}
+
+// Email is its login; default DefaultSuperadminEmail.
+func (o SuperadminOutput) Email() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Superadmin) *string { return v.Email }).(pulumi.StringPtrOutput)
+}
+
+func (o SuperadminOutput) Group() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Superadmin) *string { return v.Group }).(pulumi.StringPtrOutput)
+}
+
+func (o SuperadminOutput) ResourcePolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Superadmin) *string { return v.ResourcePolicy }).(pulumi.StringPtrOutput)
+}
+
+// Username is its user name; default "superadmin".
+func (o SuperadminOutput) Username() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Superadmin) *string { return v.Username }).(pulumi.StringPtrOutput)
+}
+
+type SuperadminPtrOutput struct{ *pulumi.OutputState }
+
+func (SuperadminPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Superadmin)(nil)).Elem()
+}
+
+func (o SuperadminPtrOutput) ToSuperadminPtrOutput() SuperadminPtrOutput {
+	return o
+}
+
+func (o SuperadminPtrOutput) ToSuperadminPtrOutputWithContext(ctx context.Context) SuperadminPtrOutput {
+	return o
+}
+
+func (o SuperadminPtrOutput) Elem() SuperadminOutput {
+	return o.ApplyT(func(v *Superadmin) Superadmin {
+		if v != nil {
+			return *v
+		}
+		var ret Superadmin
+		return ret
+	}).(SuperadminOutput)
+}
+
+// AccessKey is the stack's own access key; empty: generated.
+func (o SuperadminPtrOutput) AccessKey() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Superadmin) *string {
+		if v == nil {
+			return nil
+		}
+		return v.AccessKey
+	}).(pulumi.StringPtrOutput)
+}
+
+// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+func (o SuperadminPtrOutput) Domain() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Superadmin) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Domain
+	}).(pulumi.StringPtrOutput)
+}
+
+// Email is its login; default DefaultSuperadminEmail.
+func (o SuperadminPtrOutput) Email() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Superadmin) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Email
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o SuperadminPtrOutput) Group() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Superadmin) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Group
+	}).(pulumi.StringPtrOutput)
+}
+
+func (o SuperadminPtrOutput) ResourcePolicy() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Superadmin) *string {
+		if v == nil {
+			return nil
+		}
+		return v.ResourcePolicy
+	}).(pulumi.StringPtrOutput)
+}
+
+// Username is its user name; default "superadmin".
+func (o SuperadminPtrOutput) Username() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Superadmin) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Username
+	}).(pulumi.StringPtrOutput)
+}
+
 type TLS struct {
 	CaCert             *string `pulumi:"caCert"`
 	Cert               *string `pulumi:"cert"`
@@ -1838,13 +5068,338 @@ func (o TLSPtrOutput) ServerName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+type Verify struct {
+	// Enabled false leaves the check out of `pulumi up`; default true.
+	Enabled *bool `pulumi:"enabled"`
+	// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+	Image *string `pulumi:"image"`
+}
+
+// VerifyInput is an input type that accepts VerifyArgs and VerifyOutput values.
+// You can construct a concrete instance of `VerifyInput` via:
+//
+//	VerifyArgs{...}
+type VerifyInput interface {
+	pulumi.Input
+
+	ToVerifyOutput() VerifyOutput
+	ToVerifyOutputWithContext(context.Context) VerifyOutput
+}
+
+// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+type VerifyArgs struct {
+	// Enabled false leaves the check out of `pulumi up`; default true.
+	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
+	// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+	Image pulumi.StringPtrInput `pulumi:"image"`
+}
+
+func (VerifyArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*Verify)(nil)).Elem()
+}
+
+func (i VerifyArgs) ToVerifyOutput() VerifyOutput {
+	return i.ToVerifyOutputWithContext(context.Background())
+}
+
+func (i VerifyArgs) ToVerifyOutputWithContext(ctx context.Context) VerifyOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(VerifyOutput)
+}
+
+func (i VerifyArgs) ToVerifyPtrOutput() VerifyPtrOutput {
+	return i.ToVerifyPtrOutputWithContext(context.Background())
+}
+
+func (i VerifyArgs) ToVerifyPtrOutputWithContext(ctx context.Context) VerifyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(VerifyOutput).ToVerifyPtrOutputWithContext(ctx)
+}
+
+// VerifyPtrInput is an input type that accepts VerifyArgs, VerifyPtr and VerifyPtrOutput values.
+// You can construct a concrete instance of `VerifyPtrInput` via:
+//
+//	        VerifyArgs{...}
+//
+//	or:
+//
+//	        nil
+type VerifyPtrInput interface {
+	pulumi.Input
+
+	ToVerifyPtrOutput() VerifyPtrOutput
+	ToVerifyPtrOutputWithContext(context.Context) VerifyPtrOutput
+}
+
+type verifyPtrType VerifyArgs
+
+func VerifyPtr(v *VerifyArgs) VerifyPtrInput {
+	return (*verifyPtrType)(v)
+}
+
+func (*verifyPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**Verify)(nil)).Elem()
+}
+
+func (i *verifyPtrType) ToVerifyPtrOutput() VerifyPtrOutput {
+	return i.ToVerifyPtrOutputWithContext(context.Background())
+}
+
+func (i *verifyPtrType) ToVerifyPtrOutputWithContext(ctx context.Context) VerifyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(VerifyPtrOutput)
+}
+
+// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+type VerifyOutput struct{ *pulumi.OutputState }
+
+func (VerifyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*Verify)(nil)).Elem()
+}
+
+func (o VerifyOutput) ToVerifyOutput() VerifyOutput {
+	return o
+}
+
+func (o VerifyOutput) ToVerifyOutputWithContext(ctx context.Context) VerifyOutput {
+	return o
+}
+
+func (o VerifyOutput) ToVerifyPtrOutput() VerifyPtrOutput {
+	return o.ToVerifyPtrOutputWithContext(context.Background())
+}
+
+func (o VerifyOutput) ToVerifyPtrOutputWithContext(ctx context.Context) VerifyPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v Verify) *Verify {
+		return &v
+	}).(VerifyPtrOutput)
+}
+
+// Enabled false leaves the check out of `pulumi up`; default true.
+func (o VerifyOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v Verify) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+func (o VerifyOutput) Image() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v Verify) *string { return v.Image }).(pulumi.StringPtrOutput)
+}
+
+type VerifyPtrOutput struct{ *pulumi.OutputState }
+
+func (VerifyPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**Verify)(nil)).Elem()
+}
+
+func (o VerifyPtrOutput) ToVerifyPtrOutput() VerifyPtrOutput {
+	return o
+}
+
+func (o VerifyPtrOutput) ToVerifyPtrOutputWithContext(ctx context.Context) VerifyPtrOutput {
+	return o
+}
+
+func (o VerifyPtrOutput) Elem() VerifyOutput {
+	return o.ApplyT(func(v *Verify) Verify {
+		if v != nil {
+			return *v
+		}
+		var ret Verify
+		return ret
+	}).(VerifyOutput)
+}
+
+// Enabled false leaves the check out of `pulumi up`; default true.
+func (o VerifyPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *Verify) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+func (o VerifyPtrOutput) Image() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Verify) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Image
+	}).(pulumi.StringPtrOutput)
+}
+
+type WebserverSettings struct {
+	Port  *int    `pulumi:"port"`
+	Title *string `pulumi:"title"`
+}
+
+// WebserverSettingsInput is an input type that accepts WebserverSettingsArgs and WebserverSettingsOutput values.
+// You can construct a concrete instance of `WebserverSettingsInput` via:
+//
+//	WebserverSettingsArgs{...}
+type WebserverSettingsInput interface {
+	pulumi.Input
+
+	ToWebserverSettingsOutput() WebserverSettingsOutput
+	ToWebserverSettingsOutputWithContext(context.Context) WebserverSettingsOutput
+}
+
+type WebserverSettingsArgs struct {
+	Port  pulumi.IntPtrInput    `pulumi:"port"`
+	Title pulumi.StringPtrInput `pulumi:"title"`
+}
+
+func (WebserverSettingsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*WebserverSettings)(nil)).Elem()
+}
+
+func (i WebserverSettingsArgs) ToWebserverSettingsOutput() WebserverSettingsOutput {
+	return i.ToWebserverSettingsOutputWithContext(context.Background())
+}
+
+func (i WebserverSettingsArgs) ToWebserverSettingsOutputWithContext(ctx context.Context) WebserverSettingsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WebserverSettingsOutput)
+}
+
+func (i WebserverSettingsArgs) ToWebserverSettingsPtrOutput() WebserverSettingsPtrOutput {
+	return i.ToWebserverSettingsPtrOutputWithContext(context.Background())
+}
+
+func (i WebserverSettingsArgs) ToWebserverSettingsPtrOutputWithContext(ctx context.Context) WebserverSettingsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WebserverSettingsOutput).ToWebserverSettingsPtrOutputWithContext(ctx)
+}
+
+// WebserverSettingsPtrInput is an input type that accepts WebserverSettingsArgs, WebserverSettingsPtr and WebserverSettingsPtrOutput values.
+// You can construct a concrete instance of `WebserverSettingsPtrInput` via:
+//
+//	        WebserverSettingsArgs{...}
+//
+//	or:
+//
+//	        nil
+type WebserverSettingsPtrInput interface {
+	pulumi.Input
+
+	ToWebserverSettingsPtrOutput() WebserverSettingsPtrOutput
+	ToWebserverSettingsPtrOutputWithContext(context.Context) WebserverSettingsPtrOutput
+}
+
+type webserverSettingsPtrType WebserverSettingsArgs
+
+func WebserverSettingsPtr(v *WebserverSettingsArgs) WebserverSettingsPtrInput {
+	return (*webserverSettingsPtrType)(v)
+}
+
+func (*webserverSettingsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**WebserverSettings)(nil)).Elem()
+}
+
+func (i *webserverSettingsPtrType) ToWebserverSettingsPtrOutput() WebserverSettingsPtrOutput {
+	return i.ToWebserverSettingsPtrOutputWithContext(context.Background())
+}
+
+func (i *webserverSettingsPtrType) ToWebserverSettingsPtrOutputWithContext(ctx context.Context) WebserverSettingsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(WebserverSettingsPtrOutput)
+}
+
+type WebserverSettingsOutput struct{ *pulumi.OutputState }
+
+func (WebserverSettingsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*WebserverSettings)(nil)).Elem()
+}
+
+func (o WebserverSettingsOutput) ToWebserverSettingsOutput() WebserverSettingsOutput {
+	return o
+}
+
+func (o WebserverSettingsOutput) ToWebserverSettingsOutputWithContext(ctx context.Context) WebserverSettingsOutput {
+	return o
+}
+
+func (o WebserverSettingsOutput) ToWebserverSettingsPtrOutput() WebserverSettingsPtrOutput {
+	return o.ToWebserverSettingsPtrOutputWithContext(context.Background())
+}
+
+func (o WebserverSettingsOutput) ToWebserverSettingsPtrOutputWithContext(ctx context.Context) WebserverSettingsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v WebserverSettings) *WebserverSettings {
+		return &v
+	}).(WebserverSettingsPtrOutput)
+}
+
+func (o WebserverSettingsOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v WebserverSettings) *int { return v.Port }).(pulumi.IntPtrOutput)
+}
+
+func (o WebserverSettingsOutput) Title() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v WebserverSettings) *string { return v.Title }).(pulumi.StringPtrOutput)
+}
+
+type WebserverSettingsPtrOutput struct{ *pulumi.OutputState }
+
+func (WebserverSettingsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**WebserverSettings)(nil)).Elem()
+}
+
+func (o WebserverSettingsPtrOutput) ToWebserverSettingsPtrOutput() WebserverSettingsPtrOutput {
+	return o
+}
+
+func (o WebserverSettingsPtrOutput) ToWebserverSettingsPtrOutputWithContext(ctx context.Context) WebserverSettingsPtrOutput {
+	return o
+}
+
+func (o WebserverSettingsPtrOutput) Elem() WebserverSettingsOutput {
+	return o.ApplyT(func(v *WebserverSettings) WebserverSettings {
+		if v != nil {
+			return *v
+		}
+		var ret WebserverSettings
+		return ret
+	}).(WebserverSettingsOutput)
+}
+
+func (o WebserverSettingsPtrOutput) Port() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *WebserverSettings) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Port
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o WebserverSettingsPtrOutput) Title() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *WebserverSettings) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Title
+	}).(pulumi.StringPtrOutput)
+}
+
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*AcceleratorInput)(nil)).Elem(), AcceleratorArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AcceleratorArrayInput)(nil)).Elem(), AcceleratorArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AccountInput)(nil)).Elem(), AccountArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AccountPtrInput)(nil)).Elem(), AccountArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AgentSettingsInput)(nil)).Elem(), AgentSettingsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AgentSettingsPtrInput)(nil)).Elem(), AgentSettingsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ClusterFixtureInput)(nil)).Elem(), ClusterFixtureArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ClusterFixtureArrayInput)(nil)).Elem(), ClusterFixtureArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClusterRefInput)(nil)).Elem(), ClusterRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClusterRefPtrInput)(nil)).Elem(), ClusterRefArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionInput)(nil)).Elem(), ConnectionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ConnectionPtrInput)(nil)).Elem(), ConnectionArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*DBConnectionInput)(nil)).Elem(), DBConnectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DockerInput)(nil)).Elem(), DockerArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*DockerPtrInput)(nil)).Elem(), DockerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*EtcdConnectionInput)(nil)).Elem(), EtcdConnectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GraphQLGatewayInput)(nil)).Elem(), GraphQLGatewayArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*GraphQLGatewayPtrInput)(nil)).Elem(), GraphQLGatewayArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HalfstackInput)(nil)).Elem(), HalfstackArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HalfstackPtrInput)(nil)).Elem(), HalfstackArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HalfstackImagesInput)(nil)).Elem(), HalfstackImagesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HalfstackImagesPtrInput)(nil)).Elem(), HalfstackImagesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HalfstackPortsInput)(nil)).Elem(), HalfstackPortsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HalfstackPortsPtrInput)(nil)).Elem(), HalfstackPortsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostAccountInput)(nil)).Elem(), HostAccountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostAccountPtrInput)(nil)).Elem(), HostAccountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostAliasInput)(nil)).Elem(), HostAliasArgs{})
@@ -1854,18 +5409,58 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HostDockerPtrInput)(nil)).Elem(), HostDockerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostLimitsInput)(nil)).Elem(), HostLimitsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostLimitsPtrInput)(nil)).Elem(), HostLimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ImagesInput)(nil)).Elem(), ImagesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ImagesPtrInput)(nil)).Elem(), ImagesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LimitsInput)(nil)).Elem(), LimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LimitsPtrInput)(nil)).Elem(), LimitsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NodeInput)(nil)).Elem(), NodeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NodeArrayInput)(nil)).Elem(), NodeArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PoolAcceleratorInput)(nil)).Elem(), PoolAcceleratorArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PoolAcceleratorArrayInput)(nil)).Elem(), PoolAcceleratorArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PoolNodeInput)(nil)).Elem(), PoolNodeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PoolNodeArrayInput)(nil)).Elem(), PoolNodeArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PythonInput)(nil)).Elem(), PythonArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PythonPtrInput)(nil)).Elem(), PythonArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ResourcePresetInput)(nil)).Elem(), ResourcePresetArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ResourcePresetArrayInput)(nil)).Elem(), ResourcePresetArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SSHInput)(nil)).Elem(), SSHArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SSHPtrInput)(nil)).Elem(), SSHArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ServicesInput)(nil)).Elem(), ServicesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*ServicesPtrInput)(nil)).Elem(), ServicesArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StorageInput)(nil)).Elem(), StorageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StoragePtrInput)(nil)).Elem(), StorageArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SuperadminInput)(nil)).Elem(), SuperadminArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*SuperadminPtrInput)(nil)).Elem(), SuperadminArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TLSInput)(nil)).Elem(), TLSArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*TLSPtrInput)(nil)).Elem(), TLSArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*VerifyInput)(nil)).Elem(), VerifyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*VerifyPtrInput)(nil)).Elem(), VerifyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WebserverSettingsInput)(nil)).Elem(), WebserverSettingsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*WebserverSettingsPtrInput)(nil)).Elem(), WebserverSettingsArgs{})
+	pulumi.RegisterOutputType(AcceleratorOutput{})
+	pulumi.RegisterOutputType(AcceleratorArrayOutput{})
+	pulumi.RegisterOutputType(AccountOutput{})
+	pulumi.RegisterOutputType(AccountPtrOutput{})
+	pulumi.RegisterOutputType(AgentSettingsOutput{})
+	pulumi.RegisterOutputType(AgentSettingsPtrOutput{})
+	pulumi.RegisterOutputType(ClusterFixtureOutput{})
+	pulumi.RegisterOutputType(ClusterFixtureArrayOutput{})
 	pulumi.RegisterOutputType(ClusterRefOutput{})
 	pulumi.RegisterOutputType(ClusterRefPtrOutput{})
 	pulumi.RegisterOutputType(ConnectionOutput{})
 	pulumi.RegisterOutputType(ConnectionPtrOutput{})
 	pulumi.RegisterOutputType(DBConnectionOutput{})
+	pulumi.RegisterOutputType(DockerOutput{})
+	pulumi.RegisterOutputType(DockerPtrOutput{})
 	pulumi.RegisterOutputType(EtcdConnectionOutput{})
+	pulumi.RegisterOutputType(GraphQLGatewayOutput{})
+	pulumi.RegisterOutputType(GraphQLGatewayPtrOutput{})
+	pulumi.RegisterOutputType(HalfstackOutput{})
+	pulumi.RegisterOutputType(HalfstackPtrOutput{})
+	pulumi.RegisterOutputType(HalfstackImagesOutput{})
+	pulumi.RegisterOutputType(HalfstackImagesPtrOutput{})
+	pulumi.RegisterOutputType(HalfstackPortsOutput{})
+	pulumi.RegisterOutputType(HalfstackPortsPtrOutput{})
 	pulumi.RegisterOutputType(HostAccountOutput{})
 	pulumi.RegisterOutputType(HostAccountPtrOutput{})
 	pulumi.RegisterOutputType(HostAliasOutput{})
@@ -1875,10 +5470,32 @@ func init() {
 	pulumi.RegisterOutputType(HostDockerPtrOutput{})
 	pulumi.RegisterOutputType(HostLimitsOutput{})
 	pulumi.RegisterOutputType(HostLimitsPtrOutput{})
+	pulumi.RegisterOutputType(ImagesOutput{})
+	pulumi.RegisterOutputType(ImagesPtrOutput{})
+	pulumi.RegisterOutputType(LimitsOutput{})
+	pulumi.RegisterOutputType(LimitsPtrOutput{})
+	pulumi.RegisterOutputType(NodeOutput{})
+	pulumi.RegisterOutputType(NodeArrayOutput{})
 	pulumi.RegisterOutputType(PoolAcceleratorOutput{})
 	pulumi.RegisterOutputType(PoolAcceleratorArrayOutput{})
 	pulumi.RegisterOutputType(PoolNodeOutput{})
 	pulumi.RegisterOutputType(PoolNodeArrayOutput{})
+	pulumi.RegisterOutputType(PythonOutput{})
+	pulumi.RegisterOutputType(PythonPtrOutput{})
+	pulumi.RegisterOutputType(ResourcePresetOutput{})
+	pulumi.RegisterOutputType(ResourcePresetArrayOutput{})
+	pulumi.RegisterOutputType(SSHOutput{})
+	pulumi.RegisterOutputType(SSHPtrOutput{})
+	pulumi.RegisterOutputType(ServicesOutput{})
+	pulumi.RegisterOutputType(ServicesPtrOutput{})
+	pulumi.RegisterOutputType(StorageOutput{})
+	pulumi.RegisterOutputType(StoragePtrOutput{})
+	pulumi.RegisterOutputType(SuperadminOutput{})
+	pulumi.RegisterOutputType(SuperadminPtrOutput{})
 	pulumi.RegisterOutputType(TLSOutput{})
 	pulumi.RegisterOutputType(TLSPtrOutput{})
+	pulumi.RegisterOutputType(VerifyOutput{})
+	pulumi.RegisterOutputType(VerifyPtrOutput{})
+	pulumi.RegisterOutputType(WebserverSettingsOutput{})
+	pulumi.RegisterOutputType(WebserverSettingsPtrOutput{})
 }

@@ -6,6 +6,64 @@ import * as inputs from "../types/input";
 import * as outputs from "../types/output";
 
 /**
+ * Accelerator is one accelerator plugin of an agent node.
+ */
+export interface AcceleratorArgs {
+    /**
+     * Devices is how many devices the mock plugin reports (default 2).
+     */
+    devices?: pulumi.Input<number | undefined>;
+    /**
+     * Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+     */
+    kind: pulumi.Input<string>;
+    module?: pulumi.Input<string | undefined>;
+    /**
+     * Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+     */
+    package?: pulumi.Input<string | undefined>;
+}
+
+export interface AccountArgs {
+    gid?: pulumi.Input<number | undefined>;
+    name?: pulumi.Input<string | undefined>;
+    uid?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+ */
+export interface AgentSettingsArgs {
+    /**
+     * PortRange is the host ports the sessions' services are published on, [first, last].
+     */
+    portRange?: pulumi.Input<pulumi.Input<number>[] | undefined>;
+    /**
+     * ResourceGroup is the resource group (scaling group) the agents join at their first registration.
+     */
+    resourceGroup?: pulumi.Input<string | undefined>;
+    /**
+     * RPCPort is where the manager calls the agent; advertised at the node's address.
+     */
+    rpcPort?: pulumi.Input<number | undefined>;
+    /**
+     * ScratchRoot holds the sessions' scratch directories.
+     */
+    scratchRoot?: pulumi.Input<string | undefined>;
+}
+
+export interface ClusterFixtureArgs {
+    /**
+     * The file's text: JSON as Backend.AI ships its fixtures, or YAML.
+     */
+    data: pulumi.Input<string>;
+    /**
+     * Names its resource; unique among the fixtures.
+     */
+    name: pulumi.Input<string>;
+}
+
+/**
  * What agents need to join a cluster: a cluster stack's output agentPool, as it exports it.
  */
 export interface ClusterRefArgs {
@@ -81,6 +139,20 @@ export interface DBConnectionArgs {
     via?: pulumi.Input<inputs.ConnectionArgs | undefined>;
 }
 
+/**
+ * Docker selects the Docker Engine packages.
+ */
+export interface DockerArgs {
+    /**
+     * InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
+     */
+    insecureRegistries?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+     */
+    source?: pulumi.Input<string | undefined>;
+}
+
 export interface EtcdConnectionArgs {
     endpoints: pulumi.Input<pulumi.Input<string>[]>;
     password?: pulumi.Input<string | undefined>;
@@ -88,6 +160,62 @@ export interface EtcdConnectionArgs {
     tls?: pulumi.Input<inputs.TLSArgs | undefined>;
     username?: pulumi.Input<string | undefined>;
     via?: pulumi.Input<inputs.ConnectionArgs | undefined>;
+}
+
+/**
+ * GraphQLGateway is the GraphQL federation gateway of Backend.AI's halfstack: the Hive Gateway (@graphql-hive/gateway, from npm) serving the supergraph composed from the manager's own subgraph schemas. The webserver sends the web UI's GraphQL queries to it (its [apollo-router] settings); the web UI of 26.9 needs it for its first query.
+ */
+export interface GraphQLGatewayArgs {
+    /**
+     * Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+     */
+    enabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * Port is where it listens, on the management node's loopback.
+     */
+    port?: pulumi.Input<number | undefined>;
+    /**
+     * Registry is the npm registry its packages come from; empty, the registry npm is configured with on the node.
+     */
+    registry?: pulumi.Input<string | undefined>;
+    /**
+     * Version is the @graphql-hive/gateway release, pinned.
+     */
+    version?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
+ */
+export interface HalfstackArgs {
+    /**
+     * DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
+     */
+    deleteDataOnDestroy?: pulumi.Input<boolean | undefined>;
+    /**
+     * Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+     */
+    engine?: pulumi.Input<string | undefined>;
+    /**
+     * Images may name a private registry; the defaults are the halfstack file's.
+     */
+    images?: pulumi.Input<inputs.HalfstackImagesArgs | undefined>;
+    /**
+     * Ports are the host ports the services are published on.
+     */
+    ports?: pulumi.Input<inputs.HalfstackPortsArgs | undefined>;
+}
+
+export interface HalfstackImagesArgs {
+    etcd?: pulumi.Input<string | undefined>;
+    postgres?: pulumi.Input<string | undefined>;
+    redis?: pulumi.Input<string | undefined>;
+}
+
+export interface HalfstackPortsArgs {
+    etcd?: pulumi.Input<number | undefined>;
+    postgres?: pulumi.Input<number | undefined>;
+    redis?: pulumi.Input<number | undefined>;
 }
 
 export interface HostAccountArgs {
@@ -169,6 +297,59 @@ export interface HostLimitsArgs {
     nproc: pulumi.Input<number>;
 }
 
+/**
+ * Images are the kernel images every agent pulls ahead of the first session.
+ */
+export interface ImagesArgs {
+    /**
+     * Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+     */
+    engine?: pulumi.Input<string | undefined>;
+    /**
+     * Pull lists the image references.
+     */
+    pull?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+}
+
+export interface LimitsArgs {
+    nofile?: pulumi.Input<number | undefined>;
+    nproc?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * Node is one host.
+ */
+export interface NodeArgs {
+    /**
+     * Accelerators are the agent's accelerator plugins.
+     */
+    accelerators?: pulumi.Input<pulumi.Input<inputs.AcceleratorArgs>[] | undefined>;
+    /**
+     * Address is the IP address the other nodes reach this node at.
+     */
+    address: pulumi.Input<string>;
+    /**
+     * Docker false leaves Docker Engine off the node (a storage node); default true.
+     */
+    docker?: pulumi.Input<boolean | undefined>;
+    /**
+     * Name is the host's alias in /etc/hosts and the name of its resources.
+     */
+    name: pulumi.Input<string>;
+    /**
+     * Roles are what the node runs.
+     */
+    roles: pulumi.Input<pulumi.Input<string>[]>;
+    /**
+     * SSH is how Pulumi reaches the node.
+     */
+    ssh?: pulumi.Input<inputs.SSHArgs | undefined>;
+    /**
+     * Volume names the volume a storage node serves, when several do.
+     */
+    volume?: pulumi.Input<string | undefined>;
+}
+
 export interface PoolAcceleratorArgs {
     /**
      * How many devices the mock plugin reports; default 2.
@@ -207,10 +388,181 @@ export interface PoolNodeArgs {
     name: pulumi.Input<string>;
 }
 
+/**
+ * Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+ */
+export interface PythonArgs {
+    /**
+     * Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
+     */
+    mirror?: pulumi.Input<string | undefined>;
+    sha256?: pulumi.Input<string | undefined>;
+    source?: pulumi.Input<string | undefined>;
+    url?: pulumi.Input<string | undefined>;
+    /**
+     * UV is the release of uv (PyPI: uv) installed on every node, pinned.
+     */
+    uv?: pulumi.Input<string | undefined>;
+    version?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * ResourcePreset is a session size the Web UI and the client offer (Backend.AI's resource_presets table).
+ */
+export interface ResourcePresetArgs {
+    name: pulumi.Input<string>;
+    /**
+     * ResourceSlots are the slot amounts as Backend.AI writes them: cpu cores, mem in bytes, cuda.device, ...
+     */
+    resourceSlots: pulumi.Input<{[key: string]: pulumi.Input<string>}>;
+    /**
+     * SharedMemory is /dev/shm's size in bytes; empty: Backend.AI's default.
+     */
+    sharedMemory?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * SSH is how a node is reached for remote steps.
+ */
+export interface SSHArgs {
+    /**
+     * Host is the address Pulumi connects to; defaults to the node's address.
+     */
+    host?: pulumi.Input<string | undefined>;
+    /**
+     * HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+     */
+    hostKey?: pulumi.Input<string | undefined>;
+    /**
+     * Port defaults to 22.
+     */
+    port?: pulumi.Input<number | undefined>;
+    /**
+     * User defaults to root; any other user needs password-less sudo.
+     */
+    user?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * Services are the settings of the Backend.AI services the stack installs.
+ */
+export interface ServicesArgs {
+    /**
+     * GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+     */
+    graphqlGateway?: pulumi.Input<inputs.GraphQLGatewayArgs | undefined>;
+    /**
+     * ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+     */
+    imageAliases?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
+    /**
+     * ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+     */
+    imageRegistries?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
+     * ManagerPort is the manager API's port.
+     */
+    managerPort?: pulumi.Input<number | undefined>;
+    /**
+     * PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
+     */
+    packageIndex?: pulumi.Input<string | undefined>;
+    /**
+     * Python is where the services' Python comes from.
+     */
+    python?: pulumi.Input<inputs.PythonArgs | undefined>;
+    /**
+     * Webserver is the web UI's server.
+     */
+    webserver?: pulumi.Input<inputs.WebserverSettingsArgs | undefined>;
+}
+
+/**
+ * Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+ */
+export interface StorageArgs {
+    /**
+     * Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
+     */
+    export?: pulumi.Input<string | undefined>;
+    /**
+     * ExportOptions are the storage node's export options for the cluster's nodes.
+     */
+    exportOptions?: pulumi.Input<string | undefined>;
+    gid?: pulumi.Input<number | undefined>;
+    /**
+     * Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+     */
+    mount?: pulumi.Input<string | undefined>;
+    /**
+     * MountOptions are the NFS mount options on every node that mounts the volumes.
+     */
+    mountOptions?: pulumi.Input<string | undefined>;
+    /**
+     * Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
+     */
+    name?: pulumi.Input<string | undefined>;
+    /**
+     * Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+     */
+    nfsServer?: pulumi.Input<string | undefined>;
+    /**
+     * Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+     */
+    server?: pulumi.Input<string | undefined>;
+    /**
+     * UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
+     */
+    uid?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * Superadmin is the cluster's first superadmin. Its keypair and password are generated once per stack and kept as secrets, unless the stack gives its own (superadmin.accessKey with the secret keys superadminSecretKey and superadminPassword). The verification logs in as it.
+ */
+export interface SuperadminArgs {
+    /**
+     * AccessKey is the stack's own access key; empty: generated.
+     */
+    accessKey?: pulumi.Input<string | undefined>;
+    /**
+     * Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+     */
+    domain?: pulumi.Input<string | undefined>;
+    /**
+     * Email is its login; default DefaultSuperadminEmail.
+     */
+    email?: pulumi.Input<string | undefined>;
+    group?: pulumi.Input<string | undefined>;
+    resourcePolicy?: pulumi.Input<string | undefined>;
+    /**
+     * Username is its user name; default "superadmin".
+     */
+    username?: pulumi.Input<string | undefined>;
+}
+
 export interface TLSArgs {
     caCert?: pulumi.Input<string | undefined>;
     cert?: pulumi.Input<string | undefined>;
     insecureSkipVerify?: pulumi.Input<boolean | undefined>;
     key?: pulumi.Input<string | undefined>;
     serverName?: pulumi.Input<string | undefined>;
+}
+
+/**
+ * Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+ */
+export interface VerifyArgs {
+    /**
+     * Enabled false leaves the check out of `pulumi up`; default true.
+     */
+    enabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+     */
+    image?: pulumi.Input<string | undefined>;
+}
+
+export interface WebserverSettingsArgs {
+    port?: pulumi.Input<number | undefined>;
+    title?: pulumi.Input<string | undefined>;
 }

@@ -7,6 +7,7 @@ from . import _utilities
 import typing
 # Export this package's modules as members:
 from .agent_pool import *
+from .cluster import *
 from .credentials import *
 from .host import *
 from .provider import *
@@ -52,6 +53,7 @@ _utilities.register(
   "fqn": "pulumi_backendai",
   "classes": {
    "backendai:index:AgentPool": "AgentPool",
+   "backendai:index:Cluster": "Cluster",
    "backendai:index:Credentials": "Credentials",
    "backendai:index:Host": "Host",
    "backendai:index:Release": "Release"

@@ -15,14 +15,32 @@ else:
 from . import _utilities
 
 __all__ = [
+    'AcceleratorArgs',
+    'AcceleratorArgsDict',
+    'AccountArgs',
+    'AccountArgsDict',
+    'AgentSettingsArgs',
+    'AgentSettingsArgsDict',
+    'ClusterFixtureArgs',
+    'ClusterFixtureArgsDict',
     'ClusterRefArgs',
     'ClusterRefArgsDict',
     'ConnectionArgs',
     'ConnectionArgsDict',
     'DBConnectionArgs',
     'DBConnectionArgsDict',
+    'DockerArgs',
+    'DockerArgsDict',
     'EtcdConnectionArgs',
     'EtcdConnectionArgsDict',
+    'GraphQLGatewayArgs',
+    'GraphQLGatewayArgsDict',
+    'HalfstackArgs',
+    'HalfstackArgsDict',
+    'HalfstackImagesArgs',
+    'HalfstackImagesArgsDict',
+    'HalfstackPortsArgs',
+    'HalfstackPortsArgsDict',
     'HostAccountArgs',
     'HostAccountArgsDict',
     'HostAliasArgs',
@@ -33,13 +51,308 @@ __all__ = [
     'HostDockerArgsDict',
     'HostLimitsArgs',
     'HostLimitsArgsDict',
+    'ImagesArgs',
+    'ImagesArgsDict',
+    'LimitsArgs',
+    'LimitsArgsDict',
+    'NodeArgs',
+    'NodeArgsDict',
     'PoolAcceleratorArgs',
     'PoolAcceleratorArgsDict',
     'PoolNodeArgs',
     'PoolNodeArgsDict',
+    'PythonArgs',
+    'PythonArgsDict',
+    'ResourcePresetArgs',
+    'ResourcePresetArgsDict',
+    'SSHArgs',
+    'SSHArgsDict',
+    'ServicesArgs',
+    'ServicesArgsDict',
+    'StorageArgs',
+    'StorageArgsDict',
+    'SuperadminArgs',
+    'SuperadminArgsDict',
     'TLSArgs',
     'TLSArgsDict',
+    'VerifyArgs',
+    'VerifyArgsDict',
+    'WebserverSettingsArgs',
+    'WebserverSettingsArgsDict',
 ]
+
+class AcceleratorArgsDict(TypedDict):
+    """
+    Accelerator is one accelerator plugin of an agent node.
+    """
+    kind: pulumi.Input[_builtins.str]
+    """
+    Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+    """
+    devices: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Devices is how many devices the mock plugin reports (default 2).
+    """
+    module: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    package: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+    """
+
+@pulumi.input_type
+class AcceleratorArgs:
+    def __init__(__self__, *,
+                 kind: pulumi.Input[_builtins.str],
+                 devices: pulumi.Input[Optional[_builtins.int]] = None,
+                 module: pulumi.Input[Optional[_builtins.str]] = None,
+                 package: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Accelerator is one accelerator plugin of an agent node.
+
+        :param pulumi.Input[_builtins.str] kind: Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+        :param pulumi.Input[_builtins.int] devices: Devices is how many devices the mock plugin reports (default 2).
+        :param pulumi.Input[_builtins.str] package: Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+        """
+        pulumi.set(__self__, "kind", kind)
+        if devices is not None:
+            pulumi.set(__self__, "devices", devices)
+        if module is not None:
+            pulumi.set(__self__, "module", module)
+        if package is not None:
+            pulumi.set(__self__, "package", package)
+
+    @_builtins.property
+    @pulumi.getter
+    def kind(self) -> pulumi.Input[_builtins.str]:
+        """
+        Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+        """
+        return pulumi.get(self, "kind")
+
+    @kind.setter
+    def kind(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "kind", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def devices(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Devices is how many devices the mock plugin reports (default 2).
+        """
+        return pulumi.get(self, "devices")
+
+    @devices.setter
+    def devices(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "devices", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def module(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "module")
+
+    @module.setter
+    def module(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "module", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def package(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+        """
+        return pulumi.get(self, "package")
+
+    @package.setter
+    def package(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "package", value)
+
+
+class AccountArgsDict(TypedDict):
+    gid: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    uid: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+
+@pulumi.input_type
+class AccountArgs:
+    def __init__(__self__, *,
+                 gid: pulumi.Input[Optional[_builtins.int]] = None,
+                 name: pulumi.Input[Optional[_builtins.str]] = None,
+                 uid: pulumi.Input[Optional[_builtins.int]] = None):
+        if gid is not None:
+            pulumi.set(__self__, "gid", gid)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if uid is not None:
+            pulumi.set(__self__, "uid", uid)
+
+    @_builtins.property
+    @pulumi.getter
+    def gid(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "gid")
+
+    @gid.setter
+    def gid(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "gid", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def uid(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "uid")
+
+    @uid.setter
+    def uid(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "uid", value)
+
+
+class AgentSettingsArgsDict(TypedDict):
+    """
+    AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+    """
+    port_range: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]]
+    """
+    PortRange is the host ports the sessions' services are published on, [first, last].
+    """
+    resource_group: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    ResourceGroup is the resource group (scaling group) the agents join at their first registration.
+    """
+    rpc_port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    RPCPort is where the manager calls the agent; advertised at the node's address.
+    """
+    scratch_root: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    ScratchRoot holds the sessions' scratch directories.
+    """
+
+@pulumi.input_type
+class AgentSettingsArgs:
+    def __init__(__self__, *,
+                 port_range: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
+                 resource_group: pulumi.Input[Optional[_builtins.str]] = None,
+                 rpc_port: pulumi.Input[Optional[_builtins.int]] = None,
+                 scratch_root: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] port_range: PortRange is the host ports the sessions' services are published on, [first, last].
+        :param pulumi.Input[_builtins.str] resource_group: ResourceGroup is the resource group (scaling group) the agents join at their first registration.
+        :param pulumi.Input[_builtins.int] rpc_port: RPCPort is where the manager calls the agent; advertised at the node's address.
+        :param pulumi.Input[_builtins.str] scratch_root: ScratchRoot holds the sessions' scratch directories.
+        """
+        if port_range is not None:
+            pulumi.set(__self__, "port_range", port_range)
+        if resource_group is not None:
+            pulumi.set(__self__, "resource_group", resource_group)
+        if rpc_port is not None:
+            pulumi.set(__self__, "rpc_port", rpc_port)
+        if scratch_root is not None:
+            pulumi.set(__self__, "scratch_root", scratch_root)
+
+    @_builtins.property
+    @pulumi.getter(name="portRange")
+    def port_range(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]:
+        """
+        PortRange is the host ports the sessions' services are published on, [first, last].
+        """
+        return pulumi.get(self, "port_range")
+
+    @port_range.setter
+    def port_range(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]):
+        pulumi.set(self, "port_range", value)
+
+    @_builtins.property
+    @pulumi.getter(name="resourceGroup")
+    def resource_group(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        ResourceGroup is the resource group (scaling group) the agents join at their first registration.
+        """
+        return pulumi.get(self, "resource_group")
+
+    @resource_group.setter
+    def resource_group(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "resource_group", value)
+
+    @_builtins.property
+    @pulumi.getter(name="rpcPort")
+    def rpc_port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        RPCPort is where the manager calls the agent; advertised at the node's address.
+        """
+        return pulumi.get(self, "rpc_port")
+
+    @rpc_port.setter
+    def rpc_port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "rpc_port", value)
+
+    @_builtins.property
+    @pulumi.getter(name="scratchRoot")
+    def scratch_root(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        ScratchRoot holds the sessions' scratch directories.
+        """
+        return pulumi.get(self, "scratch_root")
+
+    @scratch_root.setter
+    def scratch_root(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "scratch_root", value)
+
+
+class ClusterFixtureArgsDict(TypedDict):
+    data: pulumi.Input[_builtins.str]
+    """
+    The file's text: JSON as Backend.AI ships its fixtures, or YAML.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Names its resource; unique among the fixtures.
+    """
+
+@pulumi.input_type
+class ClusterFixtureArgs:
+    def __init__(__self__, *,
+                 data: pulumi.Input[_builtins.str],
+                 name: pulumi.Input[_builtins.str]):
+        """
+        :param pulumi.Input[_builtins.str] data: The file's text: JSON as Backend.AI ships its fixtures, or YAML.
+        :param pulumi.Input[_builtins.str] name: Names its resource; unique among the fixtures.
+        """
+        pulumi.set(__self__, "data", data)
+        pulumi.set(__self__, "name", name)
+
+    @_builtins.property
+    @pulumi.getter
+    def data(self) -> pulumi.Input[_builtins.str]:
+        """
+        The file's text: JSON as Backend.AI ships its fixtures, or YAML.
+        """
+        return pulumi.get(self, "data")
+
+    @data.setter
+    def data(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "data", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Names its resource; unique among the fixtures.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
 
 class ClusterRefArgsDict(TypedDict):
     """
@@ -443,6 +756,60 @@ class DBConnectionArgs:
         pulumi.set(self, "via", value)
 
 
+class DockerArgsDict(TypedDict):
+    """
+    Docker selects the Docker Engine packages.
+    """
+    insecure_registries: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
+    """
+    source: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+    """
+
+@pulumi.input_type
+class DockerArgs:
+    def __init__(__self__, *,
+                 insecure_registries: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 source: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Docker selects the Docker Engine packages.
+
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] insecure_registries: InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
+        :param pulumi.Input[_builtins.str] source: Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+        """
+        if insecure_registries is not None:
+            pulumi.set(__self__, "insecure_registries", insecure_registries)
+        if source is not None:
+            pulumi.set(__self__, "source", source)
+
+    @_builtins.property
+    @pulumi.getter(name="insecureRegistries")
+    def insecure_registries(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
+        """
+        return pulumi.get(self, "insecure_registries")
+
+    @insecure_registries.setter
+    def insecure_registries(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "insecure_registries", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+        """
+        return pulumi.get(self, "source")
+
+    @source.setter
+    def source(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "source", value)
+
+
 class EtcdConnectionArgsDict(TypedDict):
     endpoints: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]
     password: NotRequired[pulumi.Input[Optional[_builtins.str]]]
@@ -525,6 +892,286 @@ class EtcdConnectionArgs:
     @via.setter
     def via(self, value: pulumi.Input[Optional['ConnectionArgs']]):
         pulumi.set(self, "via", value)
+
+
+class GraphQLGatewayArgsDict(TypedDict):
+    """
+    GraphQLGateway is the GraphQL federation gateway of Backend.AI's halfstack: the Hive Gateway (@graphql-hive/gateway, from npm) serving the supergraph composed from the manager's own subgraph schemas. The webserver sends the web UI's GraphQL queries to it (its [apollo-router] settings); the web UI of 26.9 needs it for its first query.
+    """
+    enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+    """
+    port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Port is where it listens, on the management node's loopback.
+    """
+    registry: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Registry is the npm registry its packages come from; empty, the registry npm is configured with on the node.
+    """
+    version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Version is the @graphql-hive/gateway release, pinned.
+    """
+
+@pulumi.input_type
+class GraphQLGatewayArgs:
+    def __init__(__self__, *,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 port: pulumi.Input[Optional[_builtins.int]] = None,
+                 registry: pulumi.Input[Optional[_builtins.str]] = None,
+                 version: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        GraphQLGateway is the GraphQL federation gateway of Backend.AI's halfstack: the Hive Gateway (@graphql-hive/gateway, from npm) serving the supergraph composed from the manager's own subgraph schemas. The webserver sends the web UI's GraphQL queries to it (its [apollo-router] settings); the web UI of 26.9 needs it for its first query.
+
+        :param pulumi.Input[_builtins.bool] enabled: Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+        :param pulumi.Input[_builtins.int] port: Port is where it listens, on the management node's loopback.
+        :param pulumi.Input[_builtins.str] registry: Registry is the npm registry its packages come from; empty, the registry npm is configured with on the node.
+        :param pulumi.Input[_builtins.str] version: Version is the @graphql-hive/gateway release, pinned.
+        """
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if port is not None:
+            pulumi.set(__self__, "port", port)
+        if registry is not None:
+            pulumi.set(__self__, "registry", registry)
+        if version is not None:
+            pulumi.set(__self__, "version", version)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Enabled false leaves it out: the webserver sends GraphQL to the manager directly.
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Port is where it listens, on the management node's loopback.
+        """
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "port", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def registry(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Registry is the npm registry its packages come from; empty, the registry npm is configured with on the node.
+        """
+        return pulumi.get(self, "registry")
+
+    @registry.setter
+    def registry(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "registry", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Version is the @graphql-hive/gateway release, pinned.
+        """
+        return pulumi.get(self, "version")
+
+    @version.setter
+    def version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "version", value)
+
+
+class HalfstackArgsDict(TypedDict):
+    """
+    Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
+    """
+    delete_data_on_destroy: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
+    """
+    engine: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+    """
+    images: NotRequired[pulumi.Input[Optional['HalfstackImagesArgsDict']]]
+    """
+    Images may name a private registry; the defaults are the halfstack file's.
+    """
+    ports: NotRequired[pulumi.Input[Optional['HalfstackPortsArgsDict']]]
+    """
+    Ports are the host ports the services are published on.
+    """
+
+@pulumi.input_type
+class HalfstackArgs:
+    def __init__(__self__, *,
+                 delete_data_on_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
+                 engine: pulumi.Input[Optional[_builtins.str]] = None,
+                 images: pulumi.Input[Optional['HalfstackImagesArgs']] = None,
+                 ports: pulumi.Input[Optional['HalfstackPortsArgs']] = None):
+        """
+        Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
+
+        :param pulumi.Input[_builtins.bool] delete_data_on_destroy: DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
+        :param pulumi.Input[_builtins.str] engine: Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        :param pulumi.Input['HalfstackImagesArgs'] images: Images may name a private registry; the defaults are the halfstack file's.
+        :param pulumi.Input['HalfstackPortsArgs'] ports: Ports are the host ports the services are published on.
+        """
+        if delete_data_on_destroy is not None:
+            pulumi.set(__self__, "delete_data_on_destroy", delete_data_on_destroy)
+        if engine is not None:
+            pulumi.set(__self__, "engine", engine)
+        if images is not None:
+            pulumi.set(__self__, "images", images)
+        if ports is not None:
+            pulumi.set(__self__, "ports", ports)
+
+    @_builtins.property
+    @pulumi.getter(name="deleteDataOnDestroy")
+    def delete_data_on_destroy(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
+        """
+        return pulumi.get(self, "delete_data_on_destroy")
+
+    @delete_data_on_destroy.setter
+    def delete_data_on_destroy(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "delete_data_on_destroy", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def engine(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        """
+        return pulumi.get(self, "engine")
+
+    @engine.setter
+    def engine(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "engine", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def images(self) -> pulumi.Input[Optional['HalfstackImagesArgs']]:
+        """
+        Images may name a private registry; the defaults are the halfstack file's.
+        """
+        return pulumi.get(self, "images")
+
+    @images.setter
+    def images(self, value: pulumi.Input[Optional['HalfstackImagesArgs']]):
+        pulumi.set(self, "images", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def ports(self) -> pulumi.Input[Optional['HalfstackPortsArgs']]:
+        """
+        Ports are the host ports the services are published on.
+        """
+        return pulumi.get(self, "ports")
+
+    @ports.setter
+    def ports(self, value: pulumi.Input[Optional['HalfstackPortsArgs']]):
+        pulumi.set(self, "ports", value)
+
+
+class HalfstackImagesArgsDict(TypedDict):
+    etcd: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    postgres: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    redis: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+
+@pulumi.input_type
+class HalfstackImagesArgs:
+    def __init__(__self__, *,
+                 etcd: pulumi.Input[Optional[_builtins.str]] = None,
+                 postgres: pulumi.Input[Optional[_builtins.str]] = None,
+                 redis: pulumi.Input[Optional[_builtins.str]] = None):
+        if etcd is not None:
+            pulumi.set(__self__, "etcd", etcd)
+        if postgres is not None:
+            pulumi.set(__self__, "postgres", postgres)
+        if redis is not None:
+            pulumi.set(__self__, "redis", redis)
+
+    @_builtins.property
+    @pulumi.getter
+    def etcd(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "etcd")
+
+    @etcd.setter
+    def etcd(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "etcd", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def postgres(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "postgres")
+
+    @postgres.setter
+    def postgres(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "postgres", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def redis(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "redis")
+
+    @redis.setter
+    def redis(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "redis", value)
+
+
+class HalfstackPortsArgsDict(TypedDict):
+    etcd: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    postgres: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    redis: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+
+@pulumi.input_type
+class HalfstackPortsArgs:
+    def __init__(__self__, *,
+                 etcd: pulumi.Input[Optional[_builtins.int]] = None,
+                 postgres: pulumi.Input[Optional[_builtins.int]] = None,
+                 redis: pulumi.Input[Optional[_builtins.int]] = None):
+        if etcd is not None:
+            pulumi.set(__self__, "etcd", etcd)
+        if postgres is not None:
+            pulumi.set(__self__, "postgres", postgres)
+        if redis is not None:
+            pulumi.set(__self__, "redis", redis)
+
+    @_builtins.property
+    @pulumi.getter
+    def etcd(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "etcd")
+
+    @etcd.setter
+    def etcd(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "etcd", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def postgres(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "postgres")
+
+    @postgres.setter
+    def postgres(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "postgres", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def redis(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "redis")
+
+    @redis.setter
+    def redis(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "redis", value)
 
 
 class HostAccountArgsDict(TypedDict):
@@ -884,6 +1531,244 @@ class HostLimitsArgs:
         pulumi.set(self, "nproc", value)
 
 
+class ImagesArgsDict(TypedDict):
+    """
+    Images are the kernel images every agent pulls ahead of the first session.
+    """
+    engine: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+    """
+    pull: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Pull lists the image references.
+    """
+
+@pulumi.input_type
+class ImagesArgs:
+    def __init__(__self__, *,
+                 engine: pulumi.Input[Optional[_builtins.str]] = None,
+                 pull: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
+        """
+        Images are the kernel images every agent pulls ahead of the first session.
+
+        :param pulumi.Input[_builtins.str] engine: Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] pull: Pull lists the image references.
+        """
+        if engine is not None:
+            pulumi.set(__self__, "engine", engine)
+        if pull is not None:
+            pulumi.set(__self__, "pull", pull)
+
+    @_builtins.property
+    @pulumi.getter
+    def engine(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        """
+        return pulumi.get(self, "engine")
+
+    @engine.setter
+    def engine(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "engine", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def pull(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Pull lists the image references.
+        """
+        return pulumi.get(self, "pull")
+
+    @pull.setter
+    def pull(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "pull", value)
+
+
+class LimitsArgsDict(TypedDict):
+    nofile: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    nproc: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+
+@pulumi.input_type
+class LimitsArgs:
+    def __init__(__self__, *,
+                 nofile: pulumi.Input[Optional[_builtins.int]] = None,
+                 nproc: pulumi.Input[Optional[_builtins.int]] = None):
+        if nofile is not None:
+            pulumi.set(__self__, "nofile", nofile)
+        if nproc is not None:
+            pulumi.set(__self__, "nproc", nproc)
+
+    @_builtins.property
+    @pulumi.getter
+    def nofile(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "nofile")
+
+    @nofile.setter
+    def nofile(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "nofile", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def nproc(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "nproc")
+
+    @nproc.setter
+    def nproc(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "nproc", value)
+
+
+class NodeArgsDict(TypedDict):
+    """
+    Node is one host.
+    """
+    address: pulumi.Input[_builtins.str]
+    """
+    Address is the IP address the other nodes reach this node at.
+    """
+    name: pulumi.Input[_builtins.str]
+    """
+    Name is the host's alias in /etc/hosts and the name of its resources.
+    """
+    roles: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]
+    """
+    Roles are what the node runs.
+    """
+    accelerators: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input['AcceleratorArgsDict']]]]]
+    """
+    Accelerators are the agent's accelerator plugins.
+    """
+    docker: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Docker false leaves Docker Engine off the node (a storage node); default true.
+    """
+    ssh: NotRequired[pulumi.Input[Optional['SSHArgsDict']]]
+    """
+    SSH is how Pulumi reaches the node.
+    """
+    volume: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Volume names the volume a storage node serves, when several do.
+    """
+
+@pulumi.input_type
+class NodeArgs:
+    def __init__(__self__, *,
+                 address: pulumi.Input[_builtins.str],
+                 name: pulumi.Input[_builtins.str],
+                 roles: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]],
+                 accelerators: pulumi.Input[Optional[Sequence[pulumi.Input['AcceleratorArgs']]]] = None,
+                 docker: pulumi.Input[Optional[_builtins.bool]] = None,
+                 ssh: pulumi.Input[Optional['SSHArgs']] = None,
+                 volume: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Node is one host.
+
+        :param pulumi.Input[_builtins.str] address: Address is the IP address the other nodes reach this node at.
+        :param pulumi.Input[_builtins.str] name: Name is the host's alias in /etc/hosts and the name of its resources.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] roles: Roles are what the node runs.
+        :param pulumi.Input[Sequence[pulumi.Input['AcceleratorArgs']]] accelerators: Accelerators are the agent's accelerator plugins.
+        :param pulumi.Input[_builtins.bool] docker: Docker false leaves Docker Engine off the node (a storage node); default true.
+        :param pulumi.Input['SSHArgs'] ssh: SSH is how Pulumi reaches the node.
+        :param pulumi.Input[_builtins.str] volume: Volume names the volume a storage node serves, when several do.
+        """
+        pulumi.set(__self__, "address", address)
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "roles", roles)
+        if accelerators is not None:
+            pulumi.set(__self__, "accelerators", accelerators)
+        if docker is not None:
+            pulumi.set(__self__, "docker", docker)
+        if ssh is not None:
+            pulumi.set(__self__, "ssh", ssh)
+        if volume is not None:
+            pulumi.set(__self__, "volume", volume)
+
+    @_builtins.property
+    @pulumi.getter
+    def address(self) -> pulumi.Input[_builtins.str]:
+        """
+        Address is the IP address the other nodes reach this node at.
+        """
+        return pulumi.get(self, "address")
+
+    @address.setter
+    def address(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "address", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        """
+        Name is the host's alias in /etc/hosts and the name of its resources.
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def roles(self) -> pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]:
+        """
+        Roles are what the node runs.
+        """
+        return pulumi.get(self, "roles")
+
+    @roles.setter
+    def roles(self, value: pulumi.Input[Sequence[pulumi.Input[_builtins.str]]]):
+        pulumi.set(self, "roles", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def accelerators(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['AcceleratorArgs']]]]:
+        """
+        Accelerators are the agent's accelerator plugins.
+        """
+        return pulumi.get(self, "accelerators")
+
+    @accelerators.setter
+    def accelerators(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['AcceleratorArgs']]]]):
+        pulumi.set(self, "accelerators", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def docker(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Docker false leaves Docker Engine off the node (a storage node); default true.
+        """
+        return pulumi.get(self, "docker")
+
+    @docker.setter
+    def docker(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "docker", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def ssh(self) -> pulumi.Input[Optional['SSHArgs']]:
+        """
+        SSH is how Pulumi reaches the node.
+        """
+        return pulumi.get(self, "ssh")
+
+    @ssh.setter
+    def ssh(self, value: pulumi.Input[Optional['SSHArgs']]):
+        pulumi.set(self, "ssh", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def volume(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Volume names the volume a storage node serves, when several do.
+        """
+        return pulumi.get(self, "volume")
+
+    @volume.setter
+    def volume(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "volume", value)
+
+
 class PoolAcceleratorArgsDict(TypedDict):
     kind: pulumi.Input[_builtins.str]
     """
@@ -1058,6 +1943,732 @@ class PoolNodeArgs:
         pulumi.set(self, "accelerators", value)
 
 
+class PythonArgsDict(TypedDict):
+    """
+    Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+    """
+    mirror: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
+    """
+    sha256: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    source: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    url: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    uv: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    UV is the release of uv (PyPI: uv) installed on every node, pinned.
+    """
+    version: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+
+@pulumi.input_type
+class PythonArgs:
+    def __init__(__self__, *,
+                 mirror: pulumi.Input[Optional[_builtins.str]] = None,
+                 sha256: pulumi.Input[Optional[_builtins.str]] = None,
+                 source: pulumi.Input[Optional[_builtins.str]] = None,
+                 url: pulumi.Input[Optional[_builtins.str]] = None,
+                 uv: pulumi.Input[Optional[_builtins.str]] = None,
+                 version: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+
+        :param pulumi.Input[_builtins.str] mirror: Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
+        :param pulumi.Input[_builtins.str] uv: UV is the release of uv (PyPI: uv) installed on every node, pinned.
+        """
+        if mirror is not None:
+            pulumi.set(__self__, "mirror", mirror)
+        if sha256 is not None:
+            pulumi.set(__self__, "sha256", sha256)
+        if source is not None:
+            pulumi.set(__self__, "source", source)
+        if url is not None:
+            pulumi.set(__self__, "url", url)
+        if uv is not None:
+            pulumi.set(__self__, "uv", uv)
+        if version is not None:
+            pulumi.set(__self__, "version", version)
+
+    @_builtins.property
+    @pulumi.getter
+    def mirror(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
+        """
+        return pulumi.get(self, "mirror")
+
+    @mirror.setter
+    def mirror(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "mirror", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def sha256(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "sha256")
+
+    @sha256.setter
+    def sha256(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "sha256", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def source(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "source")
+
+    @source.setter
+    def source(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "source", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def url(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "url")
+
+    @url.setter
+    def url(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "url", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def uv(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        UV is the release of uv (PyPI: uv) installed on every node, pinned.
+        """
+        return pulumi.get(self, "uv")
+
+    @uv.setter
+    def uv(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "uv", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def version(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "version")
+
+    @version.setter
+    def version(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "version", value)
+
+
+class ResourcePresetArgsDict(TypedDict):
+    """
+    ResourcePreset is a session size the Web UI and the client offer (Backend.AI's resource_presets table).
+    """
+    name: pulumi.Input[_builtins.str]
+    resource_slots: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]]
+    """
+    ResourceSlots are the slot amounts as Backend.AI writes them: cpu cores, mem in bytes, cuda.device, ...
+    """
+    shared_memory: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    SharedMemory is /dev/shm's size in bytes; empty: Backend.AI's default.
+    """
+
+@pulumi.input_type
+class ResourcePresetArgs:
+    def __init__(__self__, *,
+                 name: pulumi.Input[_builtins.str],
+                 resource_slots: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]],
+                 shared_memory: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        ResourcePreset is a session size the Web UI and the client offer (Backend.AI's resource_presets table).
+
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] resource_slots: ResourceSlots are the slot amounts as Backend.AI writes them: cpu cores, mem in bytes, cuda.device, ...
+        :param pulumi.Input[_builtins.str] shared_memory: SharedMemory is /dev/shm's size in bytes; empty: Backend.AI's default.
+        """
+        pulumi.set(__self__, "name", name)
+        pulumi.set(__self__, "resource_slots", resource_slots)
+        if shared_memory is not None:
+            pulumi.set(__self__, "shared_memory", shared_memory)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[_builtins.str]:
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="resourceSlots")
+    def resource_slots(self) -> pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]]:
+        """
+        ResourceSlots are the slot amounts as Backend.AI writes them: cpu cores, mem in bytes, cuda.device, ...
+        """
+        return pulumi.get(self, "resource_slots")
+
+    @resource_slots.setter
+    def resource_slots(self, value: pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]]):
+        pulumi.set(self, "resource_slots", value)
+
+    @_builtins.property
+    @pulumi.getter(name="sharedMemory")
+    def shared_memory(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        SharedMemory is /dev/shm's size in bytes; empty: Backend.AI's default.
+        """
+        return pulumi.get(self, "shared_memory")
+
+    @shared_memory.setter
+    def shared_memory(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "shared_memory", value)
+
+
+class SSHArgsDict(TypedDict):
+    """
+    SSH is how a node is reached for remote steps.
+    """
+    host: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Host is the address Pulumi connects to; defaults to the node's address.
+    """
+    host_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+    """
+    port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    Port defaults to 22.
+    """
+    user: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    User defaults to root; any other user needs password-less sudo.
+    """
+
+@pulumi.input_type
+class SSHArgs:
+    def __init__(__self__, *,
+                 host: pulumi.Input[Optional[_builtins.str]] = None,
+                 host_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 port: pulumi.Input[Optional[_builtins.int]] = None,
+                 user: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        SSH is how a node is reached for remote steps.
+
+        :param pulumi.Input[_builtins.str] host: Host is the address Pulumi connects to; defaults to the node's address.
+        :param pulumi.Input[_builtins.str] host_key: HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+        :param pulumi.Input[_builtins.int] port: Port defaults to 22.
+        :param pulumi.Input[_builtins.str] user: User defaults to root; any other user needs password-less sudo.
+        """
+        if host is not None:
+            pulumi.set(__self__, "host", host)
+        if host_key is not None:
+            pulumi.set(__self__, "host_key", host_key)
+        if port is not None:
+            pulumi.set(__self__, "port", port)
+        if user is not None:
+            pulumi.set(__self__, "user", user)
+
+    @_builtins.property
+    @pulumi.getter
+    def host(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Host is the address Pulumi connects to; defaults to the node's address.
+        """
+        return pulumi.get(self, "host")
+
+    @host.setter
+    def host(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "host", value)
+
+    @_builtins.property
+    @pulumi.getter(name="hostKey")
+    def host_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        HostKey, in authorized_keys form ("ssh-ed25519 AAAA..."), turns on host key checking.
+        """
+        return pulumi.get(self, "host_key")
+
+    @host_key.setter
+    def host_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "host_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        Port defaults to 22.
+        """
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "port", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def user(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        User defaults to root; any other user needs password-less sudo.
+        """
+        return pulumi.get(self, "user")
+
+    @user.setter
+    def user(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "user", value)
+
+
+class ServicesArgsDict(TypedDict):
+    """
+    Services are the settings of the Backend.AI services the stack installs.
+    """
+    graphql_gateway: NotRequired[pulumi.Input[Optional['GraphQLGatewayArgsDict']]]
+    """
+    GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+    """
+    image_aliases: NotRequired[pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]]
+    """
+    ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+    """
+    image_registries: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+    """
+    manager_port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    ManagerPort is the manager API's port.
+    """
+    package_index: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
+    """
+    python: NotRequired[pulumi.Input[Optional['PythonArgsDict']]]
+    """
+    Python is where the services' Python comes from.
+    """
+    webserver: NotRequired[pulumi.Input[Optional['WebserverSettingsArgsDict']]]
+    """
+    Webserver is the web UI's server.
+    """
+
+@pulumi.input_type
+class ServicesArgs:
+    def __init__(__self__, *,
+                 graphql_gateway: pulumi.Input[Optional['GraphQLGatewayArgs']] = None,
+                 image_aliases: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
+                 image_registries: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
+                 manager_port: pulumi.Input[Optional[_builtins.int]] = None,
+                 package_index: pulumi.Input[Optional[_builtins.str]] = None,
+                 python: pulumi.Input[Optional['PythonArgs']] = None,
+                 webserver: pulumi.Input[Optional['WebserverSettingsArgs']] = None):
+        """
+        Services are the settings of the Backend.AI services the stack installs.
+
+        :param pulumi.Input['GraphQLGatewayArgs'] graphql_gateway: GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] image_aliases: ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] image_registries: ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+        :param pulumi.Input[_builtins.int] manager_port: ManagerPort is the manager API's port.
+        :param pulumi.Input[_builtins.str] package_index: PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
+        :param pulumi.Input['PythonArgs'] python: Python is where the services' Python comes from.
+        :param pulumi.Input['WebserverSettingsArgs'] webserver: Webserver is the web UI's server.
+        """
+        if graphql_gateway is not None:
+            pulumi.set(__self__, "graphql_gateway", graphql_gateway)
+        if image_aliases is not None:
+            pulumi.set(__self__, "image_aliases", image_aliases)
+        if image_registries is not None:
+            pulumi.set(__self__, "image_registries", image_registries)
+        if manager_port is not None:
+            pulumi.set(__self__, "manager_port", manager_port)
+        if package_index is not None:
+            pulumi.set(__self__, "package_index", package_index)
+        if python is not None:
+            pulumi.set(__self__, "python", python)
+        if webserver is not None:
+            pulumi.set(__self__, "webserver", webserver)
+
+    @_builtins.property
+    @pulumi.getter(name="graphqlGateway")
+    def graphql_gateway(self) -> pulumi.Input[Optional['GraphQLGatewayArgs']]:
+        """
+        GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
+        """
+        return pulumi.get(self, "graphql_gateway")
+
+    @graphql_gateway.setter
+    def graphql_gateway(self, value: pulumi.Input[Optional['GraphQLGatewayArgs']]):
+        pulumi.set(self, "graphql_gateway", value)
+
+    @_builtins.property
+    @pulumi.getter(name="imageAliases")
+    def image_aliases(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
+        """
+        ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
+        """
+        return pulumi.get(self, "image_aliases")
+
+    @image_aliases.setter
+    def image_aliases(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "image_aliases", value)
+
+    @_builtins.property
+    @pulumi.getter(name="imageRegistries")
+    def image_registries(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+        """
+        return pulumi.get(self, "image_registries")
+
+    @image_registries.setter
+    def image_registries(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "image_registries", value)
+
+    @_builtins.property
+    @pulumi.getter(name="managerPort")
+    def manager_port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        ManagerPort is the manager API's port.
+        """
+        return pulumi.get(self, "manager_port")
+
+    @manager_port.setter
+    def manager_port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "manager_port", value)
+
+    @_builtins.property
+    @pulumi.getter(name="packageIndex")
+    def package_index(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
+        """
+        return pulumi.get(self, "package_index")
+
+    @package_index.setter
+    def package_index(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "package_index", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def python(self) -> pulumi.Input[Optional['PythonArgs']]:
+        """
+        Python is where the services' Python comes from.
+        """
+        return pulumi.get(self, "python")
+
+    @python.setter
+    def python(self, value: pulumi.Input[Optional['PythonArgs']]):
+        pulumi.set(self, "python", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def webserver(self) -> pulumi.Input[Optional['WebserverSettingsArgs']]:
+        """
+        Webserver is the web UI's server.
+        """
+        return pulumi.get(self, "webserver")
+
+    @webserver.setter
+    def webserver(self, value: pulumi.Input[Optional['WebserverSettingsArgs']]):
+        pulumi.set(self, "webserver", value)
+
+
+class StorageArgsDict(TypedDict):
+    """
+    Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+    """
+    export: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
+    """
+    export_options: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    ExportOptions are the storage node's export options for the cluster's nodes.
+    """
+    gid: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    mount: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+    """
+    mount_options: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    MountOptions are the NFS mount options on every node that mounts the volumes.
+    """
+    name: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
+    """
+    nfs_server: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+    """
+    server: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+    """
+    uid: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
+    """
+
+@pulumi.input_type
+class StorageArgs:
+    def __init__(__self__, *,
+                 export: pulumi.Input[Optional[_builtins.str]] = None,
+                 export_options: pulumi.Input[Optional[_builtins.str]] = None,
+                 gid: pulumi.Input[Optional[_builtins.int]] = None,
+                 mount: pulumi.Input[Optional[_builtins.str]] = None,
+                 mount_options: pulumi.Input[Optional[_builtins.str]] = None,
+                 name: pulumi.Input[Optional[_builtins.str]] = None,
+                 nfs_server: pulumi.Input[Optional[_builtins.str]] = None,
+                 server: pulumi.Input[Optional[_builtins.str]] = None,
+                 uid: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+
+        :param pulumi.Input[_builtins.str] export: Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
+        :param pulumi.Input[_builtins.str] export_options: ExportOptions are the storage node's export options for the cluster's nodes.
+        :param pulumi.Input[_builtins.str] mount: Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+        :param pulumi.Input[_builtins.str] mount_options: MountOptions are the NFS mount options on every node that mounts the volumes.
+        :param pulumi.Input[_builtins.str] name: Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
+        :param pulumi.Input[_builtins.str] nfs_server: Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+        :param pulumi.Input[_builtins.str] server: Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+        :param pulumi.Input[_builtins.int] uid: UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
+        """
+        if export is not None:
+            pulumi.set(__self__, "export", export)
+        if export_options is not None:
+            pulumi.set(__self__, "export_options", export_options)
+        if gid is not None:
+            pulumi.set(__self__, "gid", gid)
+        if mount is not None:
+            pulumi.set(__self__, "mount", mount)
+        if mount_options is not None:
+            pulumi.set(__self__, "mount_options", mount_options)
+        if name is not None:
+            pulumi.set(__self__, "name", name)
+        if nfs_server is not None:
+            pulumi.set(__self__, "nfs_server", nfs_server)
+        if server is not None:
+            pulumi.set(__self__, "server", server)
+        if uid is not None:
+            pulumi.set(__self__, "uid", uid)
+
+    @_builtins.property
+    @pulumi.getter
+    def export(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
+        """
+        return pulumi.get(self, "export")
+
+    @export.setter
+    def export(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "export", value)
+
+    @_builtins.property
+    @pulumi.getter(name="exportOptions")
+    def export_options(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        ExportOptions are the storage node's export options for the cluster's nodes.
+        """
+        return pulumi.get(self, "export_options")
+
+    @export_options.setter
+    def export_options(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "export_options", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def gid(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "gid")
+
+    @gid.setter
+    def gid(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "gid", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def mount(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+        """
+        return pulumi.get(self, "mount")
+
+    @mount.setter
+    def mount(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "mount", value)
+
+    @_builtins.property
+    @pulumi.getter(name="mountOptions")
+    def mount_options(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        MountOptions are the NFS mount options on every node that mounts the volumes.
+        """
+        return pulumi.get(self, "mount_options")
+
+    @mount_options.setter
+    def mount_options(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "mount_options", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def name(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
+        """
+        return pulumi.get(self, "name")
+
+    @name.setter
+    def name(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "name", value)
+
+    @_builtins.property
+    @pulumi.getter(name="nfsServer")
+    def nfs_server(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+        """
+        return pulumi.get(self, "nfs_server")
+
+    @nfs_server.setter
+    def nfs_server(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "nfs_server", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def server(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+        """
+        return pulumi.get(self, "server")
+
+    @server.setter
+    def server(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "server", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def uid(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
+        """
+        return pulumi.get(self, "uid")
+
+    @uid.setter
+    def uid(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "uid", value)
+
+
+class SuperadminArgsDict(TypedDict):
+    """
+    Superadmin is the cluster's first superadmin. Its keypair and password are generated once per stack and kept as secrets, unless the stack gives its own (superadmin.accessKey with the secret keys superadminSecretKey and superadminPassword). The verification logs in as it.
+    """
+    access_key: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    AccessKey is the stack's own access key; empty: generated.
+    """
+    domain: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+    """
+    email: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Email is its login; default DefaultSuperadminEmail.
+    """
+    group: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    resource_policy: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    username: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Username is its user name; default "superadmin".
+    """
+
+@pulumi.input_type
+class SuperadminArgs:
+    def __init__(__self__, *,
+                 access_key: pulumi.Input[Optional[_builtins.str]] = None,
+                 domain: pulumi.Input[Optional[_builtins.str]] = None,
+                 email: pulumi.Input[Optional[_builtins.str]] = None,
+                 group: pulumi.Input[Optional[_builtins.str]] = None,
+                 resource_policy: pulumi.Input[Optional[_builtins.str]] = None,
+                 username: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Superadmin is the cluster's first superadmin. Its keypair and password are generated once per stack and kept as secrets, unless the stack gives its own (superadmin.accessKey with the secret keys superadminSecretKey and superadminPassword). The verification logs in as it.
+
+        :param pulumi.Input[_builtins.str] access_key: AccessKey is the stack's own access key; empty: generated.
+        :param pulumi.Input[_builtins.str] domain: Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+        :param pulumi.Input[_builtins.str] email: Email is its login; default DefaultSuperadminEmail.
+        :param pulumi.Input[_builtins.str] username: Username is its user name; default "superadmin".
+        """
+        if access_key is not None:
+            pulumi.set(__self__, "access_key", access_key)
+        if domain is not None:
+            pulumi.set(__self__, "domain", domain)
+        if email is not None:
+            pulumi.set(__self__, "email", email)
+        if group is not None:
+            pulumi.set(__self__, "group", group)
+        if resource_policy is not None:
+            pulumi.set(__self__, "resource_policy", resource_policy)
+        if username is not None:
+            pulumi.set(__self__, "username", username)
+
+    @_builtins.property
+    @pulumi.getter(name="accessKey")
+    def access_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        AccessKey is the stack's own access key; empty: generated.
+        """
+        return pulumi.get(self, "access_key")
+
+    @access_key.setter
+    def access_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "access_key", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def domain(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+        """
+        return pulumi.get(self, "domain")
+
+    @domain.setter
+    def domain(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "domain", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def email(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Email is its login; default DefaultSuperadminEmail.
+        """
+        return pulumi.get(self, "email")
+
+    @email.setter
+    def email(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "email", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def group(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "group")
+
+    @group.setter
+    def group(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "group", value)
+
+    @_builtins.property
+    @pulumi.getter(name="resourcePolicy")
+    def resource_policy(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "resource_policy")
+
+    @resource_policy.setter
+    def resource_policy(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "resource_policy", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def username(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Username is its user name; default "superadmin".
+        """
+        return pulumi.get(self, "username")
+
+    @username.setter
+    def username(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "username", value)
+
+
 class TLSArgsDict(TypedDict):
     ca_cert: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     cert: NotRequired[pulumi.Input[Optional[_builtins.str]]]
@@ -1128,5 +2739,92 @@ class TLSArgs:
     @server_name.setter
     def server_name(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "server_name", value)
+
+
+class VerifyArgsDict(TypedDict):
+    """
+    Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+    """
+    enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Enabled false leaves the check out of `pulumi up`; default true.
+    """
+    image: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+    """
+
+@pulumi.input_type
+class VerifyArgs:
+    def __init__(__self__, *,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 image: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+
+        :param pulumi.Input[_builtins.bool] enabled: Enabled false leaves the check out of `pulumi up`; default true.
+        :param pulumi.Input[_builtins.str] image: Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+        """
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if image is not None:
+            pulumi.set(__self__, "image", image)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Enabled false leaves the check out of `pulumi up`; default true.
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def image(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+        """
+        return pulumi.get(self, "image")
+
+    @image.setter
+    def image(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "image", value)
+
+
+class WebserverSettingsArgsDict(TypedDict):
+    port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    title: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+
+@pulumi.input_type
+class WebserverSettingsArgs:
+    def __init__(__self__, *,
+                 port: pulumi.Input[Optional[_builtins.int]] = None,
+                 title: pulumi.Input[Optional[_builtins.str]] = None):
+        if port is not None:
+            pulumi.set(__self__, "port", port)
+        if title is not None:
+            pulumi.set(__self__, "title", title)
+
+    @_builtins.property
+    @pulumi.getter
+    def port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        return pulumi.get(self, "port")
+
+    @port.setter
+    def port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "port", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def title(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "title")
+
+    @title.setter
+    def title(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "title", value)
 
 

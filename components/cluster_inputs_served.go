@@ -1,0 +1,144 @@
+package components
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
+)
+
+// ClusterInputs are the Cluster component's inputs as the provider serves it to every
+// language: the settings a stack of this program gives as its config (the same names,
+// the same defaults, checked by the same rules), the fixture files' texts, and the
+// secrets, each of which may be another resource's output.
+type ClusterInputs struct {
+	Nodes           []spec.Node           `pulumi:"nodes"`
+	Version         string                `pulumi:"version,optional"`
+	Deploy          string                `pulumi:"deploy,optional"`
+	Account         *spec.Account         `pulumi:"account,optional"`
+	Limits          *spec.Limits          `pulumi:"limits,optional"`
+	Sysctl          map[string]string     `pulumi:"sysctl,optional"`
+	Docker          *spec.Docker          `pulumi:"docker,optional"`
+	Halfstack       *spec.Halfstack       `pulumi:"halfstack,optional"`
+	Services        *spec.Services        `pulumi:"services,optional"`
+	Agent           *spec.AgentSettings   `pulumi:"agent,optional"`
+	Images          *spec.Images          `pulumi:"images,optional"`
+	Storage         *spec.Storage         `pulumi:"storage,optional"`
+	Verify          *spec.Verify          `pulumi:"verify,optional"`
+	Superadmin      *spec.Superadmin      `pulumi:"superadmin,optional"`
+	ResourcePresets []spec.ResourcePreset `pulumi:"resourcePresets,optional"`
+	TestCluster     bool                  `pulumi:"testCluster,optional"`
+	Fixtures        []ClusterFixture      `pulumi:"fixtures,optional"`
+
+	SSHPrivateKey       pulumi.StringInput `pulumi:"sshPrivateKey" provider:"secret"`
+	DBPassword          pulumi.StringInput `pulumi:"dbPassword,optional" provider:"secret"`
+	StorageProxySecret  pulumi.StringInput `pulumi:"storageProxySecret,optional" provider:"secret"`
+	StorageProxyJWT     pulumi.StringInput `pulumi:"storageProxyJWT,optional" provider:"secret"`
+	SuperadminSecretKey pulumi.StringInput `pulumi:"superadminSecretKey,optional" provider:"secret"`
+	SuperadminPassword  pulumi.StringInput `pulumi:"superadminPassword,optional" provider:"secret"`
+}
+
+// ClusterFixture is one Backend.AI fixture file's text (JSON as Backend.AI ships them,
+// or YAML), applied in its order once the schema exists.
+type ClusterFixture struct {
+	// Name names its resource; unique among the fixtures.
+	Name string `pulumi:"name"`
+	// Data is the file's text.
+	Data string `pulumi:"data"`
+}
+
+// NewServedCluster is the Cluster component as the provider serves it: its inputs are
+// checked as a stack's config is (every problem named by its field, before any
+// resource), the secrets once their values are known, before the steps that use them.
+func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	c, err := in.cluster()
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	files := make([]FixtureFile, len(in.Fixtures))
+	for i, f := range in.Fixtures {
+		files[i] = FixtureFile{Name: f.Name, Source: fmt.Sprintf("fixtures[%d] (%s)", i, f.Name), Data: f.Data}
+	}
+	var errs []error
+	files, err = CheckFixtures(c.Line(), files, fixtures.Grants{VFolderHosts: VFolderHosts(c), Registries: c.Services.ImageRegistries})
+	errs = append(errs, err)
+	s := ClusterSecrets{PrivateKey: checkedSecret("sshPrivateKey", in.SSHPrivateKey),
+		SuperadminSecretKey: in.SuperadminSecretKey, SuperadminPassword: in.SuperadminPassword}
+	if in.SSHPrivateKey == nil {
+		errs = append(errs, errors.New("sshPrivateKey: is required"))
+	}
+	if c.Deploy == spec.DeployAll {
+		for _, secret := range []struct {
+			key   string
+			value pulumi.StringInput
+			into  *pulumi.StringInput
+		}{{"dbPassword", in.DBPassword, &s.DBPassword}, {"storageProxySecret", in.StorageProxySecret, &s.StorageProxySecret},
+			{"storageProxyJWT", in.StorageProxyJWT, &s.StorageProxyJWT}} {
+			if secret.value == nil {
+				errs = append(errs, fmt.Errorf("%s: is required to deploy the services (or deploy: hosts)", secret.key))
+			}
+			*secret.into = checkedSecret(secret.key, secret.value)
+		}
+	}
+	if (c.Superadmin.AccessKey == "") != (in.SuperadminSecretKey == nil) {
+		errs = append(errs, errors.New("superadmin.accessKey: the superadmin's own keypair needs both superadmin.accessKey and superadminSecretKey; give both, or neither to have them generated"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	args, err := NewClusterArgs(c, files, s)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	return NewCluster(ctx, name, args, opts...)
+}
+
+// cluster is the inputs' settings as a stack's config would give them: each given
+// section as its config key's JSON (what is left out of it keeps its default).
+func (in ClusterInputs) cluster() (spec.Cluster, error) {
+	config := map[string]any{"nodes": in.Nodes, "version": in.Version, "deploy": in.Deploy, "account": in.Account,
+		"limits": in.Limits, "sysctl": in.Sysctl, "docker": in.Docker, "halfstack": in.Halfstack, "services": in.Services,
+		"agent": in.Agent, "images": in.Images, "storage": in.Storage, "verify": in.Verify, "superadmin": in.Superadmin,
+		"resourcePresets": in.ResourcePresets, "testCluster": in.TestCluster}
+	keys := map[string]string{}
+	for key, v := range config {
+		switch v := v.(type) {
+		case string:
+			if v == "" {
+				continue
+			}
+			keys[key] = v // a string key's value is its text
+			continue
+		case bool:
+			if !v {
+				continue
+			}
+		}
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return spec.Cluster{}, fmt.Errorf("%s: %w", key, err)
+		}
+		if string(raw) != "null" {
+			keys[key] = string(raw)
+		}
+	}
+	return spec.LoadApart(func(key string) (string, bool) { v, ok := keys[key]; return v, ok }, nil)
+}
+
+// checkedSecret is a secret that fails, naming its key, when its value is wrong: once
+// known, before any step that uses it.
+func checkedSecret(key string, value pulumi.StringInput) pulumi.StringInput {
+	if value == nil {
+		return nil
+	}
+	return pulumi.ToSecret(value.ToStringOutput().ApplyT(func(v string) (string, error) {
+		if err := spec.CheckSecret(key, v); err != nil {
+			return "", err
+		}
+		return v, nil
+	})).(pulumi.StringOutput)
+}

@@ -1,0 +1,130 @@
+package provider
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/property"
+)
+
+// clusterInputs are a served Cluster's inputs: a management and storage node and an
+// agent, the release, Backend.AI's example fixtures (a test cluster), the secrets.
+func clusterInputs(t *testing.T) map[string]property.Value {
+	t.Helper()
+	fixture := func(name, path string) property.Value {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return property.New(map[string]property.Value{"name": property.New(name), "data": property.New(string(data))})
+	}
+	node := func(name, address string, roles ...string) property.Value {
+		r := make([]property.Value, len(roles))
+		for i, role := range roles {
+			r[i] = property.New(role)
+		}
+		return property.New(map[string]property.Value{"name": property.New(name), "address": property.New(address), "roles": property.New(r)})
+	}
+	secret := func(s string) property.Value { return property.New(s).WithSecret(true) }
+	return map[string]property.Value{
+		"nodes":   property.New([]property.Value{node("bai-m1", "10.0.0.5", "manager", "storage"), node("bai-a01", "10.0.0.21", "agent")}),
+		"version": property.New("26.8.1"),
+		"services": property.New(map[string]property.Value{
+			"webserver": property.New(map[string]property.Value{"title": property.New("Our GPUs")}),
+		}),
+		"verify":      property.New(map[string]property.Value{"enabled": property.New(true)}),
+		"testCluster": property.New(true),
+		"fixtures": property.New([]property.Value{fixture("example-users", "../fixtures/example-users.json"),
+			fixture("example-keypairs", "../fixtures/example-keypairs.yaml")}),
+		"sshPrivateKey": secret(testKey(t)), "dbPassword": secret("a-long-db-password"),
+		"storageProxySecret": secret("a-proxy-secret"), "storageProxyJWT": secret("a-proxy-jwt-secret"),
+	}
+}
+
+// TestClusterComponent: the provider constructs backendai:index:Cluster, the whole
+// cluster, from typed settings with the stack config's names and defaults: every node's
+// host, the management node's services (the webserver with the given title, the other
+// settings the install guide's), the agent, the verification; its outputs.
+func TestClusterComponent(t *testing.T) {
+	resp, got, err := construct(t, "Cluster", "cluster", clusterInputs(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []string{"bai-m1-docker", "bai-a01-docker", "bai-m1-mgmt-webserver-config", "bai-m1-mgmt-manager-service",
+		"bai-a01-agent-agent-service", "verification-checks", "bai-m1-storage-nfs-server"} {
+		if _, ok := got.children[step]; !ok {
+			t.Errorf("the cluster has no step %s", step)
+		}
+	}
+	env := got.children["bai-m1-mgmt-webserver-config"].Inputs.Get("environment").AsMap()
+	if text := env.Get("CONFIG_TEXT").AsString(); !strings.Contains(text, "Our GPUs") || !strings.Contains(text, "8081") {
+		t.Errorf("webserver.conf: %s", text)
+	}
+	if db := got.children["bai-m1-mgmt-manager-config"].Inputs.Get("secretEnvironment"); !db.Secret() {
+		t.Errorf("manager.toml's secrets are not secret: %v", db)
+	}
+	if e := resp.State.Get("endpoints").AsMap(); e.Get("webserver").AsString() != "http://10.0.0.5:8090" {
+		t.Errorf("the cluster's endpoints: %v", e)
+	}
+	var ref struct{ Release, Manager, ManagerPublicKey string }
+	if err := json.Unmarshal([]byte(resp.State.Get("agentPool").AsString()), &ref); err != nil || ref.Release != "26.8.1" ||
+		ref.Manager != "http://10.0.0.5:8081" || ref.ManagerPublicKey == "" {
+		t.Errorf("the cluster's agentPool output (%v): %+v", err, ref)
+	}
+	if login := resp.State.Get("superadmin"); !login.Secret() {
+		t.Errorf("the superadmin's login is not secret")
+	}
+}
+
+// TestClusterSecretCheckedWhenKnown: a secret, which may be another resource's output,
+// is checked once its value is known, naming it, never showing it.
+func TestClusterSecretCheckedWhenKnown(t *testing.T) {
+	in := clusterInputs(t)
+	in["dbPassword"] = property.New("short").WithSecret(true)
+	_, _, err := construct(t, "Cluster", "cluster", in)
+	if err == nil || !strings.Contains(err.Error(), "dbPassword: too short") || strings.Contains(err.Error(), "short\"") {
+		t.Errorf("construct with a short dbPassword: %v", err)
+	}
+}
+
+// TestClusterComponentRefuses: a cluster's bad settings and missing secrets are
+// refused naming their fields, before any step.
+func TestClusterComponentRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		change func(map[string]property.Value)
+		want   []string
+	}{
+		{"no manager", func(in map[string]property.Value) {
+			in["nodes"] = property.New([]property.Value{property.New(map[string]property.Value{"name": property.New("bai-a01"),
+				"address": property.New("10.0.0.21"), "roles": property.New([]property.Value{property.New("agent")})})})
+		}, []string{`nodes: exactly one node must have the role "manager", found 0`}},
+		{"a bad port", func(in map[string]property.Value) {
+			in["services"] = property.New(map[string]property.Value{"managerPort": property.New(70000.0)})
+		}, []string{"services.managerPort"}},
+		{"no secrets", func(in map[string]property.Value) {
+			delete(in, "dbPassword")
+			delete(in, "storageProxyJWT")
+		}, []string{"dbPassword: is required", "storageProxyJWT: is required"}},
+		{"published credentials", func(in map[string]property.Value) { delete(in, "testCluster") },
+			[]string{"fixtures[0] (example-users)", "whoever reaches the cluster could log in with it"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := clusterInputs(t)
+			tc.change(in)
+			_, got, err := construct(t, "Cluster", "cluster", in)
+			for _, want := range tc.want {
+				if err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("construct: %v, want an error with %q", err, want)
+				}
+			}
+			for name, r := range got.children {
+				if r.TypeToken == "backendai:remote:Script" {
+					t.Errorf("the refused cluster registered the step %s", name)
+				}
+			}
+		})
+	}
+}
