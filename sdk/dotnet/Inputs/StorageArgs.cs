@@ -16,6 +16,18 @@ namespace BackendAI.Backendai.Inputs
     /// </summary>
     public sealed class StorageArgs : global::Pulumi.ResourceArgs
     {
+        [Input("clients")]
+        private InputList<string>? _clients;
+
+        /// <summary>
+        /// Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
+        /// </summary>
+        public InputList<string> Clients
+        {
+            get => _clients ?? (_clients = new InputList<string>());
+            set => _clients = value;
+        }
+
         /// <summary>
         /// Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/&lt;name&gt;).
         /// </summary>

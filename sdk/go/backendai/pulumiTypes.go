@@ -4362,6 +4362,8 @@ func (o ServicesPtrOutput) Webserver() WebserverSettingsPtrOutput {
 
 // Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
 type Storage struct {
+	// Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
+	Clients []string `pulumi:"clients"`
 	// Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
 	Export *string `pulumi:"export"`
 	// ExportOptions are the storage node's export options for the cluster's nodes.
@@ -4394,6 +4396,8 @@ type StorageInput interface {
 
 // Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
 type StorageArgs struct {
+	// Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
+	Clients pulumi.StringArrayInput `pulumi:"clients"`
 	// Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
 	Export pulumi.StringPtrInput `pulumi:"export"`
 	// ExportOptions are the storage node's export options for the cluster's nodes.
@@ -4491,6 +4495,11 @@ func (o StorageOutput) ToStoragePtrOutputWithContext(ctx context.Context) Storag
 	}).(StoragePtrOutput)
 }
 
+// Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
+func (o StorageOutput) Clients() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Storage) []string { return v.Clients }).(pulumi.StringArrayOutput)
+}
+
 // Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
 func (o StorageOutput) Export() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Storage) *string { return v.Export }).(pulumi.StringPtrOutput)
@@ -4557,6 +4566,16 @@ func (o StoragePtrOutput) Elem() StorageOutput {
 		var ret Storage
 		return ret
 	}).(StorageOutput)
+}
+
+// Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
+func (o StoragePtrOutput) Clients() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Storage) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Clients
+	}).(pulumi.StringArrayOutput)
 }
 
 // Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).

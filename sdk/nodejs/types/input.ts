@@ -482,6 +482,10 @@ export interface ServicesArgs {
  */
 export interface StorageArgs {
     /**
+     * Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
+     */
+    clients?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
      * Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
      */
     export?: pulumi.Input<string | undefined>;

@@ -2366,6 +2366,10 @@ class StorageArgsDict(TypedDict):
     """
     Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
     """
+    clients: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
+    """
     export: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
@@ -2403,6 +2407,7 @@ class StorageArgsDict(TypedDict):
 @pulumi.input_type
 class StorageArgs:
     def __init__(__self__, *,
+                 clients: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  export: pulumi.Input[Optional[_builtins.str]] = None,
                  export_options: pulumi.Input[Optional[_builtins.str]] = None,
                  gid: pulumi.Input[Optional[_builtins.int]] = None,
@@ -2415,6 +2420,7 @@ class StorageArgs:
         """
         Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
 
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] clients: Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
         :param pulumi.Input[_builtins.str] export: Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
         :param pulumi.Input[_builtins.str] export_options: ExportOptions are the storage node's export options for the cluster's nodes.
         :param pulumi.Input[_builtins.str] mount: Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
@@ -2424,6 +2430,8 @@ class StorageArgs:
         :param pulumi.Input[_builtins.str] server: Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
         :param pulumi.Input[_builtins.int] uid: UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
         """
+        if clients is not None:
+            pulumi.set(__self__, "clients", clients)
         if export is not None:
             pulumi.set(__self__, "export", export)
         if export_options is not None:
@@ -2442,6 +2450,18 @@ class StorageArgs:
             pulumi.set(__self__, "server", server)
         if uid is not None:
             pulumi.set(__self__, "uid", uid)
+
+    @_builtins.property
+    @pulumi.getter
+    def clients(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
+        """
+        return pulumi.get(self, "clients")
+
+    @clients.setter
+    def clients(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "clients", value)
 
     @_builtins.property
     @pulumi.getter
