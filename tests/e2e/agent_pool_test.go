@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +13,8 @@ import (
 
 // checkAgentPool: a Pulumi YAML program of its own stack (examples/yaml-agent-pool) adds
 // an agent pool of two more sandbox hosts to s's cluster, through the cluster stack's
-// output agentPool (a stack reference): up → both agents ALIVE in the manager, and a
+// output agentPool (a stack reference), once the cluster exports its volumes to the
+// pool's nodes (storage.clients; refused before): up → both agents ALIVE in the manager, and a
 // session runs on each → a no-change preview → a node removed from the pool: its agent
 // stopped and disabled, the manager marks it gone, the other runs on → destroy: the
 // other's agent stopped too, its files and the cluster untouched → the cluster's
@@ -29,11 +31,13 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 	s.pulumi(in("stack", "init")...)
 	s.pulumi(in("config", "set", "clusterStack", "organization/backendai-cluster/"+s.stack)...)
 	i := 0
+	var addresses []string
 	for _, line := range strings.Split(strings.TrimSpace(added), "\n") {
 		f := strings.Fields(line)
 		if len(f) != 5 || !strings.HasPrefix(f[0], "bai-p") {
 			continue // sandbox.sh's log lines
 		}
+		addresses = append(addresses, f[1])
 		node := fmt.Sprintf("nodes[%d].", i)
 		for k, v := range map[string]string{"name": f[0], "address": f[1], "connection.host": "127.0.0.1", "connection.port": f[2],
 			"connection.hostKey": f[3] + " " + f[4], "accelerators[0].kind": "mock", "accelerators[0].devices": "1"} {
@@ -45,6 +49,19 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 		t.Fatalf("sandbox.sh add printed %d hosts:\n%s", i, added)
 	}
 	s.setSecretIn(dir, "sshPrivateKey", secrets["sshPrivateKey"])
+	var out string
+
+	// The cluster's storage node exports the volumes to its own nodes: the pool is
+	// refused, naming the nodes, until the cluster stack adds them to storage.clients.
+	out = s.pulumiFails(in("preview")...)
+	if !strings.Contains(out, "nodes[0].address: "+addresses[0]+" is not among the NFS clients of the cluster's storage nodes") {
+		t.Errorf("the pool's preview does not name the node its cluster does not export to:\n%s", tail(out, 20))
+	}
+	s.setConfig([][2]string{{"storage.clients[0]", addresses[0]}, {"storage.clients[1]", addresses[1]}})
+	if got := s.changes(); !slices.Contains(got, "bai-s1-storage-nfs-server") {
+		t.Errorf("adding the pool's nodes to storage.clients changes %v, not the NFS server", got)
+	}
+	s.pulumi("up", "--yes")
 
 	out, took := s.pulumi(in("up", "--yes")...)
 	t.Logf("pulumi up of the YAML agent pool (2 nodes): %s", took)
