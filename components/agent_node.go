@@ -186,7 +186,7 @@ func (g *agentNode) pullImages() ([]pulumi.Resource, error) {
 		st, err := g.run("images", scripts.ImagesInput{Images: strings.Join(im.Pull, " ")}, nil, g.args.Host.Ready...)
 		return []pulumi.Resource{st}, err
 	}
-	provider, err := dockerProvider(g.ctx, g.name, g.args.Node, g.parent)
+	provider, err := dockerProvider(g.ctx, g.name, g.args.Host.Connection, g.parent)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -18,6 +19,9 @@ type ClusterArgs struct {
 	Spec spec.Cluster
 	// PrivateKey logs in to every node; a secret.
 	PrivateKey pulumi.StringInput
+	// Connections, by node name, reach nodes where their ssh settings cannot say how:
+	// values other resources give (a machine's address, its host key, its own key).
+	Connections map[string]HostConnection
 	// DBPassword, StorageProxySecret and StorageProxyJWT are the services' secrets;
 	// needed unless the stack deploys the hosts only.
 	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
@@ -63,15 +67,33 @@ type Cluster struct {
 	Superadmin Superadmin
 }
 
+// hostArgs are node n's HostArgs: its connection as its ssh settings say, or as the
+// args' Connections give it (with the cluster's key unless it has its own).
+func (args ClusterArgs) hostArgs(n spec.Node) HostArgs {
+	a := hostArgs(args.Spec, n, args.PrivateKey)
+	if conn, ok := args.Connections[n.Name]; ok {
+		if conn.PrivateKey == nil {
+			conn.PrivateKey = args.PrivateKey
+		}
+		a.Connection = conn
+	}
+	return a
+}
+
 // NewCluster builds the cluster. Hosts proceed independently of each other.
 func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
 	c := &Cluster{Hosts: map[string]*Host{}, Agents: map[string]*AgentNode{}}
+	for node := range args.Connections {
+		if !slices.ContainsFunc(args.Spec.Nodes, func(n spec.Node) bool { return n.Name == node }) {
+			return nil, fmt.Errorf("cluster %s: connections.%s: no node is named %s", name, node, node)
+		}
+	}
 	if err := ctx.RegisterComponentResource(ClusterType, name, c, opts...); err != nil {
 		return nil, err
 	}
 	outputs := pulumi.Map{}
 	for _, node := range args.Spec.Nodes {
-		h, err := NewHost(ctx, node.Name, hostArgs(args.Spec, node, args.PrivateKey), pulumi.Parent(c))
+		h, err := NewHost(ctx, node.Name, args.hostArgs(node), pulumi.Parent(c))
 		if err != nil {
 			return nil, err
 		}

@@ -33,6 +33,8 @@ type ClusterInputs struct {
 	ResourcePresets []spec.ResourcePreset `pulumi:"resourcePresets,optional"`
 	TestCluster     bool                  `pulumi:"testCluster,optional"`
 	Fixtures        []ClusterFixture      `pulumi:"fixtures,optional"`
+	// Connections, by node name, reach nodes where their ssh settings cannot say how.
+	Connections map[string]HostConnection `pulumi:"connections,optional"`
 
 	SSHPrivateKey       pulumi.StringInput `pulumi:"sshPrivateKey" provider:"secret"`
 	DBPassword          pulumi.StringInput `pulumi:"dbPassword,optional" provider:"secret"`
@@ -94,6 +96,7 @@ func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts .
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
+	args.Connections = in.Connections
 	return NewCluster(ctx, name, args, opts...)
 }
 

@@ -36,6 +36,9 @@ func (in *ClusterInputs) Annotate(a infer.Annotator) {
 	a.Describe(&in.TestCluster, "true says the cluster is a throwaway test cluster: Backend.AI's published example "+
 		"credentials are allowed in its fixtures.")
 	a.Describe(&in.Fixtures, "Backend.AI fixture files, applied in order once the schema exists.")
+	a.Describe(&in.Connections, "How to reach nodes, by node name, where their ssh settings cannot say it: values other "+
+		"resources give (a machine's address, its host key, its own login key). A node not named here is reached as its ssh "+
+		"settings say, with sshPrivateKey.")
 	a.Describe(&in.SSHPrivateKey, "The key that logs in to every node (OpenSSH or PEM form, no passphrase).")
 	a.Describe(&in.DBPassword, "PostgreSQL's superuser password; required unless deploy is hosts.")
 	a.Describe(&in.StorageProxySecret, "The secret the manager and the storage proxy share; required unless deploy is hosts.")

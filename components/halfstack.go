@@ -16,8 +16,8 @@ const HalfstackType = "backendai:index:Halfstack"
 
 // HalfstackArgs place the halfstack on the management node.
 type HalfstackArgs struct {
-	// Node is the management node; its Docker engine is reached over SSH.
-	Node spec.Node
+	// Connection reaches the management node, whose Docker engine is reached over SSH.
+	Connection Connection
 	// Spec is the stack's halfstack settings.
 	Spec spec.Halfstack
 	// DBPassword is PostgreSQL's superuser password; a secret.
@@ -52,7 +52,7 @@ func NewHalfstack(ctx *pulumi.Context, name string, args HalfstackArgs, opts ...
 	if err := ctx.RegisterComponentResource(HalfstackType, name, h, opts...); err != nil {
 		return nil, err
 	}
-	provider, err := dockerProvider(ctx, name, args.Node, h)
+	provider, err := dockerProvider(ctx, name, args.Connection, h)
 	if err != nil {
 		return nil, err
 	}
@@ -125,10 +125,9 @@ func NewHalfstack(ctx *pulumi.Context, name string, args HalfstackArgs, opts ...
 // dockerProvider is a docker provider for the node's engine, named <name>-docker. It
 // runs `docker` over the local ssh client, with the operator's ssh agent, and checks
 // the host key against known_hosts.
-func dockerProvider(ctx *pulumi.Context, name string, n spec.Node, parent pulumi.Resource) (*docker.Provider, error) {
-	ssh := n.SSH
+func dockerProvider(ctx *pulumi.Context, name string, conn Connection, parent pulumi.Resource) (*docker.Provider, error) {
 	return docker.NewProvider(ctx, name+"-docker", &docker.ProviderArgs{
-		Host:    pulumi.String(fmt.Sprintf("ssh://%s@%s:%d", ssh.User, ssh.Host, ssh.Port)),
+		Host:    pulumi.Sprintf("ssh://%s@%s:%d", conn.User, conn.Host, conn.Port),
 		SshOpts: pulumi.ToStringArray([]string{"-o", "BatchMode=yes"}),
 	}, pulumi.Parent(parent))
 }

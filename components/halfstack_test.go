@@ -82,8 +82,8 @@ func TestHalfstackGraph(t *testing.T) {
 		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 			h := halfstackSpec()
 			h.DeleteDataOnDestroy = deleteData
-			node := spec.Node{Name: "bai-m1", Address: "10.20.30.10", SSH: &spec.SSH{Host: "10.20.30.10", Port: 22, User: "ubuntu"}}
-			_, err := NewHalfstack(ctx, "halfstack", HalfstackArgs{Node: node, Spec: h, DBPassword: pulumi.ToSecret(pulumi.String(h.DBPassword)).(pulumi.StringOutput)})
+			conn := Connection{Host: pulumi.String("10.20.30.10"), Port: pulumi.Int(22), User: pulumi.String("ubuntu")}
+			_, err := NewHalfstack(ctx, "halfstack", HalfstackArgs{Connection: conn, Spec: h, DBPassword: pulumi.ToSecret(pulumi.String(h.DBPassword)).(pulumi.StringOutput)})
 			return err
 		}, pulumi.WithMocks("p", "s", m))
 		if err != nil {

@@ -216,7 +216,7 @@ func publicCertificate(out string) string {
 func (g *managementNode) halfstack() error {
 	c, a := g.args.Cluster, g.args
 	if c.Halfstack.Engine == spec.EngineDocker {
-		h, err := NewHalfstack(g.ctx, g.name+"-halfstack", HalfstackArgs{Node: a.Node, Spec: c.Halfstack, DBPassword: a.DBPassword, DependsOn: a.Host.Ready}, pulumi.Parent(g.parent))
+		h, err := NewHalfstack(g.ctx, g.name+"-halfstack", HalfstackArgs{Connection: a.Host.Connection, Spec: c.Halfstack, DBPassword: a.DBPassword, DependsOn: a.Host.Ready}, pulumi.Parent(g.parent))
 		if err != nil {
 			return err
 		}

@@ -128,3 +128,27 @@ func TestClusterComponentRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestClusterConnections: a node's connection may come from other resources: its steps
+// reach it there, with the cluster's key; a connection for a node the cluster has not
+// is refused.
+func TestClusterConnections(t *testing.T) {
+	in := clusterInputs(t)
+	in["connections"] = property.New(map[string]property.Value{
+		"bai-a01": property.New(map[string]property.Value{"host": property.New("192.0.2.7"), "port": property.New(2222.0)}),
+	})
+	_, got, err := construct(t, "Cluster", "cluster", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := got.children["bai-a01-facts"].Inputs.Get("connection").AsMap()
+	if conn.Get("host").AsString() != "192.0.2.7" || conn.Get("port").AsNumber() != 2222 || !conn.Get("privateKey").Secret() {
+		t.Errorf("bai-a01's steps reach it at %v", conn)
+	}
+
+	in = clusterInputs(t)
+	in["connections"] = property.New(map[string]property.Value{"bai-x9": property.New(map[string]property.Value{"host": property.New("192.0.2.9")})})
+	if _, _, err := construct(t, "Cluster", "cluster", in); err == nil || !strings.Contains(err.Error(), "connections.bai-x9: no node is named bai-x9") {
+		t.Errorf("a connection for no node: %v", err)
+	}
+}

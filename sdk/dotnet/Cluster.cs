@@ -84,6 +84,18 @@ namespace BackendAI.Backendai
         [Input("agent")]
         public Input<Inputs.AgentSettingsArgs>? Agent { get; set; }
 
+        [Input("connections")]
+        private InputMap<Inputs.HostConnectionArgs>? _connections;
+
+        /// <summary>
+        /// How to reach nodes, by node name, where their ssh settings cannot say it: values other resources give (a machine's address, its host key, its own login key). A node not named here is reached as its ssh settings say, with sshPrivateKey.
+        /// </summary>
+        public InputMap<Inputs.HostConnectionArgs> Connections
+        {
+            get => _connections ?? (_connections = new InputMap<Inputs.HostConnectionArgs>());
+            set => _connections = value;
+        }
+
         [Input("dbPassword")]
         private Input<string>? _dbPassword;
 

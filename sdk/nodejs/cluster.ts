@@ -60,6 +60,7 @@ export class Cluster extends pulumi.ComponentResource {
             }
             resourceInputs["account"] = args?.account;
             resourceInputs["agent"] = args?.agent;
+            resourceInputs["connections"] = args?.connections;
             resourceInputs["dbPassword"] = args?.dbPassword ? pulumi.secret(args.dbPassword) : undefined;
             resourceInputs["deploy"] = args?.deploy;
             resourceInputs["docker"] = args?.docker;
@@ -109,6 +110,10 @@ export interface ClusterArgs {
      * The settings every agent shares.
      */
     agent?: pulumi.Input<inputs.AgentSettingsArgs | undefined>;
+    /**
+     * How to reach nodes, by node name, where their ssh settings cannot say it: values other resources give (a machine's address, its host key, its own login key). A node not named here is reached as its ssh settings say, with sshPrivateKey.
+     */
+    connections?: pulumi.Input<{[key: string]: pulumi.Input<inputs.HostConnectionArgs>} | undefined>;
     /**
      * PostgreSQL's superuser password; required unless deploy is hosts.
      */

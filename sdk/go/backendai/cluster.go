@@ -75,6 +75,8 @@ type clusterArgs struct {
 	Account *Account `pulumi:"account"`
 	// The settings every agent shares.
 	Agent *AgentSettings `pulumi:"agent"`
+	// How to reach nodes, by node name, where their ssh settings cannot say it: values other resources give (a machine's address, its host key, its own login key). A node not named here is reached as its ssh settings say, with sshPrivateKey.
+	Connections map[string]HostConnection `pulumi:"connections"`
 	// PostgreSQL's superuser password; required unless deploy is hosts.
 	DbPassword *string `pulumi:"dbPassword"`
 	// all (the default): the hosts and the services; hosts: stop after preparing the hosts.
@@ -125,6 +127,8 @@ type ClusterArgs struct {
 	Account AccountPtrInput
 	// The settings every agent shares.
 	Agent AgentSettingsPtrInput
+	// How to reach nodes, by node name, where their ssh settings cannot say it: values other resources give (a machine's address, its host key, its own login key). A node not named here is reached as its ssh settings say, with sshPrivateKey.
+	Connections HostConnectionMapInput
 	// PostgreSQL's superuser password; required unless deploy is hosts.
 	DbPassword pulumi.StringPtrInput
 	// all (the default): the hosts and the services; hosts: stop after preparing the hosts.

@@ -2496,6 +2496,31 @@ func (i HostConnectionArgs) ToHostConnectionOutputWithContext(ctx context.Contex
 	return pulumi.ToOutputWithContext(ctx, i).(HostConnectionOutput)
 }
 
+// HostConnectionMapInput is an input type that accepts HostConnectionMap and HostConnectionMapOutput values.
+// You can construct a concrete instance of `HostConnectionMapInput` via:
+//
+//	HostConnectionMap{ "key": HostConnectionArgs{...} }
+type HostConnectionMapInput interface {
+	pulumi.Input
+
+	ToHostConnectionMapOutput() HostConnectionMapOutput
+	ToHostConnectionMapOutputWithContext(context.Context) HostConnectionMapOutput
+}
+
+type HostConnectionMap map[string]HostConnectionInput
+
+func (HostConnectionMap) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]HostConnection)(nil)).Elem()
+}
+
+func (i HostConnectionMap) ToHostConnectionMapOutput() HostConnectionMapOutput {
+	return i.ToHostConnectionMapOutputWithContext(context.Background())
+}
+
+func (i HostConnectionMap) ToHostConnectionMapOutputWithContext(ctx context.Context) HostConnectionMapOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(HostConnectionMapOutput)
+}
+
 type HostConnectionOutput struct{ *pulumi.OutputState }
 
 func (HostConnectionOutput) ElementType() reflect.Type {
@@ -2533,6 +2558,26 @@ func (o HostConnectionOutput) PrivateKey() pulumi.StringPtrOutput {
 // The user to log in as; default root. Any other user needs password-less sudo.
 func (o HostConnectionOutput) User() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostConnection) *string { return v.User }).(pulumi.StringPtrOutput)
+}
+
+type HostConnectionMapOutput struct{ *pulumi.OutputState }
+
+func (HostConnectionMapOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*map[string]HostConnection)(nil)).Elem()
+}
+
+func (o HostConnectionMapOutput) ToHostConnectionMapOutput() HostConnectionMapOutput {
+	return o
+}
+
+func (o HostConnectionMapOutput) ToHostConnectionMapOutputWithContext(ctx context.Context) HostConnectionMapOutput {
+	return o
+}
+
+func (o HostConnectionMapOutput) MapIndex(k pulumi.StringInput) HostConnectionOutput {
+	return pulumi.All(o, k).ApplyT(func(vs []interface{}) HostConnection {
+		return vs[0].(map[string]HostConnection)[vs[1].(string)]
+	}).(HostConnectionOutput)
 }
 
 type HostDocker struct {
@@ -5424,6 +5469,7 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HostAliasInput)(nil)).Elem(), HostAliasArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostAliasArrayInput)(nil)).Elem(), HostAliasArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostConnectionInput)(nil)).Elem(), HostConnectionArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*HostConnectionMapInput)(nil)).Elem(), HostConnectionMap{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostDockerInput)(nil)).Elem(), HostDockerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostDockerPtrInput)(nil)).Elem(), HostDockerArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*HostLimitsInput)(nil)).Elem(), HostLimitsArgs{})
@@ -5485,6 +5531,7 @@ func init() {
 	pulumi.RegisterOutputType(HostAliasOutput{})
 	pulumi.RegisterOutputType(HostAliasArrayOutput{})
 	pulumi.RegisterOutputType(HostConnectionOutput{})
+	pulumi.RegisterOutputType(HostConnectionMapOutput{})
 	pulumi.RegisterOutputType(HostDockerOutput{})
 	pulumi.RegisterOutputType(HostDockerPtrOutput{})
 	pulumi.RegisterOutputType(HostLimitsOutput{})

@@ -24,6 +24,7 @@ class ClusterArgs:
                  ssh_private_key: pulumi.Input[_builtins.str],
                  account: pulumi.Input[Optional['AccountArgs']] = None,
                  agent: pulumi.Input[Optional['AgentSettingsArgs']] = None,
+                 connections: pulumi.Input[Optional[Mapping[str, pulumi.Input['HostConnectionArgs']]]] = None,
                  db_password: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy: Optional[_builtins.str] = None,
                  docker: pulumi.Input[Optional['DockerArgs']] = None,
@@ -50,6 +51,7 @@ class ClusterArgs:
         :param pulumi.Input[_builtins.str] ssh_private_key: The key that logs in to every node (OpenSSH or PEM form, no passphrase).
         :param pulumi.Input['AccountArgs'] account: The operations account that installs and runs the services; default bai, 1100.
         :param pulumi.Input['AgentSettingsArgs'] agent: The settings every agent shares.
+        :param pulumi.Input[Mapping[str, pulumi.Input['HostConnectionArgs']]] connections: How to reach nodes, by node name, where their ssh settings cannot say it: values other resources give (a machine's address, its host key, its own login key). A node not named here is reached as its ssh settings say, with sshPrivateKey.
         :param pulumi.Input[_builtins.str] db_password: PostgreSQL's superuser password; required unless deploy is hosts.
         :param _builtins.str deploy: all (the default): the hosts and the services; hosts: stop after preparing the hosts.
         :param pulumi.Input['DockerArgs'] docker: Where Docker Engine comes from, and registries it may pull from without verified TLS.
@@ -76,6 +78,8 @@ class ClusterArgs:
             pulumi.set(__self__, "account", account)
         if agent is not None:
             pulumi.set(__self__, "agent", agent)
+        if connections is not None:
+            pulumi.set(__self__, "connections", connections)
         if db_password is not None:
             pulumi.set(__self__, "db_password", db_password)
         if deploy is not None:
@@ -162,6 +166,18 @@ class ClusterArgs:
     @agent.setter
     def agent(self, value: pulumi.Input[Optional['AgentSettingsArgs']]):
         pulumi.set(self, "agent", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def connections(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input['HostConnectionArgs']]]]:
+        """
+        How to reach nodes, by node name, where their ssh settings cannot say it: values other resources give (a machine's address, its host key, its own login key). A node not named here is reached as its ssh settings say, with sshPrivateKey.
+        """
+        return pulumi.get(self, "connections")
+
+    @connections.setter
+    def connections(self, value: pulumi.Input[Optional[Mapping[str, pulumi.Input['HostConnectionArgs']]]]):
+        pulumi.set(self, "connections", value)
 
     @_builtins.property
     @pulumi.getter(name="dbPassword")
@@ -400,6 +416,7 @@ class Cluster(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  account: pulumi.Input[Optional[Union['AccountArgs', 'AccountArgsDict']]] = None,
                  agent: pulumi.Input[Optional[Union['AgentSettingsArgs', 'AgentSettingsArgsDict']]] = None,
+                 connections: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['HostConnectionArgs', 'HostConnectionArgsDict']]]]] = None,
                  db_password: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy: Optional[_builtins.str] = None,
                  docker: pulumi.Input[Optional[Union['DockerArgs', 'DockerArgsDict']]] = None,
@@ -429,6 +446,7 @@ class Cluster(pulumi.ComponentResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['AccountArgs', 'AccountArgsDict']] account: The operations account that installs and runs the services; default bai, 1100.
         :param pulumi.Input[Union['AgentSettingsArgs', 'AgentSettingsArgsDict']] agent: The settings every agent shares.
+        :param pulumi.Input[Mapping[str, pulumi.Input[Union['HostConnectionArgs', 'HostConnectionArgsDict']]]] connections: How to reach nodes, by node name, where their ssh settings cannot say it: values other resources give (a machine's address, its host key, its own login key). A node not named here is reached as its ssh settings say, with sshPrivateKey.
         :param pulumi.Input[_builtins.str] db_password: PostgreSQL's superuser password; required unless deploy is hosts.
         :param _builtins.str deploy: all (the default): the hosts and the services; hosts: stop after preparing the hosts.
         :param pulumi.Input[Union['DockerArgs', 'DockerArgsDict']] docker: Where Docker Engine comes from, and registries it may pull from without verified TLS.
@@ -477,6 +495,7 @@ class Cluster(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  account: pulumi.Input[Optional[Union['AccountArgs', 'AccountArgsDict']]] = None,
                  agent: pulumi.Input[Optional[Union['AgentSettingsArgs', 'AgentSettingsArgsDict']]] = None,
+                 connections: pulumi.Input[Optional[Mapping[str, pulumi.Input[Union['HostConnectionArgs', 'HostConnectionArgsDict']]]]] = None,
                  db_password: pulumi.Input[Optional[_builtins.str]] = None,
                  deploy: Optional[_builtins.str] = None,
                  docker: pulumi.Input[Optional[Union['DockerArgs', 'DockerArgsDict']]] = None,
@@ -511,6 +530,7 @@ class Cluster(pulumi.ComponentResource):
 
             __props__.__dict__["account"] = account
             __props__.__dict__["agent"] = agent
+            __props__.__dict__["connections"] = connections
             __props__.__dict__["db_password"] = None if db_password is None else pulumi.Output.secret(db_password)
             __props__.__dict__["deploy"] = deploy
             __props__.__dict__["docker"] = docker
