@@ -103,8 +103,20 @@ func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts .
 // cluster is the inputs' settings as a stack's config would give them: each given
 // section as its config key's JSON (what is left out of it keeps its default).
 func (in ClusterInputs) cluster() (spec.Cluster, error) {
+	// An empty kernel parameter leaves the install guide's out, as null does in a stack's config.
+	var sysctl map[string]*string
+	for k, v := range in.Sysctl {
+		if sysctl == nil {
+			sysctl = map[string]*string{}
+		}
+		if v != "" {
+			sysctl[k] = &v
+		} else {
+			sysctl[k] = nil
+		}
+	}
 	config := map[string]any{"nodes": in.Nodes, "version": in.Version, "deploy": in.Deploy, "account": in.Account,
-		"limits": in.Limits, "sysctl": in.Sysctl, "docker": in.Docker, "halfstack": in.Halfstack, "services": in.Services,
+		"limits": in.Limits, "sysctl": sysctl, "docker": in.Docker, "halfstack": in.Halfstack, "services": in.Services,
 		"agent": in.Agent, "images": in.Images, "storage": in.Storage, "verify": in.Verify, "superadmin": in.Superadmin,
 		"resourcePresets": in.ResourcePresets, "testCluster": in.TestCluster}
 	keys := map[string]string{}

@@ -152,3 +152,18 @@ func TestClusterConnections(t *testing.T) {
 		t.Errorf("a connection for no node: %v", err)
 	}
 }
+
+// TestClusterSysctl: the kernel parameters merge onto the install guide's; an empty
+// value leaves the guide's out.
+func TestClusterSysctl(t *testing.T) {
+	in := clusterInputs(t)
+	in["sysctl"] = property.New(map[string]property.Value{"net.core.somaxconn": property.New("4096"), "fs.file-max": property.New("")})
+	_, got, err := construct(t, "Cluster", "cluster", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := got.children["bai-a01-sysctl"].Inputs.Get("environment").AsMap().Get("SYSCTL_CONF").AsString()
+	if !strings.Contains(conf, "net.core.somaxconn=4096") || strings.Contains(conf, "fs.file-max") || !strings.Contains(conf, "vm.overcommit_memory") {
+		t.Errorf("the sysctl step's parameters:\n%s", conf)
+	}
+}

@@ -21,23 +21,7 @@ func hostsProgram(t *testing.T, node string, command ...string) {
 	port, hostKey := s.sshOf(node)
 	nodes, _ := json.Marshal([]map[string]any{{"name": node, "address": s.nodes()[node], "host": "127.0.0.1",
 		"port": port, "hostKey": hostKey, "roles": []string{"agent"}}})
-	env := append(append([]string{}, s.env...), "BAI_STACK="+s.stack, "BAI_NODES="+string(nodes),
-		"BAI_SSH_KEY_FILE="+filepath.Join(s.root, ".sandbox", "id_ed25519"),
-		// An inline program's provider is found on PATH, beside the CLI.
-		"PATH="+filepath.Join(s.root, "bin")+":"+filepath.Join(s.root, "bin", "backendai")+":"+os.Getenv("PATH"),
-		"PULUMI_IGNORE_AMBIENT_PLUGINS=false")
-	run := func(action string) string {
-		t.Helper()
-		cmd := exec.Command(command[0], append(command[1:], action)...)
-		cmd.Dir, cmd.Env = t.TempDir(), env
-		out, err := cmd.CombinedOutput()
-		t.Logf("$ %s %s\n%s", filepath.Base(command[len(command)-1]), action, tail(string(out), 25))
-		if err != nil {
-			t.Fatalf("%s %s: %v", filepath.Base(command[len(command)-1]), action, err)
-		}
-		out = []byte(strings.TrimSpace(string(out)))
-		return string(out[strings.LastIndex(string(out), "\n")+1:])
-	}
+	run := automationProgram(t, s, []string{"BAI_NODES=" + string(nodes)}, command...)
 
 	var outputs map[string]string
 	if last := run("up"); json.Unmarshal([]byte(last), &outputs) != nil || !strings.Contains(outputs[node+"-facts"], `"os":"debian"`) {
@@ -53,5 +37,29 @@ func hostsProgram(t *testing.T, node string, command ...string) {
 	run("destroy")
 	if got := s.ssh(node, "id -u bai"); got != "1100" {
 		t.Errorf("destroy removed the account: %q", got)
+	}
+}
+
+// automationProgram is a runner of an Automation API program of examples/ (command, then
+// its action: up, preview or destroy) on s's stack (BAI_STACK), with the sandbox's login
+// key (BAI_SSH_KEY_FILE) and env; it returns the program's last line of output.
+func automationProgram(t *testing.T, s *sandbox, env []string, command ...string) func(action string) string {
+	t.Helper()
+	env = append(append(append([]string{}, s.env...), env...), "BAI_STACK="+s.stack,
+		"BAI_SSH_KEY_FILE="+filepath.Join(s.root, ".sandbox", "id_ed25519"),
+		// An inline program's provider is found on PATH, beside the CLI.
+		"PATH="+filepath.Join(s.root, "bin")+":"+filepath.Join(s.root, "bin", "backendai")+":"+os.Getenv("PATH"),
+		"PULUMI_IGNORE_AMBIENT_PLUGINS=false")
+	return func(action string) string {
+		t.Helper()
+		cmd := exec.Command(command[0], append(command[1:], action)...)
+		cmd.Dir, cmd.Env = t.TempDir(), env
+		out, err := cmd.CombinedOutput()
+		t.Logf("$ %s %s\n%s", filepath.Base(command[len(command)-1]), action, tail(string(out), 25))
+		if err != nil {
+			t.Fatalf("%s %s: %v", filepath.Base(command[len(command)-1]), action, err)
+		}
+		out = []byte(strings.TrimSpace(string(out)))
+		return string(out[strings.LastIndex(string(out), "\n")+1:])
 	}
 }
