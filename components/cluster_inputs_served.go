@@ -69,7 +69,8 @@ func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts .
 	files, err = CheckFixtures(c.Line(), files, fixtures.Grants{VFolderHosts: VFolderHosts(c), Registries: c.Services.ImageRegistries})
 	errs = append(errs, err)
 	s := ClusterSecrets{PrivateKey: checkedSecret("sshPrivateKey", in.SSHPrivateKey),
-		SuperadminSecretKey: in.SuperadminSecretKey, SuperadminPassword: in.SuperadminPassword}
+		SuperadminSecretKey: checkedSecret("superadminSecretKey", in.SuperadminSecretKey),
+		SuperadminPassword:  checkedSecret("superadminPassword", in.SuperadminPassword)}
 	if in.SSHPrivateKey == nil {
 		errs = append(errs, errors.New("sshPrivateKey: is required"))
 	}

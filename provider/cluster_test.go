@@ -167,3 +167,18 @@ func TestClusterSysctl(t *testing.T) {
 		t.Errorf("the sysctl step's parameters:\n%s", conf)
 	}
 }
+
+// TestClusterOwnSuperadmin: the superadmin's own keypair, its secret key a secret input,
+// is the superadmin's login; its access key without it is refused.
+func TestClusterOwnSuperadmin(t *testing.T) {
+	in := clusterInputs(t)
+	in["superadmin"] = property.New(map[string]property.Value{"accessKey": property.New("AKIAOWNSUPERADMIN0001")})
+	in["superadminSecretKey"] = property.New("own-superadmin-secret-key-0001").WithSecret(true)
+	if _, _, err := construct(t, "Cluster", "cluster", in); err != nil {
+		t.Fatal(err)
+	}
+	delete(in, "superadminSecretKey")
+	if _, _, err := construct(t, "Cluster", "cluster", in); err == nil || !strings.Contains(err.Error(), "superadmin.accessKey: the superadmin's own keypair needs both") {
+		t.Errorf("an access key without its secret key: %v", err)
+	}
+}

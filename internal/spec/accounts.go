@@ -92,7 +92,7 @@ func (c Cluster) validateAccounts(bad func(field, format string, args ...any)) {
 	switch {
 	case s.AccessKey != "" && !accessKeyF.MatchString(s.AccessKey):
 		bad("superadmin.accessKey", "%q is not an access key (16 to 32 upper-case letters and digits, e.g. AKIA...)", s.AccessKey)
-	case (s.AccessKey == "") != (s.SecretKey == ""):
+	case !c.secretsApart && (s.AccessKey == "") != (s.SecretKey == ""):
 		bad("superadmin.accessKey", "the stack's own keypair needs both superadmin.accessKey and the secret superadminSecretKey; give both, or neither to have them generated")
 	case s.SecretKey != "" && len(s.SecretKey) < minSecret:
 		bad("superadminSecretKey", "is shorter than %d characters", minSecret)
