@@ -280,7 +280,7 @@ namespace BackendAI.Backendai
         private InputMap<string>? _sysctl;
 
         /// <summary>
-        /// Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf.
+        /// Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
         /// </summary>
         public InputMap<string> Sysctl
         {

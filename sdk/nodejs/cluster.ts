@@ -183,7 +183,7 @@ export interface ClusterArgs {
      */
     superadminSecretKey?: pulumi.Input<string | undefined>;
     /**
-     * Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf.
+     * Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
      */
     sysctl?: pulumi.Input<{[key: string]: string} | undefined>;
     /**

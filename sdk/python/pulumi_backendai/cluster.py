@@ -67,7 +67,7 @@ class ClusterArgs:
         :param pulumi.Input['SuperadminArgs'] superadmin: The cluster's first superadmin, generated unless given.
         :param pulumi.Input[_builtins.str] superadmin_password: The superadmin's own password; default generated.
         :param pulumi.Input[_builtins.str] superadmin_secret_key: The superadmin's own secret key, with superadmin.accessKey; default generated.
-        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf.
+        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
         :param _builtins.bool test_cluster: true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
         :param pulumi.Input['VerifyArgs'] verify: The check that ends the deployment.
         :param _builtins.str version: The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
@@ -363,7 +363,7 @@ class ClusterArgs:
     @pulumi.getter
     def sysctl(self) -> pulumi.Input[Optional[Mapping[str, _builtins.str]]]:
         """
-        Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf.
+        Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
         """
         return pulumi.get(self, "sysctl")
 
@@ -464,7 +464,7 @@ class Cluster(pulumi.ComponentResource):
         :param pulumi.Input[Union['SuperadminArgs', 'SuperadminArgsDict']] superadmin: The cluster's first superadmin, generated unless given.
         :param pulumi.Input[_builtins.str] superadmin_password: The superadmin's own password; default generated.
         :param pulumi.Input[_builtins.str] superadmin_secret_key: The superadmin's own secret key, with superadmin.accessKey; default generated.
-        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf.
+        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
         :param _builtins.bool test_cluster: true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
         :param pulumi.Input[Union['VerifyArgs', 'VerifyArgsDict']] verify: The check that ends the deployment.
         :param _builtins.str version: The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
