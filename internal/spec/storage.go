@@ -40,7 +40,7 @@ type Storage struct {
 	// networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The
 	// cluster's own nodes are always clients.
 	Clients []string `json:"clients,omitempty" pulumi:"clients,optional"`
-	GID *int `json:"gid,omitempty" pulumi:"gid,optional"`
+	GID     *int     `json:"gid,omitempty" pulumi:"gid,optional"`
 }
 
 // Storage modes.
