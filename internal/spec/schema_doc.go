@@ -108,6 +108,7 @@ func (x *Storage) Annotate(a infer.Annotator) {
 	a.Describe(&x.NFSServer, "Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).")
 	a.Describe(&x.Mount, "Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).")
 	a.Describe(&x.UID, "UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.")
+	a.Describe(&x.GID, "GID is the existing export's group, as UID is its owner.")
 	a.Describe(&x.Clients, "Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.")
 }
 

@@ -36,11 +36,12 @@ type Storage struct {
 	// UID and GID, when given, are the existing export's owner: they must be the
 	// account's, which the storage proxy, the agents and the containers run as.
 	UID *int `json:"uid,omitempty" pulumi:"uid,optional"`
+	// GID is the existing export's group, as UID is its owner.
+	GID *int `json:"gid,omitempty" pulumi:"gid,optional"`
 	// Clients are more NFS clients the storage nodes export the volumes to, addresses or
 	// networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The
 	// cluster's own nodes are always clients.
 	Clients []string `json:"clients,omitempty" pulumi:"clients,optional"`
-	GID     *int     `json:"gid,omitempty" pulumi:"gid,optional"`
 }
 
 // Storage modes.

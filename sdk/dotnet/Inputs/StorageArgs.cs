@@ -40,6 +40,9 @@ namespace BackendAI.Backendai.Inputs
         [Input("exportOptions")]
         public Input<string>? ExportOptions { get; set; }
 
+        /// <summary>
+        /// GID is the existing export's group, as UID is its owner.
+        /// </summary>
         [Input("gid")]
         public Input<int>? Gid { get; set; }
 

@@ -4413,7 +4413,8 @@ type Storage struct {
 	Export *string `pulumi:"export"`
 	// ExportOptions are the storage node's export options for the cluster's nodes.
 	ExportOptions *string `pulumi:"exportOptions"`
-	Gid           *int    `pulumi:"gid"`
+	// GID is the existing export's group, as UID is its owner.
+	Gid *int `pulumi:"gid"`
 	// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
 	Mount *string `pulumi:"mount"`
 	// MountOptions are the NFS mount options on every node that mounts the volumes.
@@ -4447,7 +4448,8 @@ type StorageArgs struct {
 	Export pulumi.StringPtrInput `pulumi:"export"`
 	// ExportOptions are the storage node's export options for the cluster's nodes.
 	ExportOptions pulumi.StringPtrInput `pulumi:"exportOptions"`
-	Gid           pulumi.IntPtrInput    `pulumi:"gid"`
+	// GID is the existing export's group, as UID is its owner.
+	Gid pulumi.IntPtrInput `pulumi:"gid"`
 	// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
 	Mount pulumi.StringPtrInput `pulumi:"mount"`
 	// MountOptions are the NFS mount options on every node that mounts the volumes.
@@ -4555,6 +4557,7 @@ func (o StorageOutput) ExportOptions() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Storage) *string { return v.ExportOptions }).(pulumi.StringPtrOutput)
 }
 
+// GID is the existing export's group, as UID is its owner.
 func (o StorageOutput) Gid() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v Storage) *int { return v.Gid }).(pulumi.IntPtrOutput)
 }
@@ -4643,6 +4646,7 @@ func (o StoragePtrOutput) ExportOptions() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// GID is the existing export's group, as UID is its owner.
 func (o StoragePtrOutput) Gid() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *Storage) *int {
 		if v == nil {

@@ -493,6 +493,9 @@ export interface StorageArgs {
      * ExportOptions are the storage node's export options for the cluster's nodes.
      */
     exportOptions?: pulumi.Input<string | undefined>;
+    /**
+     * GID is the existing export's group, as UID is its owner.
+     */
     gid?: pulumi.Input<number | undefined>;
     /**
      * Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).

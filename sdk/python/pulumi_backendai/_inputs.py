@@ -2379,6 +2379,9 @@ class StorageArgsDict(TypedDict):
     ExportOptions are the storage node's export options for the cluster's nodes.
     """
     gid: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    GID is the existing export's group, as UID is its owner.
+    """
     mount: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
     Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
@@ -2423,6 +2426,7 @@ class StorageArgs:
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] clients: Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
         :param pulumi.Input[_builtins.str] export: Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
         :param pulumi.Input[_builtins.str] export_options: ExportOptions are the storage node's export options for the cluster's nodes.
+        :param pulumi.Input[_builtins.int] gid: GID is the existing export's group, as UID is its owner.
         :param pulumi.Input[_builtins.str] mount: Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
         :param pulumi.Input[_builtins.str] mount_options: MountOptions are the NFS mount options on every node that mounts the volumes.
         :param pulumi.Input[_builtins.str] name: Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
@@ -2490,6 +2494,9 @@ class StorageArgs:
     @_builtins.property
     @pulumi.getter
     def gid(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        GID is the existing export's group, as UID is its owner.
+        """
         return pulumi.get(self, "gid")
 
     @gid.setter
