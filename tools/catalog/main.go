@@ -45,7 +45,7 @@ func run(write bool) error {
 		if err != nil {
 			return fmt.Errorf("Backend.AI %s: %w", version, err)
 		}
-		path := filepath.Join(root, "infra", "fixtures", "catalog", line+".json")
+		path := filepath.Join(root, "internal", "fixtures", "catalog", line+".json")
 		have, _ := os.ReadFile(path)
 		if bytes.Equal(have, want) {
 			continue
