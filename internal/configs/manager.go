@@ -93,9 +93,15 @@ func AlembicINI(s Settings) (File, error) {
 	p := newPlacer()
 	// The placeholder goes in as it is: url.URL would escape its "@"s.
 	dsn := fmt.Sprintf("postgresql+asyncpg://%s:%s@%s/%s", url.User(s.DBUser), p.put(DBPasswordURL), s.DB, s.DBName)
-	text := fmt.Sprintf(`# Rendered by backendai-infra for Backend.AI %s; read by "schema oneshot" and "alembic upgrade head".
+	return p.file(alembicINI(s.Line, "ai.backend.manager.models:alembic", dsn)), nil
+}
+
+// alembicINI is an alembic.ini of Backend.AI's (its configs' halfstack.alembic.ini):
+// the migrations' package and the database URL, the rest as Backend.AI ships it.
+func alembicINI(line, scriptLocation, dsn string) string {
+	return fmt.Sprintf(`# Rendered by backendai-infra for Backend.AI %s; read by "schema oneshot" and "alembic upgrade head".
 [alembic]
-script_location = ai.backend.manager.models:alembic
+script_location = %s
 sqlalchemy.url = %s
 
 [loggers]
@@ -131,8 +137,7 @@ formatter = generic
 [formatter_generic]
 format = %%(levelname)-5.5s [%%(name)s] %%(message)s
 datefmt = %%H:%%M:%%S
-`, s.Line, dsn)
-	return p.file(text), nil
+`, line, scriptLocation, dsn)
 }
 
 // render writes a TOML file with a header naming what rendered it, and the places of
