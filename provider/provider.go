@@ -22,7 +22,7 @@ func New() (p.Provider, error) {
 		WithNamespace("backendai").
 		WithDisplayName("Backend.AI infrastructure").
 		WithDescription("Deploys Backend.AI clusters: components for its nodes, their convergent steps over SSH, and Backend.AI data resources (etcd keys, database fixtures).").
-		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{}), infer.Resource(&Credentials{})).
+		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{}), infer.Resource(&Credentials{}), infer.Resource(&Secrets{})).
 		// The components other stacks use, in any language (package components).
 		WithComponents(infer.ComponentF(components.NewHost), infer.ComponentF(components.NewAgentPool), infer.ComponentF(components.NewServedCluster)).
 		// The SDKs' names in each language (tools/pulumi/sdkgen writes them under sdk/).

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"path"
+
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
 // The App Proxy's files on the management node: the coordinator's and the interactive
@@ -116,14 +118,6 @@ type workerFile struct {
 	Debug   debug   `toml:"debug"`
 }
 
-// The App Proxy's aiomonitor ports (halfstack.toml's), on the node's loopback.
-const (
-	CoordinatorMonitorTermUIPort = 48510
-	CoordinatorMonitorWebUIPort  = 49510
-	WorkerMonitorTermUIPort      = 48610
-	WorkerMonitorWebUIPort       = 49610
-)
-
 // Check reports an App Proxy setting that cannot be rendered into a working file.
 func (a AppProxy) Check() error {
 	switch {
@@ -158,7 +152,7 @@ func AppProxyCoordinatorTOML(s Settings, a AppProxy) (File, error) {
 	d.Type, d.Name, d.User, d.Password, d.PoolSize, d.MaxOverflow, d.Addr = "postgresql", a.DBName, a.DBUser, p.put(AppProxyDBPassword), 8, 64, s.DB
 	f.Redis.Addr = s.Redis
 	c := &f.ProxyCoordinator
-	c.AiomonitorTermUIPort, c.AiomonitorWebUIPort = CoordinatorMonitorTermUIPort, CoordinatorMonitorWebUIPort
+	c.AiomonitorTermUIPort, c.AiomonitorWebUIPort = spec.CoordinatorMonitorTermUIPort, spec.CoordinatorMonitorWebUIPort
 	c.AllowUnauthorizedConfigureRequest = true
 	c.BindAddr = Addr{Host: "0.0.0.0", Port: a.CoordinatorPort}
 	c.AdvertisedAddr, c.AnnounceAddr = a.Coordinator(), a.Coordinator()
@@ -181,7 +175,7 @@ func AppProxyWorkerTOML(s Settings, a AppProxy) (File, error) {
 	f.Redis.Addr = s.Redis
 	w := &f.ProxyWorker
 	w.CoordinatorEndpoint, w.Authority = a.Coordinator().HTTP(), a.Authority
-	w.AiomonitorTermUIPort, w.AiomonitorWebUIPort = WorkerMonitorTermUIPort, WorkerMonitorWebUIPort
+	w.AiomonitorTermUIPort, w.AiomonitorWebUIPort = spec.WorkerMonitorTermUIPort, spec.WorkerMonitorWebUIPort
 	w.FrontendMode, w.Protocol, w.AcceptedTraffics = "port", "http", []string{"interactive"}
 	w.APIBindAddr = Addr{Host: "0.0.0.0", Port: a.WorkerPort}
 	w.APIAdvertisedAddr = Addr{Host: a.Host, Port: a.WorkerPort}

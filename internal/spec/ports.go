@@ -18,6 +18,11 @@ const (
 	StorageProxyInternalPort      = 16023 // [api.manager] internal-addr
 	StorageProxyMonitorTermUIPort = 38300 // [storage-proxy] aiomonitor-termui-port
 	StorageProxyMonitorWebUIPort  = 39300 // [storage-proxy] aiomonitor-webui-port
+	// The App Proxy's monitor ports (configs/app-proxy-*/halfstack.toml's aiomonitor ports).
+	CoordinatorMonitorTermUIPort = 48510
+	CoordinatorMonitorWebUIPort  = 49510
+	WorkerMonitorTermUIPort      = 48610
+	WorkerMonitorWebUIPort       = 49610
 )
 
 // Listener is a TCP port a service listens on, named by the field that sets it.
@@ -47,6 +52,16 @@ func (c Cluster) Listeners(n Node) []Listener {
 			Listener{"the storage proxy's monitor ports", StorageProxyMonitorTermUIPort},
 			Listener{"the storage proxy's monitor ports", StorageProxyMonitorWebUIPort},
 		)
+		if a := s.AppProxy; a.On() {
+			out = append(out,
+				Listener{"services.appProxy.coordinatorPort", a.CoordinatorPort},
+				Listener{"services.appProxy.workerPort", a.WorkerPort},
+				Listener{"the App Proxy's monitor ports", CoordinatorMonitorTermUIPort},
+				Listener{"the App Proxy's monitor ports", CoordinatorMonitorWebUIPort},
+				Listener{"the App Proxy's monitor ports", WorkerMonitorTermUIPort},
+				Listener{"the App Proxy's monitor ports", WorkerMonitorWebUIPort},
+			)
+		}
 	}
 	if n.HasRole(RoleAgent) {
 		a := c.Agent
@@ -77,10 +92,12 @@ func (c Cluster) reservedPorts() string {
 				seen[l.Port] = true
 			}
 		}
-		// The sessions' published ports too: the agent hands them out later.
-		if r := c.Agent.PortRange; n.HasRole(RoleAgent) && len(r) == 2 && r[0] > 0 && r[1] < 65536 && r[1]-r[0] < 65536 {
-			for p := r[0]; p <= r[1]; p++ {
-				seen[p] = true
+		// The sessions' published ports and the App Proxy's app ports too: handed out later.
+		for _, r := range c.portRanges(n) {
+			if len(r.Ports) == 2 && r.Ports[0] > 0 && r.Ports[1] < 65536 && r.Ports[1]-r.Ports[0] < 65536 {
+				for p := r.Ports[0]; p <= r.Ports[1]; p++ {
+					seen[p] = true
+				}
 			}
 		}
 	}
@@ -123,12 +140,37 @@ func (c Cluster) validatePorts(bad func(field, format string, args ...any)) {
 			default:
 				seen[l.Port] = l.Field
 			}
-			if r := c.Agent.PortRange; n.HasRole(RoleAgent) && len(r) == 2 && l.Port >= r[0] && l.Port <= r[1] {
-				if key := fmt.Sprint("range", l.Field); !reported[key] {
-					bad("agent.portRange", "[%d, %d] holds %s (%d), which %s listens on", r[0], r[1], l.Field, l.Port, n.Name)
-					reported[key] = true
+			for _, r := range c.portRanges(n) {
+				if len(r.Ports) == 2 && l.Port >= r.Ports[0] && l.Port <= r.Ports[1] {
+					if key := fmt.Sprint("range", r.Field, l.Field); !reported[key] {
+						bad(r.Field, "[%d, %d] holds %s (%d), which %s listens on", r.Ports[0], r.Ports[1], l.Field, l.Port, n.Name)
+						reported[key] = true
+					}
 				}
 			}
 		}
+		if r := c.portRanges(n); len(r) == 2 && len(r[0].Ports) == 2 && len(r[1].Ports) == 2 &&
+			r[0].Ports[0] <= r[1].Ports[1] && r[1].Ports[0] <= r[0].Ports[1] {
+			bad(r[1].Field, "%v overlaps %s %v on %s", r[1].Ports, r[0].Field, r[0].Ports, n.Name)
+		}
 	}
+}
+
+// portRange is a range of ports a node hands out, named by its field.
+type portRange struct {
+	Field string
+	Ports []int
+}
+
+// portRanges are the ranges of ports node n hands out: its sessions' (an agent) and
+// the App Proxy's apps' (the management node).
+func (c Cluster) portRanges(n Node) []portRange {
+	var out []portRange
+	if n.HasRole(RoleAgent) {
+		out = append(out, portRange{"agent.portRange", c.Agent.PortRange})
+	}
+	if a := c.Services.AppProxy; n.HasRole(RoleManager) && a.On() {
+		out = append(out, portRange{"services.appProxy.portRange", a.PortRange})
+	}
+	return out
 }

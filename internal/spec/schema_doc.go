@@ -82,6 +82,15 @@ func (x *Services) Annotate(a infer.Annotator) {
 	a.Describe(&x.ImageRegistries, "ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).")
 	a.Describe(&x.GraphQLGateway, "GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.")
 	a.Describe(&x.ImageAliases, "ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).")
+	a.Describe(&x.AppProxy, "AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.")
+}
+
+func (x *AppProxy) Annotate(a infer.Annotator) {
+	a.Describe(&x, "AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of the cluster's release), in port mode: each app a session opens gets a port of the worker's range, which users' browsers reach at the management node's address.")
+	a.Describe(&x.Enabled, "Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.")
+	a.Describe(&x.CoordinatorPort, "CoordinatorPort is the coordinator's API, which the manager and browsers reach.")
+	a.Describe(&x.WorkerPort, "WorkerPort is the interactive worker's API, which browsers reach.")
+	a.Describe(&x.PortRange, "PortRange is the ports the worker opens sessions' apps on, [first, last].")
 }
 
 func (x *Python) Annotate(a infer.Annotator) {

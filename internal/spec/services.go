@@ -25,7 +25,27 @@ type Services struct {
 	// ImageAliases name kernel images for this cluster's architecture, alias → image
 	// (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
 	ImageAliases map[string]string `json:"imageAliases,omitempty" pulumi:"imageAliases,optional"`
+	// AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the
+	// App Proxy's coordinator and an interactive worker on the management node.
+	AppProxy *AppProxy `json:"appProxy,omitempty" pulumi:"appProxy,optional"`
 }
+
+// AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of
+// the cluster's release), in port mode: each app a session opens gets a port of the
+// worker's range, which users' browsers reach at the management node's address.
+type AppProxy struct {
+	// Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+	Enabled *bool `json:"enabled,omitempty" pulumi:"enabled,optional"`
+	// CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+	CoordinatorPort int `json:"coordinatorPort,omitempty" pulumi:"coordinatorPort,optional"`
+	// WorkerPort is the interactive worker's API, which browsers reach.
+	WorkerPort int `json:"workerPort,omitempty" pulumi:"workerPort,optional"`
+	// PortRange is the ports the worker opens sessions' apps on, [first, last].
+	PortRange []int `json:"portRange,omitempty" pulumi:"portRange,optional"`
+}
+
+// On says whether the App Proxy is deployed (its default).
+func (a AppProxy) On() bool { return isOn(a.Enabled) }
 
 // Python selects the services' interpreter: "distro" (python3 from the distribution),
 // "uv" (a python-build-standalone build that uv installs, from uv's default source or
@@ -77,6 +97,12 @@ const (
 	DefaultGatewayVersion = "2.15.1"
 	// DefaultUV is the uv release the nodes install.
 	DefaultUV = "0.13.9"
+	// The App Proxy's ports, as Backend.AI's installers set them (scripts/install-dev.sh,
+	// configs/app-proxy-*/halfstack.toml).
+	DefaultCoordinatorPort = 10200
+	DefaultWorkerPort      = 10201
+	DefaultAppPortFirst    = 10205
+	DefaultAppPortLast     = 10300
 )
 
 // PythonOf is the Python (major.minor) each release line's packages require (their
@@ -90,6 +116,8 @@ func defaultServices() Services {
 		Webserver:       &WebserverSettings{Port: DefaultWebserverPort, Title: DefaultWebTitle},
 		ImageRegistries: []string{DefaultImageRegistry},
 		GraphQLGateway:  &GraphQLGateway{Enabled: On(), Port: DefaultGatewayPort, Version: DefaultGatewayVersion},
+		AppProxy: &AppProxy{Enabled: On(), CoordinatorPort: DefaultCoordinatorPort, WorkerPort: DefaultWorkerPort,
+			PortRange: []int{DefaultAppPortFirst, DefaultAppPortLast}},
 	}
 }
 
@@ -113,6 +141,11 @@ func (s Services) validate(bad func(field, format string, args ...any)) {
 		}
 		if !npmVersion.MatchString(g.Version) {
 			bad("services.graphqlGateway.version", "%q is not a release of @graphql-hive/gateway like %s", g.Version, DefaultGatewayVersion)
+		}
+	}
+	if a := s.AppProxy; a.On() {
+		if r := a.PortRange; len(r) != 2 || r[0] < 1025 || r[1] > 65535 || r[0] > r[1] {
+			bad("services.appProxy.portRange", "%v is not [first, last] of ports in 1025..65535", r)
 		}
 	}
 	if !npmVersion.MatchString(s.Python.UV) {
