@@ -134,6 +134,10 @@ type managementNode struct {
 	gateway     *remote.Script
 	gatewaySum  string
 	gatewayUnit pulumi.Resource
+	// appProxyUnits are the App Proxy's units and its resource group's row (nil when the
+	// stack has none); appProxySum what its services were started with.
+	appProxyUnits []pulumi.Resource
+	appProxySum   []string
 }
 
 // installed is one service's package and files, and their checksum.
@@ -186,6 +190,7 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		g.provisionRoles,  //    and, from 26.9, every user's roles
 		g.storageVolumes,  // 6. the storage proxy's volumes
 		g.startServices,   //    and the services under systemd
+		g.appProxy,        //    and the App Proxy, the resource group pointed at it
 		g.rescanImages,    // 7. the registries' kernel images and their aliases
 	} {
 		if err := step(); err != nil {
@@ -478,7 +483,11 @@ func (g *managementNode) verify() (*remote.Script, error) {
 	if port := s.Webserver.GatewayPort; port > 0 {
 		in.GatewayURL = configs.Addr{Host: "127.0.0.1", Port: port}.HTTP()
 	}
-	deps := []pulumi.Resource{g.rescan}
+	if g.appProxyUnits != nil {
+		a := g.appProxySettings()
+		in.CoordinatorURL, in.WorkerURL = a.Coordinator().HTTP(), configs.Addr{Host: a.Host, Port: a.WorkerPort}.HTTP()
+	}
+	deps := append([]pulumi.Resource{g.rescan}, g.appProxyUnits...)
 	if g.gatewayUnit != nil {
 		deps = append(deps, g.gatewayUnit)
 	}
@@ -494,5 +503,6 @@ func (g *managementNode) sum() string {
 	if g.gateway != nil {
 		sums = append(sums, g.gatewaySum)
 	}
+	sums = append(sums, g.appProxySum...)
 	return strings.Join(sums, ",")
 }

@@ -116,10 +116,25 @@ func TestManagementNodeOrder(t *testing.T) {
 			dependsOn("mgmt-volumes", "bai-m1-account")
 			dependsOn("mgmt-storage-proxy-service", "mgmt-volumes", "mgmt-storage-proxy-config")
 			dependsOn("mgmt-image-rescan", "mgmt-manager-service", "mgmt-storage-proxy-service", "mgmt-webserver-service", "mgmt-roles")
+			// The App Proxy: its database in the halfstack, its schema once the database
+			// and the coordinator's package and alembic.ini are in, the coordinator, then the
+			// worker, and the resource group pointed at it once the fixtures made it.
+			dependsOn("mgmt-app-proxy-db", half)
+			dependsOn("mgmt-app-proxy-coordinator-package", "mgmt-python")
+			dependsOn("mgmt-app-proxy-schema", "mgmt-app-proxy-db", "mgmt-app-proxy-coordinator-package", "mgmt-app-proxy-coordinator-alembic")
+			dependsOn("mgmt-app-proxy-coordinator-service", "mgmt-app-proxy-schema", "mgmt-app-proxy-coordinator-config")
+			dependsOn("mgmt-app-proxy-worker-service", "mgmt-app-proxy-coordinator-service", "mgmt-app-proxy-worker-config")
+			dependsOn("mgmt-fixture-app-proxy", "mgmt-roles")
+			dependsOn("mgmt-verify", "mgmt-app-proxy-worker-service", "mgmt-fixture-app-proxy")
+			if env := m.get("mgmt-verify").inputs["environment"].ObjectValue(); env["COORDINATOR_URL"].StringValue() != "http://10.20.30.10:10200" ||
+				env["WORKER_URL"].StringValue() != "http://10.20.30.10:10201" {
+				t.Errorf("the services' check does not check the App Proxy: %v", env)
+			}
 
 			// Secrets only where a file has placeholders, and always secret.
 			for name, wantSecret := range map[string]bool{"mgmt-manager-config": true, "mgmt-manager-alembic": true,
-				"mgmt-storage-proxy-config": true, "mgmt-webserver-config": false} {
+				"mgmt-storage-proxy-config": true, "mgmt-webserver-config": false, "mgmt-app-proxy-db": true,
+				"mgmt-app-proxy-coordinator-config": true, "mgmt-app-proxy-coordinator-alembic": true, "mgmt-app-proxy-worker-config": true} {
 				env, ok := m.get(name).inputs["secretEnvironment"]
 				if ok != wantSecret || ok && !env.IsSecret() {
 					t.Errorf("%s: secret environment present %t (secret %t), want %t", name, ok, ok && env.IsSecret(), wantSecret)
@@ -154,6 +169,21 @@ func TestWebserverChangeTouchesOnlyTheWebserver(t *testing.T) {
 	slices.Sort(changed)
 	if want := []string{"mgmt-verify", "mgmt-webserver-config", "mgmt-webserver-service"}; !slices.Equal(changed, want) {
 		t.Errorf("a webserver change touches %v, want %v", changed, want)
+	}
+}
+
+// TestAppProxyOff: a stack without the App Proxy has none of its steps, and its
+// services' check does not look for it.
+func TestAppProxyOff(t *testing.T) {
+	c := managementCluster(t, "Backend.AI")
+	off := false
+	c.Services.AppProxy.Enabled = &off
+	m := runManagementNode(t, c, spec.EngineScript)
+	if got := m.names("mgmt-app-proxy"); len(got) != 0 {
+		t.Errorf("the App Proxy's steps without the App Proxy: %v", got)
+	}
+	if env := m.get("mgmt-verify").inputs["environment"].ObjectValue(); env.HasValue("COORDINATOR_URL") {
+		t.Errorf("the services' check looks for the App Proxy: %v", env)
 	}
 }
 

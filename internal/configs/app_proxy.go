@@ -3,7 +3,7 @@ package configs
 import (
 	"fmt"
 	"net/url"
-	"path"
+	"strings"
 
 	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
@@ -40,9 +40,18 @@ type AppProxy struct {
 	Authority string
 }
 
-// AppProxyDir is the App Proxy's directory under the account's home: the coordinator's
-// and the worker's venvs and files.
-func (s Settings) AppProxyDir() string { return path.Join(s.Home, "app-proxy") }
+// AppProxyServices are the App Proxy's coordinator and its interactive worker, each in
+// its directory with its venv and config, started as Backend.AI's installer starts
+// them (`backend.ai app-proxy-<service> start-server -f <config>`).
+func AppProxyServices(a AppProxy) (coordinator, worker Service) {
+	service := func(name, pkg string, port int) Service {
+		config := "app-proxy-" + name + ".toml"
+		return Service{Name: "app-proxy-" + name, Package: pkg, Config: config, WaitPort: port,
+			Command: fmt.Sprintf(".venv/bin/backend.ai app-proxy-%s start-server -f %s", name, config)}
+	}
+	return service("coordinator", "backend.ai-appproxy-coordinator", a.CoordinatorPort),
+		service("worker", "backend.ai-appproxy-worker", a.WorkerPort)
+}
 
 type appProxySecrets struct {
 	Secrets struct {
@@ -194,4 +203,16 @@ func AppProxyAlembicINI(s Settings, a AppProxy) (File, error) {
 	p := newPlacer()
 	dsn := fmt.Sprintf("postgresql+asyncpg://%s:%s@%s/%s", url.User(a.DBUser), p.put(AppProxyDBPasswordURL), s.DB, a.DBName)
 	return p.file(alembicINI(s.Line, "ai.backend.appproxy.coordinator.models:alembic", dsn)), nil
+}
+
+// AppProxySecretValues are the replacements of the App Proxy's placeholders, each
+// escaped for where it sits (as SecretValues).
+func AppProxySecretValues(dbPassword, apiSecret, jwtSecret, permitSecret string) map[string]string {
+	return map[string]string{
+		AppProxyDBPassword:    tomlEscape(dbPassword),
+		AppProxyDBPasswordURL: strings.ReplaceAll(userinfoEscape(dbPassword), "%", "%%"),
+		AppProxyAPISecret:     tomlEscape(apiSecret),
+		AppProxyJWTSecret:     tomlEscape(jwtSecret),
+		AppProxyPermitSecret:  tomlEscape(permitSecret),
+	}
 }

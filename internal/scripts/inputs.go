@@ -225,6 +225,9 @@ type VerifyInput struct {
 	WebserverURL    string `env:"WEBSERVER_URL"`
 	StorageProxyURL string `env:"STORAGE_PROXY_URL"`
 	GatewayURL      string `env:"GATEWAY_URL"`
+	// CoordinatorURL and WorkerURL, when set, are the App Proxy's APIs.
+	CoordinatorURL string `env:"COORDINATOR_URL,omitempty"`
+	WorkerURL      string `env:"WORKER_URL,omitempty"`
 	Version         string `env:"VERSION"`
 	ConfigSHA256    string `env:"CONFIG_SHA256"`
 }
@@ -313,5 +316,24 @@ func (VolumesInput) Script() string         { return Volumes }
 func (VerifyInput) Script() string          { return Verify }
 func (AgentKeysInput) Script() string       { return AgentKeys }
 func (ImagesInput) Script() string          { return Images }
+func (AppProxyDBInput) Script() string      { return AppProxyDB }
+func (AppProxySchemaInput) Script() string  { return AppProxySchema }
 func (DirectoriesInput) Script() string     { return Directories }
 func (NVIDIAInput) Script() string          { return NVIDIA }
+
+// AppProxyDBInput is app_proxy_db.sh's: the coordinator's database and role in the
+// halfstack's PostgreSQL; the role's password is a secret input.
+type AppProxyDBInput struct {
+	DBContainer string `env:"DB_CONTAINER"`
+	DB          string `env:"APPPROXY_DB"`
+	User        string `env:"APPPROXY_USER"`
+}
+
+// AppProxySchemaInput is app_proxy_schema.sh's: the coordinator's directory, the
+// account, the release, and alembic-appproxy.ini's checksum, which reruns it.
+type AppProxySchemaInput struct {
+	Dir           string `env:"COORDINATOR_DIR"`
+	User          string `env:"BAI_USER"`
+	Version       string `env:"VERSION"`
+	AlembicSHA256 string `env:"ALEMBIC_SHA256"`
+}

@@ -68,6 +68,10 @@ var (
 	DaemonJSON string
 	//go:embed images.sh
 	Images string
+	//go:embed app_proxy_db.sh
+	AppProxyDB string
+	//go:embed app_proxy_schema.sh
+	AppProxySchema string
 	//go:embed nvidia.sh
 	NVIDIA string
 	//go:embed directories.sh

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The management node's services answer, as a deployment is done only when they work:
 # the manager's API with the deployed release, the webserver with the Web UI's page, and
-# the storage proxy's manager-facing API, and the GraphQL gateway (when GATEWAY_URL is
-# set) ready with its supergraph. Waits for each (they take seconds to start),
+# the storage proxy's manager-facing API, the GraphQL gateway (when GATEWAY_URL is
+# set) ready with its supergraph, and the App Proxy's coordinator and worker (when
+# COORDINATOR_URL and WORKER_URL are set). Waits for each (they take seconds to start),
 # fails naming the service and the last lines of its journal. Prints what they answered
 # as one JSON object, the stack's `services` output.
 #   MANAGER_URL=http://10.0.0.1:8081 WEBSERVER_URL=http://10.0.0.1:8090 \
 #   STORAGE_PROXY_URL=http://10.0.0.1:6022 VERSION=26.9.6 [GATEWAY_URL=http://127.0.0.1:4000] \
+#   [COORDINATOR_URL=http://10.0.0.1:10200 WORKER_URL=http://10.0.0.1:10201] \
 #   [VERIFY_TIMEOUT=180] verify.sh
 set -euo pipefail
 : "${MANAGER_URL:?}" "${WEBSERVER_URL:?}" "${STORAGE_PROXY_URL:?}" "${VERSION:?}"
@@ -32,6 +34,8 @@ webserver_answers() { page=$(curl -fsS --max-time 10 "$WEBSERVER_URL/" 2>/dev/nu
 storage_answers() { status=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$STORAGE_PROXY_URL/") && [ "$status" != 000 ]; }
 # The Hive Gateway's readiness needs the supergraph loaded, as the webserver's probe does.
 gateway_ready() { curl -fsS --max-time 5 -o /dev/null "$GATEWAY_URL/readiness" 2>/dev/null; }
+coordinator_answers() { coordinator=$(curl -fsS --max-time 5 "$COORDINATOR_URL/status" 2>/dev/null) && grep -q '"api_version"' <<<"$coordinator"; }
+worker_answers() { worker=$(curl -fsS --max-time 5 "$WORKER_URL/status" 2>/dev/null); }
 
 wait_for manager manager_answers
 wait_for webserver webserver_answers
@@ -41,6 +45,12 @@ if [ -n "${GATEWAY_URL:-}" ]; then
 	wait_for graphql-gateway gateway_ready
 	gateway=$(printf ', "graphqlGateway": {"url": "%s", "ready": true}' "$GATEWAY_URL")
 fi
+app_proxy=
+if [ -n "${COORDINATOR_URL:-}" ]; then
+	wait_for app-proxy-coordinator coordinator_answers
+	wait_for app-proxy-worker worker_answers
+	app_proxy=$(printf ', "appProxy": {"coordinator": %s, "worker": %s}' "$coordinator" "$worker")
+fi
 title=$(sed -n 's:.*<title>\(.*\)</title>.*:\1:Ip' <<<"$page" | head -n 1)
-printf '{"manager": %s, "webserver": {"url": "%s", "title": "%s"}, "storageProxy": {"url": "%s", "status": %s}%s}\n' \
-	"$api" "$WEBSERVER_URL" "${title//\"/\\\"}" "$STORAGE_PROXY_URL" "$status" "$gateway"
+printf '{"manager": %s, "webserver": {"url": "%s", "title": "%s"}, "storageProxy": {"url": "%s", "status": %s}%s%s}\n' \
+	"$api" "$WEBSERVER_URL" "${title//\"/\\\"}" "$STORAGE_PROXY_URL" "$status" "$gateway" "$app_proxy"

@@ -35,6 +35,11 @@ export type Release = import("./release").Release;
 export const Release: typeof import("./release").Release = null as any;
 utilities.lazyLoad(exports, ["Release"], () => require("./release"));
 
+export { SecretsArgs } from "./secrets";
+export type Secrets = import("./secrets").Secrets;
+export const Secrets: typeof import("./secrets").Secrets = null as any;
+utilities.lazyLoad(exports, ["Secrets"], () => require("./secrets"));
+
 
 // Export sub-modules:
 import * as db from "./db";
@@ -63,6 +68,8 @@ const _module = {
                 return new Host(name, <any>undefined, { urn })
             case "backendai:index:Release":
                 return new Release(name, <any>undefined, { urn })
+            case "backendai:index:Secrets":
+                return new Secrets(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

@@ -395,7 +395,10 @@ func clusterResources(version string, storageHost bool, agents int) int {
 	if storageHost {
 		hosts++
 	}
-	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 20) + 3 + 1 + agents*(1+7+1+2) + (1 + 2)
+	// The management node: the component, its halfstack step, 2 etcd key trees, 4 fixtures,
+	// 20 steps, and the App Proxy (its secrets, database, 2 packages, 3 files, schema, 2
+	// services and the resource group's row: 11).
+	return 2 + 1 + hosts*8 + (1 + 1 + (1 + agents)) + (1 + 1 + 2 + 4 + 20 + 11) + 3 + 1 + agents*(1+7+1+2) + (1 + 2)
 }
 
 // adminClient is Backend.AI's own client on the management node (the one the

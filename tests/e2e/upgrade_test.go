@@ -76,8 +76,9 @@ func TestUpgradeRefused(t *testing.T) {
 	const from = "26.4.16"
 	s, _, _ := clusterStack(t, from, "bai-r1:manager,storage,agent")
 	// What is refused is the schema's upgrade: the cluster needs no verification (the
-	// client's install and a session) and no GraphQL gateway, which the other tests run.
-	s.setConfig([][2]string{{"verify.enabled", "false"}, {"services.graphqlGateway.enabled", "false"}})
+	// client's install and a session), no GraphQL gateway and no App Proxy, which the
+	// other tests run.
+	s.setConfig([][2]string{{"verify.enabled", "false"}, {"services.graphqlGateway.enabled", "false"}, {"services.appProxy.enabled", "false"}})
 	_, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up at %s (one node): %s", from, took)
 	started, agent := s.serviceStarts("bai-r1"), s.agentStart("bai-r1")

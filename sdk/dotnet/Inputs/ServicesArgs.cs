@@ -17,6 +17,12 @@ namespace BackendAI.Backendai.Inputs
     public sealed class ServicesArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
+        /// AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
+        /// </summary>
+        [Input("appProxy")]
+        public Input<Inputs.AppProxyArgs>? AppProxy { get; set; }
+
+        /// <summary>
         /// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
         /// </summary>
         [Input("graphqlGateway")]

@@ -31,6 +31,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &Host{}
 	case "backendai:index:Release":
 		r = &Release{}
+	case "backendai:index:Secrets":
+		r = &Secrets{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -497,6 +497,203 @@ func (o AgentSettingsPtrOutput) ScratchRoot() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
+// AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of the cluster's release), in port mode: each app a session opens gets a port of the worker's range, which users' browsers reach at the management node's address.
+type AppProxy struct {
+	// CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+	CoordinatorPort *int `pulumi:"coordinatorPort"`
+	// Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+	Enabled *bool `pulumi:"enabled"`
+	// PortRange is the ports the worker opens sessions' apps on, [first, last].
+	PortRange []int `pulumi:"portRange"`
+	// WorkerPort is the interactive worker's API, which browsers reach.
+	WorkerPort *int `pulumi:"workerPort"`
+}
+
+// AppProxyInput is an input type that accepts AppProxyArgs and AppProxyOutput values.
+// You can construct a concrete instance of `AppProxyInput` via:
+//
+//	AppProxyArgs{...}
+type AppProxyInput interface {
+	pulumi.Input
+
+	ToAppProxyOutput() AppProxyOutput
+	ToAppProxyOutputWithContext(context.Context) AppProxyOutput
+}
+
+// AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of the cluster's release), in port mode: each app a session opens gets a port of the worker's range, which users' browsers reach at the management node's address.
+type AppProxyArgs struct {
+	// CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+	CoordinatorPort pulumi.IntPtrInput `pulumi:"coordinatorPort"`
+	// Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
+	// PortRange is the ports the worker opens sessions' apps on, [first, last].
+	PortRange pulumi.IntArrayInput `pulumi:"portRange"`
+	// WorkerPort is the interactive worker's API, which browsers reach.
+	WorkerPort pulumi.IntPtrInput `pulumi:"workerPort"`
+}
+
+func (AppProxyArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppProxy)(nil)).Elem()
+}
+
+func (i AppProxyArgs) ToAppProxyOutput() AppProxyOutput {
+	return i.ToAppProxyOutputWithContext(context.Background())
+}
+
+func (i AppProxyArgs) ToAppProxyOutputWithContext(ctx context.Context) AppProxyOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppProxyOutput)
+}
+
+func (i AppProxyArgs) ToAppProxyPtrOutput() AppProxyPtrOutput {
+	return i.ToAppProxyPtrOutputWithContext(context.Background())
+}
+
+func (i AppProxyArgs) ToAppProxyPtrOutputWithContext(ctx context.Context) AppProxyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppProxyOutput).ToAppProxyPtrOutputWithContext(ctx)
+}
+
+// AppProxyPtrInput is an input type that accepts AppProxyArgs, AppProxyPtr and AppProxyPtrOutput values.
+// You can construct a concrete instance of `AppProxyPtrInput` via:
+//
+//	        AppProxyArgs{...}
+//
+//	or:
+//
+//	        nil
+type AppProxyPtrInput interface {
+	pulumi.Input
+
+	ToAppProxyPtrOutput() AppProxyPtrOutput
+	ToAppProxyPtrOutputWithContext(context.Context) AppProxyPtrOutput
+}
+
+type appProxyPtrType AppProxyArgs
+
+func AppProxyPtr(v *AppProxyArgs) AppProxyPtrInput {
+	return (*appProxyPtrType)(v)
+}
+
+func (*appProxyPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AppProxy)(nil)).Elem()
+}
+
+func (i *appProxyPtrType) ToAppProxyPtrOutput() AppProxyPtrOutput {
+	return i.ToAppProxyPtrOutputWithContext(context.Background())
+}
+
+func (i *appProxyPtrType) ToAppProxyPtrOutputWithContext(ctx context.Context) AppProxyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AppProxyPtrOutput)
+}
+
+// AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of the cluster's release), in port mode: each app a session opens gets a port of the worker's range, which users' browsers reach at the management node's address.
+type AppProxyOutput struct{ *pulumi.OutputState }
+
+func (AppProxyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AppProxy)(nil)).Elem()
+}
+
+func (o AppProxyOutput) ToAppProxyOutput() AppProxyOutput {
+	return o
+}
+
+func (o AppProxyOutput) ToAppProxyOutputWithContext(ctx context.Context) AppProxyOutput {
+	return o
+}
+
+func (o AppProxyOutput) ToAppProxyPtrOutput() AppProxyPtrOutput {
+	return o.ToAppProxyPtrOutputWithContext(context.Background())
+}
+
+func (o AppProxyOutput) ToAppProxyPtrOutputWithContext(ctx context.Context) AppProxyPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AppProxy) *AppProxy {
+		return &v
+	}).(AppProxyPtrOutput)
+}
+
+// CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+func (o AppProxyOutput) CoordinatorPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AppProxy) *int { return v.CoordinatorPort }).(pulumi.IntPtrOutput)
+}
+
+// Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+func (o AppProxyOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v AppProxy) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
+}
+
+// PortRange is the ports the worker opens sessions' apps on, [first, last].
+func (o AppProxyOutput) PortRange() pulumi.IntArrayOutput {
+	return o.ApplyT(func(v AppProxy) []int { return v.PortRange }).(pulumi.IntArrayOutput)
+}
+
+// WorkerPort is the interactive worker's API, which browsers reach.
+func (o AppProxyOutput) WorkerPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AppProxy) *int { return v.WorkerPort }).(pulumi.IntPtrOutput)
+}
+
+type AppProxyPtrOutput struct{ *pulumi.OutputState }
+
+func (AppProxyPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AppProxy)(nil)).Elem()
+}
+
+func (o AppProxyPtrOutput) ToAppProxyPtrOutput() AppProxyPtrOutput {
+	return o
+}
+
+func (o AppProxyPtrOutput) ToAppProxyPtrOutputWithContext(ctx context.Context) AppProxyPtrOutput {
+	return o
+}
+
+func (o AppProxyPtrOutput) Elem() AppProxyOutput {
+	return o.ApplyT(func(v *AppProxy) AppProxy {
+		if v != nil {
+			return *v
+		}
+		var ret AppProxy
+		return ret
+	}).(AppProxyOutput)
+}
+
+// CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+func (o AppProxyPtrOutput) CoordinatorPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *AppProxy) *int {
+		if v == nil {
+			return nil
+		}
+		return v.CoordinatorPort
+	}).(pulumi.IntPtrOutput)
+}
+
+// Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+func (o AppProxyPtrOutput) Enabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *AppProxy) *bool {
+		if v == nil {
+			return nil
+		}
+		return v.Enabled
+	}).(pulumi.BoolPtrOutput)
+}
+
+// PortRange is the ports the worker opens sessions' apps on, [first, last].
+func (o AppProxyPtrOutput) PortRange() pulumi.IntArrayOutput {
+	return o.ApplyT(func(v *AppProxy) []int {
+		if v == nil {
+			return nil
+		}
+		return v.PortRange
+	}).(pulumi.IntArrayOutput)
+}
+
+// WorkerPort is the interactive worker's API, which browsers reach.
+func (o AppProxyPtrOutput) WorkerPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *AppProxy) *int {
+		if v == nil {
+			return nil
+		}
+		return v.WorkerPort
+	}).(pulumi.IntPtrOutput)
+}
+
 type ClusterFixture struct {
 	// The file's text: JSON as Backend.AI ships its fixtures, or YAML.
 	Data string `pulumi:"data"`
@@ -4153,6 +4350,8 @@ func (o SSHPtrOutput) User() pulumi.StringPtrOutput {
 
 // Services are the settings of the Backend.AI services the stack installs.
 type Services struct {
+	// AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
+	AppProxy *AppProxy `pulumi:"appProxy"`
 	// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
 	GraphqlGateway *GraphQLGateway `pulumi:"graphqlGateway"`
 	// ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
@@ -4182,6 +4381,8 @@ type ServicesInput interface {
 
 // Services are the settings of the Backend.AI services the stack installs.
 type ServicesArgs struct {
+	// AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
+	AppProxy AppProxyPtrInput `pulumi:"appProxy"`
 	// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
 	GraphqlGateway GraphQLGatewayPtrInput `pulumi:"graphqlGateway"`
 	// ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
@@ -4276,6 +4477,11 @@ func (o ServicesOutput) ToServicesPtrOutputWithContext(ctx context.Context) Serv
 	}).(ServicesPtrOutput)
 }
 
+// AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
+func (o ServicesOutput) AppProxy() AppProxyPtrOutput {
+	return o.ApplyT(func(v Services) *AppProxy { return v.AppProxy }).(AppProxyPtrOutput)
+}
+
 // GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
 func (o ServicesOutput) GraphqlGateway() GraphQLGatewayPtrOutput {
 	return o.ApplyT(func(v Services) *GraphQLGateway { return v.GraphqlGateway }).(GraphQLGatewayPtrOutput)
@@ -4333,6 +4539,16 @@ func (o ServicesPtrOutput) Elem() ServicesOutput {
 		var ret Services
 		return ret
 	}).(ServicesOutput)
+}
+
+// AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
+func (o ServicesPtrOutput) AppProxy() AppProxyPtrOutput {
+	return o.ApplyT(func(v *Services) *AppProxy {
+		if v == nil {
+			return nil
+		}
+		return v.AppProxy
+	}).(AppProxyPtrOutput)
 }
 
 // GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
@@ -5450,6 +5666,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AccountPtrInput)(nil)).Elem(), AccountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AgentSettingsInput)(nil)).Elem(), AgentSettingsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AgentSettingsPtrInput)(nil)).Elem(), AgentSettingsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppProxyInput)(nil)).Elem(), AppProxyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AppProxyPtrInput)(nil)).Elem(), AppProxyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClusterFixtureInput)(nil)).Elem(), ClusterFixtureArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClusterFixtureArrayInput)(nil)).Elem(), ClusterFixtureArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*ClusterRefInput)(nil)).Elem(), ClusterRefArgs{})
@@ -5512,6 +5730,8 @@ func init() {
 	pulumi.RegisterOutputType(AccountPtrOutput{})
 	pulumi.RegisterOutputType(AgentSettingsOutput{})
 	pulumi.RegisterOutputType(AgentSettingsPtrOutput{})
+	pulumi.RegisterOutputType(AppProxyOutput{})
+	pulumi.RegisterOutputType(AppProxyPtrOutput{})
 	pulumi.RegisterOutputType(ClusterFixtureOutput{})
 	pulumi.RegisterOutputType(ClusterFixtureArrayOutput{})
 	pulumi.RegisterOutputType(ClusterRefOutput{})

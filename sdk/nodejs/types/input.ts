@@ -52,6 +52,28 @@ export interface AgentSettingsArgs {
     scratchRoot?: pulumi.Input<string | undefined>;
 }
 
+/**
+ * AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of the cluster's release), in port mode: each app a session opens gets a port of the worker's range, which users' browsers reach at the management node's address.
+ */
+export interface AppProxyArgs {
+    /**
+     * CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+     */
+    coordinatorPort?: pulumi.Input<number | undefined>;
+    /**
+     * Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+     */
+    enabled?: pulumi.Input<boolean | undefined>;
+    /**
+     * PortRange is the ports the worker opens sessions' apps on, [first, last].
+     */
+    portRange?: pulumi.Input<pulumi.Input<number>[] | undefined>;
+    /**
+     * WorkerPort is the interactive worker's API, which browsers reach.
+     */
+    workerPort?: pulumi.Input<number | undefined>;
+}
+
 export interface ClusterFixtureArgs {
     /**
      * The file's text: JSON as Backend.AI ships its fixtures, or YAML.
@@ -447,6 +469,10 @@ export interface SSHArgs {
  * Services are the settings of the Backend.AI services the stack installs.
  */
 export interface ServicesArgs {
+    /**
+     * AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
+     */
+    appProxy?: pulumi.Input<inputs.AppProxyArgs | undefined>;
     /**
      * GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
      */

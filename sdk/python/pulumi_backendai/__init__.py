@@ -12,6 +12,7 @@ from .credentials import *
 from .host import *
 from .provider import *
 from .release import *
+from .secrets import *
 from ._inputs import *
 from . import outputs
 
@@ -56,7 +57,8 @@ _utilities.register(
    "backendai:index:Cluster": "Cluster",
    "backendai:index:Credentials": "Credentials",
    "backendai:index:Host": "Host",
-   "backendai:index:Release": "Release"
+   "backendai:index:Release": "Release",
+   "backendai:index:Secrets": "Secrets"
   }
  },
  {

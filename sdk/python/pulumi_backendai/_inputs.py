@@ -21,6 +21,8 @@ __all__ = [
     'AccountArgsDict',
     'AgentSettingsArgs',
     'AgentSettingsArgsDict',
+    'AppProxyArgs',
+    'AppProxyArgsDict',
     'ClusterFixtureArgs',
     'ClusterFixtureArgsDict',
     'ClusterRefArgs',
@@ -305,6 +307,100 @@ class AgentSettingsArgs:
     @scratch_root.setter
     def scratch_root(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "scratch_root", value)
+
+
+class AppProxyArgsDict(TypedDict):
+    """
+    AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of the cluster's release), in port mode: each app a session opens gets a port of the worker's range, which users' browsers reach at the management node's address.
+    """
+    coordinator_port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+    """
+    enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+    """
+    port_range: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]]
+    """
+    PortRange is the ports the worker opens sessions' apps on, [first, last].
+    """
+    worker_port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    WorkerPort is the interactive worker's API, which browsers reach.
+    """
+
+@pulumi.input_type
+class AppProxyArgs:
+    def __init__(__self__, *,
+                 coordinator_port: pulumi.Input[Optional[_builtins.int]] = None,
+                 enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 port_range: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
+                 worker_port: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of the cluster's release), in port mode: each app a session opens gets a port of the worker's range, which users' browsers reach at the management node's address.
+
+        :param pulumi.Input[_builtins.int] coordinator_port: CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+        :param pulumi.Input[_builtins.bool] enabled: Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] port_range: PortRange is the ports the worker opens sessions' apps on, [first, last].
+        :param pulumi.Input[_builtins.int] worker_port: WorkerPort is the interactive worker's API, which browsers reach.
+        """
+        if coordinator_port is not None:
+            pulumi.set(__self__, "coordinator_port", coordinator_port)
+        if enabled is not None:
+            pulumi.set(__self__, "enabled", enabled)
+        if port_range is not None:
+            pulumi.set(__self__, "port_range", port_range)
+        if worker_port is not None:
+            pulumi.set(__self__, "worker_port", worker_port)
+
+    @_builtins.property
+    @pulumi.getter(name="coordinatorPort")
+    def coordinator_port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        CoordinatorPort is the coordinator's API, which the manager and browsers reach.
+        """
+        return pulumi.get(self, "coordinator_port")
+
+    @coordinator_port.setter
+    def coordinator_port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "coordinator_port", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Enabled false leaves it out: sessions run, but the Web UI cannot open their apps.
+        """
+        return pulumi.get(self, "enabled")
+
+    @enabled.setter
+    def enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enabled", value)
+
+    @_builtins.property
+    @pulumi.getter(name="portRange")
+    def port_range(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]:
+        """
+        PortRange is the ports the worker opens sessions' apps on, [first, last].
+        """
+        return pulumi.get(self, "port_range")
+
+    @port_range.setter
+    def port_range(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]):
+        pulumi.set(self, "port_range", value)
+
+    @_builtins.property
+    @pulumi.getter(name="workerPort")
+    def worker_port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        WorkerPort is the interactive worker's API, which browsers reach.
+        """
+        return pulumi.get(self, "worker_port")
+
+    @worker_port.setter
+    def worker_port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "worker_port", value)
 
 
 class ClusterFixtureArgsDict(TypedDict):
@@ -2212,6 +2308,10 @@ class ServicesArgsDict(TypedDict):
     """
     Services are the settings of the Backend.AI services the stack installs.
     """
+    app_proxy: NotRequired[pulumi.Input[Optional['AppProxyArgsDict']]]
+    """
+    AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
+    """
     graphql_gateway: NotRequired[pulumi.Input[Optional['GraphQLGatewayArgsDict']]]
     """
     GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
@@ -2244,6 +2344,7 @@ class ServicesArgsDict(TypedDict):
 @pulumi.input_type
 class ServicesArgs:
     def __init__(__self__, *,
+                 app_proxy: pulumi.Input[Optional['AppProxyArgs']] = None,
                  graphql_gateway: pulumi.Input[Optional['GraphQLGatewayArgs']] = None,
                  image_aliases: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  image_registries: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -2254,6 +2355,7 @@ class ServicesArgs:
         """
         Services are the settings of the Backend.AI services the stack installs.
 
+        :param pulumi.Input['AppProxyArgs'] app_proxy: AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
         :param pulumi.Input['GraphQLGatewayArgs'] graphql_gateway: GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] image_aliases: ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] image_registries: ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
@@ -2262,6 +2364,8 @@ class ServicesArgs:
         :param pulumi.Input['PythonArgs'] python: Python is where the services' Python comes from.
         :param pulumi.Input['WebserverSettingsArgs'] webserver: Webserver is the web UI's server.
         """
+        if app_proxy is not None:
+            pulumi.set(__self__, "app_proxy", app_proxy)
         if graphql_gateway is not None:
             pulumi.set(__self__, "graphql_gateway", graphql_gateway)
         if image_aliases is not None:
@@ -2276,6 +2380,18 @@ class ServicesArgs:
             pulumi.set(__self__, "python", python)
         if webserver is not None:
             pulumi.set(__self__, "webserver", webserver)
+
+    @_builtins.property
+    @pulumi.getter(name="appProxy")
+    def app_proxy(self) -> pulumi.Input[Optional['AppProxyArgs']]:
+        """
+        AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
+        """
+        return pulumi.get(self, "app_proxy")
+
+    @app_proxy.setter
+    def app_proxy(self, value: pulumi.Input[Optional['AppProxyArgs']]):
+        pulumi.set(self, "app_proxy", value)
 
     @_builtins.property
     @pulumi.getter(name="graphqlGateway")

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The App Proxy coordinator's schema: `alembic upgrade head` with its alembic.ini, as
+# Backend.AI's scripts/install-dev.sh migrates it (its `schema oneshot` fails on 26.4
+# and 26.8: coordinator/cli/dbschema.py's group takes an argument click does not give).
+# It creates the tables on an empty database and migrates an existing one; the step
+# runs again when the release or alembic-appproxy.ini changes.
+#   COORDINATOR_DIR=/home/bai/app-proxy-coordinator BAI_USER=bai VERSION=26.8.3 app_proxy_schema.sh
+set -euo pipefail
+: "${COORDINATOR_DIR:?}" "${BAI_USER:?}" "${VERSION:?}"
+as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
+cd "$COORDINATOR_DIR"
+alembic() { as_bai .venv/bin/python -m alembic -c alembic-appproxy.ini "$@"; }
+before=$(alembic current 2>/dev/null | tail -n1 || true)
+if ! out=$(alembic upgrade head 2>&1); then
+	echo "app-proxy-schema: alembic upgrade head failed:" >&2
+	printf '%s\n' "$out" | tail -n 15 >&2
+	exit 1
+fi
+after=$(alembic current 2>/dev/null | tail -n1)
+changed=no
+[ "$before" = "$after" ] || changed=yes
+echo "app-proxy-schema: backend.ai-appproxy-coordinator $VERSION at ${after:-no revision} changed=$changed"
