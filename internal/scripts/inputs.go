@@ -228,8 +228,8 @@ type VerifyInput struct {
 	// CoordinatorURL and WorkerURL, when set, are the App Proxy's APIs.
 	CoordinatorURL string `env:"COORDINATOR_URL,omitempty"`
 	WorkerURL      string `env:"WORKER_URL,omitempty"`
-	Version         string `env:"VERSION"`
-	ConfigSHA256    string `env:"CONFIG_SHA256"`
+	Version        string `env:"VERSION"`
+	ConfigSHA256   string `env:"CONFIG_SHA256"`
 }
 
 // AgentKeysInput is agent_keys.sh's, but for the manager's public certificate
