@@ -145,7 +145,10 @@ var verificationSteps = []string{"client-package", "checks"}
 var managementSteps = []string{"schema-preflight", "python", "manager-package", "manager-config", "manager-alembic",
 	"storage-proxy-package", "storage-proxy-config", "webserver-package", "webserver-config",
 	"graphql-gateway-packages", "graphql-gateway", "rpc-keypair", "schema", "volumes", "manager-service", "storage-proxy-service", "webserver-service", "graphql-gateway-service",
-	"roles", "image-rescan", "verify"}
+	"roles", "image-rescan", "verify",
+	// The App Proxy's.
+	"app-proxy-db", "app-proxy-coordinator-package", "app-proxy-coordinator-config", "app-proxy-coordinator-alembic",
+	"app-proxy-schema", "app-proxy-coordinator-service", "app-proxy-worker-package", "app-proxy-worker-config", "app-proxy-worker-service"}
 
 func TestStackGraphs(t *testing.T) {
 	tests := []struct {
@@ -159,8 +162,8 @@ func TestStackGraphs(t *testing.T) {
 		extra int
 	}{
 		// dev's example keypairs file has resource presets: Backend.AI's defaults are left out.
-		{"dev", []string{"bai-dev"}, []string{"root"}, []string{"example-users", "example-keypairs", "superadmin"}, []string{"bai-dev"}, 0},
-		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}, []string{"cluster", "resource-presets", "superadmin"},
+		{"dev", []string{"bai-dev"}, []string{"root"}, []string{"example-users", "example-keypairs", "superadmin", "app-proxy"}, []string{"bai-dev"}, 0},
+		{"prod", []string{"bai-m1", "bai-a01", "bai-a02", "bai-s1"}, []string{"ubuntu", "ubuntu", "ubuntu", "ubuntu"}, []string{"cluster", "resource-presets", "superadmin", "app-proxy"},
 			// The NFS server on bai-s1, the mounts on bai-m1, bai-a01 and bai-a02.
 			[]string{"bai-a01", "bai-a02"}, 2*2 - 2 + 1 + 3},
 	}
