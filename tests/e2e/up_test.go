@@ -93,6 +93,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	if !strings.Contains(services, `"manager": "`+version+`"`) || !strings.Contains(services, `"title": "`) {
 		t.Errorf("the services output does not show the manager's release and the Web UI")
 	}
+	checkAppProxy(t, s, nodes["bai-m1"])
 
 	started := s.serviceStarts("bai-m1")
 	agentsStarted := map[string]string{"bai-a01": s.agentStart("bai-a01"), "bai-a02": s.agentStart("bai-a02")}
