@@ -49,8 +49,9 @@ type FixtureArgs struct {
 // FixtureState is what a fixtures.File records.
 type FixtureState struct {
 	FixtureArgs
-	// Created are the rows this fixtures.File inserted: the only ones it ever deletes.
-	Created []string `pulumi:"created"`
+	// Created are the rows this fixtures.File inserted: the only ones it ever deletes
+	// (none for an update file).
+	Created []string `pulumi:"created,optional"`
 }
 
 func (f *Fixture) Annotate(a infer.Annotator) {
@@ -172,7 +173,8 @@ func (f *Fixture) Create(ctx context.Context, req infer.CreateRequest[FixtureArg
 	if req.DryRun {
 		return infer.CreateResponse[FixtureState]{ID: id, Output: state}, nil
 	}
-	state.Created, err = req.Inputs.Connection.converge(ctx, &req.Inputs, nil, nil)
+	created, err := req.Inputs.Connection.converge(ctx, &req.Inputs, nil, nil)
+	state.Created = append(state.Created, created...)
 	return infer.CreateResponse[FixtureState]{ID: id, Output: state}, err
 }
 
@@ -189,10 +191,11 @@ func (f *Fixture) Update(ctx context.Context, req infer.UpdateRequest[FixtureArg
 	if req.DryRun {
 		return infer.UpdateResponse[FixtureState]{Output: state}, nil
 	}
-	state.Created, err = req.Inputs.Connection.converge(ctx, &req.Inputs, &req.State.FixtureArgs, req.State.Created)
+	created, err := req.Inputs.Connection.converge(ctx, &req.Inputs, &req.State.FixtureArgs, req.State.Created)
 	if err != nil {
 		return infer.UpdateResponse[FixtureState]{Output: req.State}, err
 	}
+	state.Created = append([]string{}, created...)
 	return infer.UpdateResponse[FixtureState]{Output: state}, nil
 }
 

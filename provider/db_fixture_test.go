@@ -283,3 +283,40 @@ func TestFixtureUnknownDataAtPreview(t *testing.T) {
 		t.Error("a fixture with no data was applied")
 	}
 }
+
+// TestFixtureUpdateFile: an update file (the App Proxy's resource group) changes the
+// row the fixtures made, inserts none, keeps its secret column masked in the state, and
+// records that it created nothing (an empty list, which the engine hands back).
+func TestFixtureUpdateFile(t *testing.T) {
+	db := newPG(t, "26.8")
+	ctx := context.Background()
+	fx := &Fixture{}
+	users := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: readFile(t, "../fixtures/example-users.json")}
+	if _, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "users", Inputs: users}); err != nil {
+		t.Fatal(err)
+	}
+	update := FixtureArgs{Connection: db.conn, BackendAIVersion: "26.8.1", Data: `{"__mode": "update", "scaling_groups": [` +
+		`{"name": "default", "wsproxy_addr": "http://10.0.0.5:10200", "wsproxy_api_token": "a-generated-token-0001"}]}`}
+	created, err := fx.Create(ctx, infer.CreateRequest[FixtureArgs]{Name: "app-proxy", Inputs: update})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.Output.Created == nil || len(created.Output.Created) != 0 {
+		t.Errorf("an update file's created rows: %#v, want an empty list", created.Output.Created)
+	}
+	if got := db.sql(`SELECT wsproxy_addr || ' ' || wsproxy_api_token FROM scaling_groups WHERE name = 'default'`); got != "http://10.0.0.5:10200 a-generated-token-0001" {
+		t.Errorf("the resource group after the update file: %s", got)
+	}
+	for id, row := range created.Output.Rows {
+		if strings.Contains(row, "a-generated-token-0001") {
+			t.Errorf("%s: the token in the state's rows: %s", id, row)
+		}
+	}
+	read, err := fx.Read(ctx, infer.ReadRequest[FixtureArgs, FixtureState]{ID: created.ID, Inputs: update, State: created.Output})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := fx.Diff(ctx, infer.DiffRequest[FixtureArgs, FixtureState]{State: read.State, Inputs: update}); d.HasChanges {
+		t.Errorf("diff after reading the updated row: %v", d.DetailedDiff)
+	}
+}

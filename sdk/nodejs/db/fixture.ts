@@ -38,7 +38,7 @@ export class Fixture extends pulumi.CustomResource {
 
     declare public readonly backendaiVersion: pulumi.Output<string>;
     declare public readonly connection: pulumi.Output<outputs.DBConnection>;
-    declare public /*out*/ readonly created: pulumi.Output<string[]>;
+    declare public /*out*/ readonly created: pulumi.Output<string[] | undefined>;
     declare public readonly data: pulumi.Output<string>;
     declare public readonly keepOnDelete: pulumi.Output<boolean | undefined>;
     declare public readonly rows: pulumi.Output<{[key: string]: string} | undefined>;

@@ -209,7 +209,7 @@ class Fixture(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter
-    def created(self) -> pulumi.Output[Sequence[_builtins.str]]:
+    def created(self) -> pulumi.Output[Optional[Sequence[_builtins.str]]]:
         return pulumi.get(self, "created")
 
     @_builtins.property
