@@ -100,14 +100,17 @@ func (g *managementNode) appProxy() error {
 		after := slices.Concat(files, g.half, units)
 		if svc.Name == coordinator.Name {
 			iniSum := sha256.Sum256([]byte(ini.Text))
+			// The password goes in too, unused: a message of alembic's that repeats the
+			// database URL is scrubbed of it.
 			schema, err = g.run("app-proxy-schema", scripts.AppProxySchemaInput{Dir: svc.Dir(s.Home), User: c.Account.Name,
-				Version: c.Version, AlembicSHA256: hex.EncodeToString(iniSum[:])}, nil, append(slices.Clip(files), database)...)
+				Version: c.Version, AlembicSHA256: hex.EncodeToString(iniSum[:])}, fileSecrets, append(slices.Clip(files), database)...)
 			if err != nil {
 				return err
 			}
 			after = append(after, schema)
 		}
-		unit, err := g.unit(svc, s.Home, accountOf(c), checksum(sum...), after...)
+		// Stopped when its step goes (the App Proxy turned off), as a pool's agent is.
+		unit, err := g.stoppedUnit(svc, s.Home, accountOf(c), checksum(sum...), after...)
 		if err != nil {
 			return err
 		}

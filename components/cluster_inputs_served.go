@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -42,15 +43,26 @@ type ClusterInputs struct {
 	StorageProxyJWT     pulumi.StringInput `pulumi:"storageProxyJWT,optional" provider:"secret"`
 	SuperadminSecretKey pulumi.StringInput `pulumi:"superadminSecretKey,optional" provider:"secret"`
 	SuperadminPassword  pulumi.StringInput `pulumi:"superadminPassword,optional" provider:"secret"`
+
+	// Settings are the settings above as the caller gave them, as JSON (the provider
+	// adds them from the raw inputs: only they tell a key left out from an empty list or
+	// a false); empty, the typed fields are read.
+	Settings string `pulumi:"givenSettings,optional" provider:"internal"`
 }
+
+// ClusterSettingsInput is the internal input that carries the settings as given.
+const ClusterSettingsInput = "givenSettings"
+
+// ClusterSecretInputs are the Cluster's secret inputs, apart from its settings.
+var ClusterSecretInputs = []string{"sshPrivateKey", "dbPassword", "storageProxySecret", "storageProxyJWT", "superadminSecretKey", "superadminPassword"}
 
 // ClusterFixture is one Backend.AI fixture file's text (JSON as Backend.AI ships them,
 // or YAML), applied in its order once the schema exists.
 type ClusterFixture struct {
 	// Name names its resource; unique among the fixtures.
 	Name string `pulumi:"name"`
-	// Data is the file's text.
-	Data string `pulumi:"data"`
+	// Data is the file's text; a secret (it holds passwords and secret keys).
+	Data string `pulumi:"data" provider:"secret"`
 }
 
 // NewServedCluster is the Cluster component as the provider serves it: its inputs are
@@ -71,6 +83,16 @@ func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts .
 	s := ClusterSecrets{PrivateKey: checkedSecret("sshPrivateKey", in.SSHPrivateKey),
 		SuperadminSecretKey: checkedSecret("superadminSecretKey", in.SuperadminSecretKey),
 		SuperadminPassword:  checkedSecret("superadminPassword", in.SuperadminPassword)}
+	if !c.TestCluster && s.SuperadminPassword != nil {
+		// As a stack's config is checked: no published example password unless the
+		// cluster is a throwaway test cluster.
+		s.SuperadminPassword = pulumi.ToSecret(s.SuperadminPassword.ToStringOutput().ApplyT(func(v string) (string, error) {
+			if slices.Contains(spec.Published.Passwords, v) {
+				return "", errors.New("superadminPassword: is one of Backend.AI's published example passwords; give your own, or leave it out to have one generated")
+			}
+			return v, nil
+		})).(pulumi.StringOutput)
+	}
 	if in.SSHPrivateKey == nil {
 		errs = append(errs, errors.New("sshPrivateKey: is required"))
 	}
@@ -104,6 +126,9 @@ func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts .
 // cluster is the inputs' settings as a stack's config would give them: each given
 // section as its config key's JSON (what is left out of it keeps its default).
 func (in ClusterInputs) cluster() (spec.Cluster, error) {
+	if in.Settings != "" {
+		return givenCluster(in.Settings)
+	}
 	// An empty kernel parameter leaves the install guide's out, as null does in a stack's config.
 	var sysctl map[string]*string
 	for k, v := range in.Sysctl {
@@ -157,4 +182,34 @@ func checkedSecret(key string, value pulumi.StringInput) pulumi.StringInput {
 		}
 		return v, nil
 	})).(pulumi.StringOutput)
+}
+
+// givenCluster is the cluster of the settings as the caller gave them: each key's value
+// as its config key's JSON, an empty kernel parameter as null.
+func givenCluster(given string) (spec.Cluster, error) {
+	var settings map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(given), &settings); err != nil {
+		return spec.Cluster{}, fmt.Errorf("the settings: %w", err)
+	}
+	keys := map[string]string{}
+	for key, raw := range settings {
+		keys[key] = string(raw)
+		var text string
+		if json.Unmarshal(raw, &text) == nil {
+			keys[key] = text // a string key's value is its text
+		}
+	}
+	if raw, ok := settings["sysctl"]; ok {
+		var sysctl map[string]*string
+		if err := json.Unmarshal(raw, &sysctl); err == nil {
+			for k, v := range sysctl {
+				if v != nil && *v == "" {
+					sysctl[k] = nil
+				}
+			}
+			fixed, _ := json.Marshal(sysctl)
+			keys["sysctl"] = string(fixed)
+		}
+	}
+	return spec.LoadApart(func(key string) (string, bool) { v, ok := keys[key]; return v, ok }, nil)
 }

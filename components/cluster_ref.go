@@ -103,6 +103,7 @@ func (r ClusterRef) cluster(field string) (spec.Cluster, error) {
 		return spec.Cluster{}, fmt.Errorf("%s.spec: not the settings a cluster stack exports: %w", field, err)
 	}
 	c.Cluster.Sysctl = c.Sysctl
+	c.Cluster.FillDefaults()
 	var errs []error
 	if r.ManagerPublicKey == "" {
 		errs = append(errs, fmt.Errorf("%s.managerPublicKey: is empty: the cluster's management node is not deployed", field))

@@ -56,9 +56,9 @@ type HostConnection struct {
 
 // HostAccount is the operations account.
 type HostAccount struct {
-	Name string `pulumi:"name"`
-	UID  int    `pulumi:"uid"`
-	GID  int    `pulumi:"gid"`
+	Name string `pulumi:"name" json:"name"`
+	UID  int    `pulumi:"uid" json:"uid"`
+	GID  int    `pulumi:"gid" json:"gid"`
 }
 
 // HostAlias is one node's line in /etc/hosts.

@@ -182,3 +182,34 @@ func TestClusterOwnSuperadmin(t *testing.T) {
 		t.Errorf("an access key without its secret key: %v", err)
 	}
 }
+
+// TestClusterSettingsAsGiven: a setting given as an empty list stays empty (no
+// registry is rescanned), one left out takes its default, and fixture texts the caller
+// marks secret are read.
+func TestClusterSettingsAsGiven(t *testing.T) {
+	targets := func(in map[string]property.Value) string {
+		t.Helper()
+		_, got, err := construct(t, "Cluster", "cluster", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := got.children["bai-m1-mgmt-image-rescan"].Inputs.Get("environment").AsMap().Get("IMAGE_RESCAN")
+		if !v.IsString() {
+			return ""
+		}
+		return v.AsString()
+	}
+	in := clusterInputs(t)
+	if got := targets(in); got != "cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64" {
+		t.Errorf("the default registries' rescan: %q", got)
+	}
+	in["services"] = property.New(map[string]property.Value{"imageRegistries": property.New([]property.Value{})})
+	for i, f := range in["fixtures"].AsArray().AsSlice() {
+		data := f.AsMap().Get("data")
+		in["fixtures"] = property.New(append(in["fixtures"].AsArray().AsSlice()[:i:i], append([]property.Value{
+			property.New(f.AsMap().Set("data", data.WithSecret(true)))}, in["fixtures"].AsArray().AsSlice()[i+1:]...)...))
+	}
+	if got := targets(in); got != "" {
+		t.Errorf("no registries given, but the rescan's targets are %q", got)
+	}
+}

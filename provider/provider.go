@@ -3,6 +3,8 @@
 package provider
 
 import (
+	"context"
+
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -18,7 +20,7 @@ const GoImportPath = "github.com/backendai-infra/backendai-infra/sdk/go/backenda
 
 // New builds the provider.
 func New() (p.Provider, error) {
-	return infer.NewProviderBuilder().
+	prov, err := infer.NewProviderBuilder().
 		WithNamespace("backendai").
 		WithDisplayName("Backend.AI infrastructure").
 		WithDescription("Deploys Backend.AI clusters: components for its nodes, their convergent steps over SSH, and Backend.AI data resources (etcd keys, database fixtures).").
@@ -35,4 +37,19 @@ func New() (p.Provider, error) {
 		// The shared types (a connection) are the package's own, not the Go package's.
 		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"provider": "index", "components": "index", "spec": "index"}).
 		Build()
+	if err != nil {
+		return prov, err
+	}
+	construct := prov.Construct
+	prov.Construct = func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
+		if req.Urn.Type() == components.ClusterType {
+			inputs, err := givenClusterInputs(req.Inputs)
+			if err != nil {
+				return p.ConstructResponse{}, err
+			}
+			req.Inputs = inputs
+		}
+		return construct(ctx, req)
+	}
+	return prov, nil
 }

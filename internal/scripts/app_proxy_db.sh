@@ -10,11 +10,18 @@
 set -euo pipefail
 : "${DB_CONTAINER:?}" "${APPPROXY_DB:?}" "${APPPROXY_USER:?}" "${APPPROXY_DB_PASSWORD:?}"
 export APPPROXY_DB_PASSWORD
+# psql's \getenv, which keeps the password off every command line, is PostgreSQL 15's.
+major=$(docker exec "$DB_CONTAINER" psql --version | sed -n 's/^psql (PostgreSQL) \([0-9]*\).*/\1/p')
+if [ -z "$major" ] || [ "$major" -lt 15 ]; then
+	echo "app-proxy-db: $DB_CONTAINER has PostgreSQL ${major:-of an unknown version}; the App Proxy's role needs 15 or later (halfstack.images.postgres)" >&2
+	exit 1
+fi
 psql() { # database, SQL on stdin
 	docker exec -i -e APPPROXY_DB_PASSWORD "$DB_CONTAINER" psql -q -t -A -v ON_ERROR_STOP=1 -U postgres -d "$1" \
 		-v role="$APPPROXY_USER" -v db="$APPPROXY_DB"
 }
 if ! out=$(psql postgres 2>&1 <<'SQL'
+SET log_min_error_statement = panic;
 \getenv password APPPROXY_DB_PASSWORD
 SELECT NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') AS new_role \gset
 \if :new_role

@@ -16,7 +16,10 @@ if ! out=$(alembic upgrade head 2>&1); then
 	printf '%s\n' "$out" | tail -n 15 >&2
 	exit 1
 fi
-after=$(alembic current 2>/dev/null | tail -n1)
+if ! after=$(alembic current 2>&1 | tail -n1); then
+	echo "app-proxy-schema: alembic current failed after the upgrade: $after" >&2
+	exit 1
+fi
 changed=no
 [ "$before" = "$after" ] || changed=yes
 echo "app-proxy-schema: backend.ai-appproxy-coordinator $VERSION at ${after:-no revision} changed=$changed"

@@ -70,3 +70,32 @@ func (c *Cluster) applySysctl(overrides map[string]*string) {
 		c.Sysctl[k] = *v
 	}
 }
+
+// FillDefaults puts the defaults back into the settings given as null (a YAML key with
+// nothing after it), which decoding leaves nil.
+func (c *Cluster) FillDefaults() {
+	d := defaults()
+	if c.Halfstack.Images == nil {
+		c.Halfstack.Images = d.Halfstack.Images
+	}
+	if c.Halfstack.Ports == nil {
+		c.Halfstack.Ports = d.Halfstack.Ports
+	}
+	if c.Services.Python == nil {
+		c.Services.Python = d.Services.Python
+	}
+	if c.Services.Webserver == nil {
+		c.Services.Webserver = d.Services.Webserver
+	}
+	if c.Services.GraphQLGateway == nil {
+		c.Services.GraphQLGateway = d.Services.GraphQLGateway
+	}
+	if c.Services.AppProxy == nil {
+		c.Services.AppProxy = d.Services.AppProxy
+	}
+	for i, n := range c.Nodes {
+		if n.SSH == nil {
+			c.Nodes[i].SSH = &SSH{Host: n.Address, Port: DefaultSSHPort, User: DefaultSSHUser}
+		}
+	}
+}

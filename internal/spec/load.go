@@ -91,6 +91,7 @@ func loadCluster(get func(key string) (string, bool), set []string, secretsApart
 	if len(errs) > 0 {
 		return Cluster{}, configError(errs)
 	}
+	c.FillDefaults()
 	c.applySysctl(overrides)
 	if errs := c.Validate(); len(errs) > 0 {
 		return Cluster{}, configError(errs)
@@ -158,6 +159,9 @@ func decodeNodes(raw string) ([]Node, []error) {
 			} `json:"ssh"`
 		}
 		_ = json.Unmarshal(item, &has) // decodeStrict has checked it
+		if n.SSH == nil {              // "ssh: null"
+			n.SSH = &SSH{Port: DefaultSSHPort, User: DefaultSSHUser}
+		}
 		if has.SSH == nil || has.SSH.Host == nil {
 			n.SSH.Host = n.Address
 		}

@@ -52,6 +52,9 @@ func (c Cluster) Listeners(n Node) []Listener {
 			Listener{"the storage proxy's monitor ports", StorageProxyMonitorTermUIPort},
 			Listener{"the storage proxy's monitor ports", StorageProxyMonitorWebUIPort},
 		)
+		if g := s.GraphQLGateway; g.On() {
+			out = append(out, Listener{"services.graphqlGateway.port", g.Port})
+		}
 		if a := s.AppProxy; a.On() {
 			out = append(out,
 				Listener{"services.appProxy.coordinatorPort", a.CoordinatorPort},

@@ -56,7 +56,7 @@ func TestLoadDefaults(t *testing.T) {
 	// The guide's 14 keys, and the services' (the sessions' and the apps') ports kept out of its
 	// ephemeral range.
 	if len(c.Sysctl) != 15 || c.Sysctl["net.ipv4.ip_local_port_range"] != "10000 65000" ||
-		c.Sysctl[ReservedPortsKey] != "6001,6003,6007,6021-6022,8081,8090,8100,8110,8120,10200-10201,10205-10300,16023,18080,30000-31000,38100,38200,38300,39100,39200,39300,40128,48510,48610,49510,49610" {
+		c.Sysctl[ReservedPortsKey] != "4000,6001,6003,6007,6021-6022,8081,8090,8100,8110,8120,10200-10201,10205-10300,16023,18080,30000-31000,38100,38200,38300,39100,39200,39300,40128,48510,48610,49510,49610" {
 		t.Errorf("sysctl defaults: %v", c.Sysctl)
 	}
 	if c.Manager().Name != "bai-m1" {
@@ -186,7 +186,10 @@ func TestLoadRejects(t *testing.T) {
 		{"app ports backwards", map[string]string{"services": `{"appProxy":{"portRange":[10300,10205]}}`}, "services.appProxy.portRange", "is not [first, last]"},
 		{"app ports holding the coordinator's", map[string]string{"services": `{"appProxy":{"coordinatorPort":10250}}`}, "services.appProxy.portRange", "holds services.appProxy.coordinatorPort (10250)"},
 		{"app ports over the sessions'", map[string]string{"services": `{"appProxy":{"portRange":[30500,30600]}}`, "nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"]}]`}, "services.appProxy.portRange", "overlaps agent.portRange [30000 31000] on m"},
+		{"coordinator on the GraphQL gateway's port", map[string]string{"services": `{"appProxy":{"coordinatorPort":4000}}`}, "services.appProxy.coordinatorPort", "port 4000 is also services.graphqlGateway.port"},
 		{"worker on the webserver's port", map[string]string{"services": `{"appProxy":{"workerPort":8090}}`}, "services.appProxy.workerPort", "port 8090 is also services.webserver.port"},
+		{"null settings take their defaults", map[string]string{"services": `{"python":null,"webserver":null,"graphqlGateway":null,"appProxy":null,"managerPort":0}`,
+			"halfstack": `{"images":null,"ports":null}`, "nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":null}]`}, "services.managerPort", "0 is not a TCP port"},
 		{"relative scratch root", map[string]string{"agent": `{"scratchRoot":"scratches"}`}, "agent.scratchRoot", "not a clean absolute directory"},
 		{"bad resource group", map[string]string{"agent": `{"resourceGroup":"gpu cluster"}`}, "agent.resourceGroup", "not a resource group name"},
 		{"bad insecure registry", map[string]string{"docker": `{"insecureRegistries":["http://10.0.0.5:5000"]}`}, "docker.insecureRegistries[0]", "not a registry as host[:port]"},

@@ -136,6 +136,9 @@ namespace BackendAI.Backendai
             set => _fixtures = value;
         }
 
+        [Input("givenSettings")]
+        public string? GivenSettings { get; set; }
+
         /// <summary>
         /// The management node's PostgreSQL, Redis and etcd.
         /// </summary>

@@ -65,6 +65,7 @@ export class Cluster extends pulumi.ComponentResource {
             resourceInputs["deploy"] = args?.deploy;
             resourceInputs["docker"] = args?.docker;
             resourceInputs["fixtures"] = args?.fixtures;
+            resourceInputs["givenSettings"] = args?.givenSettings;
             resourceInputs["halfstack"] = args?.halfstack;
             resourceInputs["images"] = args?.images;
             resourceInputs["limits"] = args?.limits;
@@ -130,6 +131,7 @@ export interface ClusterArgs {
      * Backend.AI fixture files, applied in order once the schema exists.
      */
     fixtures?: pulumi.Input<pulumi.Input<inputs.ClusterFixtureArgs>[] | undefined>;
+    givenSettings?: string;
     /**
      * The management node's PostgreSQL, Redis and etcd.
      */

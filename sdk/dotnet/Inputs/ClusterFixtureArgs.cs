@@ -13,11 +13,21 @@ namespace BackendAI.Backendai.Inputs
 
     public sealed class ClusterFixtureArgs : global::Pulumi.ResourceArgs
     {
+        [Input("data", required: true)]
+        private Input<string>? _data;
+
         /// <summary>
         /// The file's text: JSON as Backend.AI ships its fixtures, or YAML.
         /// </summary>
-        [Input("data", required: true)]
-        public Input<string> Data { get; set; } = null!;
+        public Input<string>? Data
+        {
+            get => _data;
+            set
+            {
+                var emptySecret = Output.CreateSecret(0);
+                _data = Output.Tuple<Input<string>?, int>(value, emptySecret).Apply(t => t.Item1);
+            }
+        }
 
         /// <summary>
         /// Names its resource; unique among the fixtures.

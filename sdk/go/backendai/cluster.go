@@ -84,7 +84,8 @@ type clusterArgs struct {
 	// Where Docker Engine comes from, and registries it may pull from without verified TLS.
 	Docker *Docker `pulumi:"docker"`
 	// Backend.AI fixture files, applied in order once the schema exists.
-	Fixtures []ClusterFixture `pulumi:"fixtures"`
+	Fixtures      []ClusterFixture `pulumi:"fixtures"`
+	GivenSettings *string          `pulumi:"givenSettings"`
 	// The management node's PostgreSQL, Redis and etcd.
 	Halfstack *Halfstack `pulumi:"halfstack"`
 	// The kernel images every agent pulls.
@@ -136,7 +137,8 @@ type ClusterArgs struct {
 	// Where Docker Engine comes from, and registries it may pull from without verified TLS.
 	Docker DockerPtrInput
 	// Backend.AI fixture files, applied in order once the schema exists.
-	Fixtures ClusterFixtureArrayInput
+	Fixtures      ClusterFixtureArrayInput
+	GivenSettings *string
 	// The management node's PostgreSQL, Redis and etcd.
 	Halfstack HalfstackPtrInput
 	// The kernel images every agent pulls.

@@ -29,6 +29,7 @@ class ClusterArgs:
                  deploy: Optional[_builtins.str] = None,
                  docker: pulumi.Input[Optional['DockerArgs']] = None,
                  fixtures: pulumi.Input[Optional[Sequence[pulumi.Input['ClusterFixtureArgs']]]] = None,
+                 given_settings: Optional[_builtins.str] = None,
                  halfstack: pulumi.Input[Optional['HalfstackArgs']] = None,
                  images: pulumi.Input[Optional['ImagesArgs']] = None,
                  limits: pulumi.Input[Optional['LimitsArgs']] = None,
@@ -88,6 +89,8 @@ class ClusterArgs:
             pulumi.set(__self__, "docker", docker)
         if fixtures is not None:
             pulumi.set(__self__, "fixtures", fixtures)
+        if given_settings is not None:
+            pulumi.set(__self__, "given_settings", given_settings)
         if halfstack is not None:
             pulumi.set(__self__, "halfstack", halfstack)
         if images is not None:
@@ -226,6 +229,15 @@ class ClusterArgs:
     @fixtures.setter
     def fixtures(self, value: pulumi.Input[Optional[Sequence[pulumi.Input['ClusterFixtureArgs']]]]):
         pulumi.set(self, "fixtures", value)
+
+    @_builtins.property
+    @pulumi.getter(name="givenSettings")
+    def given_settings(self) -> Optional[_builtins.str]:
+        return pulumi.get(self, "given_settings")
+
+    @given_settings.setter
+    def given_settings(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "given_settings", value)
 
     @_builtins.property
     @pulumi.getter
@@ -421,6 +433,7 @@ class Cluster(pulumi.ComponentResource):
                  deploy: Optional[_builtins.str] = None,
                  docker: pulumi.Input[Optional[Union['DockerArgs', 'DockerArgsDict']]] = None,
                  fixtures: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClusterFixtureArgs', 'ClusterFixtureArgsDict']]]]] = None,
+                 given_settings: Optional[_builtins.str] = None,
                  halfstack: pulumi.Input[Optional[Union['HalfstackArgs', 'HalfstackArgsDict']]] = None,
                  images: pulumi.Input[Optional[Union['ImagesArgs', 'ImagesArgsDict']]] = None,
                  limits: pulumi.Input[Optional[Union['LimitsArgs', 'LimitsArgsDict']]] = None,
@@ -500,6 +513,7 @@ class Cluster(pulumi.ComponentResource):
                  deploy: Optional[_builtins.str] = None,
                  docker: pulumi.Input[Optional[Union['DockerArgs', 'DockerArgsDict']]] = None,
                  fixtures: pulumi.Input[Optional[Sequence[pulumi.Input[Union['ClusterFixtureArgs', 'ClusterFixtureArgsDict']]]]] = None,
+                 given_settings: Optional[_builtins.str] = None,
                  halfstack: pulumi.Input[Optional[Union['HalfstackArgs', 'HalfstackArgsDict']]] = None,
                  images: pulumi.Input[Optional[Union['ImagesArgs', 'ImagesArgsDict']]] = None,
                  limits: pulumi.Input[Optional[Union['LimitsArgs', 'LimitsArgsDict']]] = None,
@@ -535,6 +549,7 @@ class Cluster(pulumi.ComponentResource):
             __props__.__dict__["deploy"] = deploy
             __props__.__dict__["docker"] = docker
             __props__.__dict__["fixtures"] = fixtures
+            __props__.__dict__["given_settings"] = given_settings
             __props__.__dict__["halfstack"] = halfstack
             __props__.__dict__["images"] = images
             __props__.__dict__["limits"] = limits
