@@ -59,11 +59,7 @@ func (g *managementNode) appProxy() error {
 		return err
 	}
 	fileSecrets := pulumi.ToSecret(generated.Values.ApplyT(func(v map[string]string) map[string]string {
-		out := map[string]string{}
-		for placeholder, value := range configs.AppProxySecretValues(v["db-password"], v["api"], v["jwt"], v["permit"]) {
-			out[placeholder[1:len(placeholder)-1]] = value // BACKENDAI_... without the @s
-		}
-		return out
+		return configs.SlotEnv(configs.AppProxySecretValues(v["db-password"], v["api"], v["jwt"], v["permit"]))
 	})).(pulumi.StringMapOutput)
 
 	coordinator, worker := configs.AppProxyServices(a)

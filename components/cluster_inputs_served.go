@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -124,50 +125,27 @@ func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts .
 }
 
 // cluster is the inputs' settings as a stack's config would give them: each given
-// section as its config key's JSON (what is left out of it keeps its default).
+// key as its config key's JSON (what is left out keeps its default).
 func (in ClusterInputs) cluster() (spec.Cluster, error) {
-	if in.Settings != "" {
-		return givenCluster(in.Settings)
-	}
-	// An empty kernel parameter leaves the install guide's out, as null does in a stack's config.
-	var sysctl map[string]*string
-	for k, v := range in.Sysctl {
-		if sysctl == nil {
-			sysctl = map[string]*string{}
-		}
-		if v != "" {
-			sysctl[k] = &v
-		} else {
-			sysctl[k] = nil
-		}
-	}
-	config := map[string]any{"nodes": in.Nodes, "version": in.Version, "deploy": in.Deploy, "account": in.Account,
-		"limits": in.Limits, "sysctl": sysctl, "docker": in.Docker, "halfstack": in.Halfstack, "services": in.Services,
-		"agent": in.Agent, "images": in.Images, "storage": in.Storage, "verify": in.Verify, "superadmin": in.Superadmin,
-		"resourcePresets": in.ResourcePresets, "testCluster": in.TestCluster}
-	keys := map[string]string{}
-	for key, v := range config {
-		switch v := v.(type) {
-		case string:
-			if v == "" {
-				continue
-			}
-			keys[key] = v // a string key's value is its text
-			continue
-		case bool:
-			if !v {
-				continue
+	given := in.Settings
+	if given == "" {
+		// A Go caller's typed settings: those it set (not zero) are the settings given.
+		settings := map[string]any{}
+		for key, v := range map[string]any{"nodes": in.Nodes, "version": in.Version, "deploy": in.Deploy, "account": in.Account,
+			"limits": in.Limits, "sysctl": in.Sysctl, "docker": in.Docker, "halfstack": in.Halfstack, "services": in.Services,
+			"agent": in.Agent, "images": in.Images, "storage": in.Storage, "verify": in.Verify, "superadmin": in.Superadmin,
+			"resourcePresets": in.ResourcePresets, "testCluster": in.TestCluster} {
+			if !reflect.ValueOf(v).IsZero() {
+				settings[key] = v
 			}
 		}
-		raw, err := json.Marshal(v)
+		raw, err := json.Marshal(settings)
 		if err != nil {
-			return spec.Cluster{}, fmt.Errorf("%s: %w", key, err)
+			return spec.Cluster{}, fmt.Errorf("the settings: %w", err)
 		}
-		if string(raw) != "null" {
-			keys[key] = string(raw)
-		}
+		given = string(raw)
 	}
-	return spec.LoadApart(func(key string) (string, bool) { v, ok := keys[key]; return v, ok }, nil)
+	return givenCluster(given)
 }
 
 // checkedSecret is a secret that fails, naming its key, when its value is wrong: once

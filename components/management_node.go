@@ -269,11 +269,7 @@ func (g *managementNode) installServices() error {
 	}
 	g.python, g.interpreter = python, interpreter
 	g.secrets = pulumi.All(g.args.DBPassword, g.args.StorageProxySecret, g.args.StorageProxyJWT).ApplyT(func(v []any) map[string]string {
-		out := map[string]string{}
-		for placeholder, value := range configs.SecretValues(v[0].(string), v[1].(string), v[2].(string)) {
-			out[placeholder[1:len(placeholder)-1]] = value // BACKENDAI_... without the @s
-		}
-		return out
+		return configs.SlotEnv(configs.SecretValues(v[0].(string), v[1].(string), v[2].(string)))
 	}).(pulumi.StringMapOutput)
 	render := map[string]func(configs.Settings) (configs.File, error){
 		"manager": configs.ManagerTOML, "storage-proxy": configs.StorageProxyTOML, "webserver": configs.WebserverConf,

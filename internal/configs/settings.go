@@ -136,6 +136,16 @@ func SecretValues(dbPassword, storageProxySecret, storageProxyJWT string) map[st
 	}
 }
 
+// SlotEnv is values (by placeholder) as the config step's secret environment: each
+// under its placeholder's name without the "@"s (BACKENDAI_...), as config.sh reads it.
+func SlotEnv(values map[string]string) map[string]string {
+	out := make(map[string]string, len(values))
+	for placeholder, value := range values {
+		out[strings.Trim(placeholder, "@")] = value
+	}
+	return out
+}
+
 // userinfoEscape percent-encodes all but RFC 3986's unreserved characters, as the
 // password part of a database URL needs (SQLAlchemy unquotes it).
 func userinfoEscape(s string) string {
