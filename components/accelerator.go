@@ -38,6 +38,12 @@ type AcceleratorArgs struct {
 type Accelerator struct {
 	pulumi.ResourceState
 
+	// Toolkit is, served on its own (NewServedAccelerator), the node's GPUs and the
+	// Container Toolkit's version, as nvidia.sh found them.
+	Toolkit pulumi.StringOutput `pulumi:"toolkit"`
+	// Plugin is, served on its own, the agent's plugin module for the kind.
+	Plugin pulumi.StringOutput `pulumi:"module"`
+
 	// Module goes into the agent's allow-compute-plugins.
 	Module string
 	// Sum names the plugin's package and files: the agent restarts when it changes.
@@ -70,6 +76,7 @@ func NewAccelerator(ctx *pulumi.Context, name string, args AcceleratorArgs, opts
 	if err := ctx.RegisterComponentResource(AcceleratorType, name, a, opts...); err != nil {
 		return nil, err
 	}
+	a.Plugin, a.Toolkit = pulumi.String(module).ToStringOutput(), pulumi.String("").ToStringOutput()
 	s := steps{ctx: ctx, name: name, parent: a, conn: args.Host.Connection}
 	c, dir := args.Cluster, args.Settings.AgentDir()
 	sum := []string{pkg, c.Version}

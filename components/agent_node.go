@@ -46,6 +46,12 @@ type AgentNodeArgs struct {
 type AgentNode struct {
 	pulumi.ResourceState
 
+	// Agent is the agent's id in the manager; ConfigText its agent.toml; Manager, served
+	// on its own (NewServedAgentNode), the manager it registered with.
+	Agent      pulumi.StringOutput `pulumi:"agent"`
+	ConfigText pulumi.StringOutput `pulumi:"config"`
+	Manager    pulumi.StringOutput `pulumi:"manager"`
+
 	// Config is the rendered agent.toml (no secrets in it).
 	Config string
 	// Service is the agent's systemd step; it finishes once the agent listens.
@@ -68,47 +74,62 @@ type agentNode struct {
 
 // NewAgentNode builds one agent on its host.
 func NewAgentNode(ctx *pulumi.Context, name string, args AgentNodeArgs, opts ...pulumi.ResourceOption) (*AgentNode, error) {
-	if !args.Node.HasRole(spec.RoleAgent) {
-		return nil, fmt.Errorf("agent node %s: node %s has no role %q", name, args.Node.Name, spec.RoleAgent)
-	}
-	if args.ManagerPublicKey == nil {
-		return nil, fmt.Errorf("agent node %s: ManagerPublicKey is required", name)
+	if err := args.check(name); err != nil {
+		return nil, err
 	}
 	a := &AgentNode{}
 	if err := ctx.RegisterComponentResource(AgentNodeType, name, a, opts...); err != nil {
 		return nil, err
 	}
+	if err := a.build(ctx, name, args); err != nil {
+		return nil, err
+	}
+	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{"config": a.ConfigText})
+}
+
+// check says what in args cannot make an agent.
+func (args AgentNodeArgs) check(name string) error {
+	if !args.Node.HasRole(spec.RoleAgent) {
+		return fmt.Errorf("agent node %s: node %s has no role %q", name, args.Node.Name, spec.RoleAgent)
+	}
+	if args.ManagerPublicKey == nil {
+		return fmt.Errorf("agent node %s: ManagerPublicKey is required", name)
+	}
+	return nil
+}
+
+// build registers the agent's steps, in the guide's order, as a's children.
+func (a *AgentNode) build(ctx *pulumi.Context, name string, args AgentNodeArgs) error {
 	g := &agentNode{steps: steps{ctx: ctx, name: name, parent: a, conn: args.Host.Connection},
 		args: args, set: args.Settings, dir: args.Settings.AgentDir()}
 
 	if err := g.installAgent(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := g.installAccelerators(); err != nil {
-		return nil, err
+		return err
 	}
 	keys, err := g.rpcKeys()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	dirs, err := g.directories()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	config, text, err := g.agentConfig()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	images, err := g.pullImages()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.Config, a.ID = text, agentID(args.Node)
+	a.ConfigText, a.Agent = pulumi.String(text).ToStringOutput(), pulumi.String(a.ID).ToStringOutput()
+	a.Manager = pulumi.String(args.Settings.Manager.HTTP()).ToStringOutput()
 	a.Service, a.Sum, err = g.service(text, append([]pulumi.Resource{keys, dirs, config}, images...))
-	if err != nil {
-		return nil, err
-	}
-	return a, ctx.RegisterResourceOutputs(a, pulumi.Map{"config": pulumi.String(text)})
+	return err
 }
 
 // installAgent: Python, then the agent's venv with backend.ai-agent pinned to the

@@ -76,11 +76,11 @@ func NewAgentPool(ctx *pulumi.Context, name string, args AgentPoolArgs, opts ...
 	if err := ctx.RegisterComponentResource(AgentPoolType, name, p, opts...); err != nil {
 		return nil, err
 	}
-	ref, field, err := clusterRef(ctx, name, args, p)
+	ref, field, err := clusterRef(ctx, name, args.ClusterStack, args.Cluster, p)
 	if err != nil {
 		return nil, fmt.Errorf("agent pool %s: %w", name, err)
 	}
-	c, err := ref.cluster(field)
+	c, err := ref.joined(field)
 	if err != nil {
 		return nil, fmt.Errorf("agent pool %s: %w", name, err)
 	}
@@ -94,9 +94,6 @@ func NewAgentPool(ctx *pulumi.Context, name string, args AgentPoolArgs, opts ...
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("agent pool %s: %w", name, errors.Join(errs...))
 	}
-	// The images are pulled by a step: the pool's SSH endpoints may be other resources'
-	// outputs, which a Docker provider cannot be configured from at preview.
-	c.Images.Engine = spec.EngineScript
 	all := c
 	all.Nodes = append(append([]spec.Node{}, c.Nodes...), nodes...)
 	settings := Settings(c, c.Manager())
@@ -134,24 +131,33 @@ func NewAgentPool(ctx *pulumi.Context, name string, args AgentPoolArgs, opts ...
 
 // clusterRef is the cluster's reference: given, or read from the cluster stack's
 // output through a stack reference; and the field it came from.
-func clusterRef(ctx *pulumi.Context, name string, args AgentPoolArgs, parent pulumi.Resource) (ClusterRef, string, error) {
-	if args.Cluster != nil {
-		return *args.Cluster, "cluster", nil
+func clusterRef(ctx *pulumi.Context, name, clusterStack string, cluster *ClusterRef, parent pulumi.Resource) (ClusterRef, string, error) {
+	if cluster != nil {
+		return *cluster, "cluster", nil
 	}
-	stack, err := pulumi.NewStackReference(ctx, name+"-cluster", &pulumi.StackReferenceArgs{Name: pulumi.String(args.ClusterStack)}, pulumi.Parent(parent))
+	stack, err := pulumi.NewStackReference(ctx, name+"-cluster", &pulumi.StackReferenceArgs{Name: pulumi.String(clusterStack)}, pulumi.Parent(parent))
 	if err != nil {
 		return ClusterRef{}, "", fmt.Errorf("clusterStack: %w", err)
 	}
 	details, err := stack.GetOutputDetails(ClusterRefOutput)
 	if err != nil {
-		return ClusterRef{}, "", fmt.Errorf("clusterStack: reading %s: %w", args.ClusterStack, err)
+		return ClusterRef{}, "", fmt.Errorf("clusterStack: reading %s: %w", clusterStack, err)
 	}
 	value := details.Value
 	if value == nil {
 		value = details.SecretValue
 	}
-	ref, err := decodeRef(args.ClusterStack, value)
-	return ref, "clusterStack " + args.ClusterStack + "'s " + ClusterRefOutput, err
+	ref, err := decodeRef(clusterStack, value)
+	return ref, "clusterStack " + clusterStack + "'s " + ClusterRefOutput, err
+}
+
+// joined is the cluster's settings as agents of another stack join it: its kernel
+// images are pulled by a step, since the nodes' SSH endpoints may be other resources'
+// outputs, which a Docker provider cannot be configured from at preview.
+func (r ClusterRef) joined(field string) (spec.Cluster, error) {
+	c, err := r.cluster(field)
+	c.Images.Engine = spec.EngineScript
+	return c, err
 }
 
 // poolNodes are the pool's nodes as the cluster's settings name nodes: agents.

@@ -101,32 +101,13 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		outputs[node.Name] = pulumi.Map{"facts": h.Facts, "docker": h.Docker}
 	}
 	if args.Spec.Deploy == spec.DeployAll {
-		storage, err := NewSharedStorage(ctx, "storage", SharedStorageArgs{Cluster: args.Spec, Hosts: c.Hosts}, pulumi.Parent(c))
-		if err != nil {
-			return nil, err
-		}
-		// The release first: a downgrade is refused before any step runs, an upgrade the
-		// database cannot take before any package is installed.
 		mgr := args.Spec.Manager()
-		preflight, err := schemaPreflight(ctx, c, args.Spec, c.Hosts[mgr.Name])
+		pl, err := newPlane(ctx, c, args, c.Hosts)
 		if err != nil {
 			return nil, err
 		}
-		release, err := NewRelease(ctx, "release", args.Spec.Version, pulumi.Parent(c), pulumi.DependsOn([]pulumi.Resource{preflight}))
-		if err != nil {
-			return nil, err
-		}
-		admin, adminFixture, err := newSuperadmin(ctx, c, args.Spec.Line(), args.Superadmin)
-		if err != nil {
-			return nil, err
-		}
-		c.Superadmin = admin
-		m, err := NewManagementNode(ctx, mgr.Name+"-mgmt", ManagementNodeArgs{
-			Release: release,
-			Cluster: args.Spec, Host: c.Hosts[mgr.Name], Node: mgr,
-			DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret, StorageProxyJWT: args.StorageProxyJWT,
-			Fixtures: append(slices.Clip(args.Fixtures), adminFixture), Storage: storage.Mounted[mgr.Name],
-		}, pulumi.Parent(c))
+		c.Superadmin = pl.admin
+		m, err := NewManagementNode(ctx, mgr.Name+"-mgmt", pl.management, pulumi.Parent(c))
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +116,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		for _, node := range args.Spec.Agents() {
 			a, err := NewAgentNode(ctx, node.Name+"-agent", AgentNodeArgs{
 				Cluster: args.Spec, Node: node, Host: c.Hosts[node.Name], Settings: m.Settings,
-				ManagerPublicKey: m.PublicKey, Manager: m.Running, Storage: storage.Mounted[node.Name], Release: release,
+				ManagerPublicKey: m.PublicKey, Manager: m.Running, Storage: pl.storage.Mounted[node.Name], Release: pl.management.Release,
 			}, pulumi.Parent(c))
 			if err != nil {
 				return nil, err
@@ -150,7 +131,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 			// Last: the whole cluster works.
 			if c.Verification, err = NewVerification(ctx, "verification", VerificationArgs{
 				Cluster: args.Spec, Management: m, Agents: agents,
-				Admin: admin, UserAccessKey: args.UserAccessKey, UserSecretKey: args.UserSecretKey,
+				Admin: pl.admin, UserAccessKey: args.UserAccessKey, UserSecretKey: args.UserSecretKey,
 			}, pulumi.Parent(c)); err != nil {
 				return nil, err
 			}
@@ -169,23 +150,70 @@ func (c *Cluster) setOutputs(cs spec.Cluster) error {
 	c.Endpoints, c.Login = pulumi.StringMap{}.ToStringMapOutput(), pulumi.StringMap{}.ToStringMapOutput()
 	c.AgentPool, c.VerificationResult = pulumi.String("").ToStringOutput(), pulumi.String("").ToStringOutput()
 	if m := c.Management; m != nil {
-		c.Endpoints = pulumi.StringMap{"webserver": pulumi.String(m.Settings.WebserverAddr().HTTP()),
-			"manager": pulumi.String(m.Settings.Manager.HTTP())}.ToStringMapOutput()
-		ref, err := NewClusterRef(cs)
-		if err != nil {
+		if err := m.setOutputs(cs, c.Superadmin); err != nil {
 			return err
 		}
-		c.AgentPool = m.PublicKey.ApplyT(func(key string) (string, error) {
-			ref.ManagerPublicKey = key
-			raw, err := json.Marshal(ref)
-			return string(raw), err
-		}).(pulumi.StringOutput)
-		a := c.Superadmin
-		c.Login = pulumi.ToSecret(pulumi.StringMap{"email": pulumi.String(a.Email), "accessKey": a.AccessKey,
-			"secretKey": a.SecretKey, "password": a.Password}).(pulumi.StringMapOutput)
+		c.Endpoints, c.AgentPool, c.Login = m.Endpoints, m.AgentPool, m.Login
 	}
 	if v := c.Verification; v != nil {
 		c.VerificationResult = v.Result
 	}
+	return nil
+}
+
+// plane is a cluster's management plane but for its management node's own steps: the
+// shared storage, the release, the superadmin, and the management node's arguments.
+type plane struct {
+	storage    *SharedStorage
+	admin      Superadmin
+	management ManagementNodeArgs
+}
+
+// newPlane registers the management plane's resources, children of parent, on the
+// prepared hosts.
+func newPlane(ctx *pulumi.Context, parent pulumi.Resource, args ClusterArgs, hosts map[string]*Host) (plane, error) {
+	storage, err := NewSharedStorage(ctx, "storage", SharedStorageArgs{Cluster: args.Spec, Hosts: hosts}, pulumi.Parent(parent))
+	if err != nil {
+		return plane{}, err
+	}
+	// The release first: a downgrade is refused before any step runs, an upgrade the
+	// database cannot take before any package is installed.
+	mgr := args.Spec.Manager()
+	preflight, err := schemaPreflight(ctx, parent, args.Spec, hosts[mgr.Name])
+	if err != nil {
+		return plane{}, err
+	}
+	release, err := NewRelease(ctx, "release", args.Spec.Version, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{preflight}))
+	if err != nil {
+		return plane{}, err
+	}
+	admin, adminFixture, err := newSuperadmin(ctx, parent, args.Spec.Line(), args.Superadmin)
+	if err != nil {
+		return plane{}, err
+	}
+	return plane{storage: storage, admin: admin, management: ManagementNodeArgs{
+		Release: release,
+		Cluster: args.Spec, Host: hosts[mgr.Name], Node: mgr,
+		DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret, StorageProxyJWT: args.StorageProxyJWT,
+		Fixtures: append(slices.Clip(args.Fixtures), adminFixture), Storage: storage.Mounted[mgr.Name],
+	}}, nil
+}
+
+// setOutputs sets what the management plane gives its users: its endpoints, the
+// reference agents join it with, and the superadmin's login.
+func (m *ManagementNode) setOutputs(cs spec.Cluster, admin Superadmin) error {
+	m.Endpoints = pulumi.StringMap{"webserver": pulumi.String(m.Settings.WebserverAddr().HTTP()),
+		"manager": pulumi.String(m.Settings.Manager.HTTP())}.ToStringMapOutput()
+	ref, err := NewClusterRef(cs)
+	if err != nil {
+		return err
+	}
+	m.AgentPool = m.PublicKey.ApplyT(func(key string) (string, error) {
+		ref.ManagerPublicKey = key
+		raw, err := json.Marshal(ref)
+		return string(raw), err
+	}).(pulumi.StringOutput)
+	m.Login = pulumi.ToSecret(pulumi.StringMap{"email": pulumi.String(admin.Email), "accessKey": admin.AccessKey,
+		"secretKey": admin.SecretKey, "password": admin.Password}).(pulumi.StringMapOutput)
 	return nil
 }

@@ -70,16 +70,26 @@ type ClusterFixture struct {
 // checked as a stack's config is (every problem named by its field, before any
 // resource), the secrets once their values are known, before the steps that use them.
 func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts ...pulumi.ResourceOption) (*Cluster, error) {
-	c, err := in.cluster()
+	c, err := in.cluster(spec.LoadApart)
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
+	args, err := in.clusterArgs(c)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
+	}
+	return NewCluster(ctx, name, args, opts...)
+}
+
+// clusterArgs are the arguments of c, the inputs' settings: the fixtures checked and
+// the secrets, each checked once its value is known.
+func (in ClusterInputs) clusterArgs(c spec.Cluster) (ClusterArgs, error) {
 	files := make([]FixtureFile, len(in.Fixtures))
 	for i, f := range in.Fixtures {
 		files[i] = FixtureFile{Name: f.Name, Source: fmt.Sprintf("fixtures[%d] (%s)", i, f.Name), Data: f.Data}
 	}
 	var errs []error
-	files, err = CheckFixtures(c.Line(), files, fixtures.Grants{VFolderHosts: VFolderHosts(c), Registries: c.Services.ImageRegistries})
+	files, err := CheckFixtures(c.Line(), files, fixtures.Grants{VFolderHosts: VFolderHosts(c), Registries: c.Services.ImageRegistries})
 	errs = append(errs, err)
 	s := ClusterSecrets{PrivateKey: checkedSecret("sshPrivateKey", in.SSHPrivateKey),
 		SuperadminSecretKey: checkedSecret("superadminSecretKey", in.SuperadminSecretKey),
@@ -114,19 +124,20 @@ func NewServedCluster(ctx *pulumi.Context, name string, in ClusterInputs, opts .
 		errs = append(errs, errors.New("superadmin.accessKey: the superadmin's own keypair needs both superadmin.accessKey and superadminSecretKey; give both, or neither to have them generated"))
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", name, err)
+		return ClusterArgs{}, err
 	}
 	args, err := NewClusterArgs(c, files, s)
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: %w", name, err)
+		return ClusterArgs{}, err
 	}
 	args.Connections = in.Connections
-	return NewCluster(ctx, name, args, opts...)
+	return args, nil
 }
 
 // cluster is the inputs' settings as a stack's config would give them: each given
 // key as its config key's JSON (what is left out keeps its default).
-func (in ClusterInputs) cluster() (spec.Cluster, error) {
+// load is spec.LoadApart or spec.LoadManagementPlane.
+func (in ClusterInputs) cluster(load func(get func(string) (string, bool), set []string) (spec.Cluster, error)) (spec.Cluster, error) {
 	given := in.Settings
 	if given == "" {
 		// A Go caller's typed settings: those it set (not zero) are the settings given.
@@ -145,7 +156,7 @@ func (in ClusterInputs) cluster() (spec.Cluster, error) {
 		}
 		given = string(raw)
 	}
-	return givenCluster(given)
+	return givenCluster(given, load)
 }
 
 // checkedSecret is a secret that fails, naming its key, when its value is wrong: once
@@ -164,7 +175,7 @@ func checkedSecret(key string, value pulumi.StringInput) pulumi.StringInput {
 
 // givenCluster is the cluster of the settings as the caller gave them: each key's value
 // as its config key's JSON, an empty kernel parameter as null.
-func givenCluster(given string) (spec.Cluster, error) {
+func givenCluster(given string, load func(get func(string) (string, bool), set []string) (spec.Cluster, error)) (spec.Cluster, error) {
 	var settings map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(given), &settings); err != nil {
 		return spec.Cluster{}, fmt.Errorf("the settings: %w", err)
@@ -189,5 +200,5 @@ func givenCluster(given string) (spec.Cluster, error) {
 			keys["sysctl"] = string(fixed)
 		}
 	}
-	return spec.LoadApart(func(key string) (string, bool) { v, ok := keys[key]; return v, ok }, nil)
+	return load(func(key string) (string, bool) { v, ok := keys[key]; return v, ok }, nil)
 }

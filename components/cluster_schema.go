@@ -17,8 +17,8 @@ func (c *Cluster) Annotate(a infer.Annotator) {
 }
 
 func (in *ClusterInputs) Annotate(a infer.Annotator) {
-	a.Describe(&in.Nodes, "The cluster's hosts: exactly one with the role manager, at least one agent; storage nodes serve the "+
-		"shared volumes over NFS.")
+	a.Describe(&in.Nodes, "The cluster's hosts: exactly one with the role manager; storage nodes serve the shared volumes "+
+		"over NFS. A Cluster has at least one agent; a ManagementNode has none (agents join it with AgentNode or AgentPool).")
 	a.Describe(&in.Version, "The Backend.AI release to install (lines 26.4, 26.8 and 26.9).")
 	a.Describe(&in.Deploy, "all (the default): the hosts and the services; hosts: stop after preparing the hosts.")
 	a.Describe(&in.Account, "The operations account that installs and runs the services; default bai, 1100.")
@@ -31,7 +31,7 @@ func (in *ClusterInputs) Annotate(a infer.Annotator) {
 	a.Describe(&in.Agent, "The settings every agent shares.")
 	a.Describe(&in.Images, "The kernel images every agent pulls.")
 	a.Describe(&in.Storage, "The shared vfolder storage.")
-	a.Describe(&in.Verify, "The check that ends the deployment.")
+	a.Describe(&in.Verify, "The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).")
 	a.Describe(&in.Superadmin, "The cluster's first superadmin, generated unless given.")
 	a.Describe(&in.ResourcePresets, "The session sizes offered; default Backend.AI's own, unless a fixture declares them.")
 	a.Describe(&in.TestCluster, "true says the cluster is a throwaway test cluster: Backend.AI's published example "+

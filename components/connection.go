@@ -1,8 +1,11 @@
 package components
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
 )
 
@@ -52,4 +55,19 @@ func dbConnection(host string, port int, user string, password pulumi.StringInpu
 		a.Password = pulumi.ToSecret(password).(pulumi.StringOutput)
 	}
 	return a
+}
+
+// connection is c as the steps reach the node: port 22 and user root unless given;
+// field names c in what it says.
+func (c HostConnection) connection(field string) (Connection, error) {
+	if c.Host == nil || c.PrivateKey == nil {
+		return Connection{}, fmt.Errorf("%s: host and privateKey are required", field)
+	}
+	if c.Port == nil {
+		c.Port = pulumi.Int(spec.DefaultSSHPort)
+	}
+	if c.User == nil {
+		c.User = pulumi.String(spec.DefaultSSHUser)
+	}
+	return Connection{Host: c.Host, Port: c.Port, User: c.User, PrivateKey: c.PrivateKey, HostKey: c.HostKey}, nil
 }

@@ -63,9 +63,14 @@ type ManagementNode struct {
 	Settings configs.Settings
 	// Services is what the services answered once deployed (verify.sh), as JSON: the
 	// manager's API with its release, the Web UI's title, the storage proxy's status.
-	Services pulumi.StringOutput
+	Services pulumi.StringOutput `pulumi:"services"`
 	// PublicKey is the manager's RPC public certificate, which the agents trust.
-	PublicKey pulumi.StringOutput
+	PublicKey pulumi.StringOutput `pulumi:"managerPublicKey"`
+	// Endpoints, AgentPool and Login are, served on its own as a management plane
+	// (NewServedManagementNode), as a Cluster's are.
+	Endpoints pulumi.StringMapOutput `pulumi:"endpoints"`
+	AgentPool pulumi.StringOutput    `pulumi:"agentPool"`
+	Login     pulumi.StringMapOutput `pulumi:"superadmin" provider:"secret"`
 	// Running is what an agent's start waits for: the services running, the fixtures
 	// (resource slot types, resource groups) in the database.
 	Running []pulumi.Resource
@@ -158,27 +163,46 @@ func storageProxyVolumes(c spec.Cluster) []configs.Volume {
 
 // NewManagementNode builds the management node on its host, in the guide's order.
 func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs, opts ...pulumi.ResourceOption) (*ManagementNode, error) {
+	s, err := args.check(name)
+	if err != nil {
+		return nil, err
+	}
+	m := &ManagementNode{Settings: s, Host: args.Host}
+	if err := ctx.RegisterComponentResource(ManagementNodeType, name, m, opts...); err != nil {
+		return nil, err
+	}
+	if err := m.build(ctx, name, args); err != nil {
+		return nil, err
+	}
+	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"services": m.Services, "publicKey": m.PublicKey})
+}
+
+// check says what in args cannot make a management node, and gives its services' settings.
+func (args ManagementNodeArgs) check(name string) (configs.Settings, error) {
 	c, n := args.Cluster, args.Node
 	for _, secret := range []struct {
 		field string
 		value pulumi.StringInput
 	}{{"DBPassword", args.DBPassword}, {"StorageProxySecret", args.StorageProxySecret}, {"StorageProxyJWT", args.StorageProxyJWT}} {
 		if secret.value == nil {
-			return nil, fmt.Errorf("management node %s: %s is required", name, secret.field)
+			return configs.Settings{}, fmt.Errorf("management node %s: %s is required", name, secret.field)
 		}
 	}
 	if e := c.Halfstack.Engine; e != spec.EngineDocker && e != spec.EngineScript {
-		return nil, fmt.Errorf("management node %s: halfstack.engine %q is not %q or %q", name, e, spec.EngineDocker, spec.EngineScript)
+		return configs.Settings{}, fmt.Errorf("management node %s: halfstack.engine %q is not %q or %q", name, e, spec.EngineDocker, spec.EngineScript)
 	}
 	s := Settings(c, n)
 	if err := s.Check(); err != nil {
-		return nil, fmt.Errorf("management node %s: %w", name, err)
+		return configs.Settings{}, fmt.Errorf("management node %s: %w", name, err)
 	}
-	m := &ManagementNode{Settings: s, Host: args.Host}
-	if err := ctx.RegisterComponentResource(ManagementNodeType, name, m, opts...); err != nil {
-		return nil, err
-	}
-	g := &managementNode{steps: steps{ctx: ctx, name: name, parent: m, conn: args.Host.Connection}, args: args, set: s}
+	return s, nil
+}
+
+// build registers the management node's steps, in the guide's order, as m's children;
+// m.Settings are its services' (check).
+func (m *ManagementNode) build(ctx *pulumi.Context, name string, args ManagementNodeArgs) error {
+	m.Host = args.Host
+	g := &managementNode{steps: steps{ctx: ctx, name: name, parent: m, conn: args.Host.Connection}, args: args, set: m.Settings}
 	for _, step := range []func() error{
 		g.halfstack,       // 1. PostgreSQL, Redis and etcd, healthy
 		g.etcdConfig,      // 2. the shared configuration and the storage proxy in etcd
@@ -194,18 +218,18 @@ func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs
 		g.rescanImages,    // 7. the registries' kernel images and their aliases
 	} {
 		if err := step(); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	verify, err := g.verify() // 8. the services answer
 	if err != nil {
-		return nil, err
+		return err
 	}
 	m.Services, m.Verified, m.Rescanned, m.Sum = verify.Stdout, verify, g.rescan, g.sum()
 	m.Python, m.Interpreter = g.python, g.interpreter
 	m.PublicKey = g.keypair.Stdout.ApplyT(publicCertificate).(pulumi.StringOutput)
 	m.Running = slices.Concat(g.units, g.fixtures)
-	return m, ctx.RegisterResourceOutputs(m, pulumi.Map{"services": m.Services, "publicKey": m.PublicKey})
+	return nil
 }
 
 // publicCertificate is rpc_keypair.sh's output without its status line.

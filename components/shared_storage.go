@@ -31,20 +31,37 @@ type SharedStorageArgs struct {
 type SharedStorage struct {
 	pulumi.ResourceState
 
+	// Volumes are, served on its own (NewServedSharedStorage), each volume's name,
+	// server and export.
+	Volumes pulumi.StringMapArrayOutput `pulumi:"volumes"`
+
 	// Mounted is, per node, what its services wait for: the volumes mounted there.
 	Mounted map[string][]pulumi.Resource
 }
 
 // NewSharedStorage serves and mounts the cluster's volumes.
 func NewSharedStorage(ctx *pulumi.Context, name string, args SharedStorageArgs, opts ...pulumi.ResourceOption) (*SharedStorage, error) {
-	c := args.Cluster
 	ss := &SharedStorage{Mounted: map[string][]pulumi.Resource{}}
 	if err := ctx.RegisterComponentResource(SharedStorageType, name, ss, opts...); err != nil {
 		return nil, err
 	}
+	if err := ss.build(ctx, name, args); err != nil {
+		return nil, err
+	}
+	return ss, ctx.RegisterResourceOutputs(ss, pulumi.Map{})
+}
+
+// build registers the NFS servers and the mounts as ss's children.
+func (ss *SharedStorage) build(ctx *pulumi.Context, name string, args SharedStorageArgs) error {
+	c := args.Cluster
 	volumes := c.Volumes()
+	served := pulumi.StringMapArray{}
+	for _, v := range volumes {
+		served = append(served, pulumi.StringMap{"name": pulumi.String(v.Name), "server": pulumi.String(v.Host), "export": pulumi.String(v.Export)})
+	}
+	ss.Volumes = served.ToStringMapArrayOutput()
 	if len(volumes) == 1 && volumes[0].Local {
-		return ss, ctx.RegisterResourceOutputs(ss, pulumi.Map{})
+		return nil
 	}
 	on := func(node string) (steps, *Host, error) {
 		h, ok := args.Hosts[node]
@@ -72,7 +89,7 @@ func NewSharedStorage(ctx *pulumi.Context, name string, args SharedStorageArgs, 
 		}
 		s, h, err := on(n.Name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		config := scripts.ExportsFile(c, n.Name)
 		if c.Storage.NFSServer == spec.NFSGanesha {
@@ -81,7 +98,7 @@ func NewSharedStorage(ctx *pulumi.Context, name string, args SharedStorageArgs, 
 		st, err := s.run("nfs-server", scripts.NFSServerInput{Server: c.Storage.NFSServer, ExportDirs: strings.Join(dirs, " "),
 			Config: config, User: c.Account.Name}, nil, h.Ready...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		servers = append(servers, st)
 	}
@@ -97,16 +114,16 @@ func NewSharedStorage(ctx *pulumi.Context, name string, args SharedStorageArgs, 
 		}
 		s, h, err := on(n.Name)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		st, err := s.run("vfroot", scripts.VFRootInput{Mode: c.Storage.Mount, Fstab: scripts.FstabBlock(c),
 			Volumes: strings.Join(mounts, " "), User: c.Account.Name}, nil, append(append([]pulumi.Resource{}, h.Ready...), servers...)...)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		ss.Mounted[n.Name] = []pulumi.Resource{st}
 	}
-	return ss, ctx.RegisterResourceOutputs(ss, pulumi.Map{})
+	return nil
 }
 
 // VFolderHosts are the cluster's volumes as Backend.AI names them in

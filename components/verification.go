@@ -41,7 +41,7 @@ type Verification struct {
 	pulumi.ResourceState
 
 	// Result is what was checked, when, and how long each check took, as JSON.
-	Result pulumi.StringOutput
+	Result pulumi.StringOutput `pulumi:"result"`
 }
 
 // NewVerification installs the client and runs the checks.
@@ -51,33 +51,72 @@ func NewVerification(ctx *pulumi.Context, name string, args VerificationArgs, op
 	if err := ctx.RegisterComponentResource(VerificationType, name, v, opts...); err != nil {
 		return nil, err
 	}
-	s := steps{ctx: ctx, name: name, parent: v, conn: m.Host.Connection}
-	dir := path.Join(m.Settings.Home, "client")
-	client, err := s.install("client-package", c, dir, m.Interpreter, "backend.ai-client", c.Version, m.Python)
-	if err != nil {
-		return nil, err
-	}
 	agents, sums := make([]string, 0, len(args.Agents)), []string{m.Sum}
 	// After the manager's images, not its other checks (the Web UI's gateway among them):
 	// the checks need only the manager, the storage and the agents.
-	after := []pulumi.Resource{client, m.Rescanned}
+	after := []pulumi.Resource{m.Rescanned}
 	for _, a := range args.Agents {
 		agents = append(agents, a.ID)
 		sums = append(sums, a.Sum)
 		after = append(after, a.Service)
 	}
-	in := scripts.VerifyClusterInput{ClientDir: dir, User: c.Account.Name, ManagerURL: m.Settings.Manager.HTTP(),
-		Version: c.Version, Agents: strings.Join(agents, " "), Volumes: strings.Join(VFolderHosts(c), " "),
-		Image: c.VerifyImage(), UserAccessKey: args.UserAccessKey}
-	in.Sum = checksum(slices.Concat(sums, []string{in.Agents, in.Volumes, in.Image})...)
-	secrets := pulumi.StringMap{"BACKEND_ACCESS_KEY": args.Admin.AccessKey, "BACKEND_SECRET_KEY": args.Admin.SecretKey}
-	if args.UserAccessKey != "" {
-		secrets["USER_SECRET_KEY"] = args.UserSecretKey
-	}
-	check, err := s.report("checks", in, secrets, after...)
+	err := v.build(ctx, name, checks{Cluster: c, Conn: m.Host.Connection, Home: m.Settings.Home, Python: m.Python,
+		Interpreter: m.Interpreter, Manager: m.Settings.Manager.HTTP(), Agents: pulumi.ToStringArray(agents),
+		Volumes: VFolderHosts(c), Sums: append(sums, strings.Join(agents, " ")), After: after, Admin: args.Admin,
+		UserAccessKey: args.UserAccessKey, UserSecretKey: args.UserSecretKey})
 	if err != nil {
 		return nil, err
 	}
-	v.Result = check.Stdout
 	return v, ctx.RegisterResourceOutputs(v, pulumi.Map{"result": v.Result})
+}
+
+// checks are what the verification checks, from where, as whom.
+type checks struct {
+	Cluster spec.Cluster
+	// Conn reaches the node the client runs on; Home is the account's home there, Python
+	// the step that installed Interpreter, the client's venv's Python.
+	Conn        Connection
+	Home        string
+	Python      pulumi.Resource
+	Interpreter string
+	// Manager is the manager's API; Agents, the agents' ids, must be ALIVE; Volumes are
+	// the vfolder hosts.
+	Manager string
+	Agents  pulumi.StringArrayInput
+	Volumes []string
+	// Sums name what the checks ran against: they run again when one changes. After is
+	// what they wait for.
+	Sums  []string
+	After []pulumi.Resource
+	Admin Superadmin
+	// UserAccessKey and UserSecretKey are a regular user's keypair; empty: none.
+	UserAccessKey string
+	UserSecretKey pulumi.StringInput
+}
+
+// build installs the client (pinned to the release, in its own venv) and runs the
+// checks as v's children.
+func (v *Verification) build(ctx *pulumi.Context, name string, k checks) error {
+	c := k.Cluster
+	s := steps{ctx: ctx, name: name, parent: v, conn: k.Conn}
+	dir := path.Join(k.Home, "client")
+	client, err := s.install("client-package", c, dir, k.Interpreter, "backend.ai-client", c.Version, k.Python)
+	if err != nil {
+		return err
+	}
+	in := scripts.VerifyClusterInput{ClientDir: dir, User: c.Account.Name, ManagerURL: k.Manager,
+		Version: c.Version, Volumes: strings.Join(k.Volumes, " "), Image: c.VerifyImage(), UserAccessKey: k.UserAccessKey}
+	in.Sum = checksum(slices.Concat(k.Sums, []string{in.Volumes, in.Image})...)
+	agents := k.Agents.ToStringArrayOutput().ApplyT(func(ids []string) string { return strings.Join(ids, " ") }).(pulumi.StringOutput)
+	secrets := pulumi.StringMap{"BACKEND_ACCESS_KEY": k.Admin.AccessKey, "BACKEND_SECRET_KEY": k.Admin.SecretKey}
+	if k.UserAccessKey != "" {
+		secrets["USER_SECRET_KEY"] = k.UserSecretKey
+	}
+	check, err := s.register("checks", in, pulumi.StringMap{"AGENTS": agents}, secrets, stepOptions{public: true},
+		append([]pulumi.Resource{client}, k.After...))
+	if err != nil {
+		return err
+	}
+	v.Result = check.Stdout
+	return nil
 }

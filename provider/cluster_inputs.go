@@ -29,22 +29,37 @@ func givenClusterInputs(in property.Map) (property.Map, error) {
 			continue
 		}
 		if v.HasComputed() {
-			return in, fmt.Errorf("cluster: %s: its value is not known yet; a cluster's settings are rendered into its files at preview (a node's SSH endpoint and keys may come from other resources: connections)", key)
+			return in, fmt.Errorf("%s: its value is not known yet; a cluster's settings are rendered into its files at preview (a node's SSH endpoint and keys may come from other resources: connections)", key)
 		}
 		settings[key] = resource.ToResourcePropertyValue(plain(v)).Mappable()
 	}
 	raw, err := json.Marshal(settings)
 	if err != nil {
-		return in, fmt.Errorf("cluster: its settings: %w", err)
+		return in, fmt.Errorf("its settings: %w", err)
 	}
 	out := in.Set(components.ClusterSettingsInput, property.New(string(raw)))
 	if f, ok := in.GetOk("fixtures"); ok {
 		if f.HasComputed() {
-			return in, fmt.Errorf("cluster: fixtures: not known yet; they are checked at preview")
+			return in, fmt.Errorf("fixtures: not known yet; they are checked at preview")
 		}
 		out = out.Set("fixtures", plain(f))
 	}
 	return out, nil
+}
+
+// knownClusterRef prepares the cluster input of the components that join a deployed
+// cluster (AgentPool, AgentNode, Verification): their files are rendered from its
+// settings at preview, so it must be known, and it is read as a plain value: a
+// deployed cluster stack's output, which may come through a stack reference.
+func knownClusterRef(in property.Map) (property.Map, error) {
+	ref, ok := in.GetOk("cluster")
+	if !ok {
+		return in, nil
+	}
+	if ref.HasComputed() {
+		return in, fmt.Errorf("cluster: its value is not known yet: agents join a deployed cluster, whose reference is known at preview (give clusterStack, the cluster stack's name); a cluster with its agents in one stack is a Cluster")
+	}
+	return in.Set("cluster", plain(ref)), nil
 }
 
 // plain is v without its secret marks and dependencies (v is known).

@@ -4,6 +4,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -26,7 +27,10 @@ func New() (p.Provider, error) {
 		WithDescription("Deploys Backend.AI clusters: components for its nodes, their convergent steps over SSH, and Backend.AI data resources (etcd keys, database fixtures).").
 		WithResources(infer.Resource(&Script{}), infer.Resource(&KeyTree{}), infer.Resource(&Fixture{}), infer.Resource(&Release{}), infer.Resource(&Credentials{}), infer.Resource(&Secrets{})).
 		// The components other stacks use, in any language (package components).
-		WithComponents(infer.ComponentF(components.NewHost), infer.ComponentF(components.NewAgentPool), infer.ComponentF(components.NewServedCluster)).
+		WithComponents(infer.ComponentF(components.NewHost), infer.ComponentF(components.NewAgentPool), infer.ComponentF(components.NewServedCluster),
+			infer.ComponentF(components.NewServedManagementNode), infer.ComponentF(components.NewServedAgentNode),
+			infer.ComponentF(components.NewServedSharedStorage), infer.ComponentF(components.NewServedAccelerator),
+			infer.ComponentF(components.NewServedVerification)).
 		// The SDKs' names in each language (tools/pulumi/sdkgen writes them under sdk/).
 		WithLanguageMap(map[string]any{
 			"python": map[string]any{"packageName": "pulumi_backendai", "requires": map[string]any{"pulumi": ">=3.259.0,<4.0.0"}},
@@ -42,12 +46,15 @@ func New() (p.Provider, error) {
 	}
 	construct := prov.Construct
 	prov.Construct = func(ctx context.Context, req p.ConstructRequest) (p.ConstructResponse, error) {
-		if req.Urn.Type() == components.ClusterType {
-			inputs, err := givenClusterInputs(req.Inputs)
-			if err != nil {
-				return p.ConstructResponse{}, err
-			}
-			req.Inputs = inputs
+		var err error
+		switch req.Urn.Type() {
+		case components.ClusterType, components.ManagementNodeType:
+			req.Inputs, err = givenClusterInputs(req.Inputs)
+		case components.AgentPoolType, components.AgentNodeType, components.VerificationType:
+			req.Inputs, err = knownClusterRef(req.Inputs)
+		}
+		if err != nil {
+			return p.ConstructResponse{}, fmt.Errorf("%s %s: %w", req.Urn.Type().Name(), req.Urn.Name(), err)
 		}
 		return construct(ctx, req)
 	}

@@ -67,6 +67,9 @@ type Cluster struct {
 
 	// secretsApart says the secrets are checked apart (LoadApart).
 	secretsApart bool
+	// plane says the settings are a part of a cluster alone: its management plane
+	// (LoadManagementPlane) or its storage servers (LoadStoragePlane).
+	plane Plane
 }
 
 // Node is one host.

@@ -31,19 +31,45 @@ var Keys = []string{
 // ignored. A default applies only where a key is absent: an explicit zero or empty
 // value is checked like any other. Every problem is reported, each with its field.
 func Load(get func(key string) (string, bool), set []string) (Cluster, error) {
-	return loadCluster(get, set, false)
+	return loadCluster(get, set, false, WholeCluster)
 }
 
 // LoadApart is Load for a cluster whose secrets come apart from its settings (the
 // Cluster component's inputs, which may be other resources' outputs): they are not
 // read or checked here, but by CheckSecret once their values are known.
 func LoadApart(get func(key string) (string, bool), set []string) (Cluster, error) {
-	return loadCluster(get, set, true)
+	return loadCluster(get, set, true, WholeCluster)
 }
 
-func loadCluster(get func(key string) (string, bool), set []string, secretsApart bool) (Cluster, error) {
+// Plane is the part of a cluster that settings describe alone.
+type Plane int
+
+// The parts of a cluster.
+const (
+	// WholeCluster: the management node, the agents, the storage.
+	WholeCluster Plane = iota
+	// ManagementPlane: the manager's and the storage's nodes, and no agent; agents join
+	// it from elsewhere (AgentNode, AgentPool).
+	ManagementPlane
+	// StoragePlane: storage nodes alone, which export their volumes to the clients
+	// storage.clients names (SharedStorage).
+	StoragePlane
+)
+
+// LoadManagementPlane is LoadApart for a management plane alone (the ManagementNode
+// component).
+func LoadManagementPlane(get func(key string) (string, bool), set []string) (Cluster, error) {
+	return loadCluster(get, set, true, ManagementPlane)
+}
+
+// LoadStoragePlane is LoadApart for storage nodes alone (the SharedStorage component).
+func LoadStoragePlane(get func(key string) (string, bool), set []string) (Cluster, error) {
+	return loadCluster(get, set, true, StoragePlane)
+}
+
+func loadCluster(get func(key string) (string, bool), set []string, secretsApart bool, plane Plane) (Cluster, error) {
 	c := defaults()
-	c.secretsApart = secretsApart
+	c.secretsApart, c.plane = secretsApart, plane
 	var errs []error
 	errs = append(errs, unknownKeys(set)...)
 	decode := func(key string, into any) {

@@ -12,12 +12,18 @@ import (
 // cluster's, and a cluster whose volumes the pool's nodes cannot mount. The nodes'
 // SSH is the pool's to check (it may come from other resources).
 func (c Cluster) ValidatePool(nodes []Node) []error {
+	if len(nodes) == 0 {
+		return []error{fmt.Errorf("nodes: at least one agent node is required")}
+	}
+	return c.ValidateJoining(nodes, func(i int) string { return fmt.Sprintf("nodes[%d]", i) })
+}
+
+// ValidateJoining is ValidatePool for agent nodes whose fields field names (a single
+// AgentNode's is "node").
+func (c Cluster) ValidateJoining(nodes []Node, field func(i int) string) []error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", field, fmt.Sprintf(format, args...)))
-	}
-	if len(nodes) == 0 {
-		bad("nodes", "at least one agent node is required")
 	}
 	seen := nodesSeen{names: map[string]string{}, addrs: map[string]string{}}
 	for _, n := range c.Nodes {
@@ -25,7 +31,7 @@ func (c Cluster) ValidatePool(nodes []Node) []error {
 		seen.addrs[n.Address] = fmt.Sprintf("the cluster stack's node %s", n.Name)
 	}
 	for i, n := range nodes {
-		f := fmt.Sprintf("nodes[%d]", i)
+		f := field(i)
 		errs = append(errs, seen.check(f, n, true)...)
 		if !slices.Equal(n.Roles, []Role{RoleAgent}) {
 			bad(f+".roles", "a pool's node is an agent, and only an agent (%v)", n.Roles)
@@ -40,7 +46,7 @@ func (c Cluster) ValidatePool(nodes []Node) []error {
 	if len(volumes) > 0 && volumes[0].Server != nil {
 		for i, n := range nodes {
 			if addr, err := netip.ParseAddr(n.Address); err == nil && !c.Storage.exportsTo(addr) {
-				bad(fmt.Sprintf("nodes[%d].address", i), "%s is not among the NFS clients of the cluster's storage nodes: add it (or its network) to the cluster stack's storage.clients, and run its `pulumi up` first", n.Address)
+				bad(field(i)+".address", "%s is not among the NFS clients of the cluster's storage nodes: add it (or its network) to the cluster stack's storage.clients, and run its `pulumi up` first", n.Address)
 			}
 		}
 	}

@@ -93,7 +93,7 @@ func (c Cluster) Volumes() []Volume {
 	case s.Server != "":
 		name := orDefault(s.Name, DefaultVolume)
 		return []Volume{{Name: name, Path: path.Join(VFolderRoot, name), Host: s.Server, Export: s.Export}}
-	case len(c.Nodes) == 1:
+	case len(c.Nodes) == 1 && c.plane != StoragePlane:
 		return []Volume{{Name: LocalVolumeName, Path: LocalVolumePath, Local: true}}
 	}
 	var out []Volume

@@ -49,13 +49,29 @@ func (c Cluster) Validate() []error {
 		}
 		if n.HasRole(RoleAgent) {
 			agents++
+			if c.plane == ManagementPlane {
+				bad(f+".roles", "a management plane has no agent (%v): agents join it with AgentNode or AgentPool; a whole cluster with its agents is a Cluster", n.Roles)
+			}
 		}
 		n.validateAgent(f, c.Deploy, bad)
+		if c.plane == StoragePlane && !slices.Equal(n.Roles, []Role{RoleStorage}) {
+			bad(f+".roles", "a storage node serves the volumes, and only that (%v)", n.Roles)
+		}
 	}
-	if len(c.Nodes) > 0 && managers != 1 {
+	if c.plane == StoragePlane {
+		if len(c.Storage.Clients) == 0 {
+			bad("storage.clients", "is required: the nodes, addresses or networks, that mount the volumes")
+		}
+		if c.Storage.Server != "" {
+			bad("storage.server", "%q: storage nodes serve their volumes themselves", c.Storage.Server)
+		}
+	} else if len(c.Nodes) > 0 && managers != 1 {
 		bad("nodes", "exactly one node must have the role %q, found %d", RoleManager, managers)
 	}
-	if len(c.Nodes) > 0 && agents == 0 {
+	if c.plane == ManagementPlane && c.Deploy != DeployAll {
+		bad("deploy", "%q: a management plane deploys its services (prepare hosts alone with Host)", c.Deploy)
+	}
+	if len(c.Nodes) > 0 && agents == 0 && c.plane == WholeCluster {
 		bad("nodes", "at least one node must have the role %q", RoleAgent)
 	}
 

@@ -161,7 +161,7 @@ namespace BackendAI.Backendai
         private InputList<Inputs.NodeArgs>? _nodes;
 
         /// <summary>
-        /// The cluster's hosts: exactly one with the role manager, at least one agent; storage nodes serve the shared volumes over NFS.
+        /// The cluster's hosts: exactly one with the role manager; storage nodes serve the shared volumes over NFS. A Cluster has at least one agent; a ManagementNode has none (agents join it with AgentNode or AgentPool).
         /// </summary>
         public InputList<Inputs.NodeArgs> Nodes
         {
@@ -298,7 +298,7 @@ namespace BackendAI.Backendai
         public bool? TestCluster { get; set; }
 
         /// <summary>
-        /// The check that ends the deployment.
+        /// The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
         /// </summary>
         [Input("verify")]
         public Input<Inputs.VerifyArgs>? Verify { get; set; }

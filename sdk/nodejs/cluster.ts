@@ -145,7 +145,7 @@ export interface ClusterArgs {
      */
     limits?: pulumi.Input<inputs.LimitsArgs | undefined>;
     /**
-     * The cluster's hosts: exactly one with the role manager, at least one agent; storage nodes serve the shared volumes over NFS.
+     * The cluster's hosts: exactly one with the role manager; storage nodes serve the shared volumes over NFS. A Cluster has at least one agent; a ManagementNode has none (agents join it with AgentNode or AgentPool).
      */
     nodes: pulumi.Input<pulumi.Input<inputs.NodeArgs>[]>;
     /**
@@ -193,7 +193,7 @@ export interface ClusterArgs {
      */
     testCluster?: boolean;
     /**
-     * The check that ends the deployment.
+     * The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
      */
     verify?: pulumi.Input<inputs.VerifyArgs | undefined>;
     /**

@@ -5,6 +5,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
 // Export members:
+export { AcceleratorArgs } from "./accelerator";
+export type Accelerator = import("./accelerator").Accelerator;
+export const Accelerator: typeof import("./accelerator").Accelerator = null as any;
+utilities.lazyLoad(exports, ["Accelerator"], () => require("./accelerator"));
+
+export { AgentNodeArgs } from "./agentNode";
+export type AgentNode = import("./agentNode").AgentNode;
+export const AgentNode: typeof import("./agentNode").AgentNode = null as any;
+utilities.lazyLoad(exports, ["AgentNode"], () => require("./agentNode"));
+
 export { AgentPoolArgs } from "./agentPool";
 export type AgentPool = import("./agentPool").AgentPool;
 export const AgentPool: typeof import("./agentPool").AgentPool = null as any;
@@ -25,6 +35,11 @@ export type Host = import("./host").Host;
 export const Host: typeof import("./host").Host = null as any;
 utilities.lazyLoad(exports, ["Host"], () => require("./host"));
 
+export { ManagementNodeArgs } from "./managementNode";
+export type ManagementNode = import("./managementNode").ManagementNode;
+export const ManagementNode: typeof import("./managementNode").ManagementNode = null as any;
+utilities.lazyLoad(exports, ["ManagementNode"], () => require("./managementNode"));
+
 export { ProviderArgs } from "./provider";
 export type Provider = import("./provider").Provider;
 export const Provider: typeof import("./provider").Provider = null as any;
@@ -39,6 +54,16 @@ export { SecretsArgs } from "./secrets";
 export type Secrets = import("./secrets").Secrets;
 export const Secrets: typeof import("./secrets").Secrets = null as any;
 utilities.lazyLoad(exports, ["Secrets"], () => require("./secrets"));
+
+export { SharedStorageArgs } from "./sharedStorage";
+export type SharedStorage = import("./sharedStorage").SharedStorage;
+export const SharedStorage: typeof import("./sharedStorage").SharedStorage = null as any;
+utilities.lazyLoad(exports, ["SharedStorage"], () => require("./sharedStorage"));
+
+export { VerificationArgs } from "./verification";
+export type Verification = import("./verification").Verification;
+export const Verification: typeof import("./verification").Verification = null as any;
+utilities.lazyLoad(exports, ["Verification"], () => require("./verification"));
 
 
 // Export sub-modules:
@@ -58,6 +83,10 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "backendai:index:Accelerator":
+                return new Accelerator(name, <any>undefined, { urn })
+            case "backendai:index:AgentNode":
+                return new AgentNode(name, <any>undefined, { urn })
             case "backendai:index:AgentPool":
                 return new AgentPool(name, <any>undefined, { urn })
             case "backendai:index:Cluster":
@@ -66,10 +95,16 @@ const _module = {
                 return new Credentials(name, <any>undefined, { urn })
             case "backendai:index:Host":
                 return new Host(name, <any>undefined, { urn })
+            case "backendai:index:ManagementNode":
+                return new ManagementNode(name, <any>undefined, { urn })
             case "backendai:index:Release":
                 return new Release(name, <any>undefined, { urn })
             case "backendai:index:Secrets":
                 return new Secrets(name, <any>undefined, { urn })
+            case "backendai:index:SharedStorage":
+                return new SharedStorage(name, <any>undefined, { urn })
+            case "backendai:index:Verification":
+                return new Verification(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

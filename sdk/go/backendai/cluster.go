@@ -92,7 +92,7 @@ type clusterArgs struct {
 	Images *Images `pulumi:"images"`
 	// root's and the account's open files and processes.
 	Limits *Limits `pulumi:"limits"`
-	// The cluster's hosts: exactly one with the role manager, at least one agent; storage nodes serve the shared volumes over NFS.
+	// The cluster's hosts: exactly one with the role manager; storage nodes serve the shared volumes over NFS. A Cluster has at least one agent; a ManagementNode has none (agents join it with AgentNode or AgentPool).
 	Nodes []Node `pulumi:"nodes"`
 	// The session sizes offered; default Backend.AI's own, unless a fixture declares them.
 	ResourcePresets []ResourcePreset `pulumi:"resourcePresets"`
@@ -116,7 +116,7 @@ type clusterArgs struct {
 	Sysctl map[string]string `pulumi:"sysctl"`
 	// true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
 	TestCluster *bool `pulumi:"testCluster"`
-	// The check that ends the deployment.
+	// The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
 	Verify *Verify `pulumi:"verify"`
 	// The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
 	Version *string `pulumi:"version"`
@@ -145,7 +145,7 @@ type ClusterArgs struct {
 	Images ImagesPtrInput
 	// root's and the account's open files and processes.
 	Limits LimitsPtrInput
-	// The cluster's hosts: exactly one with the role manager, at least one agent; storage nodes serve the shared volumes over NFS.
+	// The cluster's hosts: exactly one with the role manager; storage nodes serve the shared volumes over NFS. A Cluster has at least one agent; a ManagementNode has none (agents join it with AgentNode or AgentPool).
 	Nodes NodeArrayInput
 	// The session sizes offered; default Backend.AI's own, unless a fixture declares them.
 	ResourcePresets ResourcePresetArrayInput
@@ -169,7 +169,7 @@ type ClusterArgs struct {
 	Sysctl pulumi.StringMapInput
 	// true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
 	TestCluster *bool
-	// The check that ends the deployment.
+	// The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
 	Verify VerifyPtrInput
 	// The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
 	Version *string

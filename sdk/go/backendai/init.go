@@ -21,6 +21,10 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "backendai:index:Accelerator":
+		r = &Accelerator{}
+	case "backendai:index:AgentNode":
+		r = &AgentNode{}
 	case "backendai:index:AgentPool":
 		r = &AgentPool{}
 	case "backendai:index:Cluster":
@@ -29,10 +33,16 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &Credentials{}
 	case "backendai:index:Host":
 		r = &Host{}
+	case "backendai:index:ManagementNode":
+		r = &ManagementNode{}
 	case "backendai:index:Release":
 		r = &Release{}
 	case "backendai:index:Secrets":
 		r = &Secrets{}
+	case "backendai:index:SharedStorage":
+		r = &SharedStorage{}
+	case "backendai:index:Verification":
+		r = &Verification{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -14,7 +14,7 @@ import (
 var _ = internal.GetEnvOrDefault
 
 // Accelerator is one accelerator plugin of an agent node.
-type Accelerator struct {
+type AcceleratorType struct {
 	// Devices is how many devices the mock plugin reports (default 2).
 	Devices *int `pulumi:"devices"`
 	// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
@@ -24,19 +24,19 @@ type Accelerator struct {
 	Package *string `pulumi:"package"`
 }
 
-// AcceleratorInput is an input type that accepts AcceleratorArgs and AcceleratorOutput values.
-// You can construct a concrete instance of `AcceleratorInput` via:
+// AcceleratorTypeInput is an input type that accepts AcceleratorTypeArgs and AcceleratorTypeOutput values.
+// You can construct a concrete instance of `AcceleratorTypeInput` via:
 //
-//	AcceleratorArgs{...}
-type AcceleratorInput interface {
+//	AcceleratorTypeArgs{...}
+type AcceleratorTypeInput interface {
 	pulumi.Input
 
-	ToAcceleratorOutput() AcceleratorOutput
-	ToAcceleratorOutputWithContext(context.Context) AcceleratorOutput
+	ToAcceleratorTypeOutput() AcceleratorTypeOutput
+	ToAcceleratorTypeOutputWithContext(context.Context) AcceleratorTypeOutput
 }
 
 // Accelerator is one accelerator plugin of an agent node.
-type AcceleratorArgs struct {
+type AcceleratorTypeArgs struct {
 	// Devices is how many devices the mock plugin reports (default 2).
 	Devices pulumi.IntPtrInput `pulumi:"devices"`
 	// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
@@ -46,95 +46,95 @@ type AcceleratorArgs struct {
 	Package pulumi.StringPtrInput `pulumi:"package"`
 }
 
-func (AcceleratorArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*Accelerator)(nil)).Elem()
+func (AcceleratorTypeArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AcceleratorType)(nil)).Elem()
 }
 
-func (i AcceleratorArgs) ToAcceleratorOutput() AcceleratorOutput {
-	return i.ToAcceleratorOutputWithContext(context.Background())
+func (i AcceleratorTypeArgs) ToAcceleratorTypeOutput() AcceleratorTypeOutput {
+	return i.ToAcceleratorTypeOutputWithContext(context.Background())
 }
 
-func (i AcceleratorArgs) ToAcceleratorOutputWithContext(ctx context.Context) AcceleratorOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(AcceleratorOutput)
+func (i AcceleratorTypeArgs) ToAcceleratorTypeOutputWithContext(ctx context.Context) AcceleratorTypeOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AcceleratorTypeOutput)
 }
 
-// AcceleratorArrayInput is an input type that accepts AcceleratorArray and AcceleratorArrayOutput values.
-// You can construct a concrete instance of `AcceleratorArrayInput` via:
+// AcceleratorTypeArrayInput is an input type that accepts AcceleratorTypeArray and AcceleratorTypeArrayOutput values.
+// You can construct a concrete instance of `AcceleratorTypeArrayInput` via:
 //
-//	AcceleratorArray{ AcceleratorArgs{...} }
-type AcceleratorArrayInput interface {
+//	AcceleratorTypeArray{ AcceleratorTypeArgs{...} }
+type AcceleratorTypeArrayInput interface {
 	pulumi.Input
 
-	ToAcceleratorArrayOutput() AcceleratorArrayOutput
-	ToAcceleratorArrayOutputWithContext(context.Context) AcceleratorArrayOutput
+	ToAcceleratorTypeArrayOutput() AcceleratorTypeArrayOutput
+	ToAcceleratorTypeArrayOutputWithContext(context.Context) AcceleratorTypeArrayOutput
 }
 
-type AcceleratorArray []AcceleratorInput
+type AcceleratorTypeArray []AcceleratorTypeInput
 
-func (AcceleratorArray) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]Accelerator)(nil)).Elem()
+func (AcceleratorTypeArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AcceleratorType)(nil)).Elem()
 }
 
-func (i AcceleratorArray) ToAcceleratorArrayOutput() AcceleratorArrayOutput {
-	return i.ToAcceleratorArrayOutputWithContext(context.Background())
+func (i AcceleratorTypeArray) ToAcceleratorTypeArrayOutput() AcceleratorTypeArrayOutput {
+	return i.ToAcceleratorTypeArrayOutputWithContext(context.Background())
 }
 
-func (i AcceleratorArray) ToAcceleratorArrayOutputWithContext(ctx context.Context) AcceleratorArrayOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(AcceleratorArrayOutput)
+func (i AcceleratorTypeArray) ToAcceleratorTypeArrayOutputWithContext(ctx context.Context) AcceleratorTypeArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AcceleratorTypeArrayOutput)
 }
 
 // Accelerator is one accelerator plugin of an agent node.
-type AcceleratorOutput struct{ *pulumi.OutputState }
+type AcceleratorTypeOutput struct{ *pulumi.OutputState }
 
-func (AcceleratorOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*Accelerator)(nil)).Elem()
+func (AcceleratorTypeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AcceleratorType)(nil)).Elem()
 }
 
-func (o AcceleratorOutput) ToAcceleratorOutput() AcceleratorOutput {
+func (o AcceleratorTypeOutput) ToAcceleratorTypeOutput() AcceleratorTypeOutput {
 	return o
 }
 
-func (o AcceleratorOutput) ToAcceleratorOutputWithContext(ctx context.Context) AcceleratorOutput {
+func (o AcceleratorTypeOutput) ToAcceleratorTypeOutputWithContext(ctx context.Context) AcceleratorTypeOutput {
 	return o
 }
 
 // Devices is how many devices the mock plugin reports (default 2).
-func (o AcceleratorOutput) Devices() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v Accelerator) *int { return v.Devices }).(pulumi.IntPtrOutput)
+func (o AcceleratorTypeOutput) Devices() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AcceleratorType) *int { return v.Devices }).(pulumi.IntPtrOutput)
 }
 
 // Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
-func (o AcceleratorOutput) Kind() pulumi.StringOutput {
-	return o.ApplyT(func(v Accelerator) string { return v.Kind }).(pulumi.StringOutput)
+func (o AcceleratorTypeOutput) Kind() pulumi.StringOutput {
+	return o.ApplyT(func(v AcceleratorType) string { return v.Kind }).(pulumi.StringOutput)
 }
 
-func (o AcceleratorOutput) Module() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v Accelerator) *string { return v.Module }).(pulumi.StringPtrOutput)
+func (o AcceleratorTypeOutput) Module() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AcceleratorType) *string { return v.Module }).(pulumi.StringPtrOutput)
 }
 
 // Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
-func (o AcceleratorOutput) Package() pulumi.StringPtrOutput {
-	return o.ApplyT(func(v Accelerator) *string { return v.Package }).(pulumi.StringPtrOutput)
+func (o AcceleratorTypeOutput) Package() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AcceleratorType) *string { return v.Package }).(pulumi.StringPtrOutput)
 }
 
-type AcceleratorArrayOutput struct{ *pulumi.OutputState }
+type AcceleratorTypeArrayOutput struct{ *pulumi.OutputState }
 
-func (AcceleratorArrayOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*[]Accelerator)(nil)).Elem()
+func (AcceleratorTypeArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]AcceleratorType)(nil)).Elem()
 }
 
-func (o AcceleratorArrayOutput) ToAcceleratorArrayOutput() AcceleratorArrayOutput {
+func (o AcceleratorTypeArrayOutput) ToAcceleratorTypeArrayOutput() AcceleratorTypeArrayOutput {
 	return o
 }
 
-func (o AcceleratorArrayOutput) ToAcceleratorArrayOutputWithContext(ctx context.Context) AcceleratorArrayOutput {
+func (o AcceleratorTypeArrayOutput) ToAcceleratorTypeArrayOutputWithContext(ctx context.Context) AcceleratorTypeArrayOutput {
 	return o
 }
 
-func (o AcceleratorArrayOutput) Index(i pulumi.IntInput) AcceleratorOutput {
-	return pulumi.All(o, i).ApplyT(func(vs []interface{}) Accelerator {
-		return vs[0].([]Accelerator)[vs[1].(int)]
-	}).(AcceleratorOutput)
+func (o AcceleratorTypeArrayOutput) Index(i pulumi.IntInput) AcceleratorTypeOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) AcceleratorType {
+		return vs[0].([]AcceleratorType)[vs[1].(int)]
+	}).(AcceleratorTypeOutput)
 }
 
 type Account struct {
@@ -3418,7 +3418,7 @@ func (o LimitsPtrOutput) Nproc() pulumi.IntPtrOutput {
 // Node is one host.
 type Node struct {
 	// Accelerators are the agent's accelerator plugins.
-	Accelerators []Accelerator `pulumi:"accelerators"`
+	Accelerators []AcceleratorType `pulumi:"accelerators"`
 	// Address is the IP address the other nodes reach this node at.
 	Address string `pulumi:"address"`
 	// Docker false leaves Docker Engine off the node (a storage node); default true.
@@ -3447,7 +3447,7 @@ type NodeInput interface {
 // Node is one host.
 type NodeArgs struct {
 	// Accelerators are the agent's accelerator plugins.
-	Accelerators AcceleratorArrayInput `pulumi:"accelerators"`
+	Accelerators AcceleratorTypeArrayInput `pulumi:"accelerators"`
 	// Address is the IP address the other nodes reach this node at.
 	Address pulumi.StringInput `pulumi:"address"`
 	// Docker false leaves Docker Engine off the node (a storage node); default true.
@@ -3515,8 +3515,8 @@ func (o NodeOutput) ToNodeOutputWithContext(ctx context.Context) NodeOutput {
 }
 
 // Accelerators are the agent's accelerator plugins.
-func (o NodeOutput) Accelerators() AcceleratorArrayOutput {
-	return o.ApplyT(func(v Node) []Accelerator { return v.Accelerators }).(AcceleratorArrayOutput)
+func (o NodeOutput) Accelerators() AcceleratorTypeArrayOutput {
+	return o.ApplyT(func(v Node) []AcceleratorType { return v.Accelerators }).(AcceleratorTypeArrayOutput)
 }
 
 // Address is the IP address the other nodes reach this node at.
@@ -5660,8 +5660,8 @@ func (o WebserverSettingsPtrOutput) Title() pulumi.StringPtrOutput {
 }
 
 func init() {
-	pulumi.RegisterInputType(reflect.TypeOf((*AcceleratorInput)(nil)).Elem(), AcceleratorArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*AcceleratorArrayInput)(nil)).Elem(), AcceleratorArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AcceleratorTypeInput)(nil)).Elem(), AcceleratorTypeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AcceleratorTypeArrayInput)(nil)).Elem(), AcceleratorTypeArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AccountInput)(nil)).Elem(), AccountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AccountPtrInput)(nil)).Elem(), AccountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AgentSettingsInput)(nil)).Elem(), AgentSettingsArgs{})
@@ -5724,8 +5724,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*VerifyPtrInput)(nil)).Elem(), VerifyArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WebserverSettingsInput)(nil)).Elem(), WebserverSettingsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*WebserverSettingsPtrInput)(nil)).Elem(), WebserverSettingsArgs{})
-	pulumi.RegisterOutputType(AcceleratorOutput{})
-	pulumi.RegisterOutputType(AcceleratorArrayOutput{})
+	pulumi.RegisterOutputType(AcceleratorTypeOutput{})
+	pulumi.RegisterOutputType(AcceleratorTypeArrayOutput{})
 	pulumi.RegisterOutputType(AccountOutput{})
 	pulumi.RegisterOutputType(AccountPtrOutput{})
 	pulumi.RegisterOutputType(AgentSettingsOutput{})

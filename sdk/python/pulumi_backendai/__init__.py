@@ -6,13 +6,18 @@ import builtins as _builtins
 from . import _utilities
 import typing
 # Export this package's modules as members:
+from .accelerator import *
+from .agent_node import *
 from .agent_pool import *
 from .cluster import *
 from .credentials import *
 from .host import *
+from .management_node import *
 from .provider import *
 from .release import *
 from .secrets import *
+from .shared_storage import *
+from .verification import *
 from ._inputs import *
 from . import outputs
 
@@ -53,12 +58,17 @@ _utilities.register(
   "mod": "index",
   "fqn": "pulumi_backendai",
   "classes": {
+   "backendai:index:Accelerator": "Accelerator",
+   "backendai:index:AgentNode": "AgentNode",
    "backendai:index:AgentPool": "AgentPool",
    "backendai:index:Cluster": "Cluster",
    "backendai:index:Credentials": "Credentials",
    "backendai:index:Host": "Host",
+   "backendai:index:ManagementNode": "ManagementNode",
    "backendai:index:Release": "Release",
-   "backendai:index:Secrets": "Secrets"
+   "backendai:index:Secrets": "Secrets",
+   "backendai:index:SharedStorage": "SharedStorage",
+   "backendai:index:Verification": "Verification"
   }
  },
  {

@@ -48,7 +48,7 @@ class ClusterArgs:
         """
         The set of arguments for constructing a Cluster resource.
 
-        :param pulumi.Input[Sequence[pulumi.Input['NodeArgs']]] nodes: The cluster's hosts: exactly one with the role manager, at least one agent; storage nodes serve the shared volumes over NFS.
+        :param pulumi.Input[Sequence[pulumi.Input['NodeArgs']]] nodes: The cluster's hosts: exactly one with the role manager; storage nodes serve the shared volumes over NFS. A Cluster has at least one agent; a ManagementNode has none (agents join it with AgentNode or AgentPool).
         :param pulumi.Input[_builtins.str] ssh_private_key: The key that logs in to every node (OpenSSH or PEM form, no passphrase).
         :param pulumi.Input['AccountArgs'] account: The operations account that installs and runs the services; default bai, 1100.
         :param pulumi.Input['AgentSettingsArgs'] agent: The settings every agent shares.
@@ -70,7 +70,7 @@ class ClusterArgs:
         :param pulumi.Input[_builtins.str] superadmin_secret_key: The superadmin's own secret key, with superadmin.accessKey; default generated.
         :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
         :param _builtins.bool test_cluster: true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
-        :param pulumi.Input['VerifyArgs'] verify: The check that ends the deployment.
+        :param pulumi.Input['VerifyArgs'] verify: The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
         :param _builtins.str version: The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
         """
         pulumi.set(__self__, "nodes", nodes)
@@ -126,7 +126,7 @@ class ClusterArgs:
     @pulumi.getter
     def nodes(self) -> pulumi.Input[Sequence[pulumi.Input['NodeArgs']]]:
         """
-        The cluster's hosts: exactly one with the role manager, at least one agent; storage nodes serve the shared volumes over NFS.
+        The cluster's hosts: exactly one with the role manager; storage nodes serve the shared volumes over NFS. A Cluster has at least one agent; a ManagementNode has none (agents join it with AgentNode or AgentPool).
         """
         return pulumi.get(self, "nodes")
 
@@ -399,7 +399,7 @@ class ClusterArgs:
     @pulumi.getter
     def verify(self) -> pulumi.Input[Optional['VerifyArgs']]:
         """
-        The check that ends the deployment.
+        The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
         """
         return pulumi.get(self, "verify")
 
@@ -467,7 +467,7 @@ class Cluster(pulumi.ComponentResource):
         :param pulumi.Input[Union['HalfstackArgs', 'HalfstackArgsDict']] halfstack: The management node's PostgreSQL, Redis and etcd.
         :param pulumi.Input[Union['ImagesArgs', 'ImagesArgsDict']] images: The kernel images every agent pulls.
         :param pulumi.Input[Union['LimitsArgs', 'LimitsArgsDict']] limits: root's and the account's open files and processes.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['NodeArgs', 'NodeArgsDict']]]] nodes: The cluster's hosts: exactly one with the role manager, at least one agent; storage nodes serve the shared volumes over NFS.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['NodeArgs', 'NodeArgsDict']]]] nodes: The cluster's hosts: exactly one with the role manager; storage nodes serve the shared volumes over NFS. A Cluster has at least one agent; a ManagementNode has none (agents join it with AgentNode or AgentPool).
         :param pulumi.Input[Sequence[pulumi.Input[Union['ResourcePresetArgs', 'ResourcePresetArgsDict']]]] resource_presets: The session sizes offered; default Backend.AI's own, unless a fixture declares them.
         :param pulumi.Input[Union['ServicesArgs', 'ServicesArgsDict']] services: The Backend.AI services' settings.
         :param pulumi.Input[_builtins.str] ssh_private_key: The key that logs in to every node (OpenSSH or PEM form, no passphrase).
@@ -479,7 +479,7 @@ class Cluster(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] superadmin_secret_key: The superadmin's own secret key, with superadmin.accessKey; default generated.
         :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
         :param _builtins.bool test_cluster: true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
-        :param pulumi.Input[Union['VerifyArgs', 'VerifyArgsDict']] verify: The check that ends the deployment.
+        :param pulumi.Input[Union['VerifyArgs', 'VerifyArgsDict']] verify: The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
         :param _builtins.str version: The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
         """
         ...
