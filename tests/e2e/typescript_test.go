@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,12 +18,15 @@ import (
 var nodePackages = map[string]string{"@pulumi/pulumi": "3.259.0", "typescript": "5.9.3", "@types/node": "20.9.5"}
 
 // TestTypeScriptCluster: a TypeScript program (examples/typescript-cluster) deploys a
-// whole cluster, a management and storage node and an agent on sandbox hosts, with the
-// package's Cluster component through the generated Node.js SDK (sdk/nodejs, built with
-// tsc) and Pulumi's Automation API, an inline program; its settings are the stack
-// config's, as typed objects. up deploys it and its verification passes (the agent
-// ALIVE, a session runs, a regular user's vfolder); a preview then changes nothing;
-// destroy removes the stack.
+// cluster in two stacks, as a platform team and a GPU team would, through the package's
+// generated Node.js SDK (sdk/nodejs, built with tsc) and Pulumi's Automation API, inline
+// programs: the plane stack's ManagementNode (a management and storage node, from
+// settings with the stack config's names, as typed objects), then the agents' stack,
+// which reads the plane's through stack references: an AgentNode that joins it, and a
+// Verification from the management node as the plane's superadmin (the agent ALIVE with
+// its mock device, the volume, a session that prints hello). A preview of each then
+// changes nothing; destroying the agents' stack stops and disables the agent, and the
+// plane's destroy removes the rest.
 func TestTypeScriptCluster(t *testing.T) {
 	t.Parallel()
 	program := typescriptExample(t, "typescript-cluster")
@@ -36,59 +40,85 @@ func TestTypeScriptCluster(t *testing.T) {
 			fixtures = append(fixtures, kv[1])
 		}
 	}
-	var nodes []map[string]any
-	for _, name := range []string{"bai-c1", "bai-c2"} {
-		n := s.nodeConfig()[name]
-		node := map[string]any{"name": name, "address": n["address"], "roles": n["roles"], "ssh": n["ssh"]}
-		if name == "bai-c2" {
-			node["accelerators"] = []map[string]any{{"kind": "mock", "devices": 1}}
-		}
-		nodes = append(nodes, node)
-	}
-	// The sandbox's settings, as sandbox.sh writes them for a stack and clusterStack adds.
+	nodes := s.nodeConfig()
+	mgmt, agent := nodes["bai-c1"], nodes["bai-c2"]
+	// The sandbox's settings, as sandbox.sh writes them for a stack and clusterStack
+	// adds; the plane's storage node exports the volume to the agent's node.
 	settings := map[string]any{
-		"nodes": nodes, "version": version, "testCluster": true,
+		"nodes":   []map[string]any{{"name": "bai-c1", "address": mgmt["address"], "roles": mgmt["roles"], "ssh": mgmt["ssh"]}},
+		"version": version, "testCluster": true,
 		"docker":    map[string]any{"source": "distro"},
 		"sysctl":    map[string]string{"fs.file-max": "", "vm.overcommit_memory": "", "net.core.rmem_max": "", "net.core.wmem_max": ""},
-		"storage":   map[string]any{"nfsServer": "ganesha", "mount": "shared"},
+		"storage":   map[string]any{"nfsServer": "ganesha", "mount": "shared", "clients": []any{agent["address"]}},
 		"halfstack": map[string]any{"engine": "script", "images": map[string]string{"postgres": stand.Images.Postgres, "redis": stand.Images.Redis, "etcd": stand.Images.Etcd}},
 		"services": map[string]any{"packageIndex": stand.IndexURL, "graphqlGateway": map[string]string{"registry": stand.NPMRegistry},
 			"imageRegistries": []string{standins.HostRegistry}},
 		"images": map[string]any{"engine": "script", "pull": []string{stand.Images.Kernel}},
 	}
+	agents := []map[string]any{{"name": "bai-c2", "address": agent["address"], "connection": agent["ssh"],
+		"accelerators": []map[string]any{{"kind": "mock", "devices": 1}}}}
 	secrets := map[string]string{"dbPassword": "ts-db-pass%w0rd", "storageProxySecret": "ts-proxy-secret-1e8a", "storageProxyJWT": "ts-proxy-jwt-4b0c"}
 	secretsFile := filepath.Join(t.TempDir(), "secrets.json")
 	raw, _ := json.Marshal(secrets)
 	if err := os.WriteFile(secretsFile, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	clusterJSON, _ := json.Marshal(settings)
-	fixturesJSON, _ := json.Marshal(fixtures)
-	run := automationProgram(t, s, []string{"BAI_CLUSTER=" + string(clusterJSON), "BAI_FIXTURES=" + string(fixturesJSON),
-		"BAI_SECRETS_FILE=" + secretsFile}, "node", program)
+	env := []string{"BAI_CLUSTER=" + mustJSON(settings), "BAI_FIXTURES=" + mustJSON(fixtures), "BAI_SECRETS_FILE=" + secretsFile,
+		"BAI_AGENTS=" + mustJSON(agents), "BAI_VERIFY_FROM=" + mustJSON(mgmt["ssh"])}
+	plane := automationProgram(t, s, append(env, "BAI_PART=plane"), "node", program)
+	joined := automationProgram(t, s, append(env, "BAI_PART=agents"), "node", program)
 
-	last := run("up")
-	noSecrets(t, "the TypeScript program's up", last, secrets)
-	var outputs struct {
-		Endpoints    map[string]string
-		Verification string
-		AgentPool    string
+	last := plane("up")
+	noSecrets(t, "the plane's up", last, secrets)
+	var planeOut struct {
+		Endpoints  map[string]string
+		AgentPool  string
+		Superadmin string
 	}
-	if err := json.Unmarshal([]byte(last), &outputs); err != nil || outputs.Endpoints["webserver"] != "http://"+s.nodes()["bai-c1"]+":8090" {
-		t.Errorf("the program's outputs (%v): %s", err, last)
+	if err := json.Unmarshal([]byte(last), &planeOut); err != nil || planeOut.Endpoints["webserver"] != "http://"+s.nodes()["bai-c1"]+":8090" ||
+		!strings.Contains(planeOut.AgentPool, `"managerPublicKey":"`) || planeOut.Superadmin != "[secret]" {
+		t.Errorf("the plane's outputs (%v): %s", err, last)
+	}
+
+	last = joined("up")
+	noSecrets(t, "the agents' up", last, secrets)
+	var agentsOut struct {
+		Agents       []string
+		Verification string
+	}
+	if err := json.Unmarshal([]byte(last), &agentsOut); err != nil || !slices.Equal(agentsOut.Agents, []string{"i-bai-c2"}) {
+		t.Errorf("the agents' outputs (%v): %s", err, last)
 	}
 	var v verificationReport
-	if err := json.Unmarshal([]byte(outputs.Verification), &v); err != nil || v.Release != version || len(v.Checks) != 5 {
-		t.Errorf("the cluster's verification (%v): %s", err, outputs.Verification)
+	var checks []string
+	if err := json.Unmarshal([]byte(agentsOut.Verification), &v); err == nil {
+		for _, c := range v.Checks {
+			checks = append(checks, c.Check)
+		}
 	}
-	if !strings.Contains(outputs.AgentPool, `"managerPublicKey":"`) {
-		t.Errorf("the cluster's agentPool output: %s", outputs.AgentPool)
+	if v.Release != version || !slices.Equal(checks, []string{"manager", "agents", "storage", "session"}) {
+		t.Errorf("the verification of release %q checked %v: %s", v.Release, checks, agentsOut.Verification)
 	}
-	var summary map[string]int
-	if last := run("preview"); json.Unmarshal([]byte(last), &summary) != nil || len(summary) != 1 || summary["same"] == 0 {
-		t.Errorf("the program's second preview changes something: %s", last)
+	for name, run := range map[string]func(string) string{"plane": plane, "agents": joined} {
+		var summary map[string]int
+		if last := run("preview"); json.Unmarshal([]byte(last), &summary) != nil || len(summary) != 1 || summary["same"] == 0 {
+			t.Errorf("the %s stack's second preview changes something: %s", name, last)
+		}
 	}
-	run("destroy")
+	joined("destroy")
+	if got := s.ssh("bai-c2", "systemctl is-active backendai-agent; systemctl is-enabled backendai-agent || true"); got != "inactive\ndisabled" {
+		t.Errorf("bai-c2's agent after the agents' stack is destroyed: %q, want inactive and disabled", got)
+	}
+	plane("destroy")
+}
+
+// mustJSON is v as JSON.
+func mustJSON(v any) string {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(raw)
 }
 
 // typescriptExample builds examples/<name> and returns its compiled program:
