@@ -37,6 +37,9 @@ type ClusterRef struct {
 type refSpec struct {
 	spec.Cluster
 	Sysctl map[string]string `json:"sysctl"`
+	// Plane is the part of the cluster the stack runs: a management plane's one node
+	// serves its volume to the agents that join it.
+	Plane spec.Plane `json:"plane,omitempty"`
 }
 
 // NewClusterRef is c's reference for joining agents, but for the manager's public key,
@@ -50,7 +53,7 @@ func NewClusterRef(c spec.Cluster) (ClusterRef, error) {
 		n.SSH = nil
 		shared.Nodes[i] = n
 	}
-	raw, err := json.Marshal(refSpec{Cluster: shared, Sysctl: c.Sysctl})
+	raw, err := json.Marshal(refSpec{Cluster: shared, Sysctl: c.Sysctl, Plane: c.Plane()})
 	if err != nil {
 		return ClusterRef{}, fmt.Errorf("exporting the cluster's settings: %w", err)
 	}
@@ -103,6 +106,7 @@ func (r ClusterRef) cluster(field string) (spec.Cluster, error) {
 		return spec.Cluster{}, fmt.Errorf("%s.spec: not the settings a cluster stack exports: %w", field, err)
 	}
 	c.Cluster.Sysctl = c.Sysctl
+	c.Cluster = c.Cluster.InPlane(c.Plane)
 	c.Cluster.FillDefaults()
 	var errs []error
 	if r.ManagerPublicKey == "" {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
@@ -225,5 +226,40 @@ func TestServedComponentsRefuse(t *testing.T) {
 				t.Errorf("the refused component registered the steps %v", steps)
 			}
 		})
+	}
+}
+
+// TestManagementNodeOneNode: a management plane of one node with the role storage
+// serves its volume over NFS (a whole cluster of one node keeps the guide's local
+// directory), and an agent node joins it, mounting that volume; without the role
+// storage it is refused.
+func TestManagementNodeOneNode(t *testing.T) {
+	in := clusterInputs(t)
+	in["nodes"] = property.New([]property.Value{nodeValue("bai-m1", "10.0.0.5", "manager", "storage")})
+	in["storage"] = property.New(map[string]property.Value{"clients": property.New([]property.Value{property.New("10.0.1.11")})})
+	delete(in, "verify")
+	resp, got, err := construct(t, "ManagementNode", "plane", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got.steps(), "bai-m1-storage-nfs-server") {
+		t.Errorf("the one-node plane serves no NFS: %v", got.steps())
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(resp.State.Get("agentPool").AsString()), &v); err != nil {
+		t.Fatal(err)
+	}
+	ref := resource.FromResourcePropertyValue(resource.NewPropertyValue(v))
+	_, joined, err := construct(t, "AgentNode", "bai-g1", map[string]property.Value{"cluster": ref, "node": poolNode("bai-g1", "10.0.1.11")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env := joined.children["bai-g1-bai-g1-storage-vfroot"].Inputs.Get("environment").AsMap(); env.Get("VOLUMES").AsString() != "/vfroot/nfs=10.0.0.5:/srv/backendai/nfs" {
+		t.Errorf("the agent node mounts %v", env.Get("VOLUMES"))
+	}
+
+	in["nodes"] = property.New([]property.Value{nodeValue("bai-m1", "10.0.0.5", "manager")})
+	if _, _, err := construct(t, "ManagementNode", "plane", in); err == nil || !strings.Contains(err.Error(), "nodes: a management plane's volume is mounted by agents on other nodes") {
+		t.Errorf("a one-node plane without storage: %v", err)
 	}
 }

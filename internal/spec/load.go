@@ -56,6 +56,15 @@ const (
 	StoragePlane
 )
 
+// Plane is the part of a cluster c describes.
+func (c Cluster) Plane() Plane { return c.plane }
+
+// InPlane is c as the part p of a cluster (a cluster reference's settings, read back).
+func (c Cluster) InPlane(p Plane) Cluster {
+	c.plane = p
+	return c
+}
+
 // LoadManagementPlane is LoadApart for a management plane alone (the ManagementNode
 // component).
 func LoadManagementPlane(get func(key string) (string, bool), set []string) (Cluster, error) {

@@ -93,7 +93,9 @@ func (c Cluster) Volumes() []Volume {
 	case s.Server != "":
 		name := orDefault(s.Name, DefaultVolume)
 		return []Volume{{Name: name, Path: path.Join(VFolderRoot, name), Host: s.Server, Export: s.Export}}
-	case len(c.Nodes) == 1 && c.plane != StoragePlane:
+	// One node keeps the guide's local directory, unless it is a plane's storage node:
+	// other nodes' agents mount its volume.
+	case len(c.Nodes) == 1 && (c.plane == WholeCluster || !c.Nodes[0].HasRole(RoleStorage)):
 		return []Volume{{Name: LocalVolumeName, Path: LocalVolumePath, Local: true}}
 	}
 	var out []Volume

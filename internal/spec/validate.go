@@ -68,6 +68,9 @@ func (c Cluster) Validate() []error {
 	} else if len(c.Nodes) > 0 && managers != 1 {
 		bad("nodes", "exactly one node must have the role %q, found %d", RoleManager, managers)
 	}
+	if v := c.Volumes(); c.plane == ManagementPlane && len(v) == 1 && v[0].Local {
+		bad("nodes", "a management plane's volume is mounted by agents on other nodes: give its node the role %q, or name an NFS server in storage.server", RoleStorage)
+	}
 	if c.plane == ManagementPlane && c.Deploy != DeployAll {
 		bad("deploy", "%q: a management plane deploys its services (prepare hosts alone with Host)", c.Deploy)
 	}
