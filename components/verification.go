@@ -105,7 +105,8 @@ func (v *Verification) build(ctx *pulumi.Context, name string, k checks) error {
 		return err
 	}
 	in := scripts.VerifyClusterInput{ClientDir: dir, User: c.Account.Name, ManagerURL: k.Manager,
-		Version: c.Version, Volumes: strings.Join(k.Volumes, " "), Image: c.VerifyImage(), UserAccessKey: k.UserAccessKey}
+		Version: c.Version, Volumes: strings.Join(k.Volumes, " "), Image: c.VerifyImage(), UserAccessKey: k.UserAccessKey,
+		Apps: strings.Join(c.VerifyApps(), " ")}
 	in.Sum = checksum(slices.Concat(k.Sums, []string{in.Volumes, in.Image})...)
 	agents := k.Agents.ToStringArrayOutput().ApplyT(func(ids []string) string { return strings.Join(ids, " ") }).(pulumi.StringOutput)
 	secrets := pulumi.StringMap{"BACKEND_ACCESS_KEY": k.Admin.AccessKey, "BACKEND_SECRET_KEY": k.Admin.SecretKey}

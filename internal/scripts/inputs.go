@@ -286,6 +286,8 @@ type VerifyClusterInput struct {
 	Image      string `env:"IMAGE"`
 	// UserAccessKey is a regular user's of the fixtures; empty: no user check.
 	UserAccessKey string `env:"USER_ACCESS_KEY"`
+	// Apps are opened through the App Proxy, space-separated; empty: no apps check.
+	Apps string `env:"APPS"`
 	Sum           string `env:"CLUSTER_SHA256"`
 }
 

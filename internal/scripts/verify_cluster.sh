@@ -9,12 +9,16 @@
 #   user     as a regular user of the fixtures (when USER_ACCESS_KEY is given): a vfolder
 #            is created on the first volume, a session writes a file into it, another
 #            session reads it back, and the vfolder is deleted again (beside the session
-#            check: the two run at once).
+#            check: the two run at once);
+#   apps     (when APPS is given) an interactive session of IMAGE is started, each of its
+#            APPS (jupyter, ttyd) is opened through the App Proxy as the Web UI opens it,
+#            and the page the app serves comes back through the App Proxy's worker; the
+#            session is destroyed again (beside the other session checks).
 # A failed check fails the step naming the check and the reason (an agent by its id).
 # Prints the result as one JSON object, the stack's `verification` output.
 #   CLIENT_DIR=/home/bai/client BAI_USER=bai MANAGER_URL=http://10.0.0.1:8081 VERSION=26.9.6 \
 #   AGENTS="i-bai-a01 i-bai-a02" VOLUMES="local:nfs" IMAGE=cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64 \
-#   BACKEND_ACCESS_KEY=AKIA... BACKEND_SECRET_KEY=... [USER_ACCESS_KEY=... USER_SECRET_KEY=...] \
+#   BACKEND_ACCESS_KEY=AKIA... BACKEND_SECRET_KEY=... [USER_ACCESS_KEY=... USER_SECRET_KEY=...] [APPS="jupyter ttyd"] \
 #   [AGENT_WAIT=60] [SESSION_TIMEOUT=600] verify_cluster.sh
 set -euo pipefail
 : "${CLIENT_DIR:?}" "${BAI_USER:?}" "${MANAGER_URL:?}" "${VERSION:?}" "${AGENTS:?}" "${IMAGE:?}" "${BACKEND_ACCESS_KEY:?}" "${BACKEND_SECRET_KEY:?}"
@@ -156,6 +160,87 @@ user_check() {
 	echo "$(since "$t") {\"accessKey\": \"$USER_ACCESS_KEY\", \"volume\": \"$volume\", \"file\": \"$written\"}"
 }
 
+# apps: each app of an interactive session opened as the Web UI opens it
+# (docs/app-proxy.md): the manager's start-service gives the App Proxy's token and the
+# coordinator's address; the coordinator's add gives its auth URL, which (asked for
+# JSON) gives the worker's setup URL; the worker sets its permit cookie there and
+# redirects to the app's port, where the app serves its page. Prints each app's final
+# URL (without its token) and page title.
+apps_check() {
+	local t out
+	t=$(now)
+	if ! out=$(as_bai timeout "$session_timeout" "$python" -c "$apps_py" "$IMAGE" $APPS 2>&1); then
+		fail apps "$(tail -n 15 <<<"$out")"
+	fi
+	echo "$(since "$t") $(tail -n 1 <<<"$out")"
+}
+apps_py=$(
+	cat <<'PY'
+import http.cookiejar, json, re, sys, time, urllib.error, urllib.parse, urllib.request, uuid
+from ai.backend.client.session import Session
+
+image, apps = sys.argv[1], sys.argv[2:]
+
+def fetch(opener, url, accept):
+    req = urllib.request.Request(url, headers={"Accept": accept})
+    with opener.open(req, timeout=30) as r:
+        return r.geturl(), r.read().decode("utf-8", "replace")
+
+def failed(e):
+    """What went wrong, with an HTTP error's body (the App Proxy says why there)."""
+    if isinstance(e, urllib.error.HTTPError):
+        return f"{e.code} {e.reason}: {e.read().decode('utf-8', 'replace')[:300]}"
+    return str(e)
+
+def host(url):
+    """Where url points, without its token."""
+    return urllib.parse.urlsplit(url).netloc
+
+def open_app(sess, app):
+    r = sess.start_service(app, login_session_token="dummy")
+    if "token" not in r or "wsproxy_addr" not in r:
+        sys.exit(f"{app}: the manager's start-service answered {r}")
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    coordinator = r["wsproxy_addr"].rstrip("/")
+    try:
+        _, body = fetch(opener, f"{coordinator}/v2/proxy/{r['token']}/{sess.id}/add?app={app}&protocol=http", "application/json")
+        _, body = fetch(opener, json.loads(body)["url"], "application/json")
+        setup = json.loads(body)["redirect_url"]
+    except (urllib.error.URLError, OSError, KeyError, ValueError) as e:
+        sys.exit(f"{app}: the App Proxy coordinator at {host(coordinator)} (which routes it to a worker) did not open it: {failed(e)}")
+    # The app may still be starting in the session: its page comes within a minute.
+    deadline, last = time.monotonic() + 60, ""
+    while True:
+        try:
+            url, page = fetch(opener, setup, "text/html")
+            title = re.search(r"<title>\s*(.*?)\s*</title>", page, re.S)
+            if title:
+                u = urllib.parse.urlsplit(url)
+                return {"url": f"{u.scheme}://{u.netloc}{u.path}", "title": title.group(1)}
+            last = f"{host(url)} served no page: {page[:200]!r}"
+        except (urllib.error.URLError, OSError) as e:
+            last = failed(e)
+        if time.monotonic() > deadline:
+            sys.exit(f"{app}: no page through the App Proxy worker at {host(setup)} within a minute: {last}")
+        time.sleep(2)
+
+with Session() as api:
+    sess = api.ComputeSession.get_or_create(image, name="verify-apps-" + uuid.uuid4().hex[:8], type_="interactive", max_wait=300)
+    try:
+        if sess.status != "RUNNING":
+            sys.exit(f"the session of {image} is {sess.status}, not RUNNING, after five minutes")
+        declared = [p["name"] for p in sess.service_ports]
+        report = {}
+        for app in apps:
+            if app not in declared:
+                sys.exit(f"{image} declares no app {app} (its apps: {declared}; its ai.backend.service-ports label)")
+            report[app] = open_app(sess, app)
+    finally:
+        sess.destroy(forced=True)
+print(json.dumps(report))
+PY
+)
+
 # Both at once (the scheduler queues the second where the agents have room for one).
 results=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$results"' EXIT
@@ -164,6 +249,10 @@ pids=("session:$!")
 if [ -n "${USER_ACCESS_KEY:-}" ]; then
 	user_check >"$results/user" 2>"$results/user.err" &
 	pids+=("user:$!")
+fi
+if [ -n "${APPS:-}" ]; then
+	apps_check >"$results/apps" 2>"$results/apps.err" &
+	pids+=("apps:$!")
 fi
 for p in "${pids[@]}"; do
 	check=${p%%:*}

@@ -125,4 +125,5 @@ func (x *Verify) Annotate(a infer.Annotator) {
 	a.Describe(&x, "Verify is the check that ends a deployment (seed 003, \"Verifying Installation\"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print(\"hello\"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.")
 	a.Describe(&x.Enabled, "Enabled false leaves the check out of `pulumi up`; default true.")
 	a.Describe(&x.Image, "Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.")
+	a.Describe(&x.Apps, "Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.")
 }

@@ -316,21 +316,29 @@ func TestVolumes(t *testing.T) {
 
 // The verification's image: verify.image, else the first pulled image, else Backend.AI's
 // own; the check is on by default, off with enabled: false or when only the hosts deploy.
+// Its apps: Jupyter and the terminal through the App Proxy unless it is off; [] none.
 func TestVerify(t *testing.T) {
 	tests := []struct {
 		name      string
 		set       map[string]string
 		image     string
 		verifies  bool
+		apps      []string
 		wantError string
 	}{
-		{"defaults", nil, DefaultVerifyImage, true, ""},
-		{"the first pulled image", map[string]string{"images": `{"pull": ["r:5000/a/py:1", "r:5000/b:2"]}`}, "r:5000/a/py:1", true, ""},
-		{"its own image", map[string]string{"images": `{"pull": ["r:5000/a/py:1"]}`, "verify": `{"image": "python"}`}, "python", true, ""},
-		{"off", map[string]string{"verify": `{"enabled": false}`}, DefaultVerifyImage, false, ""},
-		{"hosts only", map[string]string{"deploy": "hosts"}, DefaultVerifyImage, false, ""},
-		{"a bad image", map[string]string{"verify": `{"image": "python 3"}`}, "", true, `verify.image: "python 3" is neither`},
-		{"a misspelt field", map[string]string{"verify": `{"enable": false}`}, "", true, `verify.enable: unknown field (did you mean "enabled"?)`},
+		{"defaults", nil, DefaultVerifyImage, true, DefaultVerifyApps, ""},
+		{"the first pulled image", map[string]string{"images": `{"pull": ["r:5000/a/py:1", "r:5000/b:2"]}`}, "r:5000/a/py:1", true, DefaultVerifyApps, ""},
+		{"its own image", map[string]string{"images": `{"pull": ["r:5000/a/py:1"]}`, "verify": `{"image": "python"}`}, "python", true, DefaultVerifyApps, ""},
+		{"off", map[string]string{"verify": `{"enabled": false}`}, DefaultVerifyImage, false, DefaultVerifyApps, ""},
+		{"hosts only", map[string]string{"deploy": "hosts"}, DefaultVerifyImage, false, DefaultVerifyApps, ""},
+		{"no apps", map[string]string{"verify": `{"apps": []}`}, DefaultVerifyImage, true, []string{}, ""},
+		{"the terminal alone", map[string]string{"verify": `{"apps": ["ttyd"]}`}, DefaultVerifyImage, true, []string{"ttyd"}, ""},
+		{"no App Proxy", map[string]string{"services": `{"appProxy": {"enabled": false}}`}, DefaultVerifyImage, true, nil, ""},
+		{"apps without the App Proxy", map[string]string{"services": `{"appProxy": {"enabled": false}}`, "verify": `{"apps": ["jupyter"]}`},
+			"", true, nil, "verify.apps: [jupyter] are opened through the App Proxy, which services.appProxy turns off"},
+		{"a bad app", map[string]string{"verify": `{"apps": ["Jupyter Lab"]}`}, "", true, nil, `verify.apps[0]: "Jupyter Lab" is not an app's name`},
+		{"a bad image", map[string]string{"verify": `{"image": "python 3"}`}, "", true, nil, `verify.image: "python 3" is neither`},
+		{"a misspelt field", map[string]string{"verify": `{"enable": false}`}, "", true, nil, `verify.enable: unknown field (did you mean "enabled"?)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -348,8 +356,8 @@ func TestVerify(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.VerifyImage() != tt.image || c.Verifies() != tt.verifies {
-				t.Errorf("image %q, verifies %v; want %q, %v", c.VerifyImage(), c.Verifies(), tt.image, tt.verifies)
+			if c.VerifyImage() != tt.image || c.Verifies() != tt.verifies || !slices.Equal(c.VerifyApps(), tt.apps) {
+				t.Errorf("image %q, verifies %v, apps %v; want %q, %v, %v", c.VerifyImage(), c.Verifies(), c.VerifyApps(), tt.image, tt.verifies, tt.apps)
 			}
 		})
 	}

@@ -1,5 +1,13 @@
 package spec
 
+import (
+	"fmt"
+	"regexp"
+)
+
+// appName is an app's name in an image's ai.backend.service-ports label.
+var appName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
+
 // Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the
 // manager answers with the release, every agent is ALIVE with its slots, every volume
 // is listed, and a real compute session runs print("hello"), all through Backend.AI's
@@ -10,6 +18,21 @@ type Verify struct {
 	// Image is the kernel image of the hello-world session (a reference or an alias the
 	// manager knows); default: the first of images.pull, or else DefaultVerifyImage.
 	Image string `json:"image,omitempty" pulumi:"image,optional"`
+	// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI
+	// opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+	Apps []string `json:"apps,omitempty" pulumi:"apps,optional"`
+}
+
+// DefaultVerifyApps are the apps the verification opens: Jupyter, which Backend.AI's
+// Python images declare, and the terminal (ttyd), which the agent adds to every session.
+var DefaultVerifyApps = []string{"jupyter", "ttyd"}
+
+// VerifyApps are the apps the verification opens through the App Proxy.
+func (c Cluster) VerifyApps() []string {
+	if c.Verify.Apps == nil && c.Services.AppProxy.On() {
+		return DefaultVerifyApps
+	}
+	return c.Verify.Apps
 }
 
 // DefaultVerifyImage is the image Backend.AI's installer aliases as "python" on x86_64.
@@ -45,5 +68,13 @@ func (c Cluster) validateVerify(bad func(field, format string, args ...any)) {
 	}
 	if !imageRef.MatchString(c.VerifyImage()) {
 		bad("verify.image", "%q is neither an image reference (registry/name:tag) nor an image alias", c.VerifyImage())
+	}
+	if len(c.Verify.Apps) > 0 && !c.Services.AppProxy.On() {
+		bad("verify.apps", "%v are opened through the App Proxy, which services.appProxy turns off", c.Verify.Apps)
+	}
+	for i, app := range c.Verify.Apps {
+		if !appName.MatchString(app) {
+			bad(fmt.Sprintf("verify.apps[%d]", i), "%q is not an app's name (as an image's service-ports label names it: jupyter, ttyd)", app)
+		}
 	}
 }

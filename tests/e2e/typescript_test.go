@@ -96,8 +96,13 @@ func TestTypeScriptCluster(t *testing.T) {
 			checks = append(checks, c.Check)
 		}
 	}
-	if v.Release != version || !slices.Equal(checks, []string{"manager", "agents", "storage", "session"}) {
+	if v.Release != version || !slices.Equal(checks, []string{"manager", "agents", "storage", "session", "apps"}) {
 		t.Errorf("the verification of release %q checked %v: %s", v.Release, checks, agentsOut.Verification)
+	}
+	for _, c := range v.Checks {
+		if c.Check == "apps" {
+			checkApps(t, string(c.Result))
+		}
 	}
 	for name, run := range map[string]func(string) string{"plane": plane, "agents": joined} {
 		var summary map[string]int

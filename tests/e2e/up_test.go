@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -259,7 +260,7 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 		names = append(names, c.Check)
 		results[c.Check] = string(c.Result)
 	}
-	want := []string{"manager", "agents", "storage", "session", "user"}
+	want := []string{"manager", "agents", "storage", "session", "user", "apps"}
 	if !slices.Equal(names, want) || v.Release != version {
 		t.Errorf("the verification checked %v of release %q, want %v of %s", names, v.Release, want, version)
 	}
@@ -285,6 +286,26 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 		t.Errorf("the verification's regular user did not read back the file a session wrote into a vfolder: %s", results["user"])
 	} else {
 		t.Logf("the regular user %s created a vfolder on %s, a session wrote %q into it, and another read it back", user.AccessKey, user.Volume, user.File)
+	}
+	checkApps(t, results["apps"])
+}
+
+// checkApps: the verification opened a session's Jupyter and its terminal through the
+// App Proxy: each page came back from the worker's port range (10205-10300) with the
+// app's title.
+func checkApps(t *testing.T, result string) {
+	t.Helper()
+	var apps map[string]struct{ URL, Title string }
+	_ = json.Unmarshal([]byte(result), &apps)
+	for app, title := range map[string]string{"jupyter": "Home Page", "ttyd": "ttyd"} {
+		a := apps[app]
+		u, err := url.Parse(a.URL)
+		port, _ := strconv.Atoi(u.Port())
+		if err != nil || port < 10205 || port > 10300 || !strings.Contains(a.Title, title) {
+			t.Errorf("the verification did not open %s through the App Proxy's worker (a page titled %q from its ports): %s", app, title, result)
+			continue
+		}
+		t.Logf("the verification opened %s through the App Proxy: %s, %q", app, a.URL, a.Title)
 	}
 }
 

@@ -8,8 +8,8 @@
 //     registry (Debian's docker-registry) with the halfstack stand-in image
 //     (tests/halfstack/standin.sh: Debian's postgresql, valkey and etcd) under three
 //     references, in place of the official postgres, valkey and etcd images, and the
-//     kernel stand-in image (tests/kernel/standin.sh: Debian's python3 and ipykernel
-//     with the labels of a Python kernel), in place of Backend.AI's python images; no
+//     kernel stand-in image (tests/kernel/standin.sh: Debian's python3, ipykernel and
+//     Jupyter Notebook with the labels of a Python kernel), in place of Backend.AI's python images; no
 //     reachable registry serves any of them.
 //
 // The end-to-end tests and the demo use it (cmd/standins).
@@ -35,7 +35,7 @@ const (
 	// StandInImage is the halfstack stand-in image tests/halfstack/standin.sh builds.
 	StandInImage = "backendai-halfstack-standin:trixie-3"
 	// KernelImage is the kernel stand-in image tests/kernel/standin.sh builds.
-	KernelImage = "backendai-kernel-standin:trixie-2"
+	KernelImage = "backendai-kernel-standin:trixie-3"
 )
 
 // Options say where the stand-ins go.

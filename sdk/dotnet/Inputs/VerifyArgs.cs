@@ -16,6 +16,18 @@ namespace BackendAI.Backendai.Inputs
     /// </summary>
     public sealed class VerifyArgs : global::Pulumi.ResourceArgs
     {
+        [Input("apps")]
+        private InputList<string>? _apps;
+
+        /// <summary>
+        /// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+        /// </summary>
+        public InputList<string> Apps
+        {
+            get => _apps ?? (_apps = new InputList<string>());
+            set => _apps = value;
+        }
+
         /// <summary>
         /// Enabled false leaves the check out of `pulumi up`; default true.
         /// </summary>

@@ -5354,6 +5354,8 @@ func (o TLSPtrOutput) ServerName() pulumi.StringPtrOutput {
 
 // Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
 type Verify struct {
+	// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+	Apps []string `pulumi:"apps"`
 	// Enabled false leaves the check out of `pulumi up`; default true.
 	Enabled *bool `pulumi:"enabled"`
 	// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
@@ -5373,6 +5375,8 @@ type VerifyInput interface {
 
 // Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
 type VerifyArgs struct {
+	// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+	Apps pulumi.StringArrayInput `pulumi:"apps"`
 	// Enabled false leaves the check out of `pulumi up`; default true.
 	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
 	// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
@@ -5457,6 +5461,11 @@ func (o VerifyOutput) ToVerifyPtrOutputWithContext(ctx context.Context) VerifyPt
 	}).(VerifyPtrOutput)
 }
 
+// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+func (o VerifyOutput) Apps() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v Verify) []string { return v.Apps }).(pulumi.StringArrayOutput)
+}
+
 // Enabled false leaves the check out of `pulumi up`; default true.
 func (o VerifyOutput) Enabled() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v Verify) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
@@ -5489,6 +5498,16 @@ func (o VerifyPtrOutput) Elem() VerifyOutput {
 		var ret Verify
 		return ret
 	}).(VerifyOutput)
+}
+
+// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+func (o VerifyPtrOutput) Apps() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *Verify) []string {
+		if v == nil {
+			return nil
+		}
+		return v.Apps
+	}).(pulumi.StringArrayOutput)
 }
 
 // Enabled false leaves the check out of `pulumi up`; default true.

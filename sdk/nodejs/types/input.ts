@@ -586,6 +586,10 @@ export interface TLSArgs {
  */
 export interface VerifyArgs {
     /**
+     * Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+     */
+    apps?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    /**
      * Enabled false leaves the check out of `pulumi up`; default true.
      */
     enabled?: pulumi.Input<boolean | undefined>;

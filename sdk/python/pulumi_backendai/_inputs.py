@@ -2888,6 +2888,10 @@ class VerifyArgsDict(TypedDict):
     """
     Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
     """
+    apps: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
+    """
+    Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+    """
     enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
     Enabled false leaves the check out of `pulumi up`; default true.
@@ -2900,18 +2904,34 @@ class VerifyArgsDict(TypedDict):
 @pulumi.input_type
 class VerifyArgs:
     def __init__(__self__, *,
+                 apps: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None):
         """
         Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
 
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] apps: Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
         :param pulumi.Input[_builtins.bool] enabled: Enabled false leaves the check out of `pulumi up`; default true.
         :param pulumi.Input[_builtins.str] image: Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
         """
+        if apps is not None:
+            pulumi.set(__self__, "apps", apps)
         if enabled is not None:
             pulumi.set(__self__, "enabled", enabled)
         if image is not None:
             pulumi.set(__self__, "image", image)
+
+    @_builtins.property
+    @pulumi.getter
+    def apps(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+        """
+        return pulumi.get(self, "apps")
+
+    @apps.setter
+    def apps(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "apps", value)
 
     @_builtins.property
     @pulumi.getter
