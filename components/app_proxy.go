@@ -93,6 +93,9 @@ func (g *managementNode) appProxy() error {
 				ini = rendered
 			}
 		}
+		if svc.Name == worker.Name && g.tlsSum != "" {
+			files, sum = append(files, g.tls...), append(sum, g.tlsSum)
+		}
 		after := slices.Concat(files, g.half, units)
 		if svc.Name == coordinator.Name {
 			iniSum := sha256.Sum256([]byte(ini.Text))

@@ -25,6 +25,8 @@ type ClusterArgs struct {
 	// DBPassword, StorageProxySecret and StorageProxyJWT are the services' secrets;
 	// needed unless the stack deploys the hosts only.
 	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
+	// TLSKey is the private key of services.tls.certificate (a secret).
+	TLSKey pulumi.StringInput
 	// Fixtures are applied to the database in order.
 	Fixtures []FixtureFile
 	// Superadmin is the cluster's first superadmin, inserted after the fixtures; the
@@ -195,6 +197,7 @@ func newPlane(ctx *pulumi.Context, parent pulumi.Resource, args ClusterArgs, hos
 		Release: release,
 		Cluster: args.Spec, Host: hosts[mgr.Name], Node: mgr,
 		DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret, StorageProxyJWT: args.StorageProxyJWT,
+		TLSKey:   args.TLSKey,
 		Fixtures: append(slices.Clip(args.Fixtures), adminFixture), Storage: storage.Mounted[mgr.Name],
 	}}, nil
 }
@@ -202,7 +205,7 @@ func newPlane(ctx *pulumi.Context, parent pulumi.Resource, args ClusterArgs, hos
 // setOutputs sets what the management plane gives its users: its endpoints, the
 // reference agents join it with, and the superadmin's login.
 func (m *ManagementNode) setOutputs(cs spec.Cluster, admin Superadmin) error {
-	m.Endpoints = pulumi.StringMap{"webserver": pulumi.String(m.Settings.WebserverAddr().HTTP()),
+	m.Endpoints = pulumi.StringMap{"webserver": pulumi.String(m.Settings.WebserverURL()),
 		"manager": pulumi.String(m.Settings.Manager.HTTP())}.ToStringMapOutput()
 	ref, err := NewClusterRef(cs)
 	if err != nil {

@@ -199,6 +199,8 @@ type ClusterSecrets struct {
 	// SuperadminSecretKey (with the spec's superadmin.accessKey) and SuperadminPassword
 	// are the superadmin's own login; nil: generated.
 	SuperadminSecretKey, SuperadminPassword pulumi.StringInput
+	// TLSKey is the private key of services.tls.certificate.
+	TLSKey pulumi.StringInput
 }
 
 // NewClusterArgs are the arguments of the cluster c, with its checked fixture files
@@ -209,7 +211,7 @@ type ClusterSecrets struct {
 // field or file.
 func NewClusterArgs(c spec.Cluster, files []FixtureFile, s ClusterSecrets) (ClusterArgs, error) {
 	args := ClusterArgs{Spec: c, PrivateKey: s.PrivateKey, DBPassword: s.DBPassword, StorageProxySecret: s.StorageProxySecret,
-		StorageProxyJWT: s.StorageProxyJWT, Fixtures: files}
+		StorageProxyJWT: s.StorageProxyJWT, TLSKey: s.TLSKey, Fixtures: files}
 	if c.Deploy != spec.DeployAll {
 		return args, nil
 	}

@@ -44,6 +44,7 @@ type ClusterInputs struct {
 	StorageProxyJWT     pulumi.StringInput `pulumi:"storageProxyJWT,optional" provider:"secret"`
 	SuperadminSecretKey pulumi.StringInput `pulumi:"superadminSecretKey,optional" provider:"secret"`
 	SuperadminPassword  pulumi.StringInput `pulumi:"superadminPassword,optional" provider:"secret"`
+	TLSKey              pulumi.StringInput `pulumi:"tlsKey,optional" provider:"secret"`
 
 	// Settings are the settings above as the caller gave them, as JSON (the provider
 	// adds them from the raw inputs: only they tell a key left out from an empty list or
@@ -55,7 +56,7 @@ type ClusterInputs struct {
 const ClusterSettingsInput = "givenSettings"
 
 // ClusterSecretInputs are the Cluster's secret inputs, apart from its settings.
-var ClusterSecretInputs = []string{"sshPrivateKey", "dbPassword", "storageProxySecret", "storageProxyJWT", "superadminSecretKey", "superadminPassword"}
+var ClusterSecretInputs = []string{"sshPrivateKey", "dbPassword", "storageProxySecret", "storageProxyJWT", "superadminSecretKey", "superadminPassword", "tlsKey"}
 
 // ClusterFixture is one Backend.AI fixture file's text (JSON as Backend.AI ships them,
 // or YAML), applied in its order once the schema exists.
@@ -118,6 +119,18 @@ func (in ClusterInputs) clusterArgs(c spec.Cluster) (ClusterArgs, error) {
 				errs = append(errs, fmt.Errorf("%s: is required to deploy the services (or deploy: hosts)", secret.key))
 			}
 			*secret.into = checkedSecret(secret.key, secret.value)
+		}
+	}
+	if t := c.Services.TLS; in.TLSKey != nil && (t == nil || t.Certificate == "") {
+		errs = append(errs, errors.New("tlsKey: a key without services.tls.certificate: give the certificate it belongs to"))
+	} else if t != nil && t.Certificate != "" {
+		if in.TLSKey == nil {
+			errs = append(errs, errors.New("tlsKey: is required with services.tls.certificate: its private key (PEM)"))
+		} else {
+			// Checked against the certificate once its value is known, never shown.
+			s.TLSKey = pulumi.ToSecret(in.TLSKey.ToStringOutput().ApplyT(func(k string) (string, error) {
+				return k, spec.CheckTLSKey(t.Certificate, k)
+			})).(pulumi.StringOutput)
 		}
 	}
 	if (c.Superadmin.AccessKey == "") != (in.SuperadminSecretKey == nil) {

@@ -46,6 +46,8 @@ func (in *ClusterInputs) Annotate(a infer.Annotator) {
 	a.Describe(&in.StorageProxyJWT, "The storage proxy's JWT signing secret; required unless deploy is hosts.")
 	a.Describe(&in.SuperadminSecretKey, "The superadmin's own secret key, with superadmin.accessKey; default generated.")
 	a.Describe(&in.SuperadminPassword, "The superadmin's own password; default generated.")
+	a.Describe(&in.TLSKey, "The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's "+
+		"worker serve HTTPS.")
 }
 
 func (f *ClusterFixture) Annotate(a infer.Annotator) {

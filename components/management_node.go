@@ -43,6 +43,9 @@ type ManagementNodeArgs struct {
 	// DBPassword, StorageProxySecret (shared by the manager, through etcd, and the storage
 	// proxy) and StorageProxyJWT are secrets.
 	DBPassword, StorageProxySecret, StorageProxyJWT pulumi.StringInput
+	// TLSKey is the private key of services.tls.certificate (a secret), when it is given
+	// as text.
+	TLSKey pulumi.StringInput
 	// Fixtures are applied in order after the halfstack is healthy.
 	Fixtures []FixtureFile
 	// Storage is what the storage proxy's volumes wait for: the shared volumes mounted
@@ -110,6 +113,12 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 	if c.Services.GraphQLGateway.On() {
 		set.Webserver.GatewayPort = c.Services.GraphQLGateway.Port
 	}
+	if t := c.Services.TLS; c.Services.HTTPS() {
+		set.TLS = &configs.TLSFiles{Cert: t.CertificateFile, Key: t.KeyFile}
+		if t.Certificate != "" {
+			set.TLS = &configs.TLSFiles{Cert: path.Join(set.Home, "tls", "cert.pem"), Key: path.Join(set.Home, "tls", "key.pem")}
+		}
+	}
 	return set
 }
 
@@ -139,6 +148,10 @@ type managementNode struct {
 	gateway     *remote.Script
 	gatewaySum  string
 	gatewayUnit pulumi.Resource
+	// tls is the certificate's and the key's files (none when the stack serves HTTP or
+	// the files are the node's own), and what the services serving HTTPS restart on.
+	tls    []pulumi.Resource
+	tlsSum string
 	// appProxyUnits are the App Proxy's units and its resource group's row (nil when the
 	// stack has none); appProxySum what its services were started with.
 	appProxyUnits []pulumi.Resource
@@ -188,6 +201,9 @@ func (args ManagementNodeArgs) check(name string) (configs.Settings, error) {
 			return configs.Settings{}, fmt.Errorf("management node %s: %s is required", name, secret.field)
 		}
 	}
+	if t := c.Services.TLS; c.Services.HTTPS() && t.Certificate != "" && args.TLSKey == nil {
+		return configs.Settings{}, fmt.Errorf("management node %s: TLSKey is required with services.tls.certificate", name)
+	}
 	if e := c.Halfstack.Engine; e != spec.EngineDocker && e != spec.EngineScript {
 		return configs.Settings{}, fmt.Errorf("management node %s: halfstack.engine %q is not %q or %q", name, e, spec.EngineDocker, spec.EngineScript)
 	}
@@ -207,6 +223,7 @@ func (m *ManagementNode) build(ctx *pulumi.Context, name string, args Management
 		g.halfstack,       // 1. PostgreSQL, Redis and etcd, healthy
 		g.etcdConfig,      // 2. the shared configuration and the storage proxy in etcd
 		g.installServices, // 3. Python, then per service its package and files
+		g.tlsFiles,        //    and the certificate users connect over HTTPS with
 		g.graphqlGateway,  //    and the GraphQL gateway with the manager's supergraph
 		g.rpcKeypair,      // 4. the manager's RPC keypair
 		g.migrateSchema,   //    and the schema
@@ -332,6 +349,35 @@ func (g *managementNode) installServices() error {
 		in.sum = checksum(sum...)
 		g.services[svc.Name] = in
 	}
+	return nil
+}
+
+// tlsFiles: the certificate chain and its key (services.tls), which the webserver and
+// the App Proxy's worker serve HTTPS with; the webserver restarts when they change.
+func (g *managementNode) tlsFiles() error {
+	c, s := g.args.Cluster, g.set
+	if s.TLS == nil {
+		return nil
+	}
+	t := c.Services.TLS
+	g.tlsSum = s.TLS.Cert + s.TLS.Key
+	if t.Certificate != "" {
+		cert, err := g.file("tls-certificate", s.TLS.Cert, c.Account.Name, configs.File{Text: t.Certificate}, nil, g.args.Host.Account)
+		if err != nil {
+			return err
+		}
+		key := pulumi.ToSecret(g.args.TLSKey.ToStringOutput().ApplyT(func(k string) map[string]string {
+			return configs.SlotEnv(map[string]string{configs.TLSKey: k})
+		})).(pulumi.StringMapOutput)
+		keyFile, err := g.file("tls-key", s.TLS.Key, c.Account.Name, configs.TLSKeyFile(), key, g.args.Host.Account)
+		if err != nil {
+			return err
+		}
+		g.tls, g.tlsSum = []pulumi.Resource{cert, keyFile}, g.tlsSum+t.Certificate
+	}
+	web := g.services["webserver"]
+	web.files, web.sum = append(web.files, g.tls...), checksum(web.sum, g.tlsSum)
+	g.services["webserver"] = web
 	return nil
 }
 
@@ -496,7 +542,7 @@ func (g *managementNode) rescanImages() (err error) {
 func (g *managementNode) verify() (*remote.Script, error) {
 	s := g.set
 	in := scripts.VerifyInput{
-		ManagerURL: s.Manager.HTTP(), WebserverURL: s.WebserverAddr().HTTP(),
+		ManagerURL: s.Manager.HTTP(), WebserverURL: s.WebserverURL(),
 		StorageProxyURL: configs.Addr{Host: g.args.Node.Address, Port: s.StorageProxy.ManagerPort}.HTTP(),
 		Version:         g.args.Cluster.Version, ConfigSHA256: g.sum(),
 	}
@@ -505,7 +551,10 @@ func (g *managementNode) verify() (*remote.Script, error) {
 	}
 	if g.appProxyUnits != nil {
 		a := g.appProxySettings()
-		in.CoordinatorURL, in.WorkerURL = a.Coordinator().HTTP(), configs.Addr{Host: a.Host, Port: a.WorkerPort}.HTTP()
+		in.CoordinatorURL, in.WorkerURL = a.Coordinator().HTTP(), s.URL(configs.Addr{Host: a.Host, Port: a.WorkerPort})
+	}
+	if s.TLS != nil {
+		in.CAFile = s.TLS.Cert
 	}
 	deps := append([]pulumi.Resource{g.rescan}, g.appProxyUnits...)
 	if g.gatewayUnit != nil {

@@ -94,6 +94,15 @@ type checks struct {
 	UserSecretKey pulumi.StringInput
 }
 
+// caOf is the certificate the App Proxy's worker is checked against, when the cluster
+// serves HTTPS: its text, or its file on the management node.
+func caOf(c spec.Cluster) (file, cert string) {
+	if !c.Services.HTTPS() {
+		return "", ""
+	}
+	return c.Services.TLS.CertificateFile, c.Services.TLS.Certificate
+}
+
 // build installs the client (pinned to the release, in its own venv) and runs the
 // checks as v's children.
 func (v *Verification) build(ctx *pulumi.Context, name string, k checks) error {
@@ -107,6 +116,7 @@ func (v *Verification) build(ctx *pulumi.Context, name string, k checks) error {
 	in := scripts.VerifyClusterInput{ClientDir: dir, User: c.Account.Name, ManagerURL: k.Manager,
 		Version: c.Version, Volumes: strings.Join(k.Volumes, " "), Image: c.VerifyImage(), UserAccessKey: k.UserAccessKey,
 		Apps: strings.Join(c.VerifyApps(), " ")}
+	in.CAFile, in.CACert = caOf(c)
 	in.Sum = checksum(slices.Concat(k.Sums, []string{in.Volumes, in.Image})...)
 	agents := k.Agents.ToStringArrayOutput().ApplyT(func(ids []string) string { return strings.Join(ids, " ") }).(pulumi.StringOutput)
 	secrets := pulumi.StringMap{"BACKEND_ACCESS_KEY": k.Admin.AccessKey, "BACKEND_SECRET_KEY": k.Admin.SecretKey}

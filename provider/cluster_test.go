@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+
+	"github.com/backendai-infra/backendai-infra/tests/tlscert"
 )
 
 // clusterInputs are a served Cluster's inputs: a management and storage node and an
@@ -211,5 +213,45 @@ func TestClusterSettingsAsGiven(t *testing.T) {
 	}
 	if got := targets(in); got != "" {
 		t.Errorf("no registries given, but the rescan's targets are %q", got)
+	}
+}
+
+// TestClusterTLS: with services.tls the certificate and its key (a secret) go to the
+// management node, the webserver serves HTTPS and its endpoint says https; a key
+// without a certificate, or another certificate's key once known, is refused naming
+// tlsKey, never showing it.
+func TestClusterTLS(t *testing.T) {
+	certs := tlscert.New(t, "10.0.0.5")
+	in := clusterInputs(t)
+	in["services"] = property.New(map[string]property.Value{"tls": property.New(map[string]property.Value{"certificate": property.New(certs.Chain)})})
+	in["tlsKey"] = property.New(certs.Key).WithSecret(true)
+	resp, got, err := construct(t, "Cluster", "cluster", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := got.children["bai-m1-mgmt-tls-key"].Inputs
+	if !key.Get("secretEnvironment").Secret() || strings.Contains(key.Get("environment").AsMap().Get("CONFIG_TEXT").AsString(), "PRIVATE KEY") {
+		t.Errorf("the key's step does not keep the key secret: %v", key)
+	}
+	if cert := got.children["bai-m1-mgmt-tls-certificate"].Inputs.Get("environment").AsMap().Get("CONFIG_TEXT").AsString(); cert != certs.Chain {
+		t.Errorf("the certificate's file: %q", cert)
+	}
+	web := got.children["bai-m1-mgmt-webserver-config"].Inputs.Get("environment").AsMap().Get("CONFIG_TEXT").AsString()
+	if !strings.Contains(web, "ssl_enabled = true") || !strings.Contains(web, "ssl_privkey = '/home/bai/tls/key.pem'") {
+		t.Errorf("webserver.conf does not serve HTTPS:\n%s", web)
+	}
+	if e := resp.State.Get("endpoints").AsMap(); e.Get("webserver").AsString() != "https://10.0.0.5:8090" {
+		t.Errorf("endpoints: %v", e)
+	}
+
+	delete(in, "services")
+	if _, _, err := construct(t, "Cluster", "cluster", in); err == nil || !strings.Contains(err.Error(), "tlsKey: a key without services.tls.certificate") {
+		t.Errorf("a key without a certificate: %v", err)
+	}
+	in["services"] = property.New(map[string]property.Value{"tls": property.New(map[string]property.Value{"certificate": property.New(certs.Chain)})})
+	in["tlsKey"] = property.New(tlscert.New(t, "10.0.0.5").Key).WithSecret(true)
+	if _, _, err := construct(t, "Cluster", "cluster", in); err == nil || !strings.Contains(err.Error(), "tlsKey: is not the private key of services.tls.certificate") ||
+		strings.Contains(err.Error(), "BEGIN") {
+		t.Errorf("another certificate's key: %v", err)
 	}
 }

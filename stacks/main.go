@@ -96,6 +96,9 @@ func secrets(c spec.Cluster) components.ClusterSecrets {
 	if c.Superadmin.SecretKey != "" {
 		s.SuperadminSecretKey = secret(c.Superadmin.SecretKey)
 	}
+	if c.Secrets.TLSKey != "" {
+		s.TLSKey = secret(c.Secrets.TLSKey)
+	}
 	if c.Superadmin.Password != "" {
 		s.SuperadminPassword = secret(c.Superadmin.Password)
 	}

@@ -16,7 +16,7 @@
 // BAI_AGENTS (JSON: the agent nodes, each name, address, connection and accelerators),
 // BAI_VERIFY_FROM (JSON: the connection of the node the verification runs on),
 // BAI_SSH_KEY_FILE (the login key) and BAI_SECRETS_FILE (JSON: dbPassword,
-// storageProxySecret, storageProxyJWT). The Pulumi CLI and the provider are found on
+// storageProxySecret, storageProxyJWT and, with services.tls, tlsKey). The Pulumi CLI and the provider are found on
 // PATH; the state backend and its passphrase are the CLI's (PULUMI_BACKEND_URL,
 // PULUMI_CONFIG_PASSPHRASE).
 import * as fs from "fs";
@@ -45,6 +45,9 @@ async function plane(): Promise<Record<string, pulumi.Output<unknown>>> {
         dbPassword: pulumi.secret(secrets.dbPassword),
         storageProxySecret: pulumi.secret(secrets.storageProxySecret),
         storageProxyJWT: pulumi.secret(secrets.storageProxyJWT),
+        // With services.tls.certificate: its key, which the webserver and the App Proxy's
+        // worker serve HTTPS with.
+        tlsKey: secrets.tlsKey ? pulumi.secret(secrets.tlsKey) : undefined,
     });
     return { endpoints: mgmt.endpoints, agentPool: mgmt.agentPool, superadmin: mgmt.superadmin };
 }

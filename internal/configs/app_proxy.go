@@ -107,6 +107,8 @@ type workerFile struct {
 		Authority            string   `toml:"authority"`
 		TLSListen            bool     `toml:"tls_listen"`
 		TLSAdvertised        bool     `toml:"tls_advertised"`
+		TLSCert              string   `toml:"tls_cert,omitempty"`
+		TLSPrivkey           string   `toml:"tls_privkey,omitempty"`
 		AiomonitorTermUIPort int      `toml:"aiomonitor_termui_port"`
 		AiomonitorWebUIPort  int      `toml:"aiomonitor_webui_port"`
 		FrontendMode         string   `toml:"frontend_mode"`
@@ -189,6 +191,10 @@ func AppProxyWorkerTOML(s Settings, a AppProxy) (File, error) {
 	w.APIBindAddr = Addr{Host: "0.0.0.0", Port: a.WorkerPort}
 	w.APIAdvertisedAddr = Addr{Host: a.Host, Port: a.WorkerPort}
 	w.PortProxy.BindHost, w.PortProxy.AdvertisedHost, w.PortProxy.BindPortRange = "0.0.0.0", a.Host, a.PortRange
+	if t := s.TLS; t != nil {
+		// Its API (the app cookie's setup) and the apps' ports serve HTTPS, advertised so.
+		w.TLSListen, w.TLSAdvertised, w.TLSCert, w.TLSPrivkey = true, true, t.Cert, t.Key
+	}
 	f.appProxySecrets.put(p)
 	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
 	return render("app-proxy-worker.toml", s.Line, f, p)

@@ -111,3 +111,41 @@ func TestAppProxySecrets(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSGolden: with services.tls the webserver serves HTTPS with the node's files and
+// sends its cookie over HTTPS only, and the App Proxy's worker listens and advertises
+// HTTPS, each line's files as golden files; the worker's keys are its line's.
+func TestTLSGolden(t *testing.T) {
+	for _, line := range spec.SupportedLines {
+		t.Run(line, func(t *testing.T) {
+			s := prodSettings(line)
+			s.TLS = &TLSFiles{Cert: "/home/bai/tls/cert.pem", Key: "/home/bai/tls/key.pem"}
+			web, err := WebserverConf(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", line, "webserver-tls.conf"), web.Text)
+			worker, err := AppProxyWorkerTOML(s, prodAppProxy())
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", line, "app-proxy-worker-tls.toml"), worker.Text)
+			raw, err := os.ReadFile(filepath.Join("testdata", "app-proxy-sample", line+"-worker.keys"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var tree map[string]any
+			if err := toml.Unmarshal([]byte(worker.Text), &tree); err != nil {
+				t.Fatal(err)
+			}
+			for _, key := range leafKeys("", tree) {
+				if !coveredBy(key, strings.Fields(string(raw))) {
+					t.Errorf("%s: not a key of Backend.AI %s's app-proxy-worker configs", key, line)
+				}
+			}
+			if s.URL(s.WebserverAddr()) != "https://10.20.30.10:8090" {
+				t.Errorf("the Web UI's URL: %s", s.URL(s.WebserverAddr()))
+			}
+		})
+	}
+}

@@ -215,6 +215,26 @@ type Settings struct {
 	StorageProxy StorageProxy
 	// Webserver is the webserver's port and the web UI's settings.
 	Webserver Webserver
+	// TLS, when set, is the certificate chain's and the key's files on the management
+	// node: the webserver and the App Proxy's worker serve HTTPS with them.
+	TLS *TLSFiles
+}
+
+// TLSFiles are a certificate chain's and its private key's files.
+type TLSFiles struct{ Cert, Key string }
+
+// TLSKey is the placeholder of the TLS private key's file (TLSKeyFile).
+const TLSKey = "@BACKENDAI_TLS_KEY@"
+
+// TLSKeyFile is the private key's file: the secret TLSKey, whole.
+func TLSKeyFile() File { return File{Text: TLSKey, Slots: []Slot{{Offset: 0, Placeholder: TLSKey}}} }
+
+// URL is the URL users reach a's service at: https when the node serves TLS.
+func (s Settings) URL(a Addr) string {
+	if s.TLS != nil {
+		return (&url.URL{Scheme: "https", Host: a.String()}).String()
+	}
+	return a.HTTP()
 }
 
 // StorageProxy are the storage proxy's settings.

@@ -11,7 +11,11 @@ type webserverFile struct {
 		Mode         string `toml:"mode"`
 		EnableSignup bool   `toml:"enable_signup"`
 		WebUIDebug   bool   `toml:"webui_debug"`
-		WSProxy      struct {
+		// HTTPS with the node's certificate (services.tls).
+		SSLEnabled bool   `toml:"ssl_enabled,omitempty"`
+		SSLCert    string `toml:"ssl_cert,omitempty"`
+		SSLPrivkey string `toml:"ssl_privkey,omitempty"`
+		WSProxy    struct {
 			URL string `toml:"url"`
 		} `toml:"wsproxy"`
 	} `toml:"service"`
@@ -68,6 +72,9 @@ type webserverFile struct {
 // manager's host) at the webserver's port.
 func (s Settings) WebserverAddr() Addr { return Addr{Host: s.Manager.Host, Port: s.Webserver.Port} }
 
+// WebserverURL is the Web UI's URL: https when the node serves TLS.
+func (s Settings) WebserverURL() string { return s.URL(s.WebserverAddr()) }
+
 // WebserverDir is the webserver's directory under the account's home.
 func (s Settings) WebserverDir() string { return path.Join(s.Home, "webserver") }
 
@@ -79,6 +86,11 @@ func WebserverConf(s Settings) (File, error) {
 	p := newPlacer()
 	var f webserverFile
 	f.Service.IP, f.Service.Port, f.Service.Mode = "0.0.0.0", s.Webserver.Port, "webui"
+	if t := s.TLS; t != nil {
+		// Served over HTTPS: its login cookie too goes over HTTPS only.
+		f.Service.SSLEnabled, f.Service.SSLCert, f.Service.SSLPrivkey = true, t.Cert, t.Key
+		f.Security.CookieSecure = true
+	}
 	r := &f.Resources
 	r.MaxCPUCoresPerContainer, r.MaxMemoryPerContainer = 64, 64
 	r.MaxCUDADevicesPerContainer, r.MaxCUDASharesPerContainer, r.MaxShmPerContainer = 16, 16, 2

@@ -228,6 +228,8 @@ type VerifyInput struct {
 	// CoordinatorURL and WorkerURL, when set, are the App Proxy's APIs.
 	CoordinatorURL string `env:"COORDINATOR_URL,omitempty"`
 	WorkerURL      string `env:"WORKER_URL,omitempty"`
+	// CAFile, when set, is the certificate the HTTPS services are checked against.
+	CAFile string `env:"CA_FILE,omitempty"`
 	Version        string `env:"VERSION"`
 	ConfigSHA256   string `env:"CONFIG_SHA256"`
 }
@@ -288,6 +290,10 @@ type VerifyClusterInput struct {
 	UserAccessKey string `env:"USER_ACCESS_KEY"`
 	// Apps are opened through the App Proxy, space-separated; empty: no apps check.
 	Apps string `env:"APPS"`
+	// CAFile (a file on the node) or CACert (its text) is the certificate the App
+	// Proxy's worker is checked against when it serves HTTPS.
+	CAFile string `env:"CA_FILE,omitempty"`
+	CACert string `env:"CA_CERT,omitempty"`
 	Sum           string `env:"CLUSTER_SHA256"`
 }
 

@@ -9,10 +9,14 @@
 #   MANAGER_URL=http://10.0.0.1:8081 WEBSERVER_URL=http://10.0.0.1:8090 \
 #   STORAGE_PROXY_URL=http://10.0.0.1:6022 VERSION=26.9.6 [GATEWAY_URL=http://127.0.0.1:4000] \
 #   [COORDINATOR_URL=http://10.0.0.1:10200 WORKER_URL=http://10.0.0.1:10201] \
-#   [VERIFY_TIMEOUT=180] verify.sh
+#   [CA_FILE=/home/bai/tls/cert.pem] [VERIFY_TIMEOUT=180] verify.sh
+# With CA_FILE (services.tls) the webserver and the worker answer HTTPS with that
+# certificate, for the node's address (curl trusts the file's certificates themselves).
 set -euo pipefail
 : "${MANAGER_URL:?}" "${WEBSERVER_URL:?}" "${STORAGE_PROXY_URL:?}" "${VERSION:?}"
 timeout=${VERIFY_TIMEOUT:-180}
+tls=()
+[ -z "${CA_FILE:-}" ] || tls=(--cacert "$CA_FILE")
 
 fail() { # service reason
 	echo "verify: $1: $2" >&2
@@ -29,13 +33,13 @@ wait_for() {
 	done
 }
 manager_answers() { api=$(curl -fsS --max-time 5 "$MANAGER_URL/" 2>/dev/null) && grep -q "\"manager\": *\"$VERSION\"" <<<"$api"; }
-webserver_answers() { page=$(curl -fsS --max-time 10 "$WEBSERVER_URL/" 2>/dev/null) && grep -qi '<title>' <<<"$page"; }
+webserver_answers() { page=$(curl -fsS --max-time 10 "${tls[@]}" "$WEBSERVER_URL/" 2>/dev/null) && grep -qi '<title>' <<<"$page"; }
 # Without the shared secret the storage proxy refuses, but it answers.
 storage_answers() { status=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$STORAGE_PROXY_URL/") && [ "$status" != 000 ]; }
 # The Hive Gateway's readiness needs the supergraph loaded, as the webserver's probe does.
 gateway_ready() { curl -fsS --max-time 5 -o /dev/null "$GATEWAY_URL/readiness" 2>/dev/null; }
 coordinator_answers() { coordinator=$(curl -fsS --max-time 5 "$COORDINATOR_URL/status" 2>/dev/null) && grep -q '"api_version"' <<<"$coordinator"; }
-worker_answers() { worker=$(curl -fsS --max-time 5 "$WORKER_URL/status" 2>/dev/null); }
+worker_answers() { worker=$(curl -fsS --max-time 5 "${tls[@]}" "$WORKER_URL/status" 2>/dev/null); }
 
 wait_for manager manager_answers
 wait_for webserver webserver_answers

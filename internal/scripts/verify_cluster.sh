@@ -19,7 +19,10 @@
 #   CLIENT_DIR=/home/bai/client BAI_USER=bai MANAGER_URL=http://10.0.0.1:8081 VERSION=26.9.6 \
 #   AGENTS="i-bai-a01 i-bai-a02" VOLUMES="local:nfs" IMAGE=cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64 \
 #   BACKEND_ACCESS_KEY=AKIA... BACKEND_SECRET_KEY=... [USER_ACCESS_KEY=... USER_SECRET_KEY=...] [APPS="jupyter ttyd"] \
+#   [CA_FILE=/home/bai/tls/cert.pem | CA_CERT="-----BEGIN CERTIFICATE-----..."] \
 #   [AGENT_WAIT=60] [SESSION_TIMEOUT=600] verify_cluster.sh
+# CA_FILE or CA_CERT (services.tls) is the certificate the App Proxy's worker serves
+# HTTPS with, for the node's address: the apps are checked against it.
 set -euo pipefail
 : "${CLIENT_DIR:?}" "${BAI_USER:?}" "${MANAGER_URL:?}" "${VERSION:?}" "${AGENTS:?}" "${IMAGE:?}" "${BACKEND_ACCESS_KEY:?}" "${BACKEND_SECRET_KEY:?}"
 agent_wait=${AGENT_WAIT:-60}
@@ -29,6 +32,13 @@ python=$CLIENT_DIR/.venv/bin/python
 # stdin, never on a command line.
 export BACKEND_ENDPOINT=$MANAGER_URL BACKEND_ENDPOINT_TYPE=api BACKEND_ACCESS_KEY BACKEND_SECRET_KEY
 cd "$CLIENT_DIR" # the account's own directory: the client looks around its working directory
+# The certificate the App Proxy's worker is checked against, where the client reads it.
+if [ -n "${CA_CERT:-}" ]; then
+	CA_FILE=$CLIENT_DIR/.verify-ca.pem
+	printf '%s\n' "$CA_CERT" >"$CA_FILE"
+	chmod 0644 "$CA_FILE"
+fi
+export CA_FILE=${CA_FILE:-}
 # Never on this script's stdin: the step feeds the script to bash there, and the client
 # (`run` takes user input) would read the rest of it.
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@" </dev/null; }
@@ -176,10 +186,16 @@ apps_check() {
 }
 apps_py=$(
 	cat <<'PY'
-import http.cookiejar, json, re, sys, time, urllib.error, urllib.parse, urllib.request, uuid
+import http.cookiejar, json, os, re, ssl, sys, time, urllib.error, urllib.parse, urllib.request, uuid
 from ai.backend.client.session import Session
 
 image, apps = sys.argv[1], sys.argv[2:]
+# Over HTTPS, the worker's certificate is checked against the stack's (its own
+# certificates trusted, as curl trusts a CA file's), for the address it is reached at.
+tls = ssl.create_default_context()
+if os.environ.get("CA_FILE"):
+    tls = ssl.create_default_context(cafile=os.environ["CA_FILE"])
+    tls.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
 
 def fetch(opener, url, accept):
     req = urllib.request.Request(url, headers={"Accept": accept})
@@ -200,7 +216,7 @@ def open_app(sess, app):
     r = sess.start_service(app, login_session_token="dummy")
     if "token" not in r or "wsproxy_addr" not in r:
         sys.exit(f"{app}: the manager's start-service answered {r}")
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), urllib.request.HTTPSHandler(context=tls))
     coordinator = r["wsproxy_addr"].rstrip("/")
     try:
         _, body = fetch(opener, f"{coordinator}/v2/proxy/{r['token']}/{sess.id}/add?app={app}&protocol=http", "application/json")

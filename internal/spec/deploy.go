@@ -30,6 +30,8 @@ type Secrets struct {
 	StorageProxySecret string
 	// StorageProxyJWT signs the storage proxy's client tokens.
 	StorageProxyJWT string
+	// TLSKey is the private key of services.tls.certificate (config key tlsKey).
+	TLSKey string
 }
 
 // minSecret is the shortest secret accepted: a shorter one is guessable.

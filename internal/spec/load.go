@@ -19,7 +19,7 @@ const Namespace = "backendai-cluster"
 
 // Keys are the config keys of the project's namespace; Pulumi.yaml describes each.
 var Keys = []string{
-	"nodes", "sshPrivateKey", "deploy", "dbPassword", "storageProxySecret", "storageProxyJWT",
+	"nodes", "sshPrivateKey", "deploy", "dbPassword", "storageProxySecret", "storageProxyJWT", "tlsKey",
 	"fixtures", "version", "account", "limits", "sysctl", "docker", "halfstack", "services", "agent", "images", "storage", "verify",
 	"superadmin", "superadminSecretKey", "superadminPassword", "resourcePresets", "testCluster",
 }
@@ -115,6 +115,7 @@ func loadCluster(get func(key string) (string, bool), set []string, secretsApart
 	str("dbPassword", &c.Halfstack.DBPassword)
 	str("storageProxySecret", &c.Secrets.StorageProxySecret)
 	str("storageProxyJWT", &c.Secrets.StorageProxyJWT)
+	str("tlsKey", &c.Secrets.TLSKey)
 	str("sshPrivateKey", &c.SSHPrivateKey)
 
 	var rawSysctl map[string]any

@@ -83,6 +83,7 @@ func (x *Services) Annotate(a infer.Annotator) {
 	a.Describe(&x.GraphQLGateway, "GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.")
 	a.Describe(&x.ImageAliases, "ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).")
 	a.Describe(&x.AppProxy, "AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.")
+	a.Describe(&x.TLS, "TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.")
 }
 
 func (x *AppProxy) Annotate(a infer.Annotator) {
@@ -119,6 +120,12 @@ func (x *Storage) Annotate(a infer.Annotator) {
 	a.Describe(&x.UID, "UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.")
 	a.Describe(&x.GID, "GID is the existing export's group, as UID is its owner.")
 	a.Describe(&x.Clients, "Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.")
+}
+
+func (x *TLS) Annotate(a infer.Annotator) {
+	a.Describe(&x, "TLS serves what users connect to over HTTPS: the webserver (the Web UI and its API) and the App Proxy's worker (the apps of sessions), advertised as https. The certificate is given as its text, its key as the secret config key tlsKey; or both are files already on the management node (renewed there by another tool).")
+	a.Describe(&x.Certificate, "Certificate is the certificate chain in PEM form, the server's certificate first.")
+	a.Describe(&x.CertificateFile, "CertificateFile and KeyFile are the chain's and the key's files on the management node, instead.")
 }
 
 func (x *Verify) Annotate(a infer.Annotator) {

@@ -28,6 +28,8 @@ type Services struct {
 	// AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the
 	// App Proxy's coordinator and an interactive worker on the management node.
 	AppProxy *AppProxy `json:"appProxy,omitempty" pulumi:"appProxy,optional"`
+	// TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+	TLS *TLS `json:"tls,omitempty" pulumi:"tls,optional"`
 }
 
 // AppProxy is Backend.AI's App Proxy (backend.ai-appproxy-coordinator and -worker, of

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/backendai-infra/backendai-infra/tests/sshkey"
+	"github.com/backendai-infra/backendai-infra/tests/tlscert"
 )
 
 // baseConfig is a valid two-node cluster, as raw config values.
@@ -393,6 +395,61 @@ func TestRescanTargets(t *testing.T) {
 			}
 			if got := c.RescanTargets(); !slices.Equal(got, tt.want) {
 				t.Errorf("RescanTargets() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTLS: services.tls takes a certificate chain for the management node's address
+// with its key as the secret tlsKey, or both as files on the node; every wrong
+// combination is refused naming its field, the key never shown.
+func TestTLS(t *testing.T) {
+	certs := tlscert.New(t, "10.20.30.10")
+	other := tlscert.New(t, "10.9.9.9")
+	q := func(s string) string { raw, _ := json.Marshal(s); return string(raw) }
+	tests := []struct {
+		name  string
+		set   map[string]string
+		https bool
+		want  string
+	}{
+		{"none", nil, false, ""},
+		{"a certificate and its key", map[string]string{"services": `{"tls": {"certificate": ` + q(certs.Chain) + `}}`, "tlsKey": certs.Key}, true, ""},
+		{"files on the node", map[string]string{"services": `{"tls": {"certificateFile": "/etc/ssl/bai/cert.pem", "keyFile": "/etc/ssl/bai/key.pem"}}`}, true, ""},
+		{"a key without a certificate", map[string]string{"tlsKey": certs.Key}, false, "tlsKey: a key without services.tls.certificate"},
+		{"a certificate without its key", map[string]string{"services": `{"tls": {"certificate": ` + q(certs.Chain) + `}}`}, false, "tlsKey: is required with services.tls.certificate"},
+		{"another certificate's key", map[string]string{"services": `{"tls": {"certificate": ` + q(certs.Chain) + `}}`, "tlsKey": other.Key}, false,
+			"tlsKey: is not the private key of services.tls.certificate"},
+		{"a certificate for another address", map[string]string{"services": `{"tls": {"certificate": ` + q(other.Chain) + `}}`, "tlsKey": other.Key}, false,
+			"services.tls.certificate: is for [10.9.9.9], not for 10.20.30.10"},
+		{"a key as the certificate", map[string]string{"services": `{"tls": {"certificate": ` + q(certs.Key) + `}}`, "tlsKey": certs.Key}, false,
+			"services.tls.certificate: holds a PRIVATE KEY block"},
+		{"text and files", map[string]string{"services": `{"tls": {"certificate": ` + q(certs.Chain) + `, "keyFile": "/k.pem"}}`, "tlsKey": certs.Key}, false,
+			"services.tls: give the certificate as its text"},
+		{"a relative file", map[string]string{"services": `{"tls": {"certificateFile": "cert.pem", "keyFile": "/etc/ssl/bai/key.pem"}}`}, false,
+			`services.tls.certificateFile: "cert.pem" is not an absolute path`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := baseConfig(t)
+			for k, v := range tt.set {
+				cfg[k] = v
+			}
+			c, err := load(cfg)
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Fatalf("got %v, want %q", err, tt.want)
+				}
+				if strings.Contains(err.Error(), "PRIVATE KEY-----") {
+					t.Errorf("the error shows the key: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Services.HTTPS() != tt.https {
+				t.Errorf("HTTPS %v, want %v", c.Services.HTTPS(), tt.https)
 			}
 		})
 	}

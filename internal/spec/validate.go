@@ -136,6 +136,7 @@ func (c Cluster) Validate() []error {
 	c.validatePorts(bad)
 	c.validateDeploy(bad)
 	c.validateVerify(bad)
+	c.validateTLS(bad)
 	c.validateAccounts(bad)
 	if c.Docker.Source != DockerCE && c.Docker.Source != DockerDistro {
 		bad("docker.source", "%q is not one of %q, %q", c.Docker.Source, DockerCE, DockerDistro)

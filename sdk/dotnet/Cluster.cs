@@ -297,6 +297,22 @@ namespace BackendAI.Backendai
         [Input("testCluster")]
         public bool? TestCluster { get; set; }
 
+        [Input("tlsKey")]
+        private Input<string>? _tlsKey;
+
+        /// <summary>
+        /// The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
+        /// </summary>
+        public Input<string>? TlsKey
+        {
+            get => _tlsKey;
+            set
+            {
+                var emptySecret = Output.CreateSecret(0);
+                _tlsKey = Output.Tuple<Input<string>?, int>(value, emptySecret).Apply(t => t.Item1);
+            }
+        }
+
         /// <summary>
         /// The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
         /// </summary>

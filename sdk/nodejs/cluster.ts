@@ -81,6 +81,7 @@ export class Cluster extends pulumi.ComponentResource {
             resourceInputs["superadminSecretKey"] = args?.superadminSecretKey ? pulumi.secret(args.superadminSecretKey) : undefined;
             resourceInputs["sysctl"] = args?.sysctl;
             resourceInputs["testCluster"] = args?.testCluster;
+            resourceInputs["tlsKey"] = args?.tlsKey ? pulumi.secret(args.tlsKey) : undefined;
             resourceInputs["verify"] = args?.verify;
             resourceInputs["version"] = args?.version;
             resourceInputs["agentPool"] = undefined /*out*/;
@@ -192,6 +193,10 @@ export interface ClusterArgs {
      * true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
      */
     testCluster?: boolean;
+    /**
+     * The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
+     */
+    tlsKey?: pulumi.Input<string | undefined>;
     /**
      * The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
      */

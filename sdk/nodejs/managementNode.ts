@@ -85,6 +85,7 @@ export class ManagementNode extends pulumi.ComponentResource {
             resourceInputs["superadminSecretKey"] = args?.superadminSecretKey ? pulumi.secret(args.superadminSecretKey) : undefined;
             resourceInputs["sysctl"] = args?.sysctl;
             resourceInputs["testCluster"] = args?.testCluster;
+            resourceInputs["tlsKey"] = args?.tlsKey ? pulumi.secret(args.tlsKey) : undefined;
             resourceInputs["verify"] = args?.verify;
             resourceInputs["version"] = args?.version;
             resourceInputs["agentPool"] = undefined /*out*/;
@@ -197,6 +198,10 @@ export interface ManagementNodeArgs {
      * true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
      */
     testCluster?: boolean;
+    /**
+     * The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
+     */
+    tlsKey?: pulumi.Input<string | undefined>;
     /**
      * The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
      */

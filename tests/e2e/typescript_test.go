@@ -1,16 +1,22 @@
 package e2e
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
+	"github.com/backendai-infra/backendai-infra/tests/tlscert"
 )
 
 // The Node.js packages the TypeScript consumer builds with: Pulumi's SDK at the CLI's
@@ -42,6 +48,9 @@ func TestTypeScriptCluster(t *testing.T) {
 	}
 	nodes := s.nodeConfig()
 	mgmt, agent := nodes["bai-c1"], nodes["bai-c2"]
+	// Users reach the Web UI and the apps over HTTPS, with a certificate of a CA the
+	// test makes and trusts.
+	certs := tlscert.New(t, mgmt["address"].(string))
 	// The sandbox's settings, as sandbox.sh writes them for a stack and clusterStack
 	// adds; the plane's storage node exports the volume to the agent's node.
 	settings := map[string]any{
@@ -52,12 +61,13 @@ func TestTypeScriptCluster(t *testing.T) {
 		"storage":   map[string]any{"nfsServer": "ganesha", "mount": "shared", "clients": []any{agent["address"]}},
 		"halfstack": map[string]any{"engine": "script", "images": map[string]string{"postgres": stand.Images.Postgres, "redis": stand.Images.Redis, "etcd": stand.Images.Etcd}},
 		"services": map[string]any{"packageIndex": stand.IndexURL, "graphqlGateway": map[string]string{"registry": stand.NPMRegistry},
-			"imageRegistries": []string{standins.HostRegistry}},
+			"imageRegistries": []string{standins.HostRegistry}, "tls": map[string]string{"certificate": certs.Chain}},
 		"images": map[string]any{"engine": "script", "pull": []string{stand.Images.Kernel}},
 	}
 	agents := []map[string]any{{"name": "bai-c2", "address": agent["address"], "connection": agent["ssh"],
 		"accelerators": []map[string]any{{"kind": "mock", "devices": 1}}}}
-	secrets := map[string]string{"dbPassword": "ts-db-pass%w0rd", "storageProxySecret": "ts-proxy-secret-1e8a", "storageProxyJWT": "ts-proxy-jwt-4b0c"}
+	secrets := map[string]string{"dbPassword": "ts-db-pass%w0rd", "storageProxySecret": "ts-proxy-secret-1e8a", "storageProxyJWT": "ts-proxy-jwt-4b0c",
+		"tlsKey": certs.Key}
 	secretsFile := filepath.Join(t.TempDir(), "secrets.json")
 	raw, _ := json.Marshal(secrets)
 	if err := os.WriteFile(secretsFile, raw, 0o600); err != nil {
@@ -75,10 +85,12 @@ func TestTypeScriptCluster(t *testing.T) {
 		AgentPool  string
 		Superadmin string
 	}
-	if err := json.Unmarshal([]byte(last), &planeOut); err != nil || planeOut.Endpoints["webserver"] != "http://"+s.nodes()["bai-c1"]+":8090" ||
+	webserver := "https://" + s.nodes()["bai-c1"] + ":8090"
+	if err := json.Unmarshal([]byte(last), &planeOut); err != nil || planeOut.Endpoints["webserver"] != webserver ||
 		!strings.Contains(planeOut.AgentPool, `"managerPublicKey":"`) || planeOut.Superadmin != "[secret]" {
 		t.Errorf("the plane's outputs (%v): %s", err, last)
 	}
+	checkHTTPS(t, webserver, certs.CA)
 
 	last = joined("up")
 	noSecrets(t, "the agents' up", last, secrets)
@@ -101,7 +113,7 @@ func TestTypeScriptCluster(t *testing.T) {
 	}
 	for _, c := range v.Checks {
 		if c.Check == "apps" {
-			checkApps(t, string(c.Result))
+			checkApps(t, string(c.Result), "https")
 		}
 	}
 	for name, run := range map[string]func(string) string{"plane": plane, "agents": joined} {
@@ -115,6 +127,31 @@ func TestTypeScriptCluster(t *testing.T) {
 		t.Errorf("bai-c2's agent after the agents' stack is destroyed: %q, want inactive and disabled", got)
 	}
 	plane("destroy")
+}
+
+// checkHTTPS: url answers over HTTPS with a page, its certificate trusted through ca
+// (and checked for the address), and not over plain HTTP.
+func checkHTTPS(t *testing.T, url, ca string) {
+	t.Helper()
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM([]byte(ca))
+	client := &http.Client{Timeout: 20 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := client.Get(url + "/")
+	if err != nil {
+		t.Errorf("the Web UI over HTTPS: %v", err)
+		return
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(strings.ToLower(string(page)), "<title>") {
+		t.Errorf("the Web UI over HTTPS answered %s: %.200s", resp.Status, page)
+	} else {
+		t.Logf("the Web UI answers at %s, its certificate %q trusted through the test's CA", url, resp.TLS.PeerCertificates[0].Subject.CommonName)
+	}
+	if resp, err := client.Get("http" + strings.TrimPrefix(url, "https") + "/"); err == nil && resp.StatusCode == http.StatusOK {
+		resp.Body.Close()
+		t.Errorf("the Web UI also answers over plain HTTP")
+	}
 }
 
 // mustJSON is v as JSON.

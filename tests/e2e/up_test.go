@@ -287,13 +287,13 @@ func checkVerification(t *testing.T, s *sandbox, version string, agents ...strin
 	} else {
 		t.Logf("the regular user %s created a vfolder on %s, a session wrote %q into it, and another read it back", user.AccessKey, user.Volume, user.File)
 	}
-	checkApps(t, results["apps"])
+	checkApps(t, results["apps"], "http")
 }
 
 // checkApps: the verification opened a session's Jupyter and its terminal through the
-// App Proxy: each page came back from the worker's port range (10205-10300) with the
-// app's title.
-func checkApps(t *testing.T, result string) {
+// App Proxy: each page came back from the worker's port range (10205-10300), over
+// scheme, with the app's title.
+func checkApps(t *testing.T, result, scheme string) {
 	t.Helper()
 	var apps map[string]struct{ URL, Title string }
 	_ = json.Unmarshal([]byte(result), &apps)
@@ -301,7 +301,7 @@ func checkApps(t *testing.T, result string) {
 		a := apps[app]
 		u, err := url.Parse(a.URL)
 		port, _ := strconv.Atoi(u.Port())
-		if err != nil || port < 10205 || port > 10300 || !strings.Contains(a.Title, title) {
+		if err != nil || u.Scheme != scheme || port < 10205 || port > 10300 || !strings.Contains(a.Title, title) {
 			t.Errorf("the verification did not open %s through the App Proxy's worker (a page titled %q from its ports): %s", app, title, result)
 			continue
 		}

@@ -71,6 +71,12 @@ namespace BackendAI.Backendai.Inputs
         public Input<Inputs.PythonArgs>? Python { get; set; }
 
         /// <summary>
+        /// TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+        /// </summary>
+        [Input("tls")]
+        public Input<Inputs.TLSArgs>? Tls { get; set; }
+
+        /// <summary>
         /// Webserver is the web UI's server.
         /// </summary>
         [Input("webserver")]

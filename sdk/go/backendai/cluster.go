@@ -57,6 +57,9 @@ func NewCluster(ctx *pulumi.Context,
 	if args.SuperadminSecretKey != nil {
 		args.SuperadminSecretKey = pulumi.ToSecret(args.SuperadminSecretKey).(pulumi.StringPtrInput)
 	}
+	if args.TlsKey != nil {
+		args.TlsKey = pulumi.ToSecret(args.TlsKey).(pulumi.StringPtrInput)
+	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
 		"superadmin",
 	})
@@ -116,6 +119,8 @@ type clusterArgs struct {
 	Sysctl map[string]string `pulumi:"sysctl"`
 	// true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
 	TestCluster *bool `pulumi:"testCluster"`
+	// The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
+	TlsKey *string `pulumi:"tlsKey"`
 	// The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
 	Verify *Verify `pulumi:"verify"`
 	// The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
@@ -169,6 +174,8 @@ type ClusterArgs struct {
 	Sysctl pulumi.StringMapInput
 	// true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
 	TestCluster *bool
+	// The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
+	TlsKey pulumi.StringPtrInput
 	// The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
 	Verify VerifyPtrInput
 	// The Backend.AI release to install (lines 26.4, 26.8 and 26.9).

@@ -4364,6 +4364,8 @@ type Services struct {
 	PackageIndex *string `pulumi:"packageIndex"`
 	// Python is where the services' Python comes from.
 	Python *Python `pulumi:"python"`
+	// TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+	Tls *TLS `pulumi:"tls"`
 	// Webserver is the web UI's server.
 	Webserver *WebserverSettings `pulumi:"webserver"`
 }
@@ -4395,6 +4397,8 @@ type ServicesArgs struct {
 	PackageIndex pulumi.StringPtrInput `pulumi:"packageIndex"`
 	// Python is where the services' Python comes from.
 	Python PythonPtrInput `pulumi:"python"`
+	// TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+	Tls TLSPtrInput `pulumi:"tls"`
 	// Webserver is the web UI's server.
 	Webserver WebserverSettingsPtrInput `pulumi:"webserver"`
 }
@@ -4512,6 +4516,11 @@ func (o ServicesOutput) Python() PythonPtrOutput {
 	return o.ApplyT(func(v Services) *Python { return v.Python }).(PythonPtrOutput)
 }
 
+// TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+func (o ServicesOutput) Tls() TLSPtrOutput {
+	return o.ApplyT(func(v Services) *TLS { return v.Tls }).(TLSPtrOutput)
+}
+
 // Webserver is the web UI's server.
 func (o ServicesOutput) Webserver() WebserverSettingsPtrOutput {
 	return o.ApplyT(func(v Services) *WebserverSettings { return v.Webserver }).(WebserverSettingsPtrOutput)
@@ -4609,6 +4618,16 @@ func (o ServicesPtrOutput) Python() PythonPtrOutput {
 		}
 		return v.Python
 	}).(PythonPtrOutput)
+}
+
+// TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+func (o ServicesPtrOutput) Tls() TLSPtrOutput {
+	return o.ApplyT(func(v *Services) *TLS {
+		if v == nil {
+			return nil
+		}
+		return v.Tls
+	}).(TLSPtrOutput)
 }
 
 // Webserver is the web UI's server.

@@ -498,6 +498,10 @@ export interface ServicesArgs {
      */
     python?: pulumi.Input<inputs.PythonArgs | undefined>;
     /**
+     * TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+     */
+    tls?: pulumi.Input<inputs.TLSArgs | undefined>;
+    /**
      * Webserver is the web UI's server.
      */
     webserver?: pulumi.Input<inputs.WebserverSettingsArgs | undefined>;

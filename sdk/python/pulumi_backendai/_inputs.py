@@ -2336,6 +2336,10 @@ class ServicesArgsDict(TypedDict):
     """
     Python is where the services' Python comes from.
     """
+    tls: NotRequired[pulumi.Input[Optional['TLSArgsDict']]]
+    """
+    TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+    """
     webserver: NotRequired[pulumi.Input[Optional['WebserverSettingsArgsDict']]]
     """
     Webserver is the web UI's server.
@@ -2351,6 +2355,7 @@ class ServicesArgs:
                  manager_port: pulumi.Input[Optional[_builtins.int]] = None,
                  package_index: pulumi.Input[Optional[_builtins.str]] = None,
                  python: pulumi.Input[Optional['PythonArgs']] = None,
+                 tls: pulumi.Input[Optional['TLSArgs']] = None,
                  webserver: pulumi.Input[Optional['WebserverSettingsArgs']] = None):
         """
         Services are the settings of the Backend.AI services the stack installs.
@@ -2362,6 +2367,7 @@ class ServicesArgs:
         :param pulumi.Input[_builtins.int] manager_port: ManagerPort is the manager API's port.
         :param pulumi.Input[_builtins.str] package_index: PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
         :param pulumi.Input['PythonArgs'] python: Python is where the services' Python comes from.
+        :param pulumi.Input['TLSArgs'] tls: TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
         :param pulumi.Input['WebserverSettingsArgs'] webserver: Webserver is the web UI's server.
         """
         if app_proxy is not None:
@@ -2378,6 +2384,8 @@ class ServicesArgs:
             pulumi.set(__self__, "package_index", package_index)
         if python is not None:
             pulumi.set(__self__, "python", python)
+        if tls is not None:
+            pulumi.set(__self__, "tls", tls)
         if webserver is not None:
             pulumi.set(__self__, "webserver", webserver)
 
@@ -2464,6 +2472,18 @@ class ServicesArgs:
     @python.setter
     def python(self, value: pulumi.Input[Optional['PythonArgs']]):
         pulumi.set(self, "python", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def tls(self) -> pulumi.Input[Optional['TLSArgs']]:
+        """
+        TLS serves the webserver and the App Proxy's worker over HTTPS; without it, HTTP.
+        """
+        return pulumi.get(self, "tls")
+
+    @tls.setter
+    def tls(self, value: pulumi.Input[Optional['TLSArgs']]):
+        pulumi.set(self, "tls", value)
 
     @_builtins.property
     @pulumi.getter

@@ -43,6 +43,7 @@ class ManagementNodeArgs:
                  superadmin_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  sysctl: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  test_cluster: Optional[_builtins.bool] = None,
+                 tls_key: pulumi.Input[Optional[_builtins.str]] = None,
                  verify: pulumi.Input[Optional['VerifyArgs']] = None,
                  version: Optional[_builtins.str] = None):
         """
@@ -70,6 +71,7 @@ class ManagementNodeArgs:
         :param pulumi.Input[_builtins.str] superadmin_secret_key: The superadmin's own secret key, with superadmin.accessKey; default generated.
         :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
         :param _builtins.bool test_cluster: true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
+        :param pulumi.Input[_builtins.str] tls_key: The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
         :param pulumi.Input['VerifyArgs'] verify: The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
         :param _builtins.str version: The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
         """
@@ -117,6 +119,8 @@ class ManagementNodeArgs:
             pulumi.set(__self__, "sysctl", sysctl)
         if test_cluster is not None:
             pulumi.set(__self__, "test_cluster", test_cluster)
+        if tls_key is not None:
+            pulumi.set(__self__, "tls_key", tls_key)
         if verify is not None:
             pulumi.set(__self__, "verify", verify)
         if version is not None:
@@ -396,6 +400,18 @@ class ManagementNodeArgs:
         pulumi.set(self, "test_cluster", value)
 
     @_builtins.property
+    @pulumi.getter(name="tlsKey")
+    def tls_key(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
+        """
+        return pulumi.get(self, "tls_key")
+
+    @tls_key.setter
+    def tls_key(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "tls_key", value)
+
+    @_builtins.property
     @pulumi.getter
     def verify(self) -> pulumi.Input[Optional['VerifyArgs']]:
         """
@@ -449,6 +465,7 @@ class ManagementNode(pulumi.ComponentResource):
                  superadmin_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  sysctl: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  test_cluster: Optional[_builtins.bool] = None,
+                 tls_key: pulumi.Input[Optional[_builtins.str]] = None,
                  verify: pulumi.Input[Optional[Union['VerifyArgs', 'VerifyArgsDict']]] = None,
                  version: Optional[_builtins.str] = None,
                  __props__=None):
@@ -479,6 +496,7 @@ class ManagementNode(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] superadmin_secret_key: The superadmin's own secret key, with superadmin.accessKey; default generated.
         :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
         :param _builtins.bool test_cluster: true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
+        :param pulumi.Input[_builtins.str] tls_key: The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
         :param pulumi.Input[Union['VerifyArgs', 'VerifyArgsDict']] verify: The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
         :param _builtins.str version: The Backend.AI release to install (lines 26.4, 26.8 and 26.9).
         """
@@ -529,6 +547,7 @@ class ManagementNode(pulumi.ComponentResource):
                  superadmin_secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  sysctl: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  test_cluster: Optional[_builtins.bool] = None,
+                 tls_key: pulumi.Input[Optional[_builtins.str]] = None,
                  verify: pulumi.Input[Optional[Union['VerifyArgs', 'VerifyArgsDict']]] = None,
                  version: Optional[_builtins.str] = None,
                  __props__=None):
@@ -569,6 +588,7 @@ class ManagementNode(pulumi.ComponentResource):
             __props__.__dict__["superadmin_secret_key"] = None if superadmin_secret_key is None else pulumi.Output.secret(superadmin_secret_key)
             __props__.__dict__["sysctl"] = sysctl
             __props__.__dict__["test_cluster"] = test_cluster
+            __props__.__dict__["tls_key"] = None if tls_key is None else pulumi.Output.secret(tls_key)
             __props__.__dict__["verify"] = verify
             __props__.__dict__["version"] = version
             __props__.__dict__["agent_pool"] = None
