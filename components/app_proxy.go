@@ -93,7 +93,7 @@ func (g *managementNode) appProxy() error {
 				ini = rendered
 			}
 		}
-		if svc.Name == worker.Name && g.tlsSum != "" {
+		if g.tlsSum != "" { // both serve HTTPS
 			files, sum = append(files, g.tls...), append(sum, g.tlsSum)
 		}
 		after := slices.Concat(files, g.half, units)
@@ -131,7 +131,7 @@ func (g *managementNode) appProxyGroups(a configs.AppProxy, token pulumi.StringO
 	c, s := g.args.Cluster, g.set
 	text := token.ApplyT(func(token string) (string, error) {
 		raw, err := json.Marshal(map[string]any{"__mode": "update", "scaling_groups": []map[string]any{{
-			"name": c.Agent.ResourceGroup, "wsproxy_addr": a.Coordinator().HTTP(), "wsproxy_api_token": token,
+			"name": c.Agent.ResourceGroup, "wsproxy_addr": g.set.URL(a.Coordinator()), "wsproxy_api_token": token,
 		}}})
 		return string(raw), err
 	}).(pulumi.StringOutput)

@@ -148,8 +148,9 @@ type managementNode struct {
 	gateway     *remote.Script
 	gatewaySum  string
 	gatewayUnit pulumi.Resource
-	// tls is the certificate's and the key's files (none when the stack serves HTTP or
-	// the files are the node's own), and what the services serving HTTPS restart on.
+	// tls is the private CA in the trust store and the certificate's and the key's files
+	// (none when the stack serves HTTP, or for the node's own files), and what the
+	// services using them restart on.
 	tls    []pulumi.Resource
 	tlsSum string
 	// appProxyUnits are the App Proxy's units and its resource group's row (nil when the
@@ -361,6 +362,14 @@ func (g *managementNode) tlsFiles() error {
 	}
 	t := c.Services.TLS
 	g.tlsSum = s.TLS.Cert + s.TLS.Key
+	if t.CA != "" {
+		// Before the services start: their HTTPS clients read the trust store once.
+		ca, err := g.run("tls-ca", scripts.CATrustInput{Cert: t.CA}, nil, g.args.Host.Account)
+		if err != nil {
+			return err
+		}
+		g.tls, g.tlsSum = append(g.tls, ca), g.tlsSum+t.CA
+	}
 	if t.Certificate != "" {
 		cert, err := g.file("tls-certificate", s.TLS.Cert, c.Account.Name, configs.File{Text: t.Certificate}, nil, g.args.Host.Account)
 		if err != nil {
@@ -373,11 +382,14 @@ func (g *managementNode) tlsFiles() error {
 		if err != nil {
 			return err
 		}
-		g.tls, g.tlsSum = []pulumi.Resource{cert, keyFile}, g.tlsSum+t.Certificate
+		g.tls, g.tlsSum = append(g.tls, cert, keyFile), g.tlsSum+t.Certificate
 	}
-	web := g.services["webserver"]
-	web.files, web.sum = append(web.files, g.tls...), checksum(web.sum, g.tlsSum)
-	g.services["webserver"] = web
+	// The webserver serves HTTPS; the manager reaches the App Proxy's coordinator so.
+	for _, name := range []string{"webserver", "manager"} {
+		svc := g.services[name]
+		svc.files, svc.sum = append(svc.files, g.tls...), checksum(svc.sum, g.tlsSum)
+		g.services[name] = svc
+	}
 	return nil
 }
 
@@ -551,7 +563,7 @@ func (g *managementNode) verify() (*remote.Script, error) {
 	}
 	if g.appProxyUnits != nil {
 		a := g.appProxySettings()
-		in.CoordinatorURL, in.WorkerURL = a.Coordinator().HTTP(), s.URL(configs.Addr{Host: a.Host, Port: a.WorkerPort})
+		in.CoordinatorURL, in.WorkerURL = s.URL(a.Coordinator()), s.URL(configs.Addr{Host: a.Host, Port: a.WorkerPort})
 	}
 	if s.TLS != nil {
 		in.CAFile = s.TLS.Cert

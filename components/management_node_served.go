@@ -32,7 +32,7 @@ func NewServedManagementNode(ctx *pulumi.Context, name string, in ClusterInputs,
 	}
 	mgr := c.Manager()
 	set, err := ManagementNodeArgs{Cluster: c, Node: mgr, DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret,
-		StorageProxyJWT: args.StorageProxyJWT}.check(name)
+		StorageProxyJWT: args.StorageProxyJWT, TLSKey: args.TLSKey}.check(name)
 	if err != nil {
 		return nil, err
 	}

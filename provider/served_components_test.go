@@ -8,6 +8,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+
+	"github.com/backendai-infra/backendai-infra/tests/tlscert"
 )
 
 // steps are the names of the scripts a component registered, sorted.
@@ -261,5 +263,27 @@ func TestManagementNodeOneNode(t *testing.T) {
 	in["nodes"] = property.New([]property.Value{nodeValue("bai-m1", "10.0.0.5", "manager")})
 	if _, _, err := construct(t, "ManagementNode", "plane", in); err == nil || !strings.Contains(err.Error(), "nodes: a management plane's volume is mounted by agents on other nodes") {
 		t.Errorf("a one-node plane without storage: %v", err)
+	}
+}
+
+// TestManagementNodeTLS: a management plane serves HTTPS with its certificate and key.
+func TestManagementNodeTLS(t *testing.T) {
+	certs := tlscert.New(t, "10.0.0.5")
+	in := clusterInputs(t)
+	in["nodes"] = property.New([]property.Value{nodeValue("bai-m1", "10.0.0.5", "manager", "storage")})
+	in["storage"] = property.New(map[string]property.Value{"clients": property.New([]property.Value{property.New("10.0.1.11")})})
+	in["services"] = property.New(map[string]property.Value{"tls": property.New(map[string]property.Value{"certificate": property.New(certs.Chain)})})
+	in["tlsKey"] = property.New(certs.Key).WithSecret(true)
+	delete(in, "verify")
+	resp, got, err := construct(t, "ManagementNode", "plane", in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got.steps(), "plane-tls-key") || resp.State.Get("endpoints").AsMap().Get("webserver").AsString() != "https://10.0.0.5:8090" {
+		t.Errorf("the plane's TLS: steps %v, endpoints %v", got.steps(), resp.State.Get("endpoints"))
+	}
+	worker := got.children["plane-app-proxy-worker-config"].Inputs.Get("environment").AsMap().Get("CONFIG_TEXT").AsString()
+	if !strings.Contains(worker, "tls_listen = true") {
+		t.Errorf("the App Proxy's worker does not serve HTTPS:\n%s", worker)
 	}
 }

@@ -83,10 +83,12 @@ type coordinatorFile struct {
 	} `toml:"db"`
 	Redis            redisSection `toml:"redis"`
 	ProxyCoordinator struct {
-		TLSListen            bool `toml:"tls_listen"`
-		TLSAdvertised        bool `toml:"tls_advertised"`
-		AiomonitorTermUIPort int  `toml:"aiomonitor_termui_port"`
-		AiomonitorWebUIPort  int  `toml:"aiomonitor_webui_port"`
+		TLSListen            bool   `toml:"tls_listen"`
+		TLSAdvertised        bool   `toml:"tls_advertised"`
+		TLSCert              string `toml:"tls_cert,omitempty"`
+		TLSPrivkey           string `toml:"tls_privkey,omitempty"`
+		AiomonitorTermUIPort int    `toml:"aiomonitor_termui_port"`
+		AiomonitorWebUIPort  int    `toml:"aiomonitor_webui_port"`
 		// The manager configures a proxy (POST /v2/conf) without a token on every
 		// supported line (manager/services/session/service.py), so the coordinator
 		// must take it, as Backend.AI's own installers set it.
@@ -167,6 +169,10 @@ func AppProxyCoordinatorTOML(s Settings, a AppProxy) (File, error) {
 	c.AllowUnauthorizedConfigureRequest = true
 	c.BindAddr = Addr{Host: "0.0.0.0", Port: a.CoordinatorPort}
 	c.AdvertisedAddr, c.AnnounceAddr = a.Coordinator(), a.Coordinator()
+	if t := s.TLS; t != nil {
+		// Browsers reach it from the Web UI's HTTPS page: HTTPS too.
+		c.TLSListen, c.TLSAdvertised, c.TLSCert, c.TLSPrivkey = true, true, t.Cert, t.Key
+	}
 	f.appProxySecrets.put(p)
 	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
 	return render("app-proxy-coordinator.toml", s.Line, f, p)
@@ -185,7 +191,7 @@ func AppProxyWorkerTOML(s Settings, a AppProxy) (File, error) {
 	var f workerFile
 	f.Redis.Addr = s.Redis
 	w := &f.ProxyWorker
-	w.CoordinatorEndpoint, w.Authority = a.Coordinator().HTTP(), a.Authority
+	w.CoordinatorEndpoint, w.Authority = s.URL(a.Coordinator()), a.Authority
 	w.AiomonitorTermUIPort, w.AiomonitorWebUIPort = spec.WorkerMonitorTermUIPort, spec.WorkerMonitorWebUIPort
 	w.FrontendMode, w.Protocol, w.AcceptedTraffics = "port", "http", []string{"interactive"}
 	w.APIBindAddr = Addr{Host: "0.0.0.0", Port: a.WorkerPort}

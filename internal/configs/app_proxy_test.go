@@ -113,8 +113,9 @@ func TestAppProxySecrets(t *testing.T) {
 }
 
 // TestTLSGolden: with services.tls the webserver serves HTTPS with the node's files and
-// sends its cookie over HTTPS only, and the App Proxy's worker listens and advertises
-// HTTPS, each line's files as golden files; the worker's keys are its line's.
+// sends its cookie over HTTPS only, and the App Proxy's coordinator and worker listen
+// and advertise HTTPS (the worker reaching the coordinator so), each line's files as
+// golden files; the worker's keys are its line's.
 func TestTLSGolden(t *testing.T) {
 	for _, line := range spec.SupportedLines {
 		t.Run(line, func(t *testing.T) {
@@ -130,17 +131,24 @@ func TestTLSGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, filepath.Join("testdata", line, "app-proxy-worker-tls.toml"), worker.Text)
-			raw, err := os.ReadFile(filepath.Join("testdata", "app-proxy-sample", line+"-worker.keys"))
+			coordinator, err := AppProxyCoordinatorTOML(s, prodAppProxy())
 			if err != nil {
 				t.Fatal(err)
 			}
-			var tree map[string]any
-			if err := toml.Unmarshal([]byte(worker.Text), &tree); err != nil {
-				t.Fatal(err)
-			}
-			for _, key := range leafKeys("", tree) {
-				if !coveredBy(key, strings.Fields(string(raw))) {
-					t.Errorf("%s: not a key of Backend.AI %s's app-proxy-worker configs", key, line)
+			golden(t, filepath.Join("testdata", line, "app-proxy-coordinator-tls.toml"), coordinator.Text)
+			for svc, f := range map[string]File{"worker": worker, "coordinator": coordinator} {
+				raw, err := os.ReadFile(filepath.Join("testdata", "app-proxy-sample", line+"-"+svc+".keys"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var tree map[string]any
+				if err := toml.Unmarshal([]byte(f.Text), &tree); err != nil {
+					t.Fatal(err)
+				}
+				for _, key := range leafKeys("", tree) {
+					if !coveredBy(key, strings.Fields(string(raw))) {
+						t.Errorf("%s: not a key of Backend.AI %s's app-proxy-%s configs", key, line, svc)
+					}
 				}
 			}
 			if s.URL(s.WebserverAddr()) != "https://10.20.30.10:8090" {

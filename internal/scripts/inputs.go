@@ -251,6 +251,13 @@ type DirectoriesInput struct {
 	Dirs string `env:"DIRECTORIES"`
 }
 
+// CATrustInput is ca_trust.sh's: a private CA's certificate, in PEM form.
+type CATrustInput struct {
+	Cert string `env:"CA_CERT"`
+}
+
+func (CATrustInput) Script() string { return CATrust }
+
 // NVIDIAInput is nvidia.sh's.
 type NVIDIAInput struct {
 	Repo string `env:"NVIDIA_REPO"`

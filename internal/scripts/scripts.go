@@ -82,6 +82,8 @@ var (
 	VFRoot string
 	//go:embed verify_cluster.sh
 	VerifyCluster string
+	//go:embed ca_trust.sh
+	CATrust string
 )
 
 // AccountOf is account.sh's input for the cluster's account.

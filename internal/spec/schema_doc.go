@@ -126,6 +126,7 @@ func (x *TLS) Annotate(a infer.Annotator) {
 	a.Describe(&x, "TLS serves what users connect to over HTTPS: the webserver (the Web UI and its API) and the App Proxy's worker (the apps of sessions), advertised as https. The certificate is given as its text, its key as the secret config key tlsKey; or both are files already on the management node (renewed there by another tool).")
 	a.Describe(&x.Certificate, "Certificate is the certificate chain in PEM form, the server's certificate first.")
 	a.Describe(&x.CertificateFile, "CertificateFile and KeyFile are the chain's and the key's files on the management node, instead.")
+	a.Describe(&x.CA, "CA is a private CA's certificate (PEM) that signed the certificate: the management node trusts it, since the manager and the App Proxy's worker reach the coordinator over HTTPS. A certificate of a public CA needs none.")
 }
 
 func (x *Verify) Annotate(a infer.Annotator) {

@@ -23,6 +23,10 @@ type TLS struct {
 	// node, instead.
 	CertificateFile string `json:"certificateFile,omitempty" pulumi:"certificateFile,optional"`
 	KeyFile         string `json:"keyFile,omitempty" pulumi:"keyFile,optional"`
+	// CA is a private CA's certificate (PEM) that signed the certificate: the management
+	// node trusts it, since the manager and the App Proxy's worker reach the
+	// coordinator over HTTPS. A certificate of a public CA needs none.
+	CA string `json:"ca,omitempty" pulumi:"ca,optional"`
 }
 
 // HTTPS says whether users connect over HTTPS.
@@ -39,6 +43,11 @@ func (c Cluster) validateTLS(bad func(field, format string, args ...any)) {
 			bad("tlsKey", "a key without services.tls.certificate: give the certificate it belongs to")
 		}
 		return
+	}
+	if t.CA != "" {
+		if _, err := certificates(t.CA); err != nil {
+			bad("services.tls.ca", "%v", err)
+		}
 	}
 	switch {
 	case t.Certificate != "" && (t.CertificateFile != "" || t.KeyFile != ""):

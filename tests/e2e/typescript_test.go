@@ -61,7 +61,7 @@ func TestTypeScriptCluster(t *testing.T) {
 		"storage":   map[string]any{"nfsServer": "ganesha", "mount": "shared", "clients": []any{agent["address"]}},
 		"halfstack": map[string]any{"engine": "script", "images": map[string]string{"postgres": stand.Images.Postgres, "redis": stand.Images.Redis, "etcd": stand.Images.Etcd}},
 		"services": map[string]any{"packageIndex": stand.IndexURL, "graphqlGateway": map[string]string{"registry": stand.NPMRegistry},
-			"imageRegistries": []string{standins.HostRegistry}, "tls": map[string]string{"certificate": certs.Chain}},
+			"imageRegistries": []string{standins.HostRegistry}, "tls": map[string]string{"certificate": certs.Chain, "ca": certs.CA}},
 		"images": map[string]any{"engine": "script", "pull": []string{stand.Images.Kernel}},
 	}
 	agents := []map[string]any{{"name": "bai-c2", "address": agent["address"], "connection": agent["ssh"],
