@@ -7,6 +7,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/backendai-infra/backendai-infra/internal/configs"
 	"github.com/backendai-infra/backendai-infra/internal/scripts"
 	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
@@ -117,6 +118,10 @@ func (v *Verification) build(ctx *pulumi.Context, name string, k checks) error {
 		Version: c.Version, Volumes: strings.Join(k.Volumes, " "), Image: c.VerifyImage(), UserAccessKey: k.UserAccessKey,
 		Apps: strings.Join(c.VerifyApps(), " ")}
 	in.CAFile, in.CACert = caOf(c)
+	if a := c.Services.AppProxy; a.On() {
+		set := Settings(c, c.Manager())
+		in.WorkerURL = set.URL(configs.Addr{Host: c.Manager().Address, Port: a.WorkerPort})
+	}
 	in.Sum = checksum(slices.Concat(k.Sums, []string{in.Volumes, in.Image})...)
 	agents := k.Agents.ToStringArrayOutput().ApplyT(func(ids []string) string { return strings.Join(ids, " ") }).(pulumi.StringOutput)
 	secrets := pulumi.StringMap{"BACKEND_ACCESS_KEY": k.Admin.AccessKey, "BACKEND_SECRET_KEY": k.Admin.SecretKey}

@@ -112,6 +112,8 @@ async function main(): Promise<void> {
 }
 
 main().catch(err => {
-    console.error(err);
+    // A failed command's own output says why; its end holds the diagnostics.
+    const result = err?.commandResult;
+    console.error(result ? `${String(result.stdout).slice(-6000)}\n${String(result.stderr).slice(-2000)}` : err);
     process.exit(1);
 });

@@ -296,7 +296,9 @@ type VerifyClusterInput struct {
 	// UserAccessKey is a regular user's of the fixtures; empty: no user check.
 	UserAccessKey string `env:"USER_ACCESS_KEY"`
 	// Apps are opened through the App Proxy, space-separated; empty: no apps check.
-	Apps string `env:"APPS"`
+	// WorkerURL is the App Proxy worker's API, named when an app does not open.
+	Apps      string `env:"APPS"`
+	WorkerURL string `env:"WORKER_URL,omitempty"`
 	// CAFile (a file on the node) or CACert (its text) is the certificate the App
 	// Proxy's worker is checked against when it serves HTTPS.
 	CAFile string `env:"CA_FILE,omitempty"`

@@ -19,7 +19,7 @@
 #   CLIENT_DIR=/home/bai/client BAI_USER=bai MANAGER_URL=http://10.0.0.1:8081 VERSION=26.9.6 \
 #   AGENTS="i-bai-a01 i-bai-a02" VOLUMES="local:nfs" IMAGE=cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64 \
 #   BACKEND_ACCESS_KEY=AKIA... BACKEND_SECRET_KEY=... [USER_ACCESS_KEY=... USER_SECRET_KEY=...] [APPS="jupyter ttyd"] \
-#   [CA_FILE=/home/bai/tls/cert.pem | CA_CERT="-----BEGIN CERTIFICATE-----..."] \
+#   [WORKER_URL=http://10.0.0.1:10201] [CA_FILE=/home/bai/tls/cert.pem | CA_CERT="-----BEGIN CERTIFICATE-----..."] \
 #   [AGENT_WAIT=60] [SESSION_TIMEOUT=600] verify_cluster.sh
 # CA_FILE or CA_CERT (services.tls) is the certificate the App Proxy's worker serves
 # HTTPS with, for the node's address: the apps are checked against it.
@@ -250,7 +250,17 @@ with Session() as api:
         for app in apps:
             if app not in declared:
                 sys.exit(f"{image} declares no app {app} (its apps: {declared}; its ai.backend.service-ports label)")
-            report[app] = open_app(sess, app)
+            try:
+                report[app] = open_app(sess, app)
+            except SystemExit as e:
+                # Whichever step failed, a worker that does not answer is named first.
+                worker = os.environ.get("WORKER_URL")
+                if worker:
+                    try:
+                        fetch(urllib.request.build_opener(urllib.request.HTTPSHandler(context=tls)), worker + "/status", "application/json")
+                    except (urllib.error.URLError, OSError) as down:
+                        sys.exit(f"the App Proxy worker at {host(worker)} does not answer ({failed(down)}): {e.code}")
+                raise
     finally:
         sess.destroy(forced=True)
 print(json.dumps(report))

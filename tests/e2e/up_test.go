@@ -123,6 +123,16 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	s.ssh("bai-a02", "systemctl start backendai-agent")
 	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
 
+	// A stopped App Proxy worker fails the verification's apps check, which names it.
+	s.ssh("bai-m1", "systemctl stop backendai-app-proxy-worker")
+	out = s.pulumiFails("up", "--yes", "--replace", s.urn("verification-checks"))
+	t.Logf("pulumi up --replace the verification, with the App Proxy's worker stopped:\n%s", tail(out, 8))
+	if !strings.Contains(out, "verify: apps: jupyter:") || !strings.Contains(out, "App Proxy worker") {
+		t.Errorf("the verification with the App Proxy's worker stopped does not fail naming it:\n%s", out)
+	}
+	noSecrets(t, "the failed verification's output", out, secrets)
+	s.ssh("bai-m1", "systemctl start backendai-app-proxy-worker")
+
 	// One agent's setting changes that agent's steps alone (and the verification, which
 	// runs again): no SSH session reaches the other agent, which keeps running as it was.
 	s.pulumi("config", "set", "--path", "nodes[2].accelerators[0].devices", "3")
