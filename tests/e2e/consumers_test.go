@@ -57,7 +57,13 @@ func automationProgram(t *testing.T, s *sandbox, env []string, command ...string
 		out, err := cmd.CombinedOutput()
 		t.Logf("$ %s %s\n%s", filepath.Base(command[len(command)-1]), action, tail(string(out), 25))
 		if err != nil {
-			t.Fatalf("%s %s: %v", filepath.Base(command[len(command)-1]), action, err)
+			var errs []string // the diagnostics' errors, wherever they are in the output
+			for _, line := range strings.Split(string(out), "\n") {
+				if strings.Contains(line, "error:") || strings.Contains(line, "verify: ") {
+					errs = append(errs, strings.TrimSpace(line))
+				}
+			}
+			t.Fatalf("%s %s: %v\n%s", filepath.Base(command[len(command)-1]), action, err, strings.Join(errs, "\n"))
 		}
 		out = []byte(strings.TrimSpace(string(out)))
 		return string(out[strings.LastIndex(string(out), "\n")+1:])
