@@ -57,10 +57,11 @@ func automationProgram(t *testing.T, s *sandbox, env []string, command ...string
 		out, err := cmd.CombinedOutput()
 		t.Logf("$ %s %s\n%s", filepath.Base(command[len(command)-1]), action, tail(string(out), 25))
 		if err != nil {
-			var errs []string // the diagnostics' errors, wherever they are in the output
-			for _, line := range strings.Split(string(out), "\n") {
-				if strings.Contains(line, "error:") || strings.Contains(line, "verify: ") {
-					errs = append(errs, strings.TrimSpace(line))
+			var errs []string // the diagnostics' errors and what follows each, wherever they are in the output
+			lines := strings.Split(string(out), "\n")
+			for i, line := range lines {
+				if strings.HasPrefix(strings.TrimSpace(line), "error: step ") {
+					errs = append(errs, lines[i:min(i+20, len(lines))]...)
 				}
 			}
 			t.Fatalf("%s %s: %v\n%s", filepath.Base(command[len(command)-1]), action, err, strings.Join(errs, "\n"))
