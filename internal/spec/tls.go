@@ -55,6 +55,10 @@ func (c Cluster) validateTLS(bad func(field, format string, args ...any)) {
 	case t.Certificate != "":
 		if chain, err := certificates(t.Certificate); err != nil {
 			bad("services.tls.certificate", "%v", err)
+		} else if leaf := chain[0]; len(leaf.AuthorityKeyId) == 0 && leaf.CheckSignatureFrom(leaf) != nil {
+			// Python 3.13 verifies strictly (VERIFY_X509_STRICT): the manager's and the App
+			// Proxy worker's calls to the coordinator would fail on it.
+			bad("services.tls.certificate", "has no authority key identifier, which Python 3.13's certificate verification requires of a certificate a CA signed (the manager and the App Proxy's worker reach the coordinator with it); have it issued with one")
 		} else if addr := c.Manager().Address; addr != "" && chain[0].VerifyHostname(addr) != nil {
 			bad("services.tls.certificate", "is for %v, not for %s, the management node's address users reach the Web UI and the apps at (add it to the certificate's subjectAltName)",
 				append(slices.Clone(chain[0].DNSNames), ipStrings(chain[0].IPAddresses)...), addr)

@@ -34,6 +34,12 @@ func New(t testing.TB, ips ...string) Certs {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The CA as created, its subject key id set: the server's certificate names it as
+	// its authority key id, which Python 3.13's strict verification requires.
+	parent, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +50,7 @@ func New(t testing.TB, ips ...string) Certs {
 	for _, ip := range ips {
 		leaf.IPAddresses = append(leaf.IPAddresses, net.ParseIP(ip))
 	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, ca, &key.PublicKey, caKey)
+	leafDER, err := x509.CreateCertificate(rand.Reader, leaf, parent, &key.PublicKey, caKey)
 	if err != nil {
 		t.Fatal(err)
 	}
