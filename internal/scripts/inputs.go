@@ -229,9 +229,9 @@ type VerifyInput struct {
 	CoordinatorURL string `env:"COORDINATOR_URL,omitempty"`
 	WorkerURL      string `env:"WORKER_URL,omitempty"`
 	// CAFile, when set, is the certificate the HTTPS services are checked against.
-	CAFile string `env:"CA_FILE,omitempty"`
-	Version        string `env:"VERSION"`
-	ConfigSHA256   string `env:"CONFIG_SHA256"`
+	CAFile       string `env:"CA_FILE,omitempty"`
+	Version      string `env:"VERSION"`
+	ConfigSHA256 string `env:"CONFIG_SHA256"`
 }
 
 // AgentKeysInput is agent_keys.sh's, but for the manager's public certificate
@@ -303,7 +303,7 @@ type VerifyClusterInput struct {
 	// Proxy's worker is checked against when it serves HTTPS.
 	CAFile string `env:"CA_FILE,omitempty"`
 	CACert string `env:"CA_CERT,omitempty"`
-	Sum           string `env:"CLUSTER_SHA256"`
+	Sum    string `env:"CLUSTER_SHA256"`
 }
 
 func (VerifyClusterInput) Script() string   { return VerifyCluster }
