@@ -28,8 +28,8 @@ type AgentNodeInputs struct {
 // as the cluster's are, the cluster's volumes mounted, its agent from the cluster's
 // release), and whose agent is stopped and disabled when it is deleted.
 func NewServedAgentNode(ctx *pulumi.Context, name string, in AgentNodeInputs, opts ...pulumi.ResourceOption) (*AgentNode, error) {
-	if (in.ClusterStack == "") == (in.Cluster == nil) {
-		return nil, fmt.Errorf("agent node %s: clusterStack: give the cluster stack's name (such as organization/backendai-cluster/prod), or its output agentPool as cluster; one of the two", name)
+	if err := oneClusterRef(in.ClusterStack, in.Cluster); err != nil {
+		return nil, fmt.Errorf("agent node %s: %w", name, err)
 	}
 	conn := in.Node.Connection
 	if _, err := conn.connection("node.connection"); err != nil {
@@ -39,11 +39,7 @@ func NewServedAgentNode(ctx *pulumi.Context, name string, in AgentNodeInputs, op
 	if err := ctx.RegisterComponentResource(AgentNodeType, name, a, opts...); err != nil {
 		return nil, err
 	}
-	ref, field, err := clusterRef(ctx, name, in.ClusterStack, in.Cluster, a)
-	if err != nil {
-		return nil, fmt.Errorf("agent node %s: %w", name, err)
-	}
-	c, err := ref.joined(field)
+	ref, c, err := joinedCluster(ctx, name, in.ClusterStack, in.Cluster, a)
 	if err != nil {
 		return nil, fmt.Errorf("agent node %s: %w", name, err)
 	}

@@ -69,18 +69,14 @@ type AgentPool struct {
 // NewAgentPool reads the cluster stack's reference, checks the pool against it, and
 // brings up the nodes. Bad input is refused, naming its field, before a step exists.
 func NewAgentPool(ctx *pulumi.Context, name string, args AgentPoolArgs, opts ...pulumi.ResourceOption) (*AgentPool, error) {
-	if (args.ClusterStack == "") == (args.Cluster == nil) {
-		return nil, fmt.Errorf("agent pool %s: clusterStack: give the cluster stack's name (such as organization/backendai-cluster/prod), or its output agentPool as cluster; one of the two", name)
+	if err := oneClusterRef(args.ClusterStack, args.Cluster); err != nil {
+		return nil, fmt.Errorf("agent pool %s: %w", name, err)
 	}
 	p := &AgentPool{Hosts: map[string]*Host{}, AgentNodes: map[string]*AgentNode{}}
 	if err := ctx.RegisterComponentResource(AgentPoolType, name, p, opts...); err != nil {
 		return nil, err
 	}
-	ref, field, err := clusterRef(ctx, name, args.ClusterStack, args.Cluster, p)
-	if err != nil {
-		return nil, fmt.Errorf("agent pool %s: %w", name, err)
-	}
-	c, err := ref.joined(field)
+	ref, c, err := joinedCluster(ctx, name, args.ClusterStack, args.Cluster, p)
 	if err != nil {
 		return nil, fmt.Errorf("agent pool %s: %w", name, err)
 	}
@@ -127,6 +123,26 @@ func NewAgentPool(ctx *pulumi.Context, name string, args AgentPoolArgs, opts ...
 	p.Agents = pulumi.ToStringArray(ids).ToStringArrayOutput()
 	p.Manager = pulumi.String(ref.Manager).ToStringOutput()
 	return p, ctx.RegisterResourceOutputs(p, pulumi.Map{"agents": p.Agents, "manager": p.Manager})
+}
+
+// oneClusterRef says what is wrong when a component that joins a cluster is given
+// neither its stack's name nor its reference, or both.
+func oneClusterRef(clusterStack string, cluster *ClusterRef) error {
+	if (clusterStack == "") == (cluster == nil) {
+		return errors.New("clusterStack: give the cluster stack's name (such as organization/backendai-cluster/prod), or its output agentPool as cluster; one of the two")
+	}
+	return nil
+}
+
+// joinedCluster is the cluster that agents of another stack join, its reference and
+// its settings, checked (clusterRef, joined).
+func joinedCluster(ctx *pulumi.Context, name, clusterStack string, cluster *ClusterRef, parent pulumi.Resource) (ClusterRef, spec.Cluster, error) {
+	ref, field, err := clusterRef(ctx, name, clusterStack, cluster, parent)
+	if err != nil {
+		return ref, spec.Cluster{}, err
+	}
+	c, err := ref.joined(field)
+	return ref, c, err
 }
 
 // clusterRef is the cluster's reference: given, or read from the cluster stack's

@@ -31,8 +31,8 @@ type VerificationInputs struct {
 // reference) from one of its nodes: the manager's release, the agents ALIVE with their
 // slots, every volume, and a compute session that prints hello.
 func NewServedVerification(ctx *pulumi.Context, name string, in VerificationInputs, opts ...pulumi.ResourceOption) (*Verification, error) {
-	if (in.ClusterStack == "") == (in.Cluster == nil) {
-		return nil, fmt.Errorf("verification %s: clusterStack: give the cluster stack's name, or its output agentPool as cluster; one of the two", name)
+	if err := oneClusterRef(in.ClusterStack, in.Cluster); err != nil {
+		return nil, fmt.Errorf("verification %s: %w", name, err)
 	}
 	conn, err := in.Connection.connection("connection")
 	if err != nil {
@@ -45,11 +45,7 @@ func NewServedVerification(ctx *pulumi.Context, name string, in VerificationInpu
 	if err := ctx.RegisterComponentResource(VerificationType, name, v, opts...); err != nil {
 		return nil, err
 	}
-	ref, field, err := clusterRef(ctx, name, in.ClusterStack, in.Cluster, v)
-	if err != nil {
-		return nil, fmt.Errorf("verification %s: %w", name, err)
-	}
-	c, err := ref.cluster(field)
+	ref, c, err := joinedCluster(ctx, name, in.ClusterStack, in.Cluster, v)
 	if err != nil {
 		return nil, fmt.Errorf("verification %s: %w", name, err)
 	}
