@@ -212,6 +212,16 @@ def host(url):
     """Where url points, without its token."""
     return urllib.parse.urlsplit(url).netloc
 
+def worker_down(app, why):
+    """Exits naming the App Proxy worker when it does not answer: whichever step failed."""
+    worker = os.environ.get("WORKER_URL")
+    if not worker:
+        return
+    try:
+        fetch(urllib.request.build_opener(urllib.request.HTTPSHandler(context=tls)), worker + "/status", "application/json")
+    except (urllib.error.URLError, OSError) as down:
+        sys.exit(f"{app}: the App Proxy worker at {host(worker)} does not answer ({failed(down)}): {why}")
+
 def open_app(sess, app):
     r = sess.start_service(app, login_session_token="dummy")
     if "token" not in r or "wsproxy_addr" not in r:
@@ -223,7 +233,9 @@ def open_app(sess, app):
         _, body = fetch(opener, json.loads(body)["url"], "application/json")
         setup = json.loads(body)["redirect_url"]
     except (urllib.error.URLError, OSError, KeyError, ValueError) as e:
-        sys.exit(f"{app}: the App Proxy coordinator at {host(coordinator)} (which routes it to a worker) did not open it: {failed(e)}")
+        why = f"the App Proxy coordinator at {host(coordinator)} (which routes it to a worker) did not open it: {failed(e)}"
+        worker_down(app, why)
+        sys.exit(f"{app}: {why}")
     # The app may still be starting in the session: its page comes within a minute.
     deadline, last = time.monotonic() + 60, ""
     while True:
@@ -236,6 +248,7 @@ def open_app(sess, app):
             last = f"{host(url)} served no page: {page[:200]!r}"
         except (urllib.error.URLError, OSError) as e:
             last = failed(e)
+            worker_down(app, last)  # the app may be starting; the worker must answer
         if time.monotonic() > deadline:
             sys.exit(f"{app}: no page through the App Proxy worker at {host(setup)} within a minute: {last}")
         time.sleep(2)
@@ -250,17 +263,7 @@ with Session() as api:
         for app in apps:
             if app not in declared:
                 sys.exit(f"{image} declares no app {app} (its apps: {declared}; its ai.backend.service-ports label)")
-            try:
-                report[app] = open_app(sess, app)
-            except SystemExit as e:
-                # Whichever step failed, a worker that does not answer is named first.
-                worker = os.environ.get("WORKER_URL")
-                if worker:
-                    try:
-                        fetch(urllib.request.build_opener(urllib.request.HTTPSHandler(context=tls)), worker + "/status", "application/json")
-                    except (urllib.error.URLError, OSError) as down:
-                        sys.exit(f"the App Proxy worker at {host(worker)} does not answer ({failed(down)}): {e.code}")
-                raise
+            report[app] = open_app(sess, app)
     finally:
         sess.destroy(forced=True)
 print(json.dumps(report))

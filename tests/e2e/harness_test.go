@@ -52,6 +52,8 @@ type sandbox struct {
 	// (by address) that hold its login for the client.
 	admin       *superadminLogin
 	clientLogin map[string]bool
+	// noApps says the stack's verification opens no app (verify.apps: []).
+	noApps bool
 }
 
 // newSandbox starts hosts (NAME:ROLES) for a fresh stack and removes them when the test ends.

@@ -28,6 +28,10 @@ const (
 func TestUpgrade(t *testing.T) {
 	t.Parallel()
 	s, _, secrets := clusterStack(t, ltsRelease, "bai-u1:manager,storage", "bai-u2:agent")
+	// The apps are opened in the other whole-cluster tests; here their session would
+	// queue behind the others on the one agent, three times.
+	s.pulumi("config", "set", "verify", `{"apps": []}`)
+	s.noApps = true
 	nodes := s.nodes()
 	out, took := s.profiledUp()
 	t.Logf("first pulumi up at %s (a management node, an agent): %s", ltsRelease, took)
