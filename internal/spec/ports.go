@@ -89,7 +89,13 @@ const ReservedPortsKey = "net.ipv4.ip_local_reserved_ports"
 // manager worker's monitor port, say) makes the service that binds it later fail.
 func (c Cluster) reservedPorts() string {
 	seen := map[int]bool{}
-	for _, n := range c.Nodes {
+	nodes := c.Nodes
+	if c.plane == ManagementPlane {
+		// Agents join it from other stacks with its settings, this sysctl among them:
+		// their ports too.
+		nodes = append(slices.Clone(nodes), Node{Roles: []Role{RoleAgent}})
+	}
+	for _, n := range nodes {
 		for _, l := range c.Listeners(n) {
 			if l.Port > 0 && l.Port < 65536 {
 				seen[l.Port] = true

@@ -187,6 +187,33 @@ func (s *sandbox) setConfig(kvs [][2]string) {
 	}
 }
 
+// setConfigValue sets a config key of the project's namespace to a value the CLI's
+// `config set --path` cannot write (an empty list), in the stack's file.
+func (s *sandbox) setConfigValue(key string, value any) {
+	s.t.Helper()
+	file := filepath.Join(s.root, "Pulumi."+s.stack+".yaml")
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		s.t.Fatal(err)
+	}
+	config, _ := doc["config"].(map[string]any)
+	if config == nil {
+		config = map[string]any{}
+	}
+	config["backendai-cluster:"+key] = value
+	doc["config"] = config
+	if raw, err = yaml.Marshal(doc); err == nil {
+		err = os.WriteFile(file, raw, 0o644)
+	}
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
+
 // setSecret sets a secret config key of the stack; the value goes on stdin.
 func (s *sandbox) setSecret(key, value string) {
 	s.t.Helper()

@@ -30,7 +30,7 @@ func TestUpgrade(t *testing.T) {
 	s, _, secrets := clusterStack(t, ltsRelease, "bai-u1:manager,storage", "bai-u2:agent")
 	// The apps are opened in the other whole-cluster tests; here their session would
 	// queue behind the others on the one agent, three times.
-	s.pulumi("config", "set", "verify", `{"apps": []}`)
+	s.setConfigValue("verify", map[string]any{"apps": []any{}})
 	s.noApps = true
 	nodes := s.nodes()
 	out, took := s.profiledUp()
