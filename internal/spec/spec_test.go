@@ -454,3 +454,20 @@ func TestTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestManagementPlanePorts: a management plane reserves its agents' ports too, which
+// join it from other stacks with its kernel parameters.
+func TestManagementPlanePorts(t *testing.T) {
+	cfg := baseConfig(t)
+	cfg["nodes"] = `[{"name": "bai-m1", "address": "10.20.30.10", "roles": ["manager", "storage"]}]`
+	c, err := LoadManagementPlane(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ports := c.Sysctl[ReservedPortsKey]
+	for _, want := range []string{"6001", "30000-31000", "8081"} {
+		if !slices.Contains(strings.Split(ports, ","), want) {
+			t.Errorf("the plane's reserved ports %s lack %s", ports, want)
+		}
+	}
+}
