@@ -85,10 +85,8 @@ func (args ClusterArgs) hostArgs(n spec.Node) HostArgs {
 // NewCluster builds the cluster. Hosts proceed independently of each other.
 func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulumi.ResourceOption) (*Cluster, error) {
 	c := &Cluster{Hosts: map[string]*Host{}, Agents: map[string]*AgentNode{}}
-	for node := range args.Connections {
-		if !slices.ContainsFunc(args.Spec.Nodes, func(n spec.Node) bool { return n.Name == node }) {
-			return nil, fmt.Errorf("cluster %s: connections.%s: no node is named %s", name, node, node)
-		}
+	if err := unknownConnections(args.Spec.Nodes, args.Connections); err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", name, err)
 	}
 	if err := ctx.RegisterComponentResource(ClusterType, name, c, opts...); err != nil {
 		return nil, err

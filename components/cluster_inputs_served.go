@@ -151,25 +151,30 @@ func (in ClusterInputs) clusterArgs(c spec.Cluster) (ClusterArgs, error) {
 // key as its config key's JSON (what is left out keeps its default).
 // load is spec.LoadApart or spec.LoadManagementPlane.
 func (in ClusterInputs) cluster(load func(get func(string) (string, bool), set []string) (spec.Cluster, error)) (spec.Cluster, error) {
-	given := in.Settings
-	if given == "" {
-		// A Go caller's typed settings: those it set (not zero) are the settings given.
-		settings := map[string]any{}
-		for key, v := range map[string]any{"nodes": in.Nodes, "version": in.Version, "deploy": in.Deploy, "account": in.Account,
-			"limits": in.Limits, "sysctl": in.Sysctl, "docker": in.Docker, "halfstack": in.Halfstack, "services": in.Services,
-			"agent": in.Agent, "images": in.Images, "storage": in.Storage, "verify": in.Verify, "superadmin": in.Superadmin,
-			"resourcePresets": in.ResourcePresets, "testCluster": in.TestCluster} {
-			if !reflect.ValueOf(v).IsZero() {
-				settings[key] = v
-			}
-		}
-		raw, err := json.Marshal(settings)
-		if err != nil {
-			return spec.Cluster{}, fmt.Errorf("the settings: %w", err)
-		}
-		given = string(raw)
+	if in.Settings != "" {
+		return givenCluster(in.Settings, load)
 	}
-	return givenCluster(given, load)
+	// A Go caller's typed settings.
+	return typedCluster(map[string]any{"nodes": in.Nodes, "version": in.Version, "deploy": in.Deploy, "account": in.Account,
+		"limits": in.Limits, "sysctl": in.Sysctl, "docker": in.Docker, "halfstack": in.Halfstack, "services": in.Services,
+		"agent": in.Agent, "images": in.Images, "storage": in.Storage, "verify": in.Verify, "superadmin": in.Superadmin,
+		"resourcePresets": in.ResourcePresets, "testCluster": in.TestCluster}, load)
+}
+
+// typedCluster is the cluster of typed settings by config key: those set (not zero) are
+// the settings given.
+func typedCluster(typed map[string]any, load func(get func(string) (string, bool), set []string) (spec.Cluster, error)) (spec.Cluster, error) {
+	settings := map[string]any{}
+	for key, v := range typed {
+		if !reflect.ValueOf(v).IsZero() {
+			settings[key] = v
+		}
+	}
+	raw, err := json.Marshal(settings)
+	if err != nil {
+		return spec.Cluster{}, fmt.Errorf("the settings: %w", err)
+	}
+	return givenCluster(string(raw), load)
 }
 
 // checkedSecret is a secret that fails, naming its key, when its value is wrong: once

@@ -1,7 +1,9 @@
 package components
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -55,6 +57,17 @@ func dbConnection(host string, port int, user string, password pulumi.StringInpu
 		a.Password = pulumi.ToSecret(password).(pulumi.StringOutput)
 	}
 	return a
+}
+
+// unknownConnections says which of conns (by node name) names no node of nodes.
+func unknownConnections(nodes []spec.Node, conns map[string]HostConnection) error {
+	var errs []error
+	for node := range conns {
+		if !slices.ContainsFunc(nodes, func(n spec.Node) bool { return n.Name == node }) {
+			errs = append(errs, fmt.Errorf("connections.%s: no node is named %s", node, node))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // connection is c as the steps reach the node: port 22 and user root unless given;

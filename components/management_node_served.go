@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -25,10 +24,8 @@ func NewServedManagementNode(ctx *pulumi.Context, name string, in ClusterInputs,
 	if err != nil {
 		return nil, fmt.Errorf("management node %s: %w", name, err)
 	}
-	for node := range args.Connections {
-		if !slices.ContainsFunc(c.Nodes, func(n spec.Node) bool { return n.Name == node }) {
-			return nil, fmt.Errorf("management node %s: connections.%s: no node is named %s", name, node, node)
-		}
+	if err := unknownConnections(c.Nodes, args.Connections); err != nil {
+		return nil, fmt.Errorf("management node %s: %w", name, err)
 	}
 	mgr := c.Manager()
 	set, err := ManagementNodeArgs{Cluster: c, Node: mgr, DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret,

@@ -1,11 +1,8 @@
 package components
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
-	"slices"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -40,11 +37,7 @@ func NewServedSharedStorage(ctx *pulumi.Context, name string, in SharedStorageIn
 	if in.SSHPrivateKey == nil {
 		errs = append(errs, errors.New("sshPrivateKey: is required"))
 	}
-	for node := range in.Connections {
-		if !slices.ContainsFunc(c.Nodes, func(n spec.Node) bool { return n.Name == node }) {
-			errs = append(errs, fmt.Errorf("connections.%s: no node is named %s", node, node))
-		}
-	}
+	errs = append(errs, unknownConnections(c.Nodes, in.Connections))
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("shared storage %s: %w", name, err)
 	}
@@ -70,17 +63,8 @@ func NewServedSharedStorage(ctx *pulumi.Context, name string, in SharedStorageIn
 
 // cluster is the storage nodes' settings as a stack's config would give them.
 func (in SharedStorageInputs) cluster() (spec.Cluster, error) {
-	settings := map[string]any{}
-	for key, v := range map[string]any{"nodes": in.Nodes, "account": in.Account, "limits": in.Limits, "storage": in.Storage} {
-		if !reflect.ValueOf(v).IsZero() {
-			settings[key] = v
-		}
-	}
-	raw, err := json.Marshal(settings)
-	if err != nil {
-		return spec.Cluster{}, fmt.Errorf("the settings: %w", err)
-	}
-	return givenCluster(string(raw), spec.LoadStoragePlane)
+	return typedCluster(map[string]any{"nodes": in.Nodes, "account": in.Account, "limits": in.Limits, "storage": in.Storage},
+		spec.LoadStoragePlane)
 }
 
 func (s *SharedStorage) Annotate(a infer.Annotator) {
