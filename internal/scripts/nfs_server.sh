@@ -61,7 +61,11 @@ ganesha)
 	put /etc/ganesha/ganesha.conf "$SERVER_CONFIG"
 	if [ "$wrote" = yes ] || ! systemctl is-active --quiet nfs-ganesha; then
 		systemctl enable --quiet nfs-ganesha
-		systemctl restart nfs-ganesha
+		# Stopped, and gone, before it starts: the instance the package's install started
+		# may still hold its sockets (its start then fails: "Cannot bind RQUOTA", error 98).
+		systemctl stop nfs-ganesha
+		for _ in $(seq 30); do pgrep -x ganesha.nfsd >/dev/null || break; sleep 1; done
+		systemctl start nfs-ganesha
 		changed=yes
 	fi
 	;;

@@ -17,6 +17,7 @@ import (
 	"github.com/backendai-infra/backendai-infra/tests/pypicache"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 	"github.com/backendai-infra/backendai-infra/tests/tlscert"
+	"github.com/backendai-infra/backendai-infra/tests/webui"
 )
 
 // The Node.js packages the TypeScript consumer builds with: Pulumi's SDK at the CLI's
@@ -116,6 +117,10 @@ func TestTypeScriptCluster(t *testing.T) {
 			checkApps(t, string(c.Result), "https")
 		}
 	}
+	// A user's way to the apps: the plane's superadmin, in Chromium trusting the test's CA,
+	// starts a session from the Web UI and opens its Jupyter and its terminal.
+	admin := s.superadminOf("organization/backendai-typescript-cluster/" + s.stack + "-plane")
+	checkWebUIApps(t, webui.Browser{URL: webserver, Email: admin.Email, Password: admin.Password, CA: certs.CA}, "https://"+s.nodes()["bai-c1"])
 	for name, run := range map[string]func(string) string{"plane": plane, "agents": joined} {
 		var summary map[string]int
 		if last := run("preview"); json.Unmarshal([]byte(last), &summary) != nil || len(summary) != 1 || summary["same"] == 0 {
@@ -127,6 +132,31 @@ func TestTypeScriptCluster(t *testing.T) {
 		t.Errorf("bai-c2's agent after the agents' stack is destroyed: %q, want inactive and disabled", got)
 	}
 	plane("destroy")
+}
+
+// checkWebUIApps: in the Web UI, b's user starts an interactive session from the session
+// launcher and opens its Jupyter Notebook and its Console from the app launcher, each in
+// the window the Web UI opens at an App Proxy worker's port of origin (the management
+// node, over https when origin is), and terminates the session; the screenshots (the
+// launcher, the running session, each app's page) are kept in the test's artifacts.
+func checkWebUIApps(t *testing.T, b webui.Browser, origin string) {
+	t.Helper()
+	got, err := b.Apps("webui-apps", t.ArtifactDir())
+	if err != nil {
+		t.Errorf("%s opening a session's apps in the Web UI: %v", b.Email, err)
+		return
+	}
+	t.Logf("%s started the session %s in the Web UI, opened its apps and terminated it in %.1f s; screenshots %s",
+		b.Email, got.Session, got.Seconds, strings.Join(got.Screenshots, ", "))
+	for _, app := range []string{"jupyter", "ttyd"} {
+		page, ok := got.Apps[app]
+		port := strings.TrimPrefix(page.URL, origin+":")
+		if !ok || port == page.URL || strings.HasPrefix(page.URL, b.URL) || page.Title == "" {
+			t.Errorf("the Web UI's %s window: %q (%q), want a page of the App Proxy worker at %s", app, page.URL, page.Title, origin)
+			continue
+		}
+		t.Logf("the Web UI opened %s at %s: %q", app, page.URL, page.Title)
+	}
 }
 
 // checkHTTPS: url answers over HTTPS with a page, its certificate trusted through ca

@@ -367,7 +367,7 @@ func checkLoginAs(t *testing.T, webserver, email, password string) {
 // agents as schedulable (agents, "2 / 2").
 func checkWebUI(t *testing.T, webserver, email, password, agents string) {
 	t.Helper()
-	got, err := webui.Login(webserver, email, password, filepath.Join(t.ArtifactDir(), "webui-dashboard.png"))
+	got, err := webui.Browser{URL: webserver, Email: email, Password: password}.Login(filepath.Join(t.ArtifactDir(), "webui-dashboard.png"))
 	if err != nil {
 		t.Errorf("%s in the Web UI: %v", email, err)
 		return
@@ -471,15 +471,22 @@ type superadminLogin struct{ Email, AccessKey, SecretKey, Password string }
 // superadmin reads the superadmin's generated login from the stack's secret output.
 func (s *sandbox) superadmin() superadminLogin {
 	s.t.Helper()
-	if s.admin != nil {
-		return *s.admin
+	if s.admin == nil {
+		a := s.superadminOf(s.stack)
+		s.admin = &a
 	}
-	out, err := s.command(filepath.Join(s.root, "bin", "pulumi"), "stack", "output", "superadmin", "--show-secrets", "--json", "--stack", s.stack)
+	return *s.admin
+}
+
+// superadminOf is the superadmin login that stack (another program's, fully qualified,
+// in the sandbox's backend) outputs.
+func (s *sandbox) superadminOf(stack string) superadminLogin {
+	s.t.Helper()
+	out, err := s.command(filepath.Join(s.root, "bin", "pulumi"), "stack", "output", "superadmin", "--show-secrets", "--json", "--stack", stack)
 	var a superadminLogin
 	if err != nil || json.Unmarshal([]byte(out), &a) != nil || a.AccessKey == "" || a.SecretKey == "" || a.Password == "" {
-		s.t.Fatalf("the stack output superadmin: %v", err) // never its text: it holds the secrets
+		s.t.Fatalf("the stack output superadmin of %s: %v", stack, err) // never its text: it holds the secrets
 	}
-	s.admin = &a
 	return a
 }
 
