@@ -31,7 +31,9 @@ var nodePackages = map[string]string{"@pulumi/pulumi": "3.259.0", "typescript": 
 // settings with the stack config's names, as typed objects), then the agents' stack,
 // which reads the plane's through stack references: an AgentNode that joins it, and a
 // Verification from the management node as the plane's superadmin (the agent ALIVE with
-// its mock device, the volume, a session that prints hello). A preview of each then
+// its mock device, the volume, a session that prints hello, its apps). In Chromium, the
+// plane's superadmin starts a session from the Web UI and opens its Jupyter and its
+// terminal, over HTTPS (checkWebUIApps). A preview of each then
 // changes nothing; destroying the agents' stack stops and disables the agent, and the
 // plane's destroy removes the rest.
 func TestTypeScriptCluster(t *testing.T) {
