@@ -39,6 +39,10 @@ type ScriptArgs struct {
 	PublicStdout bool `pulumi:"publicStdout,optional"`
 	// Timeout bounds a run of the script, in seconds (default: an hour).
 	Timeout *int `pulumi:"timeout,optional"`
+	// Drift is set by a refresh (Read), never by a program: what on the host no longer
+	// matches what the script made. Being an input, it makes the next up's diff show the
+	// step, which then reruns.
+	Drift string `pulumi:"drift,optional"`
 }
 
 // ScriptState is what a Script records.
@@ -85,14 +89,64 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 	return infer.DeleteResponse{}, err
 }
 
+// Read is a refresh: a script that has a check mode (it reads BAI_CHECK) runs in it, which
+// changes nothing and prints a "drift: ..." line for each thing on the host that differs
+// from what the script made; those lines become Drift. A script without one is not read
+// back: its state stays as recorded.
+func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, ScriptState]) (infer.ReadResponse[ScriptArgs, ScriptState], error) {
+	inputs, state := req.Inputs, req.State
+	if checks(state.Script) {
+		drift, err := checkDrift(ctx, req.ID, state.ScriptArgs)
+		if err != nil {
+			return infer.ReadResponse[ScriptArgs, ScriptState]{}, err
+		}
+		inputs.Drift, state.Drift = drift, drift
+	}
+	return infer.ReadResponse[ScriptArgs, ScriptState]{ID: req.ID, Inputs: inputs, State: state}, nil
+}
+
+// checks is whether script has a check mode.
+func checks(script string) bool { return strings.Contains(script, "BAI_CHECK") }
+
+// checkTimeout bounds a check: it reads, it installs and waits for nothing.
+const checkTimeout = 2 * time.Minute
+
+// checkDrift runs the step's script in its check mode and returns the drift it reports, one
+// line per difference ("" when the host matches), its secret values scrubbed.
+func checkDrift(ctx context.Context, name string, args ScriptArgs) (string, error) {
+	env := maps.Clone(args.Environment)
+	if env == nil {
+		env = map[string]string{}
+	}
+	env["BAI_CHECK"] = "1"
+	args.Environment = env
+	res, err := args.Connection.run(ctx, stdinFor(args, args.Script), checkTimeout)
+	secrets := slices.Collect(maps.Values(args.SecretEnvironment))
+	if err != nil {
+		return "", fmt.Errorf("checking step %s: %s", name, scrub(err.Error(), secrets))
+	}
+	if res.exit != 0 {
+		return "", fmt.Errorf("checking step %s failed on %s with exit status %d:\n%s",
+			name, args.Connection.addr(), res.exit, scrub(tail(res.stderr, 20), secrets))
+	}
+	var drift []string
+	for _, line := range strings.Split(res.stdout, "\n") {
+		if what, ok := strings.CutPrefix(line, "drift: "); ok {
+			drift = append(drift, scrub(what, secrets))
+		}
+	}
+	return strings.Join(drift, "\n"), nil
+}
+
 // defaultStepTimeout bounds a step that sets no timeout: long enough for a large
 // image pull or a package install on a slow link, short of hanging an up for ever.
 const defaultStepTimeout = time.Hour
 
 // needsRun is false when only how the host is logged in to changed (key, host key,
-// retries): the host and what runs on it are the same.
+// retries): the host and what runs on it are the same. A step a refresh found drifted
+// reruns.
 func needsRun(old, new ScriptArgs) bool {
-	return old.Script != new.Script ||
+	return old.Drift != "" || old.Script != new.Script ||
 		!maps.Equal(old.Environment, new.Environment) ||
 		!maps.Equal(old.SecretEnvironment, new.SecretEnvironment) ||
 		old.Connection.addr() != new.Connection.addr() ||

@@ -15,6 +15,9 @@ func (a *ScriptArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.PublicStdout, "Keeps the stdout of a script with secret inputs that prints a report derived from none "+
 		"of them; the secret values are scrubbed from it all the same.")
 	an.Describe(&a.Timeout, "Bounds one run of the script, in seconds; default an hour.")
+	an.Describe(&a.Drift, "Set by `pulumi refresh`, not by a program: what on the host no longer matches what the "+
+		"script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. "+
+		"A script without a check mode is not read back by a refresh.")
 }
 
 func (s *ScriptState) Annotate(a infer.Annotator) {

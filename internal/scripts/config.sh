@@ -4,7 +4,8 @@
 # written with the given owner and mode. Only the places CONFIG_SLOTS lists are
 # replaced ("offset:length:BACKENDAI_NAME ...", byte offsets in ascending order, as the
 # renderer placed them): the same text inside a value of the stack's stays as it is.
-# The text is never printed: it holds secrets.
+# The text is never printed: it holds secrets. With BAI_CHECK=1 nothing is written: a file
+# whose text, owner or mode differs is reported as drift (not how: it holds secrets).
 #   CONFIG_PATH=/home/bai/manager/manager.toml CONFIG_TEXT=... CONFIG_SLOTS="412:23:BACKENDAI_DB_PASSWORD" \
 #   CONFIG_OWNER=bai CONFIG_MODE=0600 BACKENDAI_DB_PASSWORD=... config.sh
 set -euo pipefail
@@ -35,8 +36,13 @@ done
 text=$filled${text:at}
 
 dir=$(dirname "$CONFIG_PATH")
-install -d -o "$owner" -g "$(id -gn "$owner")" -m 0755 "$dir"
-tmp=$(mktemp "$dir/.$name.XXXXXX")
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	[ -f "$CONFIG_PATH" ] || { echo "drift: $CONFIG_PATH is missing"; exit 0; }
+	tmp=$(mktemp) # beside nothing of the service's: a check writes nothing there
+else
+	install -d -o "$owner" -g "$(id -gn "$owner")" -m 0755 "$dir"
+	tmp=$(mktemp "$dir/.$name.XXXXXX")
+fi
 trap 'rm -f "$tmp"' EXIT
 printf '%s\n' "${text%$'\n'}" >"$tmp"
 chown "$owner:$(id -gn "$owner")" "$tmp"
@@ -44,6 +50,8 @@ chmod "$mode" "$tmp"
 if [ -f "$CONFIG_PATH" ] && cmp -s "$tmp" "$CONFIG_PATH" &&
 	[ "$(stat -c '%U %a' "$CONFIG_PATH")" = "$(stat -c '%U %a' "$tmp")" ]; then
 	echo "config: $CONFIG_PATH changed=no"
+elif [ "${BAI_CHECK:-}" = 1 ]; then
+	echo "drift: $CONFIG_PATH differs from the rendered file"
 else
 	mv "$tmp" "$CONFIG_PATH"
 	echo "config: $CONFIG_PATH changed=yes"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Docker's /etc/docker/daemon.json: the stack's insecure registries set under
 # "insecure-registries", every other key (an NVIDIA runtime, say) kept. The file is
-# written, and Docker restarted, only when that changes what is there.
+# written, and Docker restarted, only when that changes what is there. With BAI_CHECK=1
+# nothing is written or installed: registries that differ are reported as drift.
 #   INSECURE_REGISTRIES="10.0.0.5:5000 registry.lan" daemon_json.sh
 set -euo pipefail
 # One apt at a time on the node: steps run in parallel (two Python steps on an
@@ -10,6 +11,10 @@ apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=30
 file=/etc/docker/daemon.json
 mkdir -p /etc/docker
 # Docker's packages bring no JSON tool; Debian's python3 is one.
+if [ "${BAI_CHECK:-}" = 1 ] && ! command -v python3 >/dev/null; then
+	echo "drift: python3, which reads $file, is missing"
+	exit 0
+fi
 if ! command -v python3 >/dev/null; then
 	DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends python3 >/dev/null 2>&1 ||
 		{ apt_get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt_get install -y -q --no-install-recommends python3 >/dev/null; }
@@ -38,6 +43,10 @@ if [ -f "$file" ] && python3 -c 'import json,sys; sys.exit(json.load(open(sys.ar
 fi
 if [ ! -f "$file" ] && [ "$want" = "{}" ]; then
 	echo "daemon.json: none needed changed=no"
+	exit 0
+fi
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	echo "drift: $file: its insecure registries are not ${INSECURE_REGISTRIES:-none}"
 	exit 0
 fi
 printf '%s\n' "$want" >"$file.tmp" && mv "$file.tmp" "$file"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The marked block of network aliases in /etc/hosts, one line per cluster node.
-# Lines outside the block are kept as they are.
+# Lines outside the block are kept as they are. With BAI_CHECK=1 nothing is written: a
+# block that differs is reported as drift.
 #   HOSTS_BLOCK=$'10.20.30.10 bai-m1  # manager\n...' hosts.sh
 set -euo pipefail
 : "${HOSTS_BLOCK:?}"
@@ -15,6 +16,8 @@ printf '%s\n%s\n%s\n' "$begin" "$HOSTS_BLOCK" "$end" >>"$want"
 
 if cmp -s "$want" "$file"; then
 	echo "hosts: changed=no"
+elif [ "${BAI_CHECK:-}" = 1 ]; then
+	echo "drift: $file: the block of aliases differs"
 else
 	# Written in place: /etc/hosts may be a bind mount that cannot be replaced.
 	cat "$want" >"$file"

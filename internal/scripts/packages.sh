@@ -38,10 +38,18 @@ else
 fi
 uv() { as_bai env "${uv_env[@]}" "$uv_home/bin/uv" "$@"; }
 
+venv=$SERVICE_DIR/.venv
+# BAI_CHECK=1: nothing is made or installed; a venv that is missing or holds another
+# version of the package is reported as drift.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	[ -x "$venv/bin/python" ] || { echo "drift: $venv is missing"; exit 0; }
+	installed=$(cd / && uv pip show --python "$venv/bin/python" "$PACKAGE" 2>/dev/null | sed -n 's/^Version: //p' || true)
+	[ "$installed" = "$VERSION" ] || echo "drift: $venv has $PACKAGE ${installed:-not installed}, not $VERSION"
+	exit 0
+fi
 install -d -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m 0755 "$SERVICE_DIR"
 # uv looks for its settings from the working directory up: from the account's own.
 cd "$SERVICE_DIR"
-venv=$SERVICE_DIR/.venv
 if [ ! -x "$venv/bin/python" ]; then
 	# --seed: pip in the venv, as the guides' venvs have it.
 	if ! out=$(uv venv --quiet --seed --python "$PYTHON" "${index_args[@]}" "$venv" 2>&1); then

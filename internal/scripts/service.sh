@@ -6,11 +6,26 @@
 #   SERVICE=webserver UNIT_TEXT=... RUN_SCRIPT=/home/bai/bin/run-webserver.sh \
 #   RUN_SCRIPT_TEXT=... BAI_USER=bai CONFIG_SHA256=... [WAIT_PORT=6001] service.sh
 # With WAIT_PORT the step waits until the service listens there, and fails with the
-# service's last log lines if it does not within two minutes.
+# service's last log lines if it does not within two minutes. With BAI_CHECK=1 nothing is
+# written or started: a run script or unit that differs, and a service that is not
+# enabled or not running, are reported as drift.
 set -euo pipefail
 : "${SERVICE:?}" "${UNIT_TEXT:?}" "${RUN_SCRIPT:?}" "${RUN_SCRIPT_TEXT:?}" "${BAI_USER:?}"
 unit=/etc/systemd/system/backendai-$SERVICE.service
 changed=no
+
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	same() { # path mode owner text
+		[ -f "$1" ] && [ "$(stat -c '%U %a' "$1")" = "$3 ${2#0}" ] && cmp -s "$1" <(printf '%s\n' "${4%$'\n'}")
+	}
+	same "$RUN_SCRIPT" 0755 "$BAI_USER" "$RUN_SCRIPT_TEXT" || echo "drift: $RUN_SCRIPT differs"
+	same "$unit" 0644 root "$UNIT_TEXT" || echo "drift: $unit differs"
+	if [ -d /run/systemd/system ]; then
+		systemctl is-enabled --quiet "backendai-$SERVICE.service" || echo "drift: backendai-$SERVICE is not enabled"
+		systemctl is-active --quiet "backendai-$SERVICE.service" || echo "drift: backendai-$SERVICE is not running"
+	fi
+	exit 0
+fi
 
 put() { # path mode owner text
 	local path=$1 mode=$2 owner=$3 text=$4

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Kernel parameters as a sysctl.d drop-in, applied now. Every key is set and read
 # back; a key the kernel does not have or refuses fails the step with its reason,
-# and the drop-in is only written once every key has taken.
+# and the drop-in is only written once every key has taken. With BAI_CHECK=1 nothing is
+# set or written: a value the kernel reports otherwise, or a drop-in that differs, is
+# reported as drift.
 #   SYSCTL_CONF=$'net.core.somaxconn=1024\n...' sysctl.sh
 set -euo pipefail
 : "${SYSCTL_CONF:?}"
@@ -21,6 +23,10 @@ while IFS= read -r line; do
 		continue
 	fi
 	[ "$(norm "$(cat "$path")")" = "$value" ] && continue
+	if [ "${BAI_CHECK:-}" = 1 ]; then
+		echo "drift: $key is $(norm "$(cat "$path")"), not $value"
+		continue
+	fi
 	if ! err=$(sysctl -q -w "$key=$value" 2>&1); then
 		echo "sysctl: $key=$value refused by the kernel: ${err:-write failed}" >&2
 		failed=1
@@ -35,6 +41,10 @@ while IFS= read -r line; do
 done <<<"$SYSCTL_CONF"
 [ "$failed" = 0 ] || exit 1
 
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	{ [ -f "$file" ] && [ "$(cat "$file")" = "$SYSCTL_CONF" ]; } || echo "drift: $file differs"
+	exit 0
+fi
 if ! [ -f "$file" ] || [ "$(cat "$file")" != "$SYSCTL_CONF" ]; then
 	mkdir -p "$(dirname "$file")"
 	printf '%s\n' "$SYSCTL_CONF" >"$file.tmp"

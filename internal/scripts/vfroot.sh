@@ -28,6 +28,20 @@ block=$FSTAB_BLOCK
 [ "$MOUNT_MODE" = shared ] && block=$(printf '%s\n' "$FSTAB_BLOCK" | sed -E 's/^([^ ]+ [^ ]+ nfs )([^ ]+)/\1\2,noauto/')
 begin="# BEGIN backendai-infra vfroot" end="# END backendai-infra vfroot"
 want=$(awk -v b="$begin" -v e="$end" '$0==b{skip=1;next} $0==e{skip=0;next} !skip' /etc/fstab; printf '%s\n%s\n%s\n' "$begin" "$block" "$end")
+# BAI_CHECK=1: nothing is written, installed or mounted; a block that differs and a
+# volume that is not mounted from its source are reported as drift.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	[ "$want" = "$(cat /etc/fstab)" ] || echo "drift: /etc/fstab: the block of volumes differs"
+	for spec in $VOLUMES; do
+		path=${spec%%=*} source=${spec#*=}
+		if ! mountpoint -q "$path"; then
+			echo "drift: $path is not mounted"
+		elif [ "$MOUNT_MODE" = nfs ] && [ "$(findmnt -no SOURCE "$path")" != "$source" ]; then
+			echo "drift: $path is mounted from $(findmnt -no SOURCE "$path"), not $source"
+		fi
+	done
+	exit 0
+fi
 fstab_changed=no
 if [ "$want" != "$(cat /etc/fstab)" ]; then
 	printf '%s\n' "$want" >/etc/fstab.tmp && mv /etc/fstab.tmp /etc/fstab

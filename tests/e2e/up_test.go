@@ -202,6 +202,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		}
 	}
 
+	// Hand changes on the hosts: a refresh names their steps, and an up puts them back.
+	checkDrift(t, s, secrets)
+
 	// Another stack adds an agent pool to the cluster, and takes it away again.
 	checkAgentPool(t, s, version, stand.Images.Kernel, secrets)
 

@@ -29,6 +29,12 @@ namespace BackendAI.Backendai.Remote
         public Output<string?> Delete { get; private set; } = null!;
 
         /// <summary>
+        /// Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+        /// </summary>
+        [Output("drift")]
+        public Output<string?> Drift { get; private set; } = null!;
+
+        /// <summary>
         /// Variables exported before the script runs; their values show in previews. A change reruns it.
         /// </summary>
         [Output("environment")]
@@ -124,6 +130,12 @@ namespace BackendAI.Backendai.Remote
         /// </summary>
         [Input("delete")]
         public Input<string>? Delete { get; set; }
+
+        /// <summary>
+        /// Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+        /// </summary>
+        [Input("drift")]
+        public Input<string>? Drift { get; set; }
 
         [Input("environment")]
         private InputMap<string>? _environment;

@@ -45,6 +45,10 @@ export class Script extends pulumi.CustomResource {
      */
     declare public readonly delete: pulumi.Output<string | undefined>;
     /**
+     * Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+     */
+    declare public readonly drift: pulumi.Output<string | undefined>;
+    /**
      * Variables exported before the script runs; their values show in previews. A change reruns it.
      */
     declare public readonly environment: pulumi.Output<{[key: string]: string} | undefined>;
@@ -88,6 +92,7 @@ export class Script extends pulumi.CustomResource {
             }
             resourceInputs["connection"] = args?.connection;
             resourceInputs["delete"] = args?.delete;
+            resourceInputs["drift"] = args?.drift;
             resourceInputs["environment"] = args?.environment;
             resourceInputs["publicStdout"] = args?.publicStdout;
             resourceInputs["script"] = args?.script;
@@ -97,6 +102,7 @@ export class Script extends pulumi.CustomResource {
         } else {
             resourceInputs["connection"] = undefined /*out*/;
             resourceInputs["delete"] = undefined /*out*/;
+            resourceInputs["drift"] = undefined /*out*/;
             resourceInputs["environment"] = undefined /*out*/;
             resourceInputs["publicStdout"] = undefined /*out*/;
             resourceInputs["script"] = undefined /*out*/;
@@ -123,6 +129,10 @@ export interface ScriptArgs {
      * A script run on destroy, with the same environment; none: destroying forgets the step.
      */
     delete?: pulumi.Input<string | undefined>;
+    /**
+     * Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+     */
+    drift?: pulumi.Input<string | undefined>;
     /**
      * Variables exported before the script runs; their values show in previews. A change reruns it.
      */

@@ -21,6 +21,8 @@ type Script struct {
 	Connection backendai.ConnectionOutput `pulumi:"connection"`
 	// A script run on destroy, with the same environment; none: destroying forgets the step.
 	Delete pulumi.StringPtrOutput `pulumi:"delete"`
+	// Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+	Drift pulumi.StringPtrOutput `pulumi:"drift"`
 	// Variables exported before the script runs; their values show in previews. A change reruns it.
 	Environment pulumi.StringMapOutput `pulumi:"environment"`
 	// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
@@ -92,6 +94,8 @@ type scriptArgs struct {
 	Connection backendai.Connection `pulumi:"connection"`
 	// A script run on destroy, with the same environment; none: destroying forgets the step.
 	Delete *string `pulumi:"delete"`
+	// Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+	Drift *string `pulumi:"drift"`
 	// Variables exported before the script runs; their values show in previews. A change reruns it.
 	Environment map[string]string `pulumi:"environment"`
 	// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
@@ -110,6 +114,8 @@ type ScriptArgs struct {
 	Connection backendai.ConnectionInput
 	// A script run on destroy, with the same environment; none: destroying forgets the step.
 	Delete pulumi.StringPtrInput
+	// Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+	Drift pulumi.StringPtrInput
 	// Variables exported before the script runs; their values show in previews. A change reruns it.
 	Environment pulumi.StringMapInput
 	// Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
@@ -167,6 +173,11 @@ func (o ScriptOutput) Connection() backendai.ConnectionOutput {
 // A script run on destroy, with the same environment; none: destroying forgets the step.
 func (o ScriptOutput) Delete() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.Delete }).(pulumi.StringPtrOutput)
+}
+
+// Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+func (o ScriptOutput) Drift() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Script) pulumi.StringPtrOutput { return v.Drift }).(pulumi.StringPtrOutput)
 }
 
 // Variables exported before the script runs; their values show in previews. A change reruns it.

@@ -24,6 +24,7 @@ class ScriptArgs:
                  connection: pulumi.Input['_root_inputs.ConnectionArgs'],
                  script: pulumi.Input[_builtins.str],
                  delete: pulumi.Input[Optional[_builtins.str]] = None,
+                 drift: pulumi.Input[Optional[_builtins.str]] = None,
                  environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  public_stdout: pulumi.Input[Optional[_builtins.bool]] = None,
                  secret_environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -34,6 +35,7 @@ class ScriptArgs:
         :param pulumi.Input['_root_inputs.ConnectionArgs'] connection: How the host is reached over SSH.
         :param pulumi.Input[_builtins.str] script: The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
         :param pulumi.Input[_builtins.str] delete: A script run on destroy, with the same environment; none: destroying forgets the step.
+        :param pulumi.Input[_builtins.str] drift: Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Variables exported before the script runs; their values show in previews. A change reruns it.
         :param pulumi.Input[_builtins.bool] public_stdout: Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] secret_environment: Variables exported like environment, secret everywhere: never in previews, logs, the command line or the state in plaintext.
@@ -43,6 +45,8 @@ class ScriptArgs:
         pulumi.set(__self__, "script", script)
         if delete is not None:
             pulumi.set(__self__, "delete", delete)
+        if drift is not None:
+            pulumi.set(__self__, "drift", drift)
         if environment is not None:
             pulumi.set(__self__, "environment", environment)
         if public_stdout is not None:
@@ -87,6 +91,18 @@ class ScriptArgs:
     @delete.setter
     def delete(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "delete", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def drift(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+        """
+        return pulumi.get(self, "drift")
+
+    @drift.setter
+    def drift(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "drift", value)
 
     @_builtins.property
     @pulumi.getter
@@ -145,6 +161,7 @@ class Script(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  connection: pulumi.Input[Optional[Union['_root_inputs.ConnectionArgs', '_root_inputs.ConnectionArgsDict']]] = None,
                  delete: pulumi.Input[Optional[_builtins.str]] = None,
+                 drift: pulumi.Input[Optional[_builtins.str]] = None,
                  environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  public_stdout: pulumi.Input[Optional[_builtins.bool]] = None,
                  script: pulumi.Input[Optional[_builtins.str]] = None,
@@ -158,6 +175,7 @@ class Script(pulumi.CustomResource):
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[Union['_root_inputs.ConnectionArgs', '_root_inputs.ConnectionArgsDict']] connection: How the host is reached over SSH.
         :param pulumi.Input[_builtins.str] delete: A script run on destroy, with the same environment; none: destroying forgets the step.
+        :param pulumi.Input[_builtins.str] drift: Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] environment: Variables exported before the script runs; their values show in previews. A change reruns it.
         :param pulumi.Input[_builtins.bool] public_stdout: Keeps the stdout of a script with secret inputs that prints a report derived from none of them; the secret values are scrubbed from it all the same.
         :param pulumi.Input[_builtins.str] script: The body run by bash on the host; it reads its inputs from the environment. A change reruns it.
@@ -190,6 +208,7 @@ class Script(pulumi.CustomResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  connection: pulumi.Input[Optional[Union['_root_inputs.ConnectionArgs', '_root_inputs.ConnectionArgsDict']]] = None,
                  delete: pulumi.Input[Optional[_builtins.str]] = None,
+                 drift: pulumi.Input[Optional[_builtins.str]] = None,
                  environment: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  public_stdout: pulumi.Input[Optional[_builtins.bool]] = None,
                  script: pulumi.Input[Optional[_builtins.str]] = None,
@@ -208,6 +227,7 @@ class Script(pulumi.CustomResource):
                 raise TypeError("Missing required property 'connection'")
             __props__.__dict__["connection"] = connection
             __props__.__dict__["delete"] = delete
+            __props__.__dict__["drift"] = drift
             __props__.__dict__["environment"] = environment
             __props__.__dict__["public_stdout"] = public_stdout
             if script is None and not opts.urn:
@@ -242,6 +262,7 @@ class Script(pulumi.CustomResource):
 
         __props__.__dict__["connection"] = None
         __props__.__dict__["delete"] = None
+        __props__.__dict__["drift"] = None
         __props__.__dict__["environment"] = None
         __props__.__dict__["public_stdout"] = None
         __props__.__dict__["script"] = None
@@ -265,6 +286,14 @@ class Script(pulumi.CustomResource):
         A script run on destroy, with the same environment; none: destroying forgets the step.
         """
         return pulumi.get(self, "delete")
+
+    @_builtins.property
+    @pulumi.getter
+    def drift(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        Set by `pulumi refresh`, not by a program: what on the host no longer matches what the script made, one line each, as the script's check mode (BAI_CHECK=1) reports it; the next up reruns the step. A script without a check mode is not read back by a refresh.
+        """
+        return pulumi.get(self, "drift")
 
     @_builtins.property
     @pulumi.getter
