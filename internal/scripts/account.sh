@@ -11,6 +11,10 @@ apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=30
 changed=no
 
 refuse() { echo "account: $*" >&2; exit 1; }
+# BAI_CHECK=1: nothing is made or changed; what the step would make or refuse is drift.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	refuse() { echo "drift: $*"; exit 0; }
+fi
 
 # Every conflict is found before anything is changed, so a refused run leaves the host
 # as it was.
@@ -32,6 +36,17 @@ elif entry=$(getent passwd "$BAI_UID"); then
 	refuse "UID $BAI_UID already belongs to user ${entry%%:*}"
 else
 	make_user=yes
+fi
+
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	[ "$make_group" = no ] || echo "drift: group $BAI_USER is missing"
+	[ "$make_user" = no ] || { echo "drift: user $BAI_USER is missing"; exit 0; }
+	for group in sudo docker; do
+		getent group "$group" >/dev/null || continue
+		id -nG "$BAI_USER" | tr ' ' '\n' | grep -qx "$group" || echo "drift: $BAI_USER is not in $group"
+	done
+	command -v sudo >/dev/null || echo "drift: sudo is missing"
+	exit 0
 fi
 
 if ! command -v sudo >/dev/null; then

@@ -4,6 +4,7 @@
 # the agent venv's pyzmq (as `mgr generate-rpc-keypair` makes the manager's). An
 # existing keypair is kept: the manager knows the agent by it.
 #   AGENT_DIR=/home/bai/agent BAI_USER=bai MANAGER_PUBLIC_KEY="...certificate..." agent_keys.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${AGENT_DIR:?}" "${BAI_USER:?}" "${MANAGER_PUBLIC_KEY:?}"
 changed=no

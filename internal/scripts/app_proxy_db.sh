@@ -7,6 +7,7 @@
 # environment variable of `docker exec` (-e NAME, no value on any command line).
 #   DB_CONTAINER=backendai-half-db APPPROXY_DB=appproxy APPPROXY_USER=appproxy \
 #   APPPROXY_DB_PASSWORD=... app_proxy_db.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${DB_CONTAINER:?}" "${APPPROXY_DB:?}" "${APPPROXY_USER:?}" "${APPPROXY_DB_PASSWORD:?}"
 export APPPROXY_DB_PASSWORD

@@ -5,6 +5,7 @@
 # It creates the tables on an empty database and migrates an existing one; the step
 # runs again when the release or alembic-appproxy.ini changes.
 #   COORDINATOR_DIR=/home/bai/app-proxy-coordinator BAI_USER=bai VERSION=26.8.3 app_proxy_schema.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${COORDINATOR_DIR:?}" "${BAI_USER:?}" "${VERSION:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }

@@ -18,6 +18,16 @@ esac
 export DEBIAN_FRONTEND=noninteractive
 apt_install() { apt_get update -q >/dev/null && apt_get install -y -q --no-install-recommends "$@" >/dev/null; }
 
+# BAI_CHECK=1: nothing is installed or started; an engine or compose plugin that is
+# missing, or an engine that does not answer, is drift.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	if ! command -v docker >/dev/null || ! docker compose version >/dev/null 2>&1; then
+		echo "drift: Docker Engine or its compose plugin is missing"
+	elif ! docker info >/dev/null 2>&1; then
+		echo "drift: Docker Engine does not answer"
+	fi
+	exit 0
+fi
 if ! command -v docker >/dev/null || ! docker compose version >/dev/null 2>&1; then
 	case "$DOCKER_SOURCE" in
 	docker-ce)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Gather a host's facts as one JSON line: OS, version, architecture, NVIDIA GPU (and,
 # when the driver answers, its version and the GPUs' names). Changes nothing.
+# A refresh does not read this step back (it reads the host and changes nothing).
 set -euo pipefail
 . /etc/os-release
 gpu=false

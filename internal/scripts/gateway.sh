@@ -8,6 +8,7 @@
 # Everything is rewritten only when it differs.
 #   GATEWAY_DIR=/home/bai/gateway MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.9.6 \
 #   GATEWAY_VERSION=2.15.1 MANAGER_URL=http://10.0.0.1:8081 PUBLIC_SUBGRAPH=yes gateway.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${GATEWAY_DIR:?}" "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${GATEWAY_VERSION:?}" "${MANAGER_URL:?}"
 changed=no

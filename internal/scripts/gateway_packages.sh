@@ -7,6 +7,7 @@
 # everything is rewritten only when it differs.
 #   GATEWAY_DIR=/home/bai/gateway BAI_USER=bai GATEWAY_VERSION=2.15.1 \
 #   [NPM_REGISTRY=http://127.0.0.1:4873/] gateway_packages.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${GATEWAY_DIR:?}" "${BAI_USER:?}" "${GATEWAY_VERSION:?}"
 # The composition library and graphql, pinned with the gateway.

@@ -12,6 +12,24 @@ set -euo pipefail
 changed=no
 label=backendai-infra.settings
 
+# BAI_CHECK=1: nothing is made or started; a network, volume or container that is
+# missing, a container made from other settings, or one not running is drift.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	docker network inspect "$HALFSTACK_NETWORK" >/dev/null 2>&1 || echo "drift: the network $HALFSTACK_NETWORK is missing"
+	for svc in $HALFSTACK_SERVICES; do
+		name_var=HALFSTACK_${svc}_NAME volume_var=HALFSTACK_${svc}_VOLUME sha_var=HALFSTACK_${svc}_SHA
+		name=${!name_var} volume=${!volume_var} sha=${!sha_var}
+		docker volume inspect "$volume" >/dev/null 2>&1 || echo "drift: the volume $volume is missing"
+		current=$(docker inspect -f "{{index .Config.Labels \"$label\"}} {{.State.Running}}" "$name" 2>/dev/null || true)
+		case "$current" in
+		"$sha true") ;;
+		"") echo "drift: the container $name is missing" ;;
+		"$sha "*) echo "drift: the container $name is not running" ;;
+		*) echo "drift: the container $name was made from other settings" ;;
+		esac
+	done
+	exit 0
+fi
 docker network inspect "$HALFSTACK_NETWORK" >/dev/null 2>&1 || {
 	docker network create "$HALFSTACK_NETWORK" >/dev/null
 	changed=yes

@@ -13,6 +13,23 @@ apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=30
 export DEBIAN_FRONTEND=noninteractive
 changed=no
 group=$(id -gn "$BAI_USER")
+listening() { ss -Hltn "sport = :2049" | grep -q .; }
+# BAI_CHECK=1: nothing is made, written or started; an export directory that is missing
+# or not the account's, a configuration that differs, or no server on port 2049 is drift.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	for dir in $EXPORT_DIRS; do
+		if [ ! -d "$dir" ]; then
+			echo "drift: $dir is missing"
+		elif [ "$(stat -c %U:%G "$dir")" != "$BAI_USER:$group" ]; then
+			echo "drift: $dir belongs to $(stat -c %U:%G "$dir"), not $BAI_USER:$group"
+		fi
+	done
+	conf=/etc/exports.d/backendai.exports
+	[ "$NFS_SERVER" = ganesha ] && conf=/etc/ganesha/ganesha.conf
+	cmp -s "$conf" <(printf '%s\n' "${SERVER_CONFIG%$'\n'}") || echo "drift: $conf differs"
+	listening || echo "drift: no NFS server listens on port 2049"
+	exit 0
+fi
 for dir in $EXPORT_DIRS; do
 	if [ ! -d "$dir" ]; then
 		install -d -m 0775 -o "$BAI_USER" -g "$group" "$dir"
@@ -34,7 +51,6 @@ put() { # path text
 	mv "$1.tmp" "$1"
 	wrote=yes changed=yes
 }
-listening() { ss -Hltn "sport = :2049" | grep -q .; }
 
 case "$NFS_SERVER" in
 kernel)

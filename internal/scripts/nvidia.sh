@@ -5,6 +5,7 @@
 # with `nvidia-ctk runtime configure --runtime=docker`, Docker restarted only when that
 # changed daemon.json.
 #   NVIDIA_REPO=https://nvidia.github.io/libnvidia-container [DOCKER_DAEMON_JSON=/etc/docker/daemon.json] nvidia.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 # One apt at a time on the node: steps run in parallel (two Python steps on an
 # all-in-one node), and apt's lists lock does not wait.

@@ -12,6 +12,7 @@
 # distribution's python3 from INDEX_URL or the index pip is configured with. The
 # interpreter must be PYTHON_NEEDS (major.minor), the Python RELEASE's packages require;
 # it prints the interpreter's path.
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 # One apt at a time on the node: steps run in parallel (two Python steps on an
 # all-in-one node), and apt's lists lock does not wait.

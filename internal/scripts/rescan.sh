@@ -7,6 +7,7 @@
 # running it again is safe; the step runs again when its inputs change.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai IMAGE_RESCAN="cr.backend.ai/stable/python:3.13-ubuntu24.04 cr.example.com" \
 #   IMAGE_ALIASES="python cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64" rescan.sh
+# A refresh does not read this step back (it asks the manager to read the registries; the image rows are the manager's).
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }

@@ -18,6 +18,7 @@
 # again when the fixtures or the release change (new users get their roles).
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.9.6 DB_CONTAINER=backendai-half-db \
 #   DB_NAME=backend [INDEX_URL=...] roles.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${DB_CONTAINER:?}" "${DB_NAME:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }

@@ -4,6 +4,7 @@
 # in the manager's directory, once. An existing keypair is kept: the agents trust it.
 # It prints the public certificate (public: the agents get it), then its status line.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai rpc_keypair.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }

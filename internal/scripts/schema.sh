@@ -5,6 +5,7 @@
 # Both read alembic.ini in the manager's directory. The step runs again when the
 # release or alembic.ini changes; both commands are no-ops on a current schema.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.8.1 schema.sh
+# A refresh does not read this step back (it migrates the database, whose revision the manager's `schema show` reports).
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }

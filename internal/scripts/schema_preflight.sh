@@ -8,6 +8,7 @@
 # index pip is configured with. Nothing to check on a node without a manager yet, or when
 # the manager already is the release.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.8.3 [INDEX_URL=...] schema_preflight.sh
+# A refresh does not read this step back (it checks the database before the schema changes).
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }

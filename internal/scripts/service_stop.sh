@@ -3,6 +3,7 @@
 # stopped and disabled, so an agent tells the manager it is gone; its unit, files and
 # its sessions' data stay on the node. Bounded: systemd gets two minutes to stop it.
 #   SERVICE=agent service_stop.sh
+# A refresh does not read this step back (it runs when its step is deleted).
 set -euo pipefail
 : "${SERVICE:?}"
 unit=backendai-$SERVICE.service

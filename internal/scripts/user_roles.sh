@@ -15,6 +15,7 @@
 # Users that have such a role are left alone, so running it again changes nothing.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.8.3 DB_CONTAINER=backendai-half-db \
 #   DB_NAME=backend user_roles.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${DB_CONTAINER:?}" "${DB_NAME:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }

@@ -12,6 +12,7 @@
 #   [CA_FILE=/home/bai/tls/cert.pem] [VERIFY_TIMEOUT=180] verify.sh
 # With CA_FILE (services.tls) the webserver and the worker answer HTTPS with that
 # certificate, for the node's address (curl trusts the file's certificates themselves).
+# A refresh does not read this step back (it checks the services; rerun it with `pulumi up --replace <its URN>`).
 set -euo pipefail
 : "${MANAGER_URL:?}" "${WEBSERVER_URL:?}" "${STORAGE_PROXY_URL:?}" "${VERSION:?}"
 timeout=${VERIFY_TIMEOUT:-180}

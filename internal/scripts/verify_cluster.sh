@@ -23,6 +23,7 @@
 #   [AGENT_WAIT=60] [SESSION_TIMEOUT=600] verify_cluster.sh
 # CA_FILE or CA_CERT (services.tls) is the certificate the App Proxy's worker serves
 # HTTPS with, for the node's address: the apps are checked against it.
+# A refresh does not read this step back (it checks the cluster; rerun it with `pulumi up --replace <its URN>`).
 set -euo pipefail
 : "${CLIENT_DIR:?}" "${BAI_USER:?}" "${MANAGER_URL:?}" "${VERSION:?}" "${AGENTS:?}" "${IMAGE:?}" "${BACKEND_ACCESS_KEY:?}" "${BACKEND_SECRET_KEY:?}"
 agent_wait=${AGENT_WAIT:-60}

@@ -4,6 +4,7 @@
 # new. An existing version.txt is left as it is: another layout needs the storage
 # proxy's migration, not an overwrite. Nothing is ever deleted here.
 #   VOLUME_PATHS="/vfroot/local" BAI_USER=bai volumes.sh
+# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
 set -euo pipefail
 : "${VOLUME_PATHS:?}" "${BAI_USER:?}"
 group=$(id -gn "$BAI_USER")

@@ -13,8 +13,9 @@ import (
 // up reruns exactly them and puts the hosts back, and a second refresh finds nothing.
 func checkDrift(t *testing.T, s *sandbox, secrets map[string]string) {
 	t.Helper()
+	// /etc/hosts is written in place: on the sandbox hosts it is a bind mount.
 	edits := []struct{ node, step, edit, check string }{
-		{"bai-a01", "bai-a01-hosts", `sed -i '/^##### END for Backend.AI services/i 10.9.9.9 intruder' /etc/hosts`,
+		{"bai-a01", "bai-a01-hosts", `h=$(sed '/^##### END for Backend.AI services/i 10.9.9.9 intruder' /etc/hosts) && printf '%s\n' "$h" >/etc/hosts`,
 			`! grep -q intruder /etc/hosts`},
 		{"bai-a02", "bai-a02-limits", `echo '* soft nofile 1024' >>/etc/security/limits.d/99-backendai.conf`,
 			`! grep -q '^\* soft nofile 1024' /etc/security/limits.d/99-backendai.conf`},

@@ -39,7 +39,34 @@ func TestScriptsConverge(t *testing.T) {
 		{"daemon.json", scripts.DaemonJSONInput{InsecureRegistries: "registry.invalid:5000"}},
 	}
 	dockerd := func() string { return s.ssh("bai-x1", "pgrep -xo dockerd || true") }
+	// check runs a step in its check mode (BAI_CHECK=1, as a refresh does), which must
+	// change nothing, and returns the drift it reports.
+	check := func(name string, in scripts.Input) string {
+		t.Helper()
+		env := scripts.Env(in)
+		env["BAI_CHECK"] = "1"
+		before, pid := digest(), dockerd()
+		out, err := s.sshScript("bai-x1", in.Script(), env)
+		if err != nil {
+			t.Fatalf("%s, check mode: %v\n%s", name, err, out)
+		}
+		if after := digest(); after != before || dockerd() != pid {
+			t.Errorf("%s, check mode changed the host:\n%s\n---\n%s", name, before, after)
+		}
+		var drift []string
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "drift: ") {
+				drift = append(drift, line)
+			}
+		}
+		return strings.Join(drift, "\n")
+	}
 	for _, st := range steps {
+		if drift := check(st.name, st.in); drift == "" {
+			t.Errorf("%s, check mode before its first run reports no drift", st.name)
+		} else {
+			t.Logf("%s, check mode before its first run: %s", st.name, drift)
+		}
 		first, err := s.sshScript("bai-x1", st.in.Script(), scripts.Env(st.in))
 		if err != nil || !strings.Contains(first, st.name+": ") || !strings.Contains(first, "changed=yes") {
 			t.Fatalf("%s, first run: %v\n%s", st.name, err, first)
@@ -54,6 +81,9 @@ func TestScriptsConverge(t *testing.T) {
 		}
 		if again := dockerd(); again != pid {
 			t.Errorf("%s, second run restarted Docker (pid %s, then %s)", st.name, pid, again)
+		}
+		if drift := check(st.name, st.in); drift != "" {
+			t.Errorf("%s, check mode after its run reports drift:\n%s", st.name, drift)
 		}
 	}
 	if got := s.ssh("bai-x1", "docker info 2>/dev/null | grep -A3 'Insecure Registries:'"); !strings.Contains(got, "registry.invalid:5000") {

@@ -204,6 +204,8 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 
 	// Hand changes on the hosts: a refresh names their steps, and an up puts them back.
 	checkDrift(t, s, secrets)
+	// No secret value anywhere one could go, on this machine or the hosts.
+	checkSecretsEverywhere(t, s, slices.Sorted(maps.Keys(nodes)), secrets)
 
 	// Another stack adds an agent pool to the cluster, and takes it away again.
 	checkAgentPool(t, s, version, stand.Images.Kernel, secrets)
