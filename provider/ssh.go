@@ -145,7 +145,39 @@ type fatalDialError struct{ error }
 
 func (e fatalDialError) Unwrap() error { return e.error }
 
+// handshakesPerHost bounds the SSH handshakes in flight to one host: OpenSSH drops
+// unauthenticated connections beyond its MaxStartups (10 by default), and a refresh
+// reads every step of a host at once.
+const handshakesPerHost = 6
+
+var handshakes = struct {
+	sync.Mutex
+	slots map[string]chan struct{}
+}{slots: map[string]chan struct{}{}}
+
+// handshakeSlot waits for a free handshake to addr and returns its release.
+func handshakeSlot(ctx context.Context, addr string) (func(), error) {
+	handshakes.Lock()
+	slot, ok := handshakes.slots[addr]
+	if !ok {
+		slot = make(chan struct{}, handshakesPerHost)
+		handshakes.slots[addr] = slot
+	}
+	handshakes.Unlock()
+	select {
+	case slot <- struct{}{}:
+		return func() { <-slot }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free SSH handshake: %w", ctx.Err())
+	}
+}
+
 func (c Connection) dialOnce(ctx context.Context, cfg *ssh.ClientConfig) (*client, error) {
+	release, err := handshakeSlot(ctx, c.addr())
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	d := net.Dialer{Timeout: connectTimeout}
 	conn, err := d.DialContext(ctx, "tcp", c.addr())
 	switch {
@@ -183,6 +215,9 @@ func handshakeError(ctx context.Context, err error, first []byte) error {
 		return fatalDialError{errHostKey}
 	case strings.Contains(err.Error(), "unable to authenticate"):
 		return fatalDialError{errors.New("login refused: the host does not accept the stack's private key for this user")}
+	case bytes.HasPrefix(first, []byte("Not allowed at this time")):
+		// OpenSSH's MaxStartups: too many connections being set up at once; later, it lets in.
+		return errors.New("the host refused more connections for now (sshd's MaxStartups)")
 	case len(first) > 0 && !bytes.HasPrefix(first, []byte("SSH-")):
 		line, _, _ := bytes.Cut(first, []byte("\n"))
 		return fatalDialError{fmt.Errorf("not SSH: the port answered %q", strings.TrimRight(string(line), "\r"))}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,6 +74,28 @@ func TestRunOnAnSSHServer(t *testing.T) {
 	}
 }
 
+// TestManyStepsOnOneHost: forty steps started at once on one host (as a refresh reads
+// a host's steps) all run, though its sshd turns away connections beyond ten that are
+// not logged in yet.
+func TestManyStepsOnOneHost(t *testing.T) {
+	private, public := sshkey.New(t)
+	host, port, _ := net.SplitHostPort(sshServerWith(t, public, runBash, 10))
+	c := Connection{Host: host, PrivateKey: private}
+	c.Port, _ = strconv.Atoi(port)
+	errs := make(chan error, 40)
+	for range 40 {
+		go func() {
+			_, err := c.run(context.Background(), "true", time.Minute)
+			errs <- err
+		}()
+	}
+	for range 40 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // TestCancelStopsAHandshake: cancelling (the engine's answer to SIGINT or SIGTERM)
 // ends a step that waits on a silent port at once.
 func TestCancelStopsAHandshake(t *testing.T) {
@@ -110,6 +133,12 @@ func exit(status uint32) behaviour {
 // sshServer is an SSH server on loopback that lets in the key authorized and does
 // what on every exec; its host key is its own.
 func sshServer(t testing.TB, authorized string, what behaviour) string {
+	return sshServerWith(t, authorized, what, 0)
+}
+
+// sshServerWith is sshServer that, like OpenSSH's MaxStartups, turns away a connection
+// while maxStartups others are not logged in yet (0: none is turned away).
+func sshServerWith(t testing.TB, authorized string, what behaviour, maxStartups int32) string {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -129,9 +158,17 @@ func sshServer(t testing.TB, authorized string, what behaviour) string {
 		return nil, nil
 	}}
 	cfg.AddHostKey(signer)
+	var starting atomic.Int32
 	addr := brokenport.Serve(t, func(raw net.Conn) {
+		if n := starting.Add(1); maxStartups > 0 && n > maxStartups {
+			starting.Add(-1)
+			_, _ = raw.Write([]byte("Not allowed at this time\r\n"))
+			_ = raw.Close()
+			return
+		}
 		conn := &frozenConn{Conn: raw, frozen: make(chan struct{})}
 		_, chans, reqs, err := ssh.NewServerConn(conn, cfg)
+		starting.Add(-1)
 		if err != nil {
 			return
 		}
