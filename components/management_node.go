@@ -13,6 +13,7 @@ import (
 	"golang.org/x/mod/semver"
 
 	"github.com/backendai-infra/backendai-infra/internal/configs"
+	"github.com/backendai-infra/backendai-infra/internal/fixtures"
 	"github.com/backendai-infra/backendai-infra/internal/halfstack"
 	"github.com/backendai-infra/backendai-infra/internal/scripts"
 	"github.com/backendai-infra/backendai-infra/internal/spec"
@@ -449,7 +450,17 @@ func (g *managementNode) loadFixtures() error {
 	conn := dbConnection(s.DB.Host, s.DB.Port, s.DBUser, g.args.DBPassword, s.DBName, g.conn)
 	prev := []pulumi.Resource{g.schema}
 	for _, f := range g.args.Fixtures {
-		text := pulumi.StringInput(pulumi.String(f.Data))
+		data := f.Data
+		if c.Services.AppProxy.On() && f.Generated == nil {
+			// The App Proxy's fixture owns the resource groups' wsproxy columns (Backend.AI's
+			// example fixture sets them to its development address): two owners of one
+			// column would undo each other after a refresh.
+			var err error
+			if data, err = fixtures.Without(data, "scaling_groups", "wsproxy_addr", "wsproxy_api_token"); err != nil {
+				return fmt.Errorf("fixture %s: %w", f.Name, err)
+			}
+		}
+		text := pulumi.StringInput(pulumi.String(data))
 		if f.Generated != nil {
 			text = f.Generated
 		}

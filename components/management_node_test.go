@@ -58,7 +58,7 @@ func runManagementNode(t *testing.T, c spec.Cluster, engine string) *mocks {
 		_, err = NewManagementNode(ctx, "mgmt", ManagementNodeArgs{
 			Cluster: c, Host: host, Node: node,
 			DBPassword: secret(c.Halfstack.DBPassword), StorageProxySecret: secret("shared"), StorageProxyJWT: secret("jwt"),
-			Fixtures: []FixtureFile{{Name: "users", Data: `{"domains": [{"name": "default"}]}`}, {Name: "keypairs", Data: `{"keypair_resource_policies": []}`}},
+			Fixtures: []FixtureFile{{Name: "users", Data: `{"domains": [{"name": "default"}], "scaling_groups": [{"name": "default", "wsproxy_addr": "http://127.0.0.1:5050"}]}`}, {Name: "keypairs", Data: `{"keypair_resource_policies": []}`}},
 		})
 		return err
 	}, pulumi.WithMocks("p", "s", m))
@@ -139,6 +139,10 @@ func TestManagementNodeOrder(t *testing.T) {
 				if ok != wantSecret || ok && !env.IsSecret() {
 					t.Errorf("%s: secret environment present %t (secret %t), want %t", name, ok, ok && env.IsSecret(), wantSecret)
 				}
+			}
+			// The App Proxy's fixture alone sets a resource group's wsproxy columns.
+			if data := m.get("mgmt-fixture-users").inputs["data"].SecretValue().Element.StringValue(); strings.Contains(data, "wsproxy") || !strings.Contains(data, `"scaling_groups"`) {
+				t.Errorf("the users fixture, the App Proxy on: %s", data)
 			}
 			if keep := m.get("mgmt-fixture-users").inputs["keepOnDelete"]; !keep.IsBool() || !keep.BoolValue() {
 				t.Errorf("a fixture's rows are deleted on destroy (keepOnDelete %v) though the stack keeps its data", keep)

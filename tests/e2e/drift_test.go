@@ -27,8 +27,8 @@ func checkDrift(t *testing.T, s *sandbox, secrets map[string]string) {
 			`! grep -q 'by hand' /home/bai/agent/agent.toml`},
 		{"bai-m1", "bai-m1-mgmt-storage-proxy-service", `systemctl disable --quiet backendai-storage-proxy`,
 			`systemctl is-enabled --quiet backendai-storage-proxy && systemctl is-active --quiet backendai-storage-proxy`},
-		{"bai-m1", "bai-m1-mgmt-webserver-package", `sed -i 's/^Version: .*/Version: 0.0.0/' /home/bai/webserver/.venv/lib/python3*/site-packages/backend_ai_webserver-*.dist-info/METADATA`,
-			`! grep -q '^Version: 0.0.0' /home/bai/webserver/.venv/lib/python3*/site-packages/backend_ai_webserver-*.dist-info/METADATA`},
+		{"bai-m1", "bai-m1-mgmt-webserver-package", `/home/bai/webserver/.venv/bin/python -m pip uninstall -y -q backend.ai-webserver`,
+			`/home/bai/webserver/.venv/bin/python -m pip show backend.ai-webserver | grep -q '^Version: '`},
 		{"bai-a02", "bai-a02-storage-vfroot", `sed -i '/^# END backendai-infra vfroot/i # by hand' /etc/fstab`,
 			`! grep -q 'by hand' /etc/fstab`},
 	}
