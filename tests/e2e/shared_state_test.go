@@ -37,8 +37,11 @@ func TestSharedState(t *testing.T) {
 	}
 	s.pulumi("refresh", "--yes", "--expect-no-changes")
 	s.pulumi("preview", "--expect-no-changes")
-	if got, _ := s.pulumi("stack", "ls", "--json"); !strings.Contains(got, s.stack) || !strings.Contains(got, s3server.Bucket) {
-		t.Errorf("pulumi stack ls does not show the stack in the bucket: %s", got)
+	if got, _ := s.command(filepath.Join(s.root, "bin", "pulumi"), "whoami", "--verbose"); !strings.Contains(got, "Backend URL: s3://"+s3server.Bucket+"?") {
+		t.Errorf("pulumi whoami does not show the bucket as the backend: %s", got)
+	}
+	if got, _ := s.pulumi("stack", "ls", "--json"); !strings.Contains(got, `"name": "`+s.stack+`"`) {
+		t.Errorf("pulumi stack ls does not show the stack: %s", got)
 	}
 
 	// Two ups at once. bai-k2's sshd stops answering for 8 s (its listener frozen, then
