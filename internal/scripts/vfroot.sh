@@ -73,6 +73,8 @@ for spec in $VOLUMES; do
 		url="nfs://$host$export"
 		nfs-ls "$url?version=4" >/dev/null
 		probe=.backendai-nfs-check-$(hostname)
+		# A probe an earlier run left would make the copy fail (NFS4ERR_EXIST).
+		rm -f "${path:?}/$probe"
 		tmp=$(mktemp)
 		date -u +%FT%TZ >"$tmp"
 		nfs-cp "$tmp" "$url/$probe?version=4" >/dev/null
@@ -89,6 +91,7 @@ for spec in $VOLUMES; do
 			echo "vfroot: a file written over NFS to $url is $(stat -c %u:%g "$path/$probe"), not the account's $uid:$gid" >&2
 			exit 1
 		fi
+		rm -f "$path/$probe"
 		;;
 	*)
 		echo "vfroot: unknown MOUNT_MODE $MOUNT_MODE (nfs or shared)" >&2
