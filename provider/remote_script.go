@@ -120,14 +120,9 @@ func checkDrift(ctx context.Context, name string, args ScriptArgs) (string, erro
 	}
 	env["BAI_CHECK"] = "1"
 	args.Environment = env
-	res, err := args.Connection.run(ctx, stdinFor(args, args.Script), checkTimeout)
-	secrets := slices.Collect(maps.Values(args.SecretEnvironment))
+	res, secrets, err := runStep(ctx, "checking step "+name, args, args.Script, checkTimeout)
 	if err != nil {
-		return "", fmt.Errorf("checking step %s: %s", name, scrub(err.Error(), secrets))
-	}
-	if res.exit != 0 {
-		return "", fmt.Errorf("checking step %s failed on %s with exit status %d:\n%s",
-			name, args.Connection.addr(), res.exit, scrub(tail(res.stderr, 20), secrets))
+		return "", err
 	}
 	var drift []string
 	for _, line := range strings.Split(res.stdout, "\n") {
@@ -160,14 +155,9 @@ func execute(ctx context.Context, name string, args ScriptArgs, body string) (st
 	if args.Timeout != nil && *args.Timeout > 0 {
 		timeout = time.Duration(*args.Timeout) * time.Second
 	}
-	res, err := args.Connection.run(ctx, stdinFor(args, body), timeout)
-	secrets := slices.Collect(maps.Values(args.SecretEnvironment))
+	res, secrets, err := runStep(ctx, "step "+name, args, body, timeout)
 	if err != nil {
-		return "", fmt.Errorf("step %s: %s", name, scrub(err.Error(), secrets))
-	}
-	if res.exit != 0 {
-		return "", fmt.Errorf("step %s failed on %s with exit status %d:\n%s",
-			name, args.Connection.addr(), res.exit, scrub(tail(res.stderr, 20), secrets))
+		return "", err
 	}
 	if line := lastLine(res.stdout); line != "" {
 		p.GetLogger(ctx).Info(scrub(line, secrets))
@@ -176,6 +166,23 @@ func execute(ctx context.Context, name string, args ScriptArgs, body string) (st
 		return "", nil
 	}
 	return scrub(strings.TrimRight(res.stdout, "\n"), secrets), nil
+}
+
+// runStep runs body on the step's host with its environment, within timeout, and returns
+// the result and the step's secret values. A host that cannot run it or a non-zero exit
+// is an error naming what ("step NAME") and the host, with the end of stderr, scrubbed of
+// the secret values.
+func runStep(ctx context.Context, what string, args ScriptArgs, body string, timeout time.Duration) (result, []string, error) {
+	res, err := args.Connection.run(ctx, stdinFor(args, body), timeout)
+	secrets := slices.Collect(maps.Values(args.SecretEnvironment))
+	if err != nil {
+		return res, secrets, fmt.Errorf("%s: %s", what, scrub(err.Error(), secrets))
+	}
+	if res.exit != 0 {
+		return res, secrets, fmt.Errorf("%s failed on %s with exit status %d:\n%s",
+			what, args.Connection.addr(), res.exit, scrub(tail(res.stderr, 20), secrets))
+	}
+	return res, secrets, nil
 }
 
 // stdinFor exports the environment, in a stable order, ahead of the script.

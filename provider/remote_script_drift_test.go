@@ -2,17 +2,14 @@ package provider
 
 import (
 	"context"
-	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/backendai-infra/backendai-infra/internal/scripts"
 	"github.com/backendai-infra/backendai-infra/tests/sshkey"
@@ -89,21 +86,4 @@ func TestRefreshFindsDrift(t *testing.T) {
 	if _, err := os.Stat(file + ".ran"); err == nil {
 		t.Errorf("a refresh ran a script that has no check mode")
 	}
-}
-
-// runBash runs what the client sends on stdin with this machine's bash, as a host's
-// `bash -s` does, and ends the session with its exit status.
-func runBash(ch ssh.Channel, _ *frozenConn) {
-	cmd := exec.Command("bash", "-s")
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
-	status := uint32(0)
-	if err := cmd.Run(); err != nil {
-		status = 255
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			status = uint32(exit.ExitCode())
-		}
-	}
-	_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{status}))
-	_ = ch.Close()
 }

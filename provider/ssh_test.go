@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"errors"
 	"net"
+	"os/exec"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,6 +130,23 @@ func exit(status uint32) behaviour {
 		_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{status}))
 		_ = ch.Close()
 	}
+}
+
+// runBash runs what the client sends on stdin with this machine's bash, as a host's
+// `bash -s` does, and ends the session with its exit status.
+func runBash(ch ssh.Channel, _ *frozenConn) {
+	cmd := exec.Command("bash", "-s")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = ch, ch, ch.Stderr()
+	status := uint32(0)
+	if err := cmd.Run(); err != nil {
+		status = 255
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			status = uint32(exit.ExitCode())
+		}
+	}
+	_, _ = ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{status}))
+	_ = ch.Close()
 }
 
 // sshServer is an SSH server on loopback that lets in the key authorized and does

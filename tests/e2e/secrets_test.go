@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/backendai-infra/backendai-infra/internal/review"
 )
 
 // checkSecretsEverywhere looks for each of the stack's secret values wherever one could
@@ -28,12 +26,11 @@ func checkSecretsEverywhere(t *testing.T, s *sandbox, nodes []string, secrets ma
 		t.Fatalf("pulumi preview -v=3: %v\n%s", err, tail(logged, 20))
 	}
 	places["a preview's output and the engine's log"] = logged
-	raw, _ := s.pulumi("preview", "--json")
-	var comment strings.Builder
-	if p, err := review.Parse([]byte(raw)); err != nil || review.Write(&comment, s.stack, p) != nil {
+	comment, err := s.prComment()
+	if err != nil {
 		t.Errorf("the pull request comment: %v", err)
 	}
-	places["the pull request comment"] = comment.String()
+	places["the pull request comment"] = comment
 	places["a refresh's output"], _ = s.pulumi("refresh", "--yes", "--diff")
 	for _, node := range nodes {
 		places["the process list on "+node] = s.ssh(node, "ps -eo args")

@@ -174,17 +174,12 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	// A pull request's comment of that change (tools/prcomment) shows the file's changing
 	// line on its node, and no secret.
-	raw, _ := s.pulumi("preview", "--json")
-	var comment strings.Builder
-	p, err := review.Parse([]byte(raw))
-	if err == nil {
-		err = review.Write(&comment, s.stack, p)
+	comment, err := s.prComment()
+	if err != nil || !strings.Contains(comment, "`/home/bai/webserver/webserver.conf on bai-m1`") ||
+		!strings.Contains(comment, "\n  +text = 'Our GPU Cloud'\n") {
+		t.Errorf("the pull request comment of the webserver change (%v):\n%s", err, comment)
 	}
-	if err != nil || !strings.Contains(comment.String(), "`/home/bai/webserver/webserver.conf on bai-m1`") ||
-		!strings.Contains(comment.String(), "\n  +text = 'Our GPU Cloud'\n") {
-		t.Errorf("the pull request comment of the webserver change (%v):\n%s", err, comment.String())
-	}
-	noSecrets(t, "the pull request comment", comment.String(), secrets)
+	noSecrets(t, "the pull request comment", comment, secrets)
 	out, _ = s.pulumi("up", "--yes")
 	if !strings.Contains(out, "4 updated") {
 		t.Errorf("the webserver change did not update 4 resources:\n%s", out)
@@ -402,6 +397,19 @@ func userPassword(t *testing.T, version, email string) string {
 	}
 	t.Fatalf("%s has no user %s", users, email)
 	return ""
+}
+
+// prComment is the pull request comment (tools/prcomment's text) of the stack's preview.
+func (s *sandbox) prComment() (string, error) {
+	s.t.Helper()
+	raw, _ := s.pulumi("preview", "--json")
+	p, err := review.Parse([]byte(raw))
+	if err != nil {
+		return "", err
+	}
+	var comment strings.Builder
+	err = review.Write(&comment, s.stack, p)
+	return comment.String(), err
 }
 
 // urn is the URN of the stack's resource named name.
