@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -16,8 +17,9 @@ import (
 // output agentPool (a stack reference), once the cluster exports its volumes to the
 // pool's nodes (storage.clients; refused before): up → both agents ALIVE in the manager, and a
 // session runs on each → a no-change preview → a node removed from the pool: its agent
-// stopped and disabled, the manager marks it gone, the other runs on → destroy: the
-// other's agent stopped too, its files and the cluster untouched → the cluster's
+// stopped and disabled, the manager marks it gone, the other runs on → destroy with the
+// other's host gone: it fails naming the host's step, which the operator forgets, and the
+// destroy ends; its files and the cluster untouched → the cluster's
 // verification, run again, passes. image is the session's image.
 func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map[string]string) {
 	t.Helper()
@@ -93,7 +95,23 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 	}
 	checkAgents(t, s, manager, map[string]int{"i-bai-p1": 1})
 
+	// A host that is gone does not hold a destroy for ever. bai-p1 stops answering (its
+	// container frozen): the destroy fails within a minute, naming the step whose delete
+	// needs the host (its agent's stop); the operator forgets that step, as the README
+	// says (`pulumi state delete`), and the destroy ends. The host comes back, and its
+	// agent is stopped by hand, as it would be with the host.
+	hostStops.on(s, "bai-p1")
+	start := time.Now()
+	out = s.pulumiFails(in("destroy", "--yes")...)
+	took = time.Since(start)
+	t.Logf("destroy of the pool with bai-p1 gone: failed in %s", took.Round(100*time.Millisecond))
+	if !regexp.MustCompile(`bai-p1-agent-agent-service\):\s+error: .*stopped answering|bai-p1-agent-agent-service\):\s+error: .*no SSH banner`).MatchString(out) || took > 90*time.Second {
+		t.Errorf("the destroy with bai-p1 gone does not fail within 90s naming its agent's service step:\n%s", tail(out, 20))
+	}
+	s.pulumi(in("state", "delete", "--yes", s.urn("bai-p1-agent-agent-service", "--cwd", dir))...)
 	s.pulumi(in("destroy", "--yes")...)
+	hostStops.off(s, "bai-p1")
+	s.ssh("bai-p1", "systemctl disable --now --quiet backendai-agent")
 	checkAgentGone(t, s, manager, "bai-p1")
 	if got := s.ssh("bai-p1", "id -u bai; test -f /home/bai/agent/agent.toml && echo kept"); got != "1100\nkept" {
 		t.Errorf("bai-p1 after the pool's destroy (the account, the agent's config): %q", got)

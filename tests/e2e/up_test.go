@@ -412,10 +412,10 @@ func (s *sandbox) prComment() (string, error) {
 	return comment.String(), err
 }
 
-// urn is the URN of the stack's resource named name.
-func (s *sandbox) urn(name string) string {
+// urn is the URN of the stack's resource named name (args: the stack command's others, as --cwd).
+func (s *sandbox) urn(name string, args ...string) string {
 	s.t.Helper()
-	out, _ := s.pulumi("stack", "--show-urns")
+	out, _ := s.pulumi(append([]string{"stack", "--show-urns"}, args...)...)
 	m := regexp.MustCompile(`URN: (urn:pulumi:\S+::` + regexp.QuoteMeta(name) + `)\s`).FindStringSubmatch(out)
 	if m == nil {
 		s.t.Fatalf("no resource %s in the stack:\n%s", name, out)

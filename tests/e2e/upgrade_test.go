@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The upgrade's releases. 26.4.10 is the newest 26.4 release that a 26.8 release on PyPI
@@ -16,7 +17,12 @@ const (
 	midRelease = "26.8.3"
 )
 
-// TestUpgrade upgrades a cluster in place by changing the stack's version: a management
+// TestUpgrade upgrades a cluster in place by changing the stack's version. The cluster is
+// first brought up through faults (faultWalk): its hosts stop, or their SSH is cut, during
+// the host steps, the halfstack, an agent's install, the schema, the fixtures and a
+// service's start; each up fails naming the host's step within a minute, the next goes
+// on, and the last converges to a verified cluster that a refresh finds as made, its
+// fixtures' rows once each. Then a management
 // node and an agent at 26.4, with Backend.AI's example users and a vfolder holding a
 // file, go to the newest 26.8 and then to the newest release. Each preview shows the
 // plan (the release record, every package, the files in the new line's form, the
@@ -33,10 +39,24 @@ func TestUpgrade(t *testing.T) {
 	s.setConfigValue("verify", map[string]any{"apps": []any{}})
 	s.noApps = true
 	nodes := s.nodes()
-	out, took := s.profiledUp()
-	t.Logf("first pulumi up at %s (a management node, an agent): %s", ltsRelease, took)
+	// The first up is struck by faults: each host stops, or its SSH is cut, at points of
+	// the up, and the next up goes on from there; the last converges, verified.
+	start := time.Now()
+	out := s.faultWalk([]faultPoint{
+		{"the host steps (Docker's install)", "bai-u2-docker", "bai-u2", hostStops},
+		{"the halfstack", "bai-u1-mgmt-halfstack", "bai-u1", sshCut},
+		{"an agent's install", "bai-u2-agent-agent-package", "bai-u2", sshCut},
+		{"the schema", "bai-u1-mgmt-schema", "bai-u1", hostStops},
+		{"the fixtures", "bai-u1-mgmt-fixture-", "bai-u1", sshCut},
+		{"a service's start", "bai-u1-mgmt-manager-service", "bai-u1", hostStops},
+	})
+	t.Logf("first pulumi up at %s (a management node, an agent), through 6 faults: %s", ltsRelease, time.Since(start).Round(time.Second))
 	noSecrets(t, "the output of up", out, secrets)
 	checkVerification(t, s, ltsRelease, "i-bai-u2")
+	// Nothing the faults broke is left: a refresh reads back the hosts' steps (files,
+	// units, venvs), the etcd keys and the fixtures' rows, and finds every one as made.
+	s.pulumi("preview", "--refresh", "--expect-no-changes")
+	checkNoDuplicateRows(t, s, "bai-u1")
 
 	// A vfolder of the admin's, with a file in it, on the shared volume.
 	client := s.adminClient(nodes["bai-u1"])

@@ -236,7 +236,7 @@ cmd_forward() { # name forward...
 	shift
 	for f in "$@"; do args+=(-R "127.0.0.1:$f"); done
 	exec ssh -q -N -i "$state/id_ed25519" -p "$(host_port "$name")" -o BatchMode=yes \
-		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes \
+		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o ExitOnForwardFailure=yes -o ConnectTimeout=10 \
 		-o ServerAliveInterval=10 "${args[@]}" root@127.0.0.1
 }
 

@@ -206,8 +206,15 @@ func (s *Servers) LocalNPMURL() string {
 	return npmcache.URL(s.npm.Addr)
 }
 
-// Forwards are one sandbox's SSH forwards to the servers.
-type Forwards struct{ cmds []*exec.Cmd }
+// Forwards are one sandbox's SSH forwards to the servers. A forward that ends (its host
+// stopped answering for a while: the fault tests stop hosts and cut their SSH) is started
+// again, so the host reaches the servers once it is back.
+type Forwards struct {
+	mu     sync.Mutex
+	cmds   map[string]*exec.Cmd // each host's running forward
+	closed bool
+	done   sync.WaitGroup
+}
 
 // Forward makes what the servers serve reachable on each host's loopback, and waits
 // until it answers there.
@@ -221,19 +228,20 @@ func (s *Servers) Forward(root string, env []string, hosts ...string) (_ *Forwar
 		probe += fmt.Sprintf(" && curl -sf http://%s/v2/ >/dev/null && curl -sf %s-/ping >/dev/null", HostRegistry, s.NPMRegistry)
 	}
 	s.mu.Unlock()
-	f := &Forwards{}
+	f := &Forwards{cmds: map[string]*exec.Cmd{}}
 	defer func() {
 		if err != nil {
 			f.Close()
 		}
 	}()
 	for _, host := range hosts {
-		fw := exec.Command("bash", append([]string{"tests/sandbox/sandbox.sh", "forward", host}, forwards...)...)
-		fw.Dir, fw.Env = root, env
-		if err := fw.Start(); err != nil {
-			return nil, fmt.Errorf("forwarding to %s: %w", host, err)
+		if err := f.keep(host, func() *exec.Cmd {
+			fw := exec.Command("bash", append([]string{"tests/sandbox/sandbox.sh", "forward", host}, forwards...)...)
+			fw.Dir, fw.Env = root, env
+			return fw
+		}); err != nil {
+			return nil, err
 		}
-		f.cmds = append(f.cmds, fw)
 	}
 	for _, host := range hosts {
 		for i := 0; ; i++ {
@@ -251,14 +259,47 @@ func (s *Servers) Forward(root string, env []string, hosts ...string) (_ *Forwar
 	return f, nil
 }
 
+// keep starts host's forward and starts it again whenever it ends, until Close.
+func (f *Forwards) keep(host string, command func() *exec.Cmd) error {
+	fw := command()
+	if err := fw.Start(); err != nil {
+		return fmt.Errorf("forwarding to %s: %w", host, err)
+	}
+	f.mu.Lock()
+	f.cmds[host] = fw
+	f.mu.Unlock()
+	f.done.Add(1)
+	go func() {
+		defer f.done.Done()
+		for {
+			_ = fw.Wait()
+			time.Sleep(time.Second)
+			f.mu.Lock()
+			if f.closed {
+				f.mu.Unlock()
+				return
+			}
+			fw = command()
+			if fw.Start() != nil {
+				f.mu.Unlock()
+				return
+			}
+			f.cmds[host] = fw
+			f.mu.Unlock()
+		}
+	}()
+	return nil
+}
+
 // Close stops the forwards, each by its own handle.
 func (f *Forwards) Close() {
+	f.mu.Lock()
+	f.closed = true
 	for _, fw := range f.cmds {
-		if fw.Process != nil {
-			_ = fw.Process.Kill()
-			_ = fw.Wait()
-		}
+		_ = fw.Process.Kill()
 	}
+	f.mu.Unlock()
+	f.done.Wait()
 }
 
 // RegistryFixture registers the local registry in Backend.AI's database, so that
