@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -38,10 +40,13 @@ func (s *sandbox) sshRule(host, op string) {
 	s.must("nsenter", "-t", pid, "-n", "iptables", "-w", op, "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP")
 }
 
-// A faultPoint is a moment of an up, when step (a name, or a prefix ending in "-")
-// starts on host, and the fault that strikes the host then.
+// A faultPoint is a moment of an up, after when has passed since step (a name, or a
+// prefix ending in "-") started on host, and the fault that strikes the host then. A step
+// opens its SSH connection as it starts: a fault a few seconds later strikes the script
+// while it runs; at once, the connection.
 type faultPoint struct {
 	stage, step, host string
+	after             time.Duration
 	fault             fault
 }
 
@@ -145,6 +150,7 @@ func (s *sandbox) upWithFaults(points []faultPoint) ([]faultPoint, []*strike, st
 
 	var out strings.Builder
 	var strikes []*strike
+	due := map[string]*strike{}  // faults about to strike, by host
 	down := map[string]*strike{} // hosts a fault holds now
 	restore := func(host string) {
 		if st := down[host]; st != nil {
@@ -157,7 +163,7 @@ func (s *sandbox) upWithFaults(points []faultPoint) ([]faultPoint, []*strike, st
 			restore(host)
 		}
 	}()
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	limit := time.After(faultUpBound)
 	var ended error
@@ -171,12 +177,10 @@ func (s *sandbox) upWithFaults(points []faultPoint) ([]faultPoint, []*strike, st
 			fmt.Fprintln(&out, line)
 			for i := 0; i < len(points); i++ {
 				p := points[i]
-				if down[p.host] != nil || !p.starts(line) {
+				if down[p.host] != nil || due[p.host] != nil || !p.starts(line) {
 					continue
 				}
-				p.fault.on(s, p.host)
-				st := &strike{point: p, at: time.Now()}
-				strikes, down[p.host] = append(strikes, st), st
+				due[p.host] = &strike{point: p, at: time.Now().Add(p.after)}
 				points = append(points[:i:i], points[i+1:]...)
 				i--
 			}
@@ -187,6 +191,14 @@ func (s *sandbox) upWithFaults(points []faultPoint) ([]faultPoint, []*strike, st
 				}
 			}
 		case <-tick.C:
+			for host, st := range due {
+				if time.Now().After(st.at) {
+					st.point.fault.on(s, host)
+					st.at = time.Now()
+					strikes, down[host] = append(strikes, st), st
+					delete(due, host)
+				}
+			}
 			for host, st := range down {
 				if time.Since(st.at) > faultBound {
 					restore(host)
@@ -198,6 +210,9 @@ func (s *sandbox) upWithFaults(points []faultPoint) ([]faultPoint, []*strike, st
 			_ = cmd.Process.Kill()
 			s.t.Fatalf("an up of the fault walk did not end within %s:\n%s", faultUpBound, tail(out.String(), 30))
 		}
+	}
+	for _, st := range due { // the up ended before they struck
+		points = append(points, st.point)
 	}
 	s.t.Logf("$ pulumi up, struck by %d fault(s) (%v)\n%s", len(strikes), ended, out.String())
 	return points, strikes, out.String(), ended

@@ -1,3 +1,5 @@
+//go:build e2e
+
 // Package e2e runs the real Pulumi CLI (built from Go modules by tools/build.sh) on
 // sandbox hosts: Debian containers on this machine, reached over SSH on 127.0.0.1.
 // Nothing here is skipped: without Docker or the toolchain the tests fail and say why.

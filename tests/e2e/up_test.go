@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -59,7 +61,9 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	}
 	s.pulumi("config", "rm", "--path", "fixtures[4]")
 
+	sampled := sampleProcesses()
 	out, took := s.profiledUp()
+	sampled.stop()
 	t.Logf("first pulumi up (4 hosts: the management node, 2 agents, the storage node): %s", took)
 	// 1 stack, 1 cluster, 3 hosts with 7 steps each; the management node, its halfstack
 	// step, 2 etcd key trees, 4 fixtures and 20 steps; 2 agents with 7 steps each and a
@@ -200,7 +204,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	// Hand changes on the hosts: a refresh names their steps, and an up puts them back.
 	checkDrift(t, s, secrets)
 	// No secret value anywhere one could go, on this machine or the hosts.
-	checkSecretsEverywhere(t, s, slices.Sorted(maps.Keys(nodes)), secrets)
+	checkSecretsEverywhere(t, s, slices.Sorted(maps.Keys(nodes)), secrets, sampled)
 
 	// Another stack adds an agent pool to the cluster, and takes it away again.
 	checkAgentPool(t, s, version, stand.Images.Kernel, secrets)

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package e2e
 
 import (
@@ -43,12 +45,13 @@ func TestUpgrade(t *testing.T) {
 	// the up, and the next up goes on from there; the last converges, verified.
 	start := time.Now()
 	out := s.faultWalk([]faultPoint{
-		{"the host steps (Docker's install)", "bai-u2-docker", "bai-u2", hostStops},
-		{"the halfstack", "bai-u1-mgmt-halfstack", "bai-u1", sshCut},
-		{"an agent's install", "bai-u2-agent-agent-package", "bai-u2", sshCut},
-		{"the schema", "bai-u1-mgmt-schema", "bai-u1", hostStops},
-		{"the fixtures", "bai-u1-mgmt-fixture-", "bai-u1", sshCut},
-		{"a service's start", "bai-u1-mgmt-manager-service", "bai-u1", hostStops},
+		{"the host steps (Docker's install)", "bai-u2-docker", "bai-u2", 5 * time.Second, hostStops},
+		{"the halfstack", "bai-u1-mgmt-halfstack", "bai-u1", 5 * time.Second, sshCut},
+		{"an agent's install", "bai-u2-agent-agent-package", "bai-u2", 5 * time.Second, sshCut},
+		{"the schema", "bai-u1-mgmt-schema", "bai-u1", 5 * time.Second, hostStops},
+		// A fixture takes a second: its tunnel is cut as it starts.
+		{"the fixtures", "bai-u1-mgmt-fixture-", "bai-u1", 0, sshCut},
+		{"a service's start", "bai-u1-mgmt-manager-service", "bai-u1", 2 * time.Second, hostStops},
 	})
 	t.Logf("first pulumi up at %s (a management node, an agent), through 6 faults: %s", ltsRelease, time.Since(start).Round(time.Second))
 	noSecrets(t, "the output of up", out, secrets)
