@@ -8,42 +8,62 @@
 # Everything is rewritten only when it differs.
 #   GATEWAY_DIR=/home/bai/gateway MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.9.6 \
 #   GATEWAY_VERSION=2.15.1 MANAGER_URL=http://10.0.0.1:8081 PUBLIC_SUBGRAPH=yes gateway.sh
-# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
+# A refresh reads back both files' text against the checksums the run recorded
+# (.composed.sha256): composing again would cost the manager's three schema dumps, and the
+# packages step reads back the manager's release they come from.
 set -euo pipefail
 : "${GATEWAY_DIR:?}" "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${GATEWAY_VERSION:?}" "${MANAGER_URL:?}"
 changed=no
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
+# fail WHY [DETAIL]: the step fails saying why, then the detail (a command's last lines).
+fail() {
+	echo "gateway: $1${2:+:}" >&2
+	[ -z "${2:-}" ] || printf '%s\n' "$2" >&2
+	exit 1
+}
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	sums=$GATEWAY_DIR/.composed.sha256
+	if [ ! -f "$sums" ]; then
+		echo "drift: $sums is missing"
+	elif ! (cd "$GATEWAY_DIR" && sha256sum --quiet --check "$sums" >/dev/null 2>&1); then
+		echo "drift: $GATEWAY_DIR: supergraph.graphql or gateway.config.mjs is not what the step composed"
+	fi
+	exit 0
+fi
 # put FILE MODE: the text on stdin becomes FILE, bai's, when it differs.
 put() {
 	local tmp
 	tmp=$(mktemp)
 	cat >"$tmp"
-	if cmp -s "$tmp" "$1"; then
-		rm -f "$tmp"
-		return
+	if ! cmp -s "$tmp" "$1"; then
+		install -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m "$2" "$tmp" "$1"
+		changed=yes
 	fi
-	install -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m "$2" "$tmp" "$1"
 	rm -f "$tmp"
-	changed=yes
 }
 
+[ -d "$GATEWAY_DIR" ] || fail "$GATEWAY_DIR is missing"
 cd "$GATEWAY_DIR"
 
-# The subgraphs as this release of the manager defines them.
+# The subgraphs as this release of the manager defines them, dumped side by side.
 tmp=$(mktemp -d)
 chown "$BAI_USER" "$tmp"
 trap 'rm -rf "$tmp"' EXIT
 subgraphs=("graphene:" "strawberry:--v2")
 [ "${PUBLIC_SUBGRAPH:-no}" = yes ] && subgraphs+=("public:--public")
+dumps=()
 for sg in "${subgraphs[@]}"; do
 	name=${sg%%:*} flag=${sg#*:}
 	# shellcheck disable=SC2086 # flag is one option or none
-	if ! out=$(cd "$MANAGER_DIR" && as_bai .venv/bin/backend.ai mgr api dump-gql-schema $flag -o "$tmp/$name.graphql" 2>&1); then
-		echo "gateway: backend.ai mgr api dump-gql-schema $flag (Backend.AI $VERSION) failed:" >&2
-		printf '%s\n' "$out" | tail -n 15 >&2
-		exit 1
-	fi
+	(cd "$MANAGER_DIR" && as_bai .venv/bin/backend.ai mgr api dump-gql-schema $flag -o "$tmp/$name.graphql") >"$tmp/$name.log" 2>&1 &
+	dumps+=($!)
 done
+bad=""
+for i in "${!dumps[@]}"; do wait "${dumps[i]}" || bad=${bad:-$i}; done
+if [ -n "$bad" ]; then
+	name=${subgraphs[bad]%%:*} flag=${subgraphs[bad]#*:}
+	fail "backend.ai mgr api dump-gql-schema $flag (Backend.AI $VERSION) failed" "$(tail -n 15 "$tmp/$name.log")"
+fi
 cat >"$tmp/compose.mjs" <<'EOF'
 // Composes the subgraphs into the supergraph, each routed to its path on the manager.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -66,9 +86,7 @@ EOF
 names=()
 for sg in "${subgraphs[@]}"; do names+=("${sg%%:*}"); done
 if ! out=$(node "$tmp/compose.mjs" "$tmp" "${MANAGER_URL%/}" "${names[@]}" 2>&1); then
-	echo "gateway: composing the supergraph of Backend.AI $VERSION's subgraphs (${names[*]}) failed:" >&2
-	printf '%s\n' "$out" | tail -n 15 >&2
-	exit 1
+	fail "composing the supergraph of Backend.AI $VERSION's subgraphs (${names[*]}) failed" "$(printf '%s\n' "$out" | tail -n 15)"
 fi
 put supergraph.graphql 0644 <"$tmp/supergraph.graphql"
 
@@ -119,4 +137,5 @@ export const gatewayConfig = defineConfig({
   },
 });
 EOF
+sha256sum supergraph.graphql gateway.config.mjs | put .composed.sha256 0644
 echo "gateway: @graphql-hive/gateway $GATEWAY_VERSION with Backend.AI $VERSION's supergraph (${names[*]}) in $GATEWAY_DIR changed=$changed"

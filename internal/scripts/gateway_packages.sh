@@ -7,7 +7,8 @@
 # everything is rewritten only when it differs.
 #   GATEWAY_DIR=/home/bai/gateway BAI_USER=bai GATEWAY_VERSION=2.15.1 \
 #   [NPM_REGISTRY=http://127.0.0.1:4873/] gateway_packages.sh
-# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
+# A refresh reads back Node.js and npm, GATEWAY_DIR's owner and mode, package.json, and
+# the version of each pinned package in node_modules (not the packages' own files).
 set -euo pipefail
 : "${GATEWAY_DIR:?}" "${BAI_USER:?}" "${GATEWAY_VERSION:?}"
 # The composition library and graphql, pinned with the gateway.
@@ -17,31 +18,39 @@ changed=no
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 # One apt at a time on the node (see python.sh).
 apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
+# drift WHAT: with BAI_CHECK=1 nothing is installed or written: WHAT, which a run would
+# put right, is reported and this succeeds; otherwise it fails, and the caller puts it right.
+drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
 # put FILE MODE: the text on stdin becomes FILE, bai's, when it differs.
 put() {
 	local tmp
 	tmp=$(mktemp)
 	cat >"$tmp"
-	if cmp -s "$tmp" "$1"; then
-		rm -f "$tmp"
-		return
+	if ! cmp -s "$tmp" "$1" && ! drift "$GATEWAY_DIR/$1 $([ -e "$1" ] && echo differs || echo is missing)"; then
+		install -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m "$2" "$tmp" "$1"
+		changed=yes
 	fi
-	install -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m "$2" "$tmp" "$1"
 	rm -f "$tmp"
-	changed=yes
 }
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	drift "Node.js or npm is missing" && exit 0
 	apt_get update -q >/dev/null
 	apt_get install -y -q --no-install-recommends nodejs npm >/dev/null
 	changed=yes
 fi
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)'; then
+	drift "Node.js is $(node --version), older than 20" && exit 0
 	echo "gateway: @graphql-hive/gateway $GATEWAY_VERSION needs Node.js 20 or later; this node has $(node --version)" >&2
 	exit 1
 fi
 
-install -d -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m 0755 "$GATEWAY_DIR"
+group=$(id -gn "$BAI_USER")
+if [ "$(stat -c '%U:%G %a' "$GATEWAY_DIR" 2>/dev/null)" != "$BAI_USER:$group 755" ]; then
+	drift "$GATEWAY_DIR is missing, or not $BAI_USER:$group's with mode 0755" ||
+		install -d -o "$BAI_USER" -g "$group" -m 0755 "$GATEWAY_DIR"
+	[ -d "$GATEWAY_DIR" ] || exit 0 # a check: nothing more to read
+fi
 cd "$GATEWAY_DIR"
 put package.json 0644 <<EOF
 {
@@ -56,8 +65,13 @@ put package.json 0644 <<EOF
 }
 EOF
 installed() { node -p "require('./node_modules/$1/package.json').version" 2>/dev/null || true; }
-if [ "$(installed @graphql-hive/gateway)" != "$GATEWAY_VERSION" ] || [ "$(installed @theguild/federation-composition)" != "$composition_version" ] ||
-	[ "$(installed graphql)" != "$graphql_version" ]; then
+outdated=no
+for pin in "@graphql-hive/gateway@$GATEWAY_VERSION" "@theguild/federation-composition@$composition_version" "graphql@$graphql_version"; do
+	name=${pin%@*} want=${pin##*@}
+	have=$(installed "$name")
+	[ "$have" = "$want" ] || drift "$GATEWAY_DIR/node_modules has $name ${have:-not installed}, not $want" || outdated=yes
+done
+if [ "$outdated" = yes ]; then
 	registry=()
 	from="npm's configured registry"
 	if [ -n "${NPM_REGISTRY:-}" ]; then

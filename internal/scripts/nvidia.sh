@@ -5,7 +5,8 @@
 # with `nvidia-ctk runtime configure --runtime=docker`, Docker restarted only when that
 # changed daemon.json.
 #   NVIDIA_REPO=https://nvidia.github.io/libnvidia-container [DOCKER_DAEMON_JSON=/etc/docker/daemon.json] nvidia.sh
-# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
+# A refresh reads back the driver (it answers), the toolkit (installed), and daemon.json
+# (what `nvidia-ctk runtime configure` makes of a copy of it is the file as it is).
 set -euo pipefail
 # One apt at a time on the node: steps run in parallel (two Python steps on an
 # all-in-one node), and apt's lists lock does not wait.
@@ -13,13 +14,31 @@ apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=30
 : "${NVIDIA_REPO:?}"
 daemon=${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}
 changed=no
-if ! command -v nvidia-smi >/dev/null; then
-	echo "nvidia: the node declares NVIDIA GPUs, but has no driver (nvidia-smi is missing); install the driver first" >&2
-	exit 1
+refuse() { echo "nvidia: $*" >&2; exit 1; }
+# BAI_CHECK=1: nothing is installed, written or restarted; a driver that is missing or
+# does not answer (which a run refuses), a toolkit that is missing, and a daemon.json
+# without the NVIDIA runtime are drift.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	refuse() { echo "drift: $*"; exit 0; }
 fi
-if ! gpus=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1); then
-	echo "nvidia: the driver does not answer: $gpus" >&2
-	exit 1
+command -v nvidia-smi >/dev/null ||
+	refuse "the node declares NVIDIA GPUs, but has no driver (nvidia-smi is missing); install the driver first"
+gpus=$(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>&1) ||
+	refuse "the driver does not answer: $(printf '%s' "$gpus" | tr '\n' ' ')"
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	command -v nvidia-ctk >/dev/null || { echo "drift: the NVIDIA Container Toolkit is missing"; exit 0; }
+	# The runtime configured on a copy: the file lacks it when the copy comes out otherwise
+	# (as JSON: another step, daemon_json.sh, writes the same file in its own layout).
+	work=$(mktemp -d)
+	trap 'rm -rf "$work"' EXIT
+	[ ! -f "$daemon" ] || cp -p "$daemon" "$work/daemon.json"
+	if ! nvidia-ctk runtime configure --runtime=docker --config="$work/daemon.json" >/dev/null 2>&1; then
+		echo "drift: $daemon could not be compared (nvidia-ctk runtime configure failed on a copy)"
+	elif ! cmp -s "$work/daemon.json" "$daemon" && ! python3 -B -c \
+		'import json, sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' "$work/daemon.json" "$daemon" 2>/dev/null; then
+		echo "drift: $daemon lacks the NVIDIA runtime (nvidia-ctk runtime configure would change it)"
+	fi
+	exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 if ! command -v nvidia-ctk >/dev/null; then

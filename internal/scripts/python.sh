@@ -12,7 +12,8 @@
 # distribution's python3 from INDEX_URL or the index pip is configured with. The
 # interpreter must be PYTHON_NEEDS (major.minor), the Python RELEASE's packages require;
 # it prints the interpreter's path.
-# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
+# A refresh reads back python3 with venv, uv's version, and that the interpreter is there
+# and is Python PYTHON_NEEDS (not the interpreter's own files).
 set -euo pipefail
 # One apt at a time on the node: steps run in parallel (two Python steps on an
 # all-in-one node), and apt's lists lock does not wait.
@@ -22,18 +23,28 @@ changed=no
 export DEBIAN_FRONTEND=noninteractive
 uv_home=/opt/backendai/uv
 uv=$uv_home/bin/uv
+# drift WHAT: with BAI_CHECK=1 nothing is installed, linked or locked, and Python writes
+# no bytecode caches: WHAT, which a run would put right (or fail on), is reported and
+# this succeeds; otherwise it fails, and the caller puts it right.
+drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
+if [ "${BAI_CHECK:-}" = 1 ]; then export PYTHONDONTWRITEBYTECODE=1; fi
 
 # The distribution's python3 with venv: the distro source's interpreter, and uv's.
 if ! python3 -c 'import ensurepip, venv' >/dev/null 2>&1; then
-	apt_get update -q >/dev/null
-	apt_get install -y -q --no-install-recommends python3 python3-venv >/dev/null
-	changed=yes
+	if ! drift "the distribution's python3 with venv is missing"; then
+		apt_get update -q >/dev/null
+		apt_get install -y -q --no-install-recommends python3 python3-venv >/dev/null
+		changed=yes
+	fi
 fi
 # One uv install at a time on the node: a node with the manager and an agent runs two
 # python steps at once.
-exec 9>/run/lock/backendai-uv.lock
-flock -w 600 9 || { echo "python: another step held /run/lock/backendai-uv.lock for 10 minutes" >&2; exit 1; }
-if [ "$("$uv" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+if [ "${BAI_CHECK:-}" != 1 ]; then
+	exec 9>/run/lock/backendai-uv.lock
+	flock -w 600 9 || { echo "python: another step held /run/lock/backendai-uv.lock for 10 minutes" >&2; exit 1; }
+fi
+have=$("$uv" --version 2>/dev/null | cut -d' ' -f2 || true)
+if [ "$have" != "$UV_VERSION" ] && ! drift "uv is ${have:-missing}, not $UV_VERSION"; then
 	index_args=()
 	[ -n "${INDEX_URL:-}" ] && index_args=(--index-url "$INDEX_URL")
 	# A venv an interrupted run left without pip is made again.
@@ -45,16 +56,16 @@ if [ "$("$uv" --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
 	fi
 	changed=yes
 fi
-flock -u 9
+[ "${BAI_CHECK:-}" = 1 ] || flock -u 9
 
 case "$PYTHON_SOURCE" in
 distro)
-	python=$(command -v python3)
+	python=$(command -v python3 || echo python3)
 	;;
 uv)
 	: "${PYTHON_VERSION:?}"
 	python=/opt/backendai/bin/python$PYTHON_VERSION
-	if [ ! -x "$python" ]; then
+	if [ ! -x "$python" ] && ! drift "$python is missing"; then
 		export UV_PYTHON_INSTALL_DIR=/opt/backendai/python
 		[ -n "${PYTHON_MIRROR:-}" ] && export UV_PYTHON_INSTALL_MIRROR=$PYTHON_MIRROR
 		if ! out=$("$uv" python install --no-bin "$PYTHON_VERSION" 2>&1); then
@@ -73,7 +84,7 @@ standalone)
 	home=$(getent passwd "$BAI_USER" | cut -d: -f6)
 	dir=$home/.static-python/versions/$PYTHON_VERSION
 	python=$dir/bin/python3
-	if [ ! -x "$python" ]; then
+	if [ ! -x "$python" ] && ! drift "$python is missing"; then
 		archive=$(mktemp)
 		trap 'rm -f "$archive"' EXIT
 		curl -fsSL --retry 3 -o "$archive" "$PYTHON_URL"
@@ -93,10 +104,13 @@ standalone)
 	exit 1
 	;;
 esac
+# A check has nothing more to read without the interpreter (its absence is reported).
+if [ "${BAI_CHECK:-}" = 1 ] && ! command -v "$python" >/dev/null; then exit 0; fi
 version=$("$python" -c 'import platform; print(platform.python_version())')
 case "$version" in
 "$PYTHON_NEEDS" | "$PYTHON_NEEDS".*) ;;
 *)
+	drift "$python is Python $version, not $PYTHON_NEEDS" && exit 0
 	echo "python: $python is Python $version; Backend.AI $RELEASE's packages need Python $PYTHON_NEEDS (services.python chooses another)" >&2
 	exit 1
 	;;

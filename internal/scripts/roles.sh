@@ -18,7 +18,11 @@
 # again when the fixtures or the release change (new users get their roles).
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.9.6 DB_CONTAINER=backendai-half-db \
 #   DB_NAME=backend [INDEX_URL=...] roles.sh
-# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
+# A refresh reads back parts 1 and 2: that each row of those tables has its graph node,
+# and that each user has those edges. Not part 3, the preset roles: which roles a scope
+# lacks is `mgr permissions provision`'s own reckoning (the presets' templates and
+# auto-assigned grants), which it has no way to only report, and the presets themselves
+# come from a download, which a check does not make.
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${DB_CONTAINER:?}" "${DB_NAME:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
@@ -30,6 +34,60 @@ mgr() { # backend.ai mgr ARGS..., as the account; a failure shows its last lines
 		exit 1
 	fi
 }
+psql() { docker exec -i "$DB_CONTAINER" psql -q -t -A -v ON_ERROR_STOP=1 -U postgres -d "$DB_NAME"; }
+# The tables of the fixtures' rows, each as table:entity type:id column, as the manager
+# declares them (FIXTURE_ENTITY_SPECS in ai/backend/manager/models/virtual_entity/fixture.py).
+graph_tables="domains:domain:id groups:project:id users:user:uuid scaling_groups:resource_group:id
+	container_registries:container_registry:id resource_presets:resource_preset:id
+	resource_slot_types:resource_slot_type:uuid user_resource_policies:user_resource_policy:uuid
+	keypair_resource_policies:keypair_resource_policy:uuid project_resource_policies:project_resource_policy:uuid"
+# The users' edges, each as a query of the rows to insert that are missing; they decide
+# both what a run writes and what a check reports.
+domain_members="SELECT d.id AS virtual_entity_id, u.id AS member_entity_id FROM users x
+	JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = x.uuid
+	JOIN virtual_entities d ON d.entity_type = 'domain' AND d.entity_id = x.domain_id
+	WHERE NOT EXISTS (SELECT FROM entity_memberships m WHERE m.virtual_entity_id = d.id AND m.member_entity_id = u.id)"
+domain_scopes="SELECT u.id AS virtual_entity_id, d.id AS scope_entity_id FROM users x
+	JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = x.uuid
+	JOIN virtual_entities d ON d.entity_type = 'domain' AND d.entity_id = x.domain_id
+	WHERE NOT EXISTS (SELECT FROM scope_bindings b WHERE b.virtual_entity_id = u.id AND b.scope_entity_id = d.id)"
+project_members="SELECT DISTINCT p.id AS virtual_entity_id, u.id AS member_entity_id FROM (
+		SELECT a.group_id, a.user_id FROM association_groups_users a
+		UNION ALL
+		SELECT g.id, g.creator_id FROM groups g WHERE g.type = 'personal') r
+	JOIN virtual_entities p ON p.entity_type = 'project' AND p.entity_id = r.group_id
+	JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = r.user_id
+	WHERE NOT EXISTS (SELECT FROM entity_memberships m WHERE m.virtual_entity_id = p.id AND m.member_entity_id = u.id)"
+uncapped="SELECT m.id AS membership_id FROM entity_memberships m
+	JOIN virtual_entities p ON p.id = m.virtual_entity_id AND p.entity_type = 'project'
+	JOIN virtual_entities u ON u.id = m.member_entity_id AND u.entity_type = 'user'
+	WHERE m.capped AND NOT EXISTS (SELECT FROM entity_membership_caps c WHERE c.membership_id = m.id AND c.permission = 1)"
+
+# BAI_CHECK=1: nothing is written, downloaded or provisioned; rows without their graph
+# node and missing edges are drift (counted), and so is a database that cannot be read.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	sql=""
+	for spec in $graph_tables; do
+		IFS=: read -r table type column <<<"$spec"
+		sql+="SELECT 'drift: ' || count(*) || ' rows of $table have no graph node' FROM $table t
+	WHERE NOT EXISTS (SELECT FROM virtual_entities v WHERE v.entity_type = '$type' AND v.entity_id = t.$column) HAVING count(*) > 0;
+"
+	done
+	if ! out=$(psql 2>&1 <<SQL
+$sql
+SELECT 'drift: ' || count(*) || ' users are not members of their domains' FROM ($domain_members) e HAVING count(*) > 0;
+SELECT 'drift: ' || count(*) || ' users are not bound to their domains' FROM ($domain_scopes) e HAVING count(*) > 0;
+SELECT 'drift: ' || count(*) || ' users are not members of their projects' FROM ($project_members) e HAVING count(*) > 0;
+SELECT 'drift: ' || count(*) || ' users'' project memberships are not capped to READ' FROM ($uncapped) e HAVING count(*) > 0;
+SQL
+	); then
+		echo "drift: the graph of $DB_NAME could not be read (psql failed)"
+		exit 0
+	fi
+	grep '^drift: ' <<<"$out" || true
+	exit 0
+fi
+
 cd "$MANAGER_DIR"
 index_args=()
 [ -n "${INDEX_URL:-}" ] && index_args=(--index-url "$INDEX_URL")
@@ -41,37 +99,29 @@ as_bai flock /run/lock/backendai-pip.lock .venv/bin/python -m pip download --qui
 	--only-binary=:all: -d "$tmp/wheel" "${index_args[@]}" "backend.ai-install==$VERSION" >"$tmp/download.log" 2>&1 &
 download=$!
 nodes=$tmp/graph-nodes.json
-echo '{"domains": [], "groups": [], "users": [], "scaling_groups": [], "container_registries": [], "resource_presets": [],
- "resource_slot_types": [], "user_resource_policies": [], "keypair_resource_policies": [], "project_resource_policies": []}' >"$nodes"
+sep=""
+{
+	printf '{'
+	for spec in $graph_tables; do
+		printf '%s"%s": []' "$sep" "${spec%%:*}"
+		sep=", "
+	done
+	printf '}\n'
+} >"$nodes"
 chown "$BAI_USER" "$nodes"
 mgr fixture populate "$nodes"
-if ! out=$(docker exec -i "$DB_CONTAINER" psql -q -v ON_ERROR_STOP=1 -U postgres -d "$DB_NAME" 2>&1 <<'SQL'
+if ! out=$(psql 2>&1 <<SQL
 INSERT INTO entity_memberships (virtual_entity_id, member_entity_id, capped)
-SELECT d.id, u.id, FALSE FROM users x
-JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = x.uuid
-JOIN virtual_entities d ON d.entity_type = 'domain' AND d.entity_id = x.domain_id
+SELECT e.virtual_entity_id, e.member_entity_id, FALSE FROM ($domain_members) e
 ON CONFLICT (virtual_entity_id, member_entity_id) DO NOTHING;
 INSERT INTO scope_bindings (virtual_entity_id, scope_entity_id)
-SELECT u.id, d.id FROM users x
-JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = x.uuid
-JOIN virtual_entities d ON d.entity_type = 'domain' AND d.entity_id = x.domain_id
+SELECT e.virtual_entity_id, e.scope_entity_id FROM ($domain_scopes) e
 ON CONFLICT DO NOTHING;
 INSERT INTO entity_memberships (virtual_entity_id, member_entity_id, capped)
-SELECT p.id, u.id, TRUE FROM association_groups_users a
-JOIN virtual_entities p ON p.entity_type = 'project' AND p.entity_id = a.group_id
-JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = a.user_id
-ON CONFLICT (virtual_entity_id, member_entity_id) DO NOTHING;
-INSERT INTO entity_memberships (virtual_entity_id, member_entity_id, capped)
-SELECT p.id, u.id, TRUE FROM groups g
-JOIN virtual_entities p ON p.entity_type = 'project' AND p.entity_id = g.id
-JOIN virtual_entities u ON u.entity_type = 'user' AND u.entity_id = g.creator_id
-WHERE g.type = 'personal'
+SELECT e.virtual_entity_id, e.member_entity_id, TRUE FROM ($project_members) e
 ON CONFLICT (virtual_entity_id, member_entity_id) DO NOTHING;
 INSERT INTO entity_membership_caps (membership_id, permission, all_fields)
-SELECT m.id, 1, TRUE FROM entity_memberships m
-JOIN virtual_entities p ON p.id = m.virtual_entity_id AND p.entity_type = 'project'
-JOIN virtual_entities u ON u.id = m.member_entity_id AND u.entity_type = 'user'
-WHERE m.capped
+SELECT e.membership_id, 1, TRUE FROM ($uncapped) e
 ON CONFLICT (membership_id, permission) DO NOTHING;
 SQL
 ); then

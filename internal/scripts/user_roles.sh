@@ -15,10 +15,40 @@
 # Users that have such a role are left alone, so running it again changes nothing.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.8.3 DB_CONTAINER=backendai-half-db \
 #   DB_NAME=backend user_roles.sh
-# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
+# A refresh reads back that every user has its own role and its edges to its domain and
+# projects (not the role's permissions: a user's existing role is left as it is).
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${DB_CONTAINER:?}" "${DB_NAME:?}"
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
+psql() { docker exec -i "$DB_CONTAINER" psql -q -t -A -v ON_ERROR_STOP=1 -U postgres -d "$DB_NAME"; }
+# What the step writes, as queries of what is missing: the users without their own role
+# (a permission in their own scope, through user_roles), and the users' edges to their
+# domains and projects. They decide both what a run writes and what a check reports.
+lacking_role="SELECT x.uuid FROM users x WHERE NOT EXISTS (
+		SELECT 1 FROM user_roles ur JOIN permissions p ON p.role_id = ur.role_id
+		WHERE ur.user_id = x.uuid AND p.scope_type = 'user' AND p.scope_id = x.uuid::text)"
+missing_edges="SELECT * FROM (
+	SELECT 'domain' AS scope_type, x.domain_name AS scope_id, 'user' AS entity_type, x.uuid::text AS entity_id FROM users x
+	UNION ALL
+	SELECT 'project', a.group_id::text, 'user', a.user_id::text FROM association_groups_users a) e
+WHERE NOT EXISTS (SELECT 1 FROM association_scopes_entities s
+	WHERE s.scope_type = e.scope_type AND s.scope_id = e.scope_id AND s.entity_id = e.entity_id)"
+
+# BAI_CHECK=1: nothing is written; users without their own role, and missing edges, are
+# drift (counted), and so is a database that cannot be read.
+if [ "${BAI_CHECK:-}" = 1 ]; then
+	if ! out=$(psql 2>&1 <<SQL
+SELECT 'drift: ' || count(*) || ' users lack their own role' FROM ($lacking_role) l HAVING count(*) > 0;
+SELECT 'drift: ' || count(*) || ' of the users'' edges to their domains and projects are missing' FROM ($missing_edges) m HAVING count(*) > 0;
+SQL
+	); then
+		echo "drift: the users' roles in $DB_NAME could not be read (psql failed)"
+		exit 0
+	fi
+	grep '^drift: ' <<<"$out" || true
+	exit 0
+fi
+
 cd "$MANAGER_DIR"
 if ! ops=$(as_bai .venv/bin/python - 2>&1 <<'PY'
 import uuid
@@ -36,7 +66,7 @@ PY
 	exit 1
 fi
 values=$(printf '%s\n' "$ops" | paste -sd, -)
-if ! out=$(docker exec -i "$DB_CONTAINER" psql -q -t -A -v ON_ERROR_STOP=1 -U postgres -d "$DB_NAME" 2>&1 <<SQL
+if ! out=$(psql 2>&1 <<SQL
 CREATE TEMP TABLE own_ops (entity_type text, operation text, permission smallint);
 INSERT INTO own_ops VALUES $values;
 CREATE TEMP TABLE granted (user_id uuid);
@@ -45,9 +75,7 @@ DECLARE
 	u record;
 	r uuid;
 BEGIN
-	FOR u IN SELECT x.uuid FROM users x WHERE NOT EXISTS (
-		SELECT 1 FROM user_roles ur JOIN permissions p ON p.role_id = ur.role_id
-		WHERE ur.user_id = x.uuid AND p.scope_type = 'user' AND p.scope_id = x.uuid::text)
+	FOR u IN $lacking_role
 	LOOP
 		INSERT INTO roles (name, source, status) VALUES ('user-' || left(u.uuid::text, 8), 'system', 'active')
 			RETURNING id INTO r;
@@ -61,10 +89,7 @@ BEGIN
 END
 \$\$;
 INSERT INTO association_scopes_entities (scope_type, scope_id, entity_type, entity_id, relation_type)
-SELECT 'domain', x.domain_name, 'user', x.uuid::text, 'auto' FROM users x
-ON CONFLICT (scope_type, scope_id, entity_id) DO NOTHING;
-INSERT INTO association_scopes_entities (scope_type, scope_id, entity_type, entity_id, relation_type)
-SELECT 'project', a.group_id::text, 'user', a.user_id::text, 'auto' FROM association_groups_users a
+SELECT m.scope_type, m.scope_id, m.entity_type, m.entity_id, 'auto' FROM ($missing_edges) m
 ON CONFLICT (scope_type, scope_id, entity_id) DO NOTHING;
 SELECT count(*) FROM granted;
 SQL

@@ -4,17 +4,23 @@
 # new. An existing version.txt is left as it is: another layout needs the storage
 # proxy's migration, not an overwrite. Nothing is ever deleted here.
 #   VOLUME_PATHS="/vfroot/local" BAI_USER=bai volumes.sh
-# A refresh does not read this step back yet: a hand change goes unnoticed until its inputs change.
+# A refresh reads back that each volume's directory and its version.txt are there (not
+# their owner or the version in it, which a run leaves as they are).
 set -euo pipefail
 : "${VOLUME_PATHS:?}" "${BAI_USER:?}"
 group=$(id -gn "$BAI_USER")
 changed=no
+# drift WHAT: with BAI_CHECK=1 nothing is made: WHAT, which a run would make, is reported
+# and this succeeds; otherwise it fails, and the caller makes it.
+drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
 for dir in $VOLUME_PATHS; do
 	if [ ! -d "$dir" ]; then
+		drift "$dir is missing" && continue
 		install -d -m 0755 -o "$BAI_USER" -g "$group" "$dir"
 		changed=yes
 	fi
 	if [ ! -e "$dir/version.txt" ]; then
+		drift "$dir/version.txt is missing" && continue
 		echo 3 >"$dir/version.txt"
 		chown "$BAI_USER:$group" "$dir/version.txt"
 		changed=yes

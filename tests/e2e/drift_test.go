@@ -11,10 +11,14 @@ import (
 
 // checkDrift: hands change the cluster's hosts, one of each kind a step reads back (a
 // marked block, a drop-in, a rendered config file, a unit's state, a venv's package,
-// Docker's daemon.json); `pulumi refresh` names those steps and only those, the next
-// up reruns exactly them and puts the hosts back, and a second refresh finds nothing.
+// Docker's daemon.json, a key file's mode, a pulled image); `pulumi refresh` names those
+// steps and only those, the next up reruns exactly them and puts the hosts back, and a
+// second refresh finds nothing.
 func checkDrift(t *testing.T, s *sandbox, secrets map[string]string) {
 	t.Helper()
+	// The kernel image the agents pull (images.pull[0]).
+	kernel, _ := s.pulumi("config", "get", "--path", "images.pull[0]")
+	kernel = strings.TrimSpace(kernel)
 	// /etc/hosts is written in place: on the sandbox hosts it is a bind mount.
 	edits := []struct{ node, step, edit, check string }{
 		{"bai-a01", "bai-a01-hosts", `h=$(sed '/^##### END for Backend.AI services/i 10.9.9.9 intruder' /etc/hosts) && printf '%s\n' "$h" >/etc/hosts`,
@@ -33,6 +37,12 @@ func checkDrift(t *testing.T, s *sandbox, secrets map[string]string) {
 			`/home/bai/webserver/.venv/bin/python -m pip show backend.ai-webserver | grep -q '^Version: '`},
 		{"bai-a02", "bai-a02-storage-vfroot", `sed -i '/^# END backendai-infra vfroot/i # by hand' /etc/fstab`,
 			`! grep -q 'by hand' /etc/fstab`},
+		// The rerun keeps the keypair (the agents trust it) and makes its secret 0600 again.
+		{"bai-m1", "bai-m1-mgmt-rpc-keypair", `chmod 0644 /home/bai/manager/fixtures/manager/manager.key_secret`,
+			`[ "$(stat -c %a /home/bai/manager/fixtures/manager/manager.key_secret)" = 600 ]`},
+		// Untagged, even while a stopped session's container holds it; the rerun pulls it.
+		{"bai-a01", "bai-a01-agent-images", `docker image rm -f ` + kernel + ` >/dev/null`,
+			`docker image inspect ` + kernel + ` >/dev/null`},
 	}
 	var want []string
 	for _, e := range edits {

@@ -109,6 +109,14 @@ func newStack(t testing.TB) *sandbox {
 	return s
 }
 
+// on is the sandbox with t for its failures: a subtest's (a scenario of a test that
+// shares the sandbox).
+func (s *sandbox) on(t testing.TB) *sandbox {
+	c := *s
+	c.t = t
+	return &c
+}
+
 func (s *sandbox) command(name string, args ...string) (string, error) {
 	return s.commandIn("", name, args...)
 }

@@ -37,29 +37,36 @@ import (
 // and service; a YAML stack adds an agent pool to the cluster and takes it away again
 // (checkAgentPool); destroy leaves the hosts' data alone. Backend.AI is the real one, from
 // PyPI through the caching index; only the halfstack's images (and the image the agents
-// pull) are stand-ins (standIns), and the GPUs are the mock plugin's.
+// pull) are stand-ins (standIns), and the GPUs are the mock plugin's. The first up runs
+// always; each scenario after it is a subtest on the one cluster, which can be run by
+// name (-run 'TestUpPreviewChangeDestroy/drift') and names itself when it fails.
 func TestUpPreviewChangeDestroy(t *testing.T) {
 	t.Parallel()
 	version := newestRelease
-	// seed 001's shape: a management node, two agents and an NFS storage node.
+	// A management node, two agents and an NFS storage node, as in the multi-node setup of
+	// Backend.AI's docs/install/install-from-package.rst.
 	s, stand, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
 	nodes := s.nodes()
-	s.setConfig([][2]string{
-		// A title that holds every placeholder: it must reach webserver.conf as written.
-		{"services.webserver.title", placeholderTitle},
-		// One broken character in a copy of example-users.json.
-		{"fixtures[4]", "stacks/testdata/fixtures/broken-users.json"},
-	})
-	// A broken fixture file stops preview and up before anything is planned, naming the
-	// file and the position, and printing none of its passwords.
-	for _, args := range [][]string{{"preview"}, {"up", "--yes"}} {
-		out := s.pulumiFails(args...)
-		if !strings.Contains(out, "fixtures[4] (stacks/testdata/fixtures/broken-users.json): line 23, column 146: not valid JSON") {
-			t.Errorf("pulumi %s does not name the broken file and position", args[0])
+	// A title that holds every placeholder: it must reach webserver.conf as written.
+	s.setConfig([][2]string{{"services.webserver.title", placeholderTitle}})
+	// scenario runs one scenario of the test, which one can run by name
+	// (-run 'TestUpPreviewChangeDestroy/drift'); the first up runs in any case.
+	scenario := func(name string, f func(t *testing.T, s *sandbox)) { t.Run(name, func(t *testing.T) { f(t, s.on(t)) }) }
+
+	scenario("a broken fixture file is refused", func(t *testing.T, s *sandbox) {
+		// One broken character in a copy of example-users.json stops preview and up before
+		// anything is planned, naming the file and the position, and printing none of its
+		// passwords.
+		s.setConfig([][2]string{{"fixtures[4]", "stacks/testdata/fixtures/broken-users.json"}})
+		for _, args := range [][]string{{"preview"}, {"up", "--yes"}} {
+			out := s.pulumiFails(args...)
+			if !strings.Contains(out, "fixtures[4] (stacks/testdata/fixtures/broken-users.json): line 23, column 146: not valid JSON") {
+				t.Errorf("pulumi %s does not name the broken file and position", args[0])
+			}
+			noSecrets(t, "pulumi "+args[0]+" with a broken fixture", out, secrets)
 		}
-		noSecrets(t, "pulumi "+args[0]+" with a broken fixture", out, secrets)
-	}
-	s.pulumi("config", "rm", "--path", "fixtures[4]")
+		s.pulumi("config", "rm", "--path", "fixtures[4]")
+	})
 
 	sampled := sampleProcesses()
 	out, took := s.profiledUp()
@@ -72,172 +79,196 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 		t.Errorf("first up did not create %d resources:\n%s", resources, out)
 	}
 	noSecrets(t, "the output of up", out, secrets)
-	checkHosts(t, s, nodes)
-	// The title is as written; no secret is in the webserver's file, units or run scripts.
-	if got := s.ssh("bai-m1", "grep -F 'text = ' /home/bai/webserver/webserver.conf"); got != `text = '`+placeholderTitle+`'` {
-		t.Errorf("webserver.conf's title: %s", got)
+	if t.Failed() {
+		t.FailNow()
 	}
-	noSecrets(t, "the webserver's files, the units and run scripts on bai-m1", s.ssh("bai-m1",
-		"cat /home/bai/webserver/webserver.conf /etc/systemd/system/backendai-*.service /home/bai/bin/run-*.sh"), secrets)
 	admin := s.superadmin()
 	secrets["the superadmin's secret key"], secrets["the superadmin's password"] = admin.SecretKey, admin.Password
-	checkSuperadmin(t, s, admin)
-	checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
-	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
-	checkSharedVolume(t, s, "bai-a01", "bai-a02", "bai-m1")
-	checkVFolder(t, s, nodes["bai-m1"], "bai-a02")
-	if got, _ := s.pulumi("stack", "output", "endpoints", "--json"); !strings.Contains(got, `"webserver": "http://`+nodes["bai-m1"]+`:8090"`) {
-		t.Errorf("the stack's endpoints: %s", got)
-	}
-	checkVerification(t, s, version, "i-bai-a01", "i-bai-a02")
-	checkLogin(t, "http://"+nodes["bai-m1"]+":8090", version, "user@lablup.com")
-	checkWebUI(t, "http://"+nodes["bai-m1"]+":8090", admin.Email, admin.Password, "2 / 2")
-	checkUsersSee(t, s, nodes["bai-m1"])
-	services, _ := s.pulumi("stack", "output", "services", "--json")
-	t.Logf("the stack's services output:\n%s", services)
-	if !strings.Contains(services, `"manager": "`+version+`"`) || !strings.Contains(services, `"title": "`) {
-		t.Errorf("the services output does not show the manager's release and the Web UI")
-	}
-	checkAppProxy(t, s, nodes["bai-m1"])
+
+	scenario("verified", func(t *testing.T, s *sandbox) {
+		checkHosts(t, s, nodes)
+		// The title is as written; no secret is in the webserver's file, units or run scripts.
+		if got := s.ssh("bai-m1", "grep -F 'text = ' /home/bai/webserver/webserver.conf"); got != `text = '`+placeholderTitle+`'` {
+			t.Errorf("webserver.conf's title: %s", got)
+		}
+		noSecrets(t, "the webserver's files, the units and run scripts on bai-m1", s.ssh("bai-m1",
+			"cat /home/bai/webserver/webserver.conf /etc/systemd/system/backendai-*.service /home/bai/bin/run-*.sh"), secrets)
+		checkSuperadmin(t, s, admin)
+		checkManagementNode(t, s, "bai-m1", nodes["bai-m1"], secrets)
+		checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
+		checkSharedVolume(t, s, "bai-a01", "bai-a02", "bai-m1")
+		checkVFolder(t, s, nodes["bai-m1"], "bai-a02")
+		if got, _ := s.pulumi("stack", "output", "endpoints", "--json"); !strings.Contains(got, `"webserver": "http://`+nodes["bai-m1"]+`:8090"`) {
+			t.Errorf("the stack's endpoints: %s", got)
+		}
+		checkVerification(t, s, version, "i-bai-a01", "i-bai-a02")
+		checkLogin(t, "http://"+nodes["bai-m1"]+":8090", version, "user@lablup.com")
+		checkWebUI(t, "http://"+nodes["bai-m1"]+":8090", admin.Email, admin.Password, "2 / 2")
+		checkUsersSee(t, s, nodes["bai-m1"])
+		services, _ := s.pulumi("stack", "output", "services", "--json")
+		t.Logf("the stack's services output:\n%s", services)
+		if !strings.Contains(services, `"manager": "`+version+`"`) || !strings.Contains(services, `"title": "`) {
+			t.Errorf("the services output does not show the manager's release and the Web UI")
+		}
+		checkAppProxy(t, s, nodes["bai-m1"])
+	})
 
 	started := s.serviceStarts("bai-m1")
 	agentsStarted := map[string]string{"bai-a01": s.agentStart("bai-a01"), "bai-a02": s.agentStart("bai-a02")}
-	_, took = s.pulumi("preview", "--expect-no-changes")
-	t.Logf("no-change pulumi preview (4 hosts: the management node, 2 agents, the storage node): %s", took)
-	_, took = s.pulumi("up", "--yes", "--expect-no-changes")
-	t.Logf("second, no-change pulumi up (4 hosts: the management node, 2 agents, the storage node): %s", took)
-	if again := s.serviceStarts("bai-m1"); !maps.Equal(again, started) {
-		t.Errorf("a second up restarted services: %v, then %v", started, again)
-	}
-	for node, at := range agentsStarted {
-		if again := s.agentStart(node); again != at {
-			t.Errorf("a second up restarted the agent on %s", node)
+	scenario("no change", func(t *testing.T, s *sandbox) {
+		_, took := s.pulumi("preview", "--expect-no-changes")
+		t.Logf("no-change pulumi preview (4 hosts: the management node, 2 agents, the storage node): %s", took)
+		_, took = s.pulumi("up", "--yes", "--expect-no-changes")
+		t.Logf("second, no-change pulumi up (4 hosts: the management node, 2 agents, the storage node): %s", took)
+		if again := s.serviceStarts("bai-m1"); !maps.Equal(again, started) {
+			t.Errorf("a second up restarted services: %v, then %v", started, again)
 		}
-	}
-
-	// A broken agent fails the verification, which names it: the agent on bai-a02 is
-	// stopped, and the verification is run again (as an operator would, by its URN).
-	s.ssh("bai-a02", "systemctl stop backendai-agent")
-	out = s.pulumiFails("up", "--yes", "--replace", s.urn("verification-checks"))
-	t.Logf("pulumi up --replace the verification, with the agent on bai-a02 stopped:\n%s", tail(out, 12))
-	if !regexp.MustCompile(`verify: agents: i-bai-a02 is (TERMINATED|LOST|not registered)`).MatchString(out) || strings.Contains(out, "i-bai-a01 is") {
-		t.Errorf("the verification with a stopped agent does not fail naming i-bai-a02 alone:\n%s", out)
-	}
-	noSecrets(t, "the failed verification's output", out, secrets)
-	s.ssh("bai-a02", "systemctl start backendai-agent")
-	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
-
-	// A stopped App Proxy worker fails the verification's apps check, which names it.
-	s.ssh("bai-m1", "systemctl stop backendai-app-proxy-worker")
-	out = s.pulumiFails("up", "--yes", "--replace", s.urn("verification-checks"))
-	t.Logf("pulumi up --replace the verification, with the App Proxy's worker stopped:\n%s", tail(out, 8))
-	if !strings.Contains(out, "verify: apps: jupyter:") || !strings.Contains(out, "App Proxy worker") {
-		t.Errorf("the verification with the App Proxy's worker stopped does not fail naming it:\n%s", out)
-	}
-	noSecrets(t, "the failed verification's output", out, secrets)
-	s.ssh("bai-m1", "systemctl start backendai-app-proxy-worker")
-
-	// One agent's setting changes that agent's steps alone (and the verification, which
-	// runs again): no SSH session reaches the other agent, which keeps running as it was.
-	s.pulumi("config", "set", "--path", "nodes[2].accelerators[0].devices", "3")
-	if got, want := s.changes(), []string{"bai-a02-agent-accelerator-0-mock-mock-devices", "bai-a02-agent-agent-service", "verification-checks"}; !slices.Equal(got, want) {
-		t.Errorf("the change of bai-a02's accelerator touches %v, want exactly %v", got, want)
-	}
-	logins := s.sshLogins("bai-a01")
-	s.pulumi("up", "--yes")
-	// The count itself is one more login.
-	if after := s.sshLogins("bai-a01"); after != logins+1 {
-		t.Errorf("the change of bai-a02 opened %d SSH session(s) to bai-a01", after-logins-1)
-	}
-	if s.agentStart("bai-a01") != agentsStarted["bai-a01"] {
-		t.Error("the change of bai-a02 restarted the agent on bai-a01")
-	}
-	checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 3})
-	s.pulumi("up", "--yes", "--expect-no-changes")
-
-	s.pulumi("config", "set", "--path", `sysctl["net.core.somaxconn"]`, "4096")
-	if got, want := s.changes(), []string{"bai-a01-sysctl", "bai-a02-sysctl", "bai-m1-sysctl", "bai-s1-sysctl"}; !slices.Equal(got, want) {
-		t.Errorf("the sysctl change touches %v, want exactly %v", got, want)
-	}
-	s.pulumi("up", "--yes")
-	for name := range nodes {
-		if got := s.ssh(name, "sysctl -n net.core.somaxconn; grep -x net.core.somaxconn=4096 /etc/sysctl.d/99-backendai.conf"); got != "4096\nnet.core.somaxconn=4096" {
-			t.Errorf("%s: somaxconn after the change: %q", name, got)
+		for node, at := range agentsStarted {
+			if again := s.agentStart(node); again != at {
+				t.Errorf("a second up restarted the agent on %s", node)
+			}
 		}
-	}
-	s.pulumi("up", "--yes", "--expect-no-changes")
 
-	// Only the webserver's config and its service step change, and only the webserver
-	// restarts.
-	mtimes := "stat -c '%n %Y' /home/bai/manager/manager.toml /home/bai/storage-proxy/storage-proxy.toml /etc/systemd/system/backendai-manager.service"
-	before := s.ssh("bai-m1", mtimes)
-	started = s.serviceStarts("bai-m1")
-	s.pulumi("config", "set", "--path", "services.webserver.title", "Our GPU Cloud")
-	if got, want := s.changes(), []string{"bai-m1-mgmt-verify", "bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service", "verification-checks"}; !slices.Equal(got, want) {
-		t.Errorf("the webserver change touches %v, want exactly %v", got, want)
-	}
-	// A pull request's comment of that change (tools/prcomment) shows the file's changing
-	// line on its node, and no secret.
-	comment, err := s.prComment()
-	if err != nil || !strings.Contains(comment, "`/home/bai/webserver/webserver.conf on bai-m1`") ||
-		!strings.Contains(comment, "\n  +text = 'Our GPU Cloud'\n") {
-		t.Errorf("the pull request comment of the webserver change (%v):\n%s", err, comment)
-	}
-	noSecrets(t, "the pull request comment", comment, secrets)
-	out, _ = s.pulumi("up", "--yes")
-	if !strings.Contains(out, "4 updated") {
-		t.Errorf("the webserver change did not update 4 resources:\n%s", out)
-	}
-	if got := s.ssh("bai-m1", "grep -c 'Our GPU Cloud' /home/bai/webserver/webserver.conf"); got != "1" {
-		t.Errorf("webserver.conf does not have the new title: %s", got)
-	}
-	if after := s.ssh("bai-m1", mtimes); after != before {
-		t.Errorf("the webserver change touched other services' files:\n%s\n%s", before, after)
-	}
-	restarted := s.serviceStarts("bai-m1")
-	for svc, at := range restarted {
-		if (at != started[svc]) != (svc == "webserver") {
-			t.Errorf("after the webserver change, %s started at %s (before: %s); only the webserver restarts", svc, at, started[svc])
+	})
+
+	scenario("a stopped agent fails the verification", func(t *testing.T, s *sandbox) {
+		// The agent on bai-a02 is stopped, and the verification is run again (as an operator
+		// would, by its URN): it fails naming the agent.
+		s.ssh("bai-a02", "systemctl stop backendai-agent")
+		out := s.pulumiFails("up", "--yes", "--replace", s.urn("verification-checks"))
+		t.Logf("pulumi up --replace the verification, with the agent on bai-a02 stopped:\n%s", tail(out, 12))
+		if !regexp.MustCompile(`verify: agents: i-bai-a02 is (TERMINATED|LOST|not registered)`).MatchString(out) || strings.Contains(out, "i-bai-a01 is") {
+			t.Errorf("the verification with a stopped agent does not fail naming i-bai-a02 alone:\n%s", out)
 		}
-	}
+		noSecrets(t, "the failed verification's output", out, secrets)
+		s.ssh("bai-a02", "systemctl start backendai-agent")
+		checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 2})
+
+	})
+
+	scenario("a stopped App Proxy worker fails the verification", func(t *testing.T, s *sandbox) {
+		// The verification's apps check fails, naming the worker.
+		s.ssh("bai-m1", "systemctl stop backendai-app-proxy-worker")
+		out := s.pulumiFails("up", "--yes", "--replace", s.urn("verification-checks"))
+		t.Logf("pulumi up --replace the verification, with the App Proxy's worker stopped:\n%s", tail(out, 8))
+		if !strings.Contains(out, "verify: apps: jupyter:") || !strings.Contains(out, "App Proxy worker") {
+			t.Errorf("the verification with the App Proxy's worker stopped does not fail naming it:\n%s", out)
+		}
+		noSecrets(t, "the failed verification's output", out, secrets)
+		s.ssh("bai-m1", "systemctl start backendai-app-proxy-worker")
+	})
+
+	scenario("one agent's change touches that agent alone", func(t *testing.T, s *sandbox) {
+		// The change reruns that agent's steps (and the verification): no SSH session reaches
+		// the other agent, which keeps running as it was.
+		s.pulumi("config", "set", "--path", "nodes[2].accelerators[0].devices", "3")
+		if got, want := s.changes(), []string{"bai-a02-agent-accelerator-0-mock-mock-devices", "bai-a02-agent-agent-service", "verification-checks"}; !slices.Equal(got, want) {
+			t.Errorf("the change of bai-a02's accelerator touches %v, want exactly %v", got, want)
+		}
+		logins := s.sshLogins("bai-a01")
+		s.pulumi("up", "--yes")
+		// The count itself is one more login.
+		if after := s.sshLogins("bai-a01"); after != logins+1 {
+			t.Errorf("the change of bai-a02 opened %d SSH session(s) to bai-a01", after-logins-1)
+		}
+		if s.agentStart("bai-a01") != agentsStarted["bai-a01"] {
+			t.Error("the change of bai-a02 restarted the agent on bai-a01")
+		}
+		checkAgents(t, s, nodes["bai-m1"], map[string]int{"i-bai-a01": 2, "i-bai-a02": 3})
+		s.pulumi("up", "--yes", "--expect-no-changes")
+	})
+
+	scenario("a sysctl change touches each host's sysctl step alone", func(t *testing.T, s *sandbox) {
+		s.pulumi("config", "set", "--path", `sysctl["net.core.somaxconn"]`, "4096")
+		if got, want := s.changes(), []string{"bai-a01-sysctl", "bai-a02-sysctl", "bai-m1-sysctl", "bai-s1-sysctl"}; !slices.Equal(got, want) {
+			t.Errorf("the sysctl change touches %v, want exactly %v", got, want)
+		}
+		s.pulumi("up", "--yes")
+		for name := range nodes {
+			if got := s.ssh(name, "sysctl -n net.core.somaxconn; grep -x net.core.somaxconn=4096 /etc/sysctl.d/99-backendai.conf"); got != "4096\nnet.core.somaxconn=4096" {
+				t.Errorf("%s: somaxconn after the change: %q", name, got)
+			}
+		}
+		s.pulumi("up", "--yes", "--expect-no-changes")
+	})
+
+	scenario("a webserver change restarts the webserver alone", func(t *testing.T, s *sandbox) {
+		// Only the webserver's config and its service step change, and only the webserver
+		// restarts.
+		mtimes := "stat -c '%n %Y' /home/bai/manager/manager.toml /home/bai/storage-proxy/storage-proxy.toml /etc/systemd/system/backendai-manager.service"
+		before := s.ssh("bai-m1", mtimes)
+		started := s.serviceStarts("bai-m1")
+		s.pulumi("config", "set", "--path", "services.webserver.title", "Our GPU Cloud")
+		if got, want := s.changes(), []string{"bai-m1-mgmt-verify", "bai-m1-mgmt-webserver-config", "bai-m1-mgmt-webserver-service", "verification-checks"}; !slices.Equal(got, want) {
+			t.Errorf("the webserver change touches %v, want exactly %v", got, want)
+		}
+		// A pull request's comment of that change (tools/prcomment) shows the file's changing
+		// line on its node, and no secret.
+		comment, err := s.prComment()
+		if err != nil || !strings.Contains(comment, "`/home/bai/webserver/webserver.conf on bai-m1`") ||
+			!strings.Contains(comment, "\n  +text = 'Our GPU Cloud'\n") {
+			t.Errorf("the pull request comment of the webserver change (%v):\n%s", err, comment)
+		}
+		noSecrets(t, "the pull request comment", comment, secrets)
+		out, _ = s.pulumi("up", "--yes")
+		if !strings.Contains(out, "4 updated") {
+			t.Errorf("the webserver change did not update 4 resources:\n%s", out)
+		}
+		if got := s.ssh("bai-m1", "grep -c 'Our GPU Cloud' /home/bai/webserver/webserver.conf"); got != "1" {
+			t.Errorf("webserver.conf does not have the new title: %s", got)
+		}
+		if after := s.ssh("bai-m1", mtimes); after != before {
+			t.Errorf("the webserver change touched other services' files:\n%s\n%s", before, after)
+		}
+		restarted := s.serviceStarts("bai-m1")
+		for svc, at := range restarted {
+			if (at != started[svc]) != (svc == "webserver") {
+				t.Errorf("after the webserver change, %s started at %s (before: %s); only the webserver restarts", svc, at, started[svc])
+			}
+		}
+
+	})
 
 	// Hand changes on the hosts: a refresh names their steps, and an up puts them back.
-	checkDrift(t, s, secrets)
+	scenario("drift", func(t *testing.T, s *sandbox) { checkDrift(t, s, secrets) })
 	// No secret value anywhere one could go, on this machine or the hosts.
-	checkSecretsEverywhere(t, s, slices.Sorted(maps.Keys(nodes)), secrets, sampled)
-
+	scenario("secrets", func(t *testing.T, s *sandbox) {
+		checkSecretsEverywhere(t, s, slices.Sorted(maps.Keys(nodes)), secrets, sampled)
+	})
 	// Another stack adds an agent pool to the cluster, and takes it away again.
-	checkAgentPool(t, s, version, stand.Images.Kernel, secrets)
+	scenario("agent pool", func(t *testing.T, s *sandbox) { checkAgentPool(t, s, version, stand.Images.Kernel, secrets) })
 
-	state, _ := s.pulumi("stack", "export")
-	noSecrets(t, "the stack state", state, secrets)
-	if strings.Contains(state, "PRIVATE KEY") {
-		t.Error("the stack state holds the login key in plaintext")
-	}
-
-	out, _ = s.pulumi("destroy", "--yes")
-	if !strings.Contains(out, fmt.Sprintf("%d deleted", resources)) {
-		t.Errorf("destroy did not delete the %d resources:\n%s", resources, out)
-	}
-	// Destroying the stack forgets the steps; it does not undo the hosts' setup or
-	// delete the data.
-	for name := range nodes {
-		if got := s.ssh(name, "id -u bai"); got != "1100" {
-			t.Errorf("%s: the account is gone after destroy: %q", name, got)
+	scenario("destroy keeps the data", func(t *testing.T, s *sandbox) {
+		state, _ := s.pulumi("stack", "export")
+		noSecrets(t, "the stack state", state, secrets)
+		if strings.Contains(state, "PRIVATE KEY") {
+			t.Error("the stack state holds the login key in plaintext")
 		}
-	}
-	if got := s.ssh("bai-m1", "docker volume ls -q --filter name=backendai-half | sort | tr '\\n' ' '"); got != "backendai-half-etcd-data backendai-half-postgres-data backendai-half-redis-data" {
-		t.Errorf("the halfstack's data volumes after destroy: %q", got)
-	}
-	// The fixtures' rows are the cluster's data too (halfstack.deleteDataOnDestroy is off).
-	if got := s.ssh("bai-m1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select count(*) from users'"); got != "6" {
-		t.Errorf("users after destroy: %q", got)
-	}
-	// And the shared volume's files.
-	if got := s.ssh("bai-a02", "cat /vfroot/nfs/e2e-shared.txt"); got != "shared-by-bai-a01" {
-		t.Errorf("the shared volume's file after destroy: %q", got)
-	}
-	s.pulumi("stack", "rm", "--yes")
+
+		out, _ := s.pulumi("destroy", "--yes")
+		if !strings.Contains(out, fmt.Sprintf("%d deleted", resources)) {
+			t.Errorf("destroy did not delete the %d resources:\n%s", resources, out)
+		}
+		// Destroying the stack forgets the steps; it does not undo the hosts' setup or
+		// delete the data.
+		for name := range nodes {
+			if got := s.ssh(name, "id -u bai"); got != "1100" {
+				t.Errorf("%s: the account is gone after destroy: %q", name, got)
+			}
+		}
+		if got := s.ssh("bai-m1", "docker volume ls -q --filter name=backendai-half | sort | tr '\\n' ' '"); got != "backendai-half-etcd-data backendai-half-postgres-data backendai-half-redis-data" {
+			t.Errorf("the halfstack's data volumes after destroy: %q", got)
+		}
+		// The fixtures' rows are the cluster's data too (halfstack.deleteDataOnDestroy is off).
+		if got := s.ssh("bai-m1", "docker exec backendai-half-db psql -At -U postgres -d backend -c 'select count(*) from users'"); got != "6" {
+			t.Errorf("users after destroy: %q", got)
+		}
+		// And the shared volume's files.
+		if got := s.ssh("bai-a02", "cat /vfroot/nfs/e2e-shared.txt"); got != "shared-by-bai-a01" {
+			t.Errorf("the shared volume's file after destroy: %q", got)
+		}
+		s.pulumi("stack", "rm", "--yes")
+	})
 }
 
 // verificationReport is the stack's verification output.
