@@ -98,6 +98,32 @@ func TestManyStepsOnOneHost(t *testing.T) {
 	}
 }
 
+// TestTunnelNamesALostHost: a data resource's connection through the SSH tunnel whose
+// host stops answering ends within the keepalives' bound, with an error that names the
+// tunnel's host (the server's client would otherwise see an EOF from its server).
+func TestTunnelNamesALostHost(t *testing.T) {
+	t.Parallel()
+	private, public := sshkey.New(t)
+	host, port, _ := net.SplitHostPort(sshServer(t, public, freeze))
+	via := &Connection{Host: host, PrivateKey: private}
+	via.Port, _ = strconv.Atoi(port)
+	tun, err := openTunnel(context.Background(), via)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tun.Close()
+	conn, err := tun.dial(context.Background(), "tcp", "127.0.0.1:5432")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = conn.Read(make([]byte, 1))
+	want := "the SSH tunnel via " + via.addr() + ": the host stopped answering (no reply to SSH keepalives within 15s)"
+	if err == nil || err.Error() != want || time.Since(start) > 27*time.Second {
+		t.Errorf("a read through the tunnel of a host that stopped answering: %v after %s, want %q within 27s", err, time.Since(start).Round(time.Second), want)
+	}
+}
+
 // TestCancelStopsAHandshake: cancelling (the engine's answer to SIGINT or SIGTERM)
 // ends a step that waits on a silent port at once.
 func TestCancelStopsAHandshake(t *testing.T) {
@@ -196,6 +222,11 @@ func sshServerWith(t testing.TB, authorized string, what behaviour, maxStartups 
 			ch, chReqs, err := nc.Accept()
 			if err != nil {
 				return
+			}
+			if nc.ChannelType() == "direct-tcpip" { // a tunnel's connection: no exec comes
+				go ssh.DiscardRequests(chReqs)
+				go what(ch, conn)
+				continue
 			}
 			go func() {
 				for r := range chReqs {

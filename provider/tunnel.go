@@ -29,7 +29,40 @@ func openTunnel(ctx context.Context, via *Connection) (*tunnel, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connection.via: %w", err)
 	}
-	return &tunnel{client: client, dial: client.DialContext}, nil
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := client.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return tunnelConn{Conn: conn, client: client, via: via.addr()}, nil
+	}
+	return &tunnel{client: client, dial: dial}, nil
+}
+
+// tunnelConn is a connection through the tunnel. Once the tunnel's host stopped answering
+// (its keepalives), a read or write says so, naming the host: the server's client would
+// otherwise report an EOF from its server.
+type tunnelConn struct {
+	net.Conn
+	client *client
+	via    string
+}
+
+func (c tunnelConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	return n, c.explain(err)
+}
+
+func (c tunnelConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	return n, c.explain(err)
+}
+
+func (c tunnelConn) explain(err error) error {
+	if err != nil && c.client.lost.Load() {
+		return fmt.Errorf("the SSH tunnel via %s: the host stopped answering (no reply to SSH keepalives within %s)", c.via, keepaliveWait)
+	}
+	return err
 }
 
 func (t *tunnel) Close() {
