@@ -89,7 +89,7 @@ func (s *Script) Delete(ctx context.Context, req infer.DeleteRequest[ScriptState
 	return infer.DeleteResponse{}, err
 }
 
-// Read is a refresh: a script that has a check mode (it reads BAI_CHECK) runs in it, which
+// Read is a refresh: a script that has a check mode (a header line "# Check mode: ") runs in it, which
 // changes nothing and prints a "drift: ..." line for each thing on the host that differs
 // from what the script made; those lines become Drift. A script without one is not read
 // back: its state stays as recorded.
@@ -105,8 +105,9 @@ func (s *Script) Read(ctx context.Context, req infer.ReadRequest[ScriptArgs, Scr
 	return infer.ReadResponse[ScriptArgs, ScriptState]{ID: req.ID, Inputs: inputs, State: state}, nil
 }
 
-// checks is whether script has a check mode.
-func checks(script string) bool { return strings.Contains(script, "BAI_CHECK") }
+// checks is whether script has a check mode: a line of its header says so. (Whether it
+// reads BAI_CHECK does not tell: the functions steps share read it too.)
+func checks(script string) bool { return strings.Contains(script, "\n# Check mode: ") }
 
 // checkTimeout bounds a check: it reads, it installs and waits for nothing.
 const checkTimeout = 2 * time.Minute

@@ -3,10 +3,8 @@
 # sudo group (and the docker group once Docker is installed). An existing account with
 # another UID/GID is reported, never renumbered: files on shared storage belong to it.
 #   BAI_USER=bai BAI_UID=1100 BAI_GID=1100 account.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
-# One apt at a time on the node: steps run in parallel (two Python steps on an
-# all-in-one node), and apt's lists lock does not wait.
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${BAI_USER:?}" "${BAI_UID:?}" "${BAI_GID:?}"
 changed=no
 

@@ -7,6 +7,7 @@
 # A refresh reads back the directory's owner and mode, the manager's certificate, and
 # that the agent's keypair is there, the account's, its secret key with mode 0600 (not
 # which keypair: the manager's record of it is its own).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${AGENT_DIR:?}" "${BAI_USER:?}" "${MANAGER_PUBLIC_KEY:?}"
 case "$MANAGER_PUBLIC_KEY" in
@@ -16,9 +17,6 @@ esac
 changed=no
 owner=$BAI_USER:$(id -gn "$BAI_USER")
 dir=$AGENT_DIR/fixtures
-# drift WHAT: with BAI_CHECK=1 nothing is made or changed: WHAT, which a run would put
-# right, is reported and this succeeds; otherwise it fails, and the caller puts it right.
-drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
 # is PATH OWNER MODE: PATH is there with that owner (user:group) and mode.
 is() { [ "$(stat -c '%U:%G %a' "$1" 2>/dev/null)" = "$2 $3" ]; }
 

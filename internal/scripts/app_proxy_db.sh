@@ -11,6 +11,7 @@
 # against the role's stored verifier, never printed or sent), the database, and the
 # role's rights on it and on its public schema (not who owns an existing database, which
 # a run leaves as it is).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${DB_CONTAINER:?}" "${APPPROXY_DB:?}" "${APPPROXY_USER:?}" "${APPPROXY_DB_PASSWORD:?}"
 export APPPROXY_DB_PASSWORD

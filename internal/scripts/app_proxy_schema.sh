@@ -7,9 +7,9 @@
 #   COORDINATOR_DIR=/home/bai/app-proxy-coordinator BAI_USER=bai VERSION=26.8.3 app_proxy_schema.sh
 # A refresh reads back the database's revision (`alembic current`, which changes nothing)
 # and reports it unless it is the head: not the tables themselves.
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${COORDINATOR_DIR:?}" "${BAI_USER:?}" "${VERSION:?}"
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 alembic() { as_bai .venv/bin/python -m alembic -c alembic-appproxy.ini "$@"; }
 # BAI_CHECK=1: nothing is migrated, and Python writes no bytecode caches; a database
 # whose revision (the last line of `alembic current`, as a run reads it) is not the head,

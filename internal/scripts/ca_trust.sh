@@ -5,10 +5,10 @@
 # trust the certificate it signed. Rewritten, and the store updated, only when it
 # changes.
 #   CA_CERT="-----BEGIN CERTIFICATE-----..." ca_trust.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${CA_CERT:?}"
 file=/usr/local/share/ca-certificates/backendai-infra.crt
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 changed=no
 # BAI_CHECK=1: nothing is installed or written; a CA file that differs is drift.
 if [ "${BAI_CHECK:-}" = 1 ]; then

@@ -8,6 +8,7 @@
 # whose text, owner or mode differs is reported as drift (not how: it holds secrets).
 #   CONFIG_PATH=/home/bai/manager/manager.toml CONFIG_TEXT=... CONFIG_SLOTS="412:23:BACKENDAI_DB_PASSWORD" \
 #   CONFIG_OWNER=bai CONFIG_MODE=0600 BACKENDAI_DB_PASSWORD=... config.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${CONFIG_PATH:?}" "${CONFIG_TEXT:?}"
 owner=${CONFIG_OWNER:-root}

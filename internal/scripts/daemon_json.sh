@@ -4,10 +4,8 @@
 # written, and Docker restarted, only when that changes what is there. With BAI_CHECK=1
 # nothing is written or installed: registries that differ are reported as drift.
 #   INSECURE_REGISTRIES="10.0.0.5:5000 registry.lan" daemon_json.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
-# One apt at a time on the node: steps run in parallel (two Python steps on an
-# all-in-one node), and apt's lists lock does not wait.
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 file=/etc/docker/daemon.json
 mkdir -p /etc/docker
 # Docker's packages bring no JSON tool; Debian's python3 is one.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Directories a service needs on its node, made when missing; nothing is ever removed.
 #   DIRECTORIES="/var/lib/backend.ai/scratches /vfroot" directories.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${DIRECTORIES:?}"
 changed=no

@@ -4,10 +4,8 @@
 #   DOCKER_SOURCE=docker-ce   Docker's apt repository, as the guide installs it
 #   DOCKER_SOURCE=distro      the distribution's docker.io and compose packages
 #   BAI_USER=bai
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
-# One apt at a time on the node: steps run in parallel (two Python steps on an
-# all-in-one node), and apt's lists lock does not wait.
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${DOCKER_SOURCE:?}" "${BAI_USER:?}"
 changed=no
 . /etc/os-release

@@ -11,10 +11,10 @@
 # A refresh reads back both files' text against the checksums the run recorded
 # (.composed.sha256): composing again would cost the manager's three schema dumps, and the
 # packages step reads back the manager's release they come from.
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${GATEWAY_DIR:?}" "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${GATEWAY_VERSION:?}" "${MANAGER_URL:?}"
 changed=no
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 # fail WHY [DETAIL]: the step fails saying why, then the detail (a command's last lines).
 fail() {
 	echo "gateway: $1${2:+:}" >&2

@@ -9,18 +9,13 @@
 #   [NPM_REGISTRY=http://127.0.0.1:4873/] gateway_packages.sh
 # A refresh reads back Node.js and npm, GATEWAY_DIR's owner and mode, package.json, and
 # the version of each pinned package in node_modules (not the packages' own files).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${GATEWAY_DIR:?}" "${BAI_USER:?}" "${GATEWAY_VERSION:?}"
 # The composition library and graphql, pinned with the gateway.
 composition_version=0.27.0
 graphql_version=16.11.0
 changed=no
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
-# One apt at a time on the node (see python.sh).
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
-# drift WHAT: with BAI_CHECK=1 nothing is installed or written: WHAT, which a run would
-# put right, is reported and this succeeds; otherwise it fails, and the caller puts it right.
-drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
 # put FILE MODE: the text on stdin becomes FILE, bai's, when it differs.
 put() {
 	local tmp

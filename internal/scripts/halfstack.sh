@@ -7,6 +7,7 @@
 #   HALFSTACK_<svc>_NAME=... HALFSTACK_<svc>_IMAGE=... HALFSTACK_<svc>_VOLUME=...
 #   HALFSTACK_<svc>_ARGS='<docker run arguments, shell-quoted>' HALFSTACK_<svc>_SHA=...
 #   POSTGRES_PASSWORD=...   (secret; docker run takes it from this environment)
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${HALFSTACK_NETWORK:?}" "${HALFSTACK_SERVICES:?}"
 changed=no

@@ -3,6 +3,7 @@
 # Lines outside the block are kept as they are. With BAI_CHECK=1 nothing is written: a
 # block that differs is reported as drift.
 #   HOSTS_BLOCK=$'10.20.30.10 bai-m1  # manager\n...' hosts.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${HOSTS_BLOCK:?}"
 begin='##### BEGIN for Backend.AI services #####'

@@ -3,6 +3,7 @@
 # engine does not have it. Images no longer listed are left (a session may use them).
 #   IMAGES="cr.backend.ai/stable/python:3.13-ubuntu24.04 ..." images.sh
 # A refresh reads back that the engine has each image (by reference, not which digest).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 changed=no
 for ref in ${IMAGES:-}; do

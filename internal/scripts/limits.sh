@@ -3,6 +3,7 @@
 # They apply to new login sessions. With BAI_CHECK=1 nothing is written: a drop-in that
 # differs is reported as drift.
 #   LIMITS_CONF=$'root hard nofile 512000\n...' limits.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${LIMITS_CONF:?}"
 file=/etc/security/limits.d/99-backendai.conf

@@ -6,9 +6,8 @@
 #   NFS_SERVER=kernel   nfs-kernel-server, /etc/exports.d/backendai.exports, exportfs -ra
 #   NFS_SERVER=ganesha  Debian's nfs-ganesha with its VFS backend (userspace), /etc/ganesha/ganesha.conf
 #   EXPORT_DIRS="/srv/backendai/nfs" SERVER_CONFIG="..." BAI_USER=bai nfs_server.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
-# One apt at a time on the node: steps run in parallel, and apt's lists lock does not wait.
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${NFS_SERVER:?}" "${EXPORT_DIRS:?}" "${SERVER_CONFIG:?}" "${BAI_USER:?}"
 export DEBIAN_FRONTEND=noninteractive
 changed=no

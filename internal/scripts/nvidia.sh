@@ -7,10 +7,8 @@
 #   NVIDIA_REPO=https://nvidia.github.io/libnvidia-container [DOCKER_DAEMON_JSON=/etc/docker/daemon.json] nvidia.sh
 # A refresh reads back the driver (it answers), the toolkit (installed), and daemon.json
 # (what `nvidia-ctk runtime configure` makes of a copy of it is the file as it is).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
-# One apt at a time on the node: steps run in parallel (two Python steps on an
-# all-in-one node), and apt's lists lock does not wait.
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${NVIDIA_REPO:?}"
 daemon=${DOCKER_DAEMON_JSON:-/etc/docker/daemon.json}
 changed=no

@@ -7,11 +7,11 @@
 # naming the versions the index has.
 #   SERVICE_DIR=/home/bai/webserver PYTHON=/usr/bin/python3 PACKAGE=backend.ai-webserver \
 #   VERSION=26.8.1 [INDEX_URL=http://127.0.0.1:3141/index/] BAI_USER=bai packages.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${SERVICE_DIR:?}" "${PYTHON:?}" "${PACKAGE:?}" "${VERSION:?}" "${BAI_USER:?}"
 uv_home=/opt/backendai/uv
 changed=no
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 # pip_setting KEY: what pip on this node is configured with for KEY (its files and
 # environment, as the account sees them); uv reads no pip configuration.
 pip_setting() {

@@ -14,19 +14,14 @@
 # it prints the interpreter's path.
 # A refresh reads back python3 with venv, uv's version, and that the interpreter is there
 # and is Python PYTHON_NEEDS (not the interpreter's own files).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
-# One apt at a time on the node: steps run in parallel (two Python steps on an
-# all-in-one node), and apt's lists lock does not wait.
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${PYTHON_SOURCE:?}" "${BAI_USER:?}" "${PYTHON_NEEDS:?}" "${RELEASE:?}" "${UV_VERSION:?}"
 changed=no
 export DEBIAN_FRONTEND=noninteractive
 uv_home=/opt/backendai/uv
 uv=$uv_home/bin/uv
-# drift WHAT: with BAI_CHECK=1 nothing is installed, linked or locked, and Python writes
-# no bytecode caches: WHAT, which a run would put right (or fail on), is reported and
-# this succeeds; otherwise it fails, and the caller puts it right.
-drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
+# In a check, Python writes no bytecode caches.
 if [ "${BAI_CHECK:-}" = 1 ]; then export PYTHONDONTWRITEBYTECODE=1; fi
 
 # The distribution's python3 with venv: the distro source's interpreter, and uv's.

@@ -10,7 +10,6 @@
 # A refresh does not read this step back (it asks the manager to read the registries; the image rows are the manager's).
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}"
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 mgr() { # backend.ai mgr ARGS..., as the account; a failure shows its last lines
 	local out
 	# The command logs an unreachable registry as an ERROR and still exits 0.

@@ -23,9 +23,9 @@
 # lacks is `mgr permissions provision`'s own reckoning (the presets' templates and
 # auto-assigned grants), which it has no way to only report, and the presets themselves
 # come from a download, which a check does not make.
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${DB_CONTAINER:?}" "${DB_NAME:?}"
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 mgr() { # backend.ai mgr ARGS..., as the account; a failure shows its last lines
 	local out
 	if ! out=$(as_bai .venv/bin/backend.ai mgr "$@" 2>&1); then

@@ -6,12 +6,9 @@
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai rpc_keypair.sh
 # A refresh reads back that the secret key file is there with mode 0600 (not which
 # keypair it holds: the agents' rpc-keys steps read back their copy of the certificate).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}"
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
-# drift WHAT: with BAI_CHECK=1 nothing is made or changed: WHAT, which a run would put
-# right, is reported and this succeeds; otherwise it fails, and the caller puts it right.
-drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
 secret=$MANAGER_DIR/fixtures/manager/manager.key_secret
 changed=no
 if [ ! -s "$secret" ]; then

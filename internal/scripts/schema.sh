@@ -8,7 +8,6 @@
 # A refresh does not read this step back (it migrates the database, whose revision the manager's `schema show` reports).
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}"
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 cd "$MANAGER_DIR"
 revision() { as_bai .venv/bin/python -m alembic -c alembic.ini current 2>/dev/null | tail -n1; }
 before=$(revision || true)

@@ -11,7 +11,6 @@
 # A refresh does not read this step back (it checks the database before the schema changes).
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}"
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 venv=$MANAGER_DIR/.venv
 if [ ! -x "$venv/bin/python" ] || [ ! -f "$MANAGER_DIR/alembic.ini" ]; then
 	echo "schema preflight: no manager installed yet, nothing to check for Backend.AI $VERSION"

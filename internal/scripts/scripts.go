@@ -1,10 +1,11 @@
 // Package scripts holds the convergent shell scripts that prepare a host, one per OS
 // concern, and renders the inputs they take from the cluster spec.
 //
-// Each script is a real file that runs on its own (`VAR=... bash facts.sh`): it checks
-// before it changes, so running it twice changes nothing the second time. Inputs come
-// in environment variables; the remote step exports them on the script's stdin, never
-// on a command line.
+// Each script is a real file that runs after prelude.sh, the functions they share
+// (`cat prelude.sh facts.sh | VAR=... bash`): it checks before it changes, so running it
+// twice changes nothing the second time. Inputs come in environment variables; the
+// remote step exports them on the script's stdin, never on a command line. A script
+// whose header says "# Check mode: " reads itself back with BAI_CHECK=1 (a refresh).
 package scripts
 
 import (
@@ -17,6 +18,10 @@ import (
 	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
+//go:embed prelude.sh
+var prelude string
+
+// The exported scripts each begin with the prelude (init).
 var (
 	//go:embed facts.sh
 	Facts string
@@ -85,6 +90,14 @@ var (
 	//go:embed ca_trust.sh
 	CATrust string
 )
+
+func init() {
+	for _, script := range []*string{
+		&Facts, &Account, &Hosts, &Limits, &Sysctl, &Docker, &Config, &ServiceUnit, &ServiceStop, &Halfstack, &Python, &Packages, &RPCKeypair, &Schema, &Roles, &UserRoles, &Gateway, &GatewayPackages, &SchemaPreflight, &Rescan, &Volumes, &Verify, &AgentKeys, &DaemonJSON, &Images, &AppProxyDB, &AppProxySchema, &NVIDIA, &Directories, &NFSServer, &VFRoot, &VerifyCluster, &CATrust,
+	} {
+		*script = prelude + *script
+	}
+}
 
 // AccountOf is account.sh's input for the cluster's account.
 func AccountOf(c spec.Cluster) AccountInput {

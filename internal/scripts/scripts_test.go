@@ -5,6 +5,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -121,5 +122,35 @@ func TestExportsToPoolClients(t *testing.T) {
 		if !strings.Contains(exports, " "+client+"(") || !strings.Contains(ganesha, client) {
 			t.Errorf("the exports do not name the client %s:\n%s\n%s", client, exports, ganesha)
 		}
+	}
+}
+
+// TestScriptsShape: every script begins with the prelude and defines none of its
+// functions again, and says whether a refresh reads it back: a check mode (the header
+// line the provider looks for), or a header line saying that a refresh does not.
+func TestScriptsShape(t *testing.T) {
+	files, err := filepath.Glob("*.sh")
+	if err != nil || len(files) < 30 {
+		t.Fatalf("the scripts: %v %v", files, err)
+	}
+	shared := regexp.MustCompile(`(?m)^(apt_get|as_bai|drift)\(\)`)
+	for _, f := range files {
+		if f == "prelude.sh" {
+			continue
+		}
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := shared.FindString(string(text)); m != "" {
+			t.Errorf("%s defines %s, which prelude.sh has", f, m)
+		}
+		check := strings.Contains(string(text), "\n# Check mode: ")
+		if says := strings.Contains(string(text), "A refresh does not read this step back"); check == says {
+			t.Errorf("%s: a check mode %v, a header that says a refresh does not read it %v: want exactly one", f, check, says)
+		}
+	}
+	if !strings.HasPrefix(Hosts, prelude) || !strings.HasPrefix(VerifyCluster, prelude) {
+		t.Error("the scripts do not begin with the prelude")
 	}
 }

@@ -9,6 +9,7 @@
 # service's last log lines if it does not within two minutes. With BAI_CHECK=1 nothing is
 # written or started: a run script or unit that differs, and a service that is not
 # enabled or not running, are reported as drift.
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${SERVICE:?}" "${UNIT_TEXT:?}" "${RUN_SCRIPT:?}" "${RUN_SCRIPT_TEXT:?}" "${BAI_USER:?}"
 unit=/etc/systemd/system/backendai-$SERVICE.service

@@ -5,6 +5,7 @@
 # set or written: a value the kernel reports otherwise, or a drop-in that differs, is
 # reported as drift.
 #   SYSCTL_CONF=$'net.core.somaxconn=1024\n...' sysctl.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${SYSCTL_CONF:?}"
 file=/etc/sysctl.d/99-backendai.conf

@@ -17,9 +17,9 @@
 #   DB_NAME=backend user_roles.sh
 # A refresh reads back that every user has its own role and its edges to its domain and
 # projects (not the role's permissions: a user's existing role is left as it is).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${MANAGER_DIR:?}" "${BAI_USER:?}" "${VERSION:?}" "${DB_CONTAINER:?}" "${DB_NAME:?}"
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 psql() { docker exec -i "$DB_CONTAINER" psql -q -t -A -v ON_ERROR_STOP=1 -U postgres -d "$DB_NAME"; }
 # What the step writes, as queries of what is missing: the users without their own role
 # (a permission in their own scope, through user_roles), and the users' edges to their

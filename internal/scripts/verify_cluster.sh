@@ -40,10 +40,10 @@ if [ -n "${CA_CERT:-}" ]; then
 	chmod 0644 "$CA_FILE"
 fi
 export CA_FILE=${CA_FILE:-}
-# Never on this script's stdin: the step feeds the script to bash there, and the client
-# (`run` takes user input) would read the rest of it.
-as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@" </dev/null; }
-client() { as_bai "$CLIENT_DIR/.venv/bin/backend.ai" "$@"; }
+# as_client CMD...: as_bai, never on this script's stdin: the step feeds the script to
+# bash there, and the client (`run` takes user input) would read the rest of it.
+as_client() { as_bai "$@" </dev/null; }
+client() { as_client "$CLIENT_DIR/.venv/bin/backend.ai" "$@"; }
 
 fail() { # check reason...
 	echo "verify: $1: ${*:2}" >&2
@@ -140,7 +140,7 @@ session_check() {
 	local t name out
 	t=$(now)
 	name="verify-$(date +%s)"
-	if ! out=$(as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -t "$name" "$IMAGE" -c 'print("hello")' 2>&1); then
+	if ! out=$(as_client timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -t "$name" "$IMAGE" -c 'print("hello")' 2>&1); then
 		client session destroy --forced "$name" >/dev/null 2>&1 || true
 		fail session "$IMAGE did not run (is it in a registry the manager rescans? verify.image names another): $(tail -n 15 <<<"$out")"
 	fi
@@ -158,13 +158,13 @@ user_check() {
 	volume=${VOLUMES%% *}
 	out=$(as_user client vfolder create "$folder" "$volume" 2>&1) || fail user "the regular user $USER_ACCESS_KEY cannot create a vfolder on $volume: $(tail -n 5 <<<"$out")"
 	# The client can report a refused session and still exit 0: its ✗ line says so.
-	if ! out=$(as_user as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -m "$folder" "$IMAGE" \
+	if ! out=$(as_user as_client timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -m "$folder" "$IMAGE" \
 		-c "open('/home/work/$folder/verify.txt', 'w').write('$written')" 2>&1) || grep -q '✗' <<<"$out"; then
 		as_user client vfolder delete "$folder" >/dev/null 2>&1 || true
 		fail user "a session of the regular user $USER_ACCESS_KEY could not write into the vfolder $folder: $(tail -n 10 <<<"$out")"
 	fi
 	# Read back by another session of the user's, which mounts the same vfolder.
-	out=$(as_user as_bai timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -m "$folder" "$IMAGE" \
+	out=$(as_user as_client timeout "$session_timeout" "$CLIENT_DIR/.venv/bin/backend.ai" run --rm -q -m "$folder" "$IMAGE" \
 		-c "print(open('/home/work/$folder/verify.txt').read())" 2>&1) || true
 	as_user client vfolder delete "$folder" >/dev/null 2>&1 && as_user client vfolder purge "$folder" >/dev/null 2>&1 || true
 	grep -qxF "$written" <<<"$out" || fail user "the file a session wrote into the vfolder $folder did not come back in the next session: $(tail -n 5 <<<"$out")"
@@ -180,7 +180,7 @@ user_check() {
 apps_check() {
 	local t out
 	t=$(now)
-	if ! out=$(as_bai timeout "$session_timeout" "$python" -c "$apps_py" "$IMAGE" $APPS 2>&1); then
+	if ! out=$(as_client timeout "$session_timeout" "$python" -c "$apps_py" "$IMAGE" $APPS 2>&1); then
 		fail apps "$(tail -n 15 <<<"$out")"
 	fi
 	echo "$(since "$t") $(tail -n 1 <<<"$out")"

@@ -10,9 +10,8 @@
 #                      checked over real NFS with libnfs's tools (list it, copy a file in
 #                      and read it back, see it in the shared directory, as the account's)
 #   FSTAB_BLOCK="..." VOLUMES="/vfroot/nfs=10.0.0.30:/srv/backendai/nfs ..." BAI_USER=bai vfroot.sh
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
-# One apt at a time on the node: steps run in parallel, and apt's lists lock does not wait.
-apt_get() { flock /run/lock/backendai-apt.lock apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 : "${MOUNT_MODE:?}" "${FSTAB_BLOCK:?}" "${VOLUMES:?}" "${BAI_USER:?}"
 export DEBIAN_FRONTEND=noninteractive
 changed=no

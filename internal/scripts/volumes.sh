@@ -6,13 +6,11 @@
 #   VOLUME_PATHS="/vfroot/local" BAI_USER=bai volumes.sh
 # A refresh reads back that each volume's directory and its version.txt are there (not
 # their owner or the version in it, which a run leaves as they are).
+# Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
 : "${VOLUME_PATHS:?}" "${BAI_USER:?}"
 group=$(id -gn "$BAI_USER")
 changed=no
-# drift WHAT: with BAI_CHECK=1 nothing is made: WHAT, which a run would make, is reported
-# and this succeeds; otherwise it fails, and the caller makes it.
-drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
 for dir in $VOLUME_PATHS; do
 	if [ ! -d "$dir" ]; then
 		drift "$dir is missing" && continue
