@@ -39,7 +39,8 @@ type AgentNodeArgs struct {
 	StopOnDelete bool
 }
 
-// AgentNode is one agent (seed 002, agent steps; seed 001's agent nodes): Python and
+// AgentNode is one agent (docs/install/install-from-package/install-agent.rst at Backend.AI's
+// 26.8.1; the multi-node setup of docs/install/install-from-package.rst): Python and
 // the agent's venv with backend.ai-agent (and its kernel runner), the accelerator
 // plugins, the RPC keys, agent.toml, the kernel images pulled, and the agent under
 // systemd, restarted when its config, unit or packages change, and only then.
@@ -70,6 +71,12 @@ type agentNode struct {
 	interpreter string
 	pkg         pulumi.Resource
 	plugins     []*Accelerator
+	// before are the steps the agent's service waits for; config its agent.toml.
+	before []pulumi.Resource
+	config string
+	// started is the service's step, sum what it was started with.
+	started pulumi.Resource
+	sum     string
 }
 
 // NewAgentNode builds one agent on its host.
@@ -102,34 +109,22 @@ func (args AgentNodeArgs) check(name string) error {
 func (a *AgentNode) build(ctx *pulumi.Context, name string, args AgentNodeArgs) error {
 	g := &agentNode{steps: steps{ctx: ctx, name: name, parent: a, conn: args.Host.Connection},
 		args: args, set: args.Settings, dir: args.Settings.AgentDir()}
-
-	if err := g.installAgent(); err != nil {
+	if err := inOrder(
+		g.installAgent,        // 1. Python, then the agent's venv
+		g.installAccelerators, // 2. the accelerator plugins in it
+		g.rpcKeys,             // 3. the manager's certificate and the agent's keypair
+		g.directories,         // 4. the scratch root and the vfolder mount point
+		g.agentConfig,         // 5. agent.toml
+		g.pullImages,          // 6. the kernel images
+		g.service,             // 7. the agent under systemd, once the manager runs
+	); err != nil {
 		return err
 	}
-	if err := g.installAccelerators(); err != nil {
-		return err
-	}
-	keys, err := g.rpcKeys()
-	if err != nil {
-		return err
-	}
-	dirs, err := g.directories()
-	if err != nil {
-		return err
-	}
-	config, text, err := g.agentConfig()
-	if err != nil {
-		return err
-	}
-	images, err := g.pullImages()
-	if err != nil {
-		return err
-	}
-	a.Config, a.ID = text, agentID(args.Node)
-	a.ConfigText, a.Agent = pulumi.String(text).ToStringOutput(), pulumi.String(a.ID).ToStringOutput()
+	a.Config, a.ID = g.config, agentID(args.Node)
+	a.ConfigText, a.Agent = pulumi.String(g.config).ToStringOutput(), pulumi.String(a.ID).ToStringOutput()
 	a.Manager = pulumi.String(args.Settings.Manager.HTTP()).ToStringOutput()
-	a.Service, a.Sum, err = g.service(text, append([]pulumi.Resource{keys, dirs, config}, images...))
-	return err
+	a.Service, a.Sum = g.started, g.sum
+	return nil
 }
 
 // installAgent: Python, then the agent's venv with backend.ai-agent pinned to the
@@ -161,16 +156,20 @@ func (g *agentNode) installAccelerators() error {
 }
 
 // rpcKeys: the manager's public certificate and the agent's own keypair.
-func (g *agentNode) rpcKeys() (pulumi.Resource, error) {
-	return g.runWith("rpc-keys", scripts.AgentKeysInput{Dir: g.dir, User: g.args.Cluster.Account.Name},
+func (g *agentNode) rpcKeys() error {
+	st, err := g.runWith("rpc-keys", scripts.AgentKeysInput{Dir: g.dir, User: g.args.Cluster.Account.Name},
 		pulumi.StringMap{"MANAGER_PUBLIC_KEY": g.args.ManagerPublicKey}, g.pkg)
+	g.before = append(g.before, st)
+	return err
 }
 
 // directories: the scratch root and the vfolder mount point.
-func (g *agentNode) directories() (pulumi.Resource, error) {
+func (g *agentNode) directories() error {
 	c := g.args.Cluster
-	return g.run("directories", scripts.DirectoriesInput{Dirs: strings.Join([]string{c.Agent.ScratchRoot, spec.VFolderRoot}, " ")},
+	st, err := g.run("directories", scripts.DirectoriesInput{Dirs: strings.Join([]string{c.Agent.ScratchRoot, spec.VFolderRoot}, " ")},
 		nil, g.args.Host.Ready...)
+	g.before = append(g.before, st)
+	return err
 }
 
 // agentSettings are the node's agent.toml settings.
@@ -187,48 +186,50 @@ func (g *agentNode) agentSettings() configs.Agent {
 }
 
 // agentConfig: agent.toml, rendered from the cluster's settings.
-func (g *agentNode) agentConfig() (pulumi.Resource, string, error) {
+func (g *agentNode) agentConfig() error {
 	f, err := configs.AgentTOML(g.set, g.agentSettings())
 	if err != nil {
-		return nil, "", fmt.Errorf("agent node %s: %w", g.name, err)
+		return fmt.Errorf("agent node %s: %w", g.name, err)
 	}
 	st, err := g.file("agent-config", path.Join(g.dir, configs.AgentService.Config), g.args.Cluster.Account.Name, f, nil, g.pkg)
-	return st, f.Text, err
+	g.before, g.config = append(g.before, st), f.Text
+	return err
 }
 
 // pullImages: the stack's kernel images on this agent's engine, as Docker resources or
 // as a step (images.engine).
-func (g *agentNode) pullImages() ([]pulumi.Resource, error) {
+func (g *agentNode) pullImages() error {
 	im := g.args.Cluster.Images
 	if len(im.Pull) == 0 {
-		return nil, nil
+		return nil
 	}
 	if im.Engine == spec.EngineScript {
 		st, err := g.run("images", scripts.ImagesInput{Images: strings.Join(im.Pull, " ")}, nil, g.args.Host.Ready...)
-		return []pulumi.Resource{st}, err
+		g.before = append(g.before, st)
+		return err
 	}
 	provider, err := dockerProvider(g.ctx, g.name, g.args.Host.Connection, g.parent)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []pulumi.Resource
 	for _, ref := range im.Pull {
 		img, err := docker.NewRemoteImage(g.ctx, g.name+"-image-"+imageResourceName(ref), &docker.RemoteImageArgs{
 			Name: pulumi.String(ref), KeepLocally: pulumi.Bool(true),
 		}, pulumi.Parent(g.parent), pulumi.Provider(provider), pulumi.DependsOn(g.args.Host.Ready))
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, img)
+		g.before = append(g.before, img)
 	}
-	return out, nil
+	return nil
 }
 
 // service: the agent's run script and unit, started once its files are in and the
 // manager runs; it restarts when the config, the plugins or the release change.
-func (g *agentNode) service(text string, after []pulumi.Resource) (pulumi.Resource, string, error) {
+func (g *agentNode) service() error {
 	c := g.args.Cluster
-	sum := []string{text, c.Version}
+	after := g.before
+	sum := []string{g.config, c.Version}
 	for _, p := range g.plugins {
 		sum = append(sum, p.Sum)
 		after = append(after, p.Ready...)
@@ -243,7 +244,8 @@ func (g *agentNode) service(text string, after []pulumi.Resource) (pulumi.Resour
 		unit = g.stoppedUnit
 	}
 	st, err := unit(svc, g.set.Home, accountOf(c), started, after...)
-	return st, started, err
+	g.started, g.sum = st, started
+	return err
 }
 
 // imageResourceName turns an image reference into a resource name's part.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/backendai-infra/backendai-infra/internal/scripts"
 	"github.com/backendai-infra/backendai-infra/internal/spec"
-	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 
 // HostType is the Host component's type token.
@@ -191,48 +190,75 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 	if err := ctx.RegisterComponentResource(HostType, name, h, opts...); err != nil {
 		return nil, err
 	}
-	s := steps{ctx: ctx, name: name, parent: h, conn: h.Connection}
-	step := func(suffix string, in scripts.Input, deps ...pulumi.Resource) (*remote.Script, error) {
-		return s.run(suffix, in, nil, deps...)
+	g := &host{steps: steps{ctx: ctx, name: name, parent: h, conn: h.Connection}, args: args, h: h}
+	if err := inOrder(
+		g.facts,   // 1. what the node is: OS, version, architecture, NVIDIA GPU
+		g.account, // 2. the operations account
+		g.hosts,   // 3. the /etc/hosts block of the cluster's aliases
+		g.limits,  //    the account's ulimits
+		g.sysctl,  //    the kernel parameters
+		g.docker,  // 4. Docker Engine, and the registries daemon.json trusts
+	); err != nil {
+		return nil, err
 	}
-	account := scripts.AccountInput{User: args.Account.Name, UID: args.Account.UID, GID: args.Account.GID}
+	return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
+}
 
-	facts, err := step("facts", scripts.FactsInput{})
-	if err != nil {
-		return nil, err
-	}
-	accountStep, err := step("account", account)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.runWith("hosts", scripts.HostsInput{}, pulumi.StringMap{"HOSTS_BLOCK": hostsBlock(args.Aliases)}); err != nil {
-		return nil, err
-	}
-	limits := scripts.LimitsConfOf(args.Account.Name, args.Limits.NoFile, args.Limits.NProc)
-	if _, err := step("limits", scripts.LimitsInput{Conf: limits}, accountStep); err != nil {
-		return nil, err
-	}
-	if _, err := step("sysctl", scripts.SysctlInput{Conf: scripts.SysctlConfOf(args.Sysctl)}); err != nil {
-		return nil, err
-	}
-	h.Facts = facts.Stdout
-	h.Ready, h.Account = []pulumi.Resource{accountStep}, accountStep
-	if d := args.Docker; d.Install != nil && !*d.Install {
-		h.Docker = pulumi.String("not installed (docker: false)").ToStringOutput()
-		return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
-	}
-	docker, err := step("docker", scripts.DockerInput{Source: args.Docker.Source, User: args.Account.Name}, accountStep)
-	if err != nil {
-		return nil, err
-	}
-	// Registries Docker may pull from without verified TLS; it restarts only when
-	// daemon.json changes.
-	daemon, err := step("docker-daemon", scripts.DaemonJSONInput{InsecureRegistries: strings.Join(args.Docker.InsecureRegistries, " ")}, docker)
-	if err != nil {
-		return nil, err
-	}
+// host is the build state of one node's preparation.
+type host struct {
+	steps
+	args HostArgs
+	h    *Host
+}
 
-	h.Docker = docker.Stdout.ApplyT(func(out string) string {
+func (g *host) facts() error {
+	st, err := g.run("facts", scripts.FactsInput{}, nil)
+	if err == nil {
+		g.h.Facts = st.Stdout
+	}
+	return err
+}
+
+func (g *host) account() error {
+	a := g.args.Account
+	st, err := g.run("account", scripts.AccountInput{User: a.Name, UID: a.UID, GID: a.GID}, nil)
+	g.h.Ready, g.h.Account = []pulumi.Resource{st}, st
+	return err
+}
+
+func (g *host) hosts() error {
+	_, err := g.runWith("hosts", scripts.HostsInput{}, pulumi.StringMap{"HOSTS_BLOCK": hostsBlock(g.args.Aliases)})
+	return err
+}
+
+func (g *host) limits() error {
+	a := g.args.Account
+	_, err := g.run("limits", scripts.LimitsInput{Conf: scripts.LimitsConfOf(a.Name, g.args.Limits.NoFile, g.args.Limits.NProc)}, nil, g.h.Account)
+	return err
+}
+
+func (g *host) sysctl() error {
+	_, err := g.run("sysctl", scripts.SysctlInput{Conf: scripts.SysctlConfOf(g.args.Sysctl)}, nil)
+	return err
+}
+
+// docker: Docker Engine with the compose plugin, unless the node says docker: false; then
+// the registries Docker may pull from without verified TLS (it restarts only when
+// daemon.json changes).
+func (g *host) docker() error {
+	if d := g.args.Docker; d.Install != nil && !*d.Install {
+		g.h.Docker = pulumi.String("not installed (docker: false)").ToStringOutput()
+		return nil
+	}
+	docker, err := g.run("docker", scripts.DockerInput{Source: g.args.Docker.Source, User: g.args.Account.Name}, nil, g.h.Account)
+	if err != nil {
+		return err
+	}
+	daemon, err := g.run("docker-daemon", scripts.DaemonJSONInput{InsecureRegistries: strings.Join(g.args.Docker.InsecureRegistries, " ")}, nil, docker)
+	if err != nil {
+		return err
+	}
+	g.h.Docker = docker.Stdout.ApplyT(func(out string) string {
 		// The script's last line: "docker: <engine> / <compose> changed=..."
 		line := out[strings.LastIndex(out, "\n")+1:]
 		line = strings.TrimPrefix(line, "docker: ")
@@ -241,8 +267,8 @@ func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.Res
 		}
 		return line
 	}).(pulumi.StringOutput)
-	h.Ready = []pulumi.Resource{accountStep, docker, daemon}
-	return h, ctx.RegisterResourceOutputs(h, pulumi.Map{"facts": h.Facts, "docker": h.Docker})
+	g.h.Ready = []pulumi.Resource{g.h.Account, docker, daemon}
+	return nil
 }
 
 // hostsBlock is the /etc/hosts block of the aliases, once their addresses are known.

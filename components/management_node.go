@@ -221,7 +221,7 @@ func (args ManagementNodeArgs) check(name string) (configs.Settings, error) {
 func (m *ManagementNode) build(ctx *pulumi.Context, name string, args ManagementNodeArgs) error {
 	m.Host = args.Host
 	g := &managementNode{steps: steps{ctx: ctx, name: name, parent: m, conn: args.Host.Connection}, args: args, set: m.Settings}
-	for _, step := range []func() error{
+	if err := inOrder(
 		g.halfstack,       // 1. PostgreSQL, Redis and etcd, healthy
 		g.etcdConfig,      // 2. the shared configuration and the storage proxy in etcd
 		g.installServices, // 3. Python, then per service its package and files
@@ -235,10 +235,8 @@ func (m *ManagementNode) build(ctx *pulumi.Context, name string, args Management
 		g.startServices,   //    and the services under systemd
 		g.appProxy,        //    and the App Proxy, the resource group pointed at it
 		g.rescanImages,    // 7. the registries' kernel images and their aliases
-	} {
-		if err := step(); err != nil {
-			return err
-		}
+	); err != nil {
+		return err
 	}
 	verify, err := g.verify() // 8. the services answer
 	if err != nil {

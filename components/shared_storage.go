@@ -54,32 +54,50 @@ func NewSharedStorage(ctx *pulumi.Context, name string, args SharedStorageArgs, 
 // build registers the NFS servers and the mounts as ss's children.
 func (ss *SharedStorage) build(ctx *pulumi.Context, name string, args SharedStorageArgs) error {
 	c := args.Cluster
-	volumes := c.Volumes()
+	g := &sharedStorage{ctx: ctx, name: name, ss: ss, args: args, volumes: c.Volumes()}
 	served := pulumi.StringMapArray{}
-	for _, v := range volumes {
+	for _, v := range g.volumes {
 		served = append(served, pulumi.StringMap{"name": pulumi.String(v.Name), "server": pulumi.String(v.Host), "export": pulumi.String(v.Export)})
 	}
 	ss.Volumes = served.ToStringMapArrayOutput()
-	if len(volumes) == 1 && volumes[0].Local {
+	if len(g.volumes) == 1 && g.volumes[0].Local {
 		return nil
 	}
-	on := func(node string) (steps, *Host, error) {
-		h, ok := args.Hosts[node]
-		if !ok {
-			return steps{}, nil, fmt.Errorf("shared storage %s: no host for node %s", name, node)
-		}
-		return steps{ctx: ctx, name: node + "-" + name, parent: ss, conn: h.Connection}, h, nil
-	}
+	return inOrder(
+		g.nfsServers, // 1. the NFS servers, each with the volumes it serves
+		g.mounts,     // 2. the mounts, on every node that uses the volumes
+	)
+}
 
-	// 1. The NFS servers, each with the volumes it serves.
-	var servers []pulumi.Resource
-	serving, mounting := c.Nodes, c.Nodes
-	if len(args.Joining) > 0 {
-		serving, mounting = nil, args.Joining
+// sharedStorage is the build state of the cluster's shared storage.
+type sharedStorage struct {
+	ctx     *pulumi.Context
+	name    string
+	ss      *SharedStorage
+	args    SharedStorageArgs
+	volumes []spec.Volume
+	servers []pulumi.Resource
+}
+
+// on is the steps on node's host.
+func (g *sharedStorage) on(node string) (steps, *Host, error) {
+	h, ok := g.args.Hosts[node]
+	if !ok {
+		return steps{}, nil, fmt.Errorf("shared storage %s: no host for node %s", g.name, node)
 	}
-	for _, n := range serving {
+	return steps{ctx: g.ctx, name: node + "-" + g.name, parent: g.ss, conn: h.Connection}, h, nil
+}
+
+// nfsServers: each storage node's NFS server, with the volumes it serves (none for
+// nodes that join a cluster whose servers another stack runs).
+func (g *sharedStorage) nfsServers() error {
+	c := g.args.Cluster
+	if len(g.args.Joining) > 0 {
+		return nil
+	}
+	for _, n := range c.Nodes {
 		var dirs []string
-		for _, v := range volumes {
+		for _, v := range g.volumes {
 			if v.Server != nil && v.Server.Name == n.Name {
 				dirs = append(dirs, v.Export)
 			}
@@ -87,7 +105,7 @@ func (ss *SharedStorage) build(ctx *pulumi.Context, name string, args SharedStor
 		if len(dirs) == 0 {
 			continue
 		}
-		s, h, err := on(n.Name)
+		s, h, err := g.on(n.Name)
 		if err != nil {
 			return err
 		}
@@ -100,28 +118,37 @@ func (ss *SharedStorage) build(ctx *pulumi.Context, name string, args SharedStor
 		if err != nil {
 			return err
 		}
-		servers = append(servers, st)
+		g.servers = append(g.servers, st)
 	}
+	return nil
+}
 
-	// 2. The mounts, on every node that uses the volumes, once the servers export them.
-	mounts := make([]string, len(volumes))
-	for i, v := range volumes {
+// mounts: the /etc/fstab block and the mounts on every node that uses the volumes, once
+// the servers export them.
+func (g *sharedStorage) mounts() error {
+	c := g.args.Cluster
+	mounting := c.Nodes
+	if len(g.args.Joining) > 0 {
+		mounting = g.args.Joining
+	}
+	mounts := make([]string, len(g.volumes))
+	for i, v := range g.volumes {
 		mounts[i] = v.Path + "=" + scripts.Source(v)
 	}
 	for _, n := range mounting {
 		if !n.Mounts() {
 			continue
 		}
-		s, h, err := on(n.Name)
+		s, h, err := g.on(n.Name)
 		if err != nil {
 			return err
 		}
 		st, err := s.run("vfroot", scripts.VFRootInput{Mode: c.Storage.Mount, Fstab: scripts.FstabBlock(c),
-			Volumes: strings.Join(mounts, " "), User: c.Account.Name}, nil, append(append([]pulumi.Resource{}, h.Ready...), servers...)...)
+			Volumes: strings.Join(mounts, " "), User: c.Account.Name}, nil, append(append([]pulumi.Resource{}, h.Ready...), g.servers...)...)
 		if err != nil {
 			return err
 		}
-		ss.Mounted[n.Name] = []pulumi.Resource{st}
+		g.ss.Mounted[n.Name] = []pulumi.Resource{st}
 	}
 	return nil
 }

@@ -14,6 +14,17 @@ import (
 	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 
+// inOrder registers a component's steps, each a named method of its build state, in the
+// order given; the first that fails stops the rest. Every component reads this way.
+func inOrder(steps ...func() error) error {
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // steps runs one component's remote steps on one host: each a backendai:remote:Script
 // named <component>-<suffix>, a child of the component. Every component uses it, so
 // steps are named, parented and reported alike.
