@@ -41,6 +41,23 @@ by ` + "`go test ./components -run TestStepsDoc -update`" + `, and checked by it
 		}
 		byParent[r.parent] = append(byParent[r.parent], r)
 	}
+	// Registration order varies (steps register as their inputs resolve): each component's
+	// steps are ordered by how deep they wait (the steps before them), then by name.
+	depth := depths(m)
+	for _, rs := range byParent {
+		slices.SortStableFunc(rs, func(a, b mockResource) int {
+			if d := depth[a.name] - depth[b.name]; d != 0 {
+				return d
+			}
+			return strings.Compare(a.name, b.name)
+		})
+	}
+	slices.SortStableFunc(order, func(a, b string) int {
+		if d := componentRank(a) - componentRank(b); d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
 	for _, parent := range order {
 		kind, name := urnParts(parent)
 		if seen[kind] {
@@ -91,6 +108,46 @@ by ` + "`go test ./components -run TestStepsDoc -update`" + `, and checked by it
 	if err != nil || string(want) != b.String() {
 		t.Errorf("docs/steps.md is not the program's steps (%v): go test ./components -run TestStepsDoc -update", err)
 	}
+}
+
+// depths is, for each resource, the length of the longest chain of resources it waits for.
+func depths(m *mocks) map[string]int {
+	deps := map[string][]string{}
+	for _, r := range m.all {
+		for _, d := range r.deps {
+			if _, n := urnParts(d); n != "" {
+				deps[r.name] = append(deps[r.name], n)
+			}
+		}
+	}
+	out := map[string]int{}
+	var depth func(string, int) int
+	depth = func(name string, guard int) int {
+		if d, ok := out[name]; ok || guard > len(m.all) {
+			return d
+		}
+		d := 0
+		for _, n := range deps[name] {
+			d = max(d, depth(n, guard+1)+1)
+		}
+		out[name] = d
+		return d
+	}
+	for _, r := range m.all {
+		depth(r.name, 0)
+	}
+	return out
+}
+
+// componentRank orders the components as a cluster's up meets them.
+func componentRank(urn string) int {
+	kind, _ := urnParts(urn)
+	for i, k := range []string{"Host", "SharedStorage", "Cluster", "ManagementNode", "Halfstack", "AgentNode", "Accelerator", "Verification"} {
+		if kind == "backendai:index:"+k {
+			return i
+		}
+	}
+	return 100
 }
 
 // scriptFiles maps each script, as a step sends it (after the prelude), to its file.
