@@ -23,7 +23,7 @@ func TestStepsDoc(t *testing.T) {
 	var b strings.Builder
 	b.WriteString(`# The steps
 
-Each component's steps, in the order it registers them, for a cluster of a management node
+Each component's steps, the steps they wait for first, for a cluster of a management node
 (` + "`bai-m1`" + `), two agents and an NFS storage node (` + "`bai-s1`" + `); one instance of each
 component is shown. A step reruns when its script or one of its inputs changes (a secret input
 by its name only), or when a refresh found it drifted ([operations.md](operations.md)). Written
