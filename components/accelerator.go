@@ -15,7 +15,8 @@ import (
 const AcceleratorType = "backendai:index:Accelerator"
 
 // DefaultNVIDIARepo is NVIDIA's apt repository of the Container Toolkit, as NVIDIA's
-// install guide names it.
+// installation guide of the toolkit names it
+// (https://docs.nvidia.com/datacenter/cloud-native/container-toolkit/latest/install-guide.html).
 const DefaultNVIDIARepo = "https://nvidia.github.io/libnvidia-container"
 
 // AcceleratorArgs put one accelerator plugin into an agent's venv.
@@ -31,10 +32,12 @@ type AcceleratorArgs struct {
 	Venv        []pulumi.Resource
 }
 
-// Accelerator is one accelerator plugin of an agent (seed 002, "Setting Up
-// Accelerators"): its package in the agent's venv, its module for allow-compute-plugins,
-// and what the node needs for it (NVIDIA: the driver checked, the Container Toolkit;
-// mock: the plugin's device file).
+// Accelerator is one accelerator plugin of an agent ("Setting Up Accelerators" in
+// Backend.AI's docs/install/install-from-package/install-agent.rst at 26.8.1): its
+// package in the agent's venv, its module for allow-compute-plugins, and what the node
+// needs for it (NVIDIA: the driver checked, the Container Toolkit, as "Setup
+// accelerators" in docs/install/install-from-package/os-preparation.rst asks; mock: the
+// plugin's device file).
 type Accelerator struct {
 	pulumi.ResourceState
 

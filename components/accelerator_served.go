@@ -65,10 +65,11 @@ func lastLine(out string) string {
 }
 
 func (a *Accelerator) Annotate(an infer.Annotator) {
-	an.Describe(&a, "What a node needs for NVIDIA GPUs before an agent uses them, as Backend.AI's \"Setting Up "+
-		"Accelerators\" prepares it: the driver checked (never installed: it belongs to the node's image) and the NVIDIA "+
-		"Container Toolkit with Docker's nvidia runtime. The CUDA plugin itself goes into an agent's venv with the agent "+
-		"(an AgentNode's or an AgentPool's node accelerators, which prepare this too).")
+	an.Describe(&a, "What a node needs for NVIDIA GPUs before an agent uses them, as \"Setup accelerators\" in "+
+		"Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) asks: the driver checked (never "+
+		"installed: it belongs to the node's image) and the NVIDIA Container Toolkit with Docker's nvidia runtime. The "+
+		"CUDA plugin itself goes into an agent's venv with the agent (an AgentNode's or an AgentPool's node accelerators, "+
+		"which prepare this too).")
 	an.Describe(&a.Toolkit, "The node's GPUs and the Container Toolkit's version, as the step found them.")
 	an.Describe(&a.Plugin, "The plugin module an agent loads for the kind (allow-compute-plugins).")
 }

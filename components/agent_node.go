@@ -39,8 +39,9 @@ type AgentNodeArgs struct {
 	StopOnDelete bool
 }
 
-// AgentNode is one agent (docs/install/install-from-package/install-agent.rst at Backend.AI's
-// 26.8.1; the multi-node setup of docs/install/install-from-package.rst): Python and
+// AgentNode is one agent (Backend.AI's docs/install/install-from-package/install-agent.rst
+// at 26.8.1; on a node of its own, as "Setting Up Additional Agents (multi-node)" in
+// docs/install/install-from-source.rst at 26.8.1 adds one): Python and
 // the agent's venv with backend.ai-agent (and its kernel runner), the accelerator
 // plugins, the RPC keys, agent.toml, the kernel images pulled, and the agent under
 // systemd, restarted when its config, unit or packages change, and only then.
@@ -61,7 +62,8 @@ type AgentNode struct {
 	ID, Sum string
 }
 
-// agentNode is the build state of one agent, its steps in the guide's order.
+// agentNode is the build state of one agent, its steps in the order of Backend.AI's
+// install-agent.rst.
 type agentNode struct {
 	steps
 	args AgentNodeArgs
@@ -105,7 +107,7 @@ func (args AgentNodeArgs) check(name string) error {
 	return nil
 }
 
-// build registers the agent's steps, in the guide's order, as a's children.
+// build registers the agent's steps, in the order of install-agent.rst, as a's children.
 func (a *AgentNode) build(ctx *pulumi.Context, name string, args AgentNodeArgs) error {
 	g := &agentNode{steps: steps{ctx: ctx, name: name, parent: a, conn: args.Host.Connection},
 		args: args, set: args.Settings, dir: args.Settings.AgentDir()}

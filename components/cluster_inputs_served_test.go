@@ -10,7 +10,8 @@ import (
 )
 
 // TestServedClusterTyped: a Go caller's typed settings are the settings given: the ones
-// it set (an empty kernel parameter leaves the guide's out), the rest their defaults.
+// it set (an empty kernel parameter leaves the OS preparation guide's out), the rest
+// their defaults.
 func TestServedClusterTyped(t *testing.T) {
 	m := &mocks{}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {

@@ -23,8 +23,9 @@ func (in *ClusterInputs) Annotate(a infer.Annotator) {
 	a.Describe(&in.Deploy, "all (the default): the hosts and the services; hosts: stop after preparing the hosts.")
 	a.Describe(&in.Account, "The operations account that installs and runs the services; default bai, 1100.")
 	a.Describe(&in.Limits, "root's and the account's open files and processes.")
-	a.Describe(&in.Sysctl, "Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an "+
-		"empty value leaves the guide's parameter out.")
+	a.Describe(&in.Sysctl, "Kernel parameters merged onto those of \"Optimize sysctl/ulimit parameters\" in Backend.AI's "+
+		"`docs/install/install-from-package/os-preparation.rst` (26.8.1) for /etc/sysctl.d/99-backendai.conf; an empty "+
+		"value leaves that guide's parameter out.")
 	a.Describe(&in.Docker, "Where Docker Engine comes from, and registries it may pull from without verified TLS.")
 	a.Describe(&in.Halfstack, "The management node's PostgreSQL, Redis and etcd.")
 	a.Describe(&in.Services, "The Backend.AI services' settings.")

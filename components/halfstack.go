@@ -27,8 +27,10 @@ type HalfstackArgs struct {
 }
 
 // Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd containers
-// (seed 002, step 3), as Docker resources through a docker provider whose host is
-// the node over SSH.
+// (Backend.AI's docs/install/install-from-package/prepare-database.rst,
+// prepare-cache-service.rst and prepare-config-service.rst at 26.8.1, which run each with
+// docker compose), as Docker resources through a docker provider whose host is the node
+// over SSH.
 type Halfstack struct {
 	pulumi.ResourceState
 

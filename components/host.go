@@ -1,5 +1,7 @@
 // Package components holds the public Pulumi components of a Backend.AI cluster.
-// Each reads top-down like the install guide it automates.
+// Each reads top-down like the page of Backend.AI's install guide it automates
+// (docs/install/install-from-package.rst and its pages under
+// docs/install/install-from-package/, at 26.8.1).
 package components
 
 import (
@@ -17,8 +19,10 @@ import (
 const HostType = "backendai:index:Host"
 
 // HostArgs is what preparing one node takes. Everything but the connection has the
-// install guide's default; what another resource may give (the SSH endpoint, the login
-// key, the host key, the nodes' addresses) may be its outputs.
+// default of Backend.AI's OS preparation guide
+// (docs/install/install-from-package/os-preparation.rst at 26.8.1); what another
+// resource may give (the SSH endpoint, the login key, the host key, the nodes'
+// addresses) may be its outputs.
 type HostArgs struct {
 	// Connection reaches the node over SSH.
 	Connection HostConnection `pulumi:"connection"`
@@ -32,7 +36,7 @@ type HostArgs struct {
 	// 65536).
 	Limits *HostLimits `pulumi:"limits,optional"`
 	// Sysctl are the kernel parameters of /etc/sysctl.d/99-backendai.conf (default: the
-	// install guide's).
+	// OS preparation guide's, spec.DefaultSysctl).
 	Sysctl map[string]string `pulumi:"sysctl,optional"`
 	// Docker is Docker Engine on the node (default: installed from Docker's repository).
 	Docker *HostDocker `pulumi:"docker,optional"`
@@ -80,17 +84,18 @@ type HostLimits struct {
 type HostDocker struct {
 	// Install false leaves Docker off the node (a storage node); default true.
 	Install *bool `pulumi:"install,optional"`
-	// Source is "docker-ce" (Docker's apt repository, as the guide installs it; the
-	// default) or "distro" (the distribution's docker.io and compose packages).
+	// Source is "docker-ce" (Docker's apt repository, as the OS preparation guide installs
+	// it; the default) or "distro" (the distribution's docker.io and compose packages).
 	Source string `pulumi:"source,optional"`
 	// InsecureRegistries are registries (host:port) Docker may pull from without
 	// verified TLS.
 	InsecureRegistries []string `pulumi:"insecureRegistries,optional"`
 }
 
-// Host is one node's operating system prepared for Backend.AI (Backend.AI's "Install
-// from Packages" guide, its prerequisites): facts, the operations account, network
-// aliases, resource limits, kernel parameters and Docker Engine.
+// Host is one node's operating system prepared for Backend.AI, as Backend.AI's OS
+// preparation guide (docs/install/install-from-package/os-preparation.rst at 26.8.1, the
+// first page of "Install from Packages") prepares it: facts, the operations account,
+// network aliases, resource limits, kernel parameters and Docker Engine.
 type Host struct {
 	pulumi.ResourceState
 
@@ -130,7 +135,7 @@ func hostArgs(c spec.Cluster, n spec.Node, key pulumi.StringInput) HostArgs {
 	return a
 }
 
-// withDefaults fills what args leave out with the install guide's values, and says
+// withDefaults fills what args leave out with the OS preparation guide's values, and says
 // which given value is wrong, naming its field, before any step is registered.
 func (args HostArgs) withDefaults() (HostArgs, error) {
 	if args.Connection.Host == nil || args.Connection.PrivateKey == nil {
@@ -178,8 +183,8 @@ func (args HostArgs) withDefaults() (HostArgs, error) {
 	return args, errors.Join(errs...)
 }
 
-// NewHost prepares one node. Steps run in parallel where the guide allows it; the
-// account comes before the limits and Docker that refer to it.
+// NewHost prepares one node. Steps run in parallel where the OS preparation guide allows
+// it; the account comes before the limits and Docker that refer to it.
 func NewHost(ctx *pulumi.Context, name string, args HostArgs, opts ...pulumi.ResourceOption) (*Host, error) {
 	args, err := args.withDefaults()
 	if err != nil {

@@ -5,9 +5,10 @@ import "github.com/pulumi/pulumi-go-provider/infer"
 // The Host component's documentation in the package's schema, which its SDKs carry.
 
 func (h *Host) Annotate(a infer.Annotator) {
-	a.Describe(&h, "One node's operating system prepared for Backend.AI, as Backend.AI's \"Install from Packages\" guide "+
-		"prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, "+
-		"kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).")
+	a.Describe(&h, "One node's operating system prepared for Backend.AI, as Backend.AI's OS preparation guide "+
+		"(`docs/install/install-from-package/os-preparation.rst` at 26.8.1) prepares it: the node's facts, the operations "+
+		"account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is "+
+		"a convergent step over SSH (backendai:remote:Script).")
 	a.Describe(&h.Facts, "The node's OS, version, architecture, CPUs, memory and NVIDIA GPU presence, as JSON.")
 	a.Describe(&h.Docker, "The installed Docker Engine and Compose versions, or why Docker is not installed.")
 }
@@ -17,7 +18,8 @@ func (a *HostArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Account, "The operations account that installs and runs the services; default bai, UID and GID 1100.")
 	an.Describe(&a.Aliases, "The lines of the marked block in /etc/hosts: every node of the cluster, this one included.")
 	an.Describe(&a.Limits, "root's and the account's open files and processes; default 512000 and 65536.")
-	an.Describe(&a.Sysctl, "The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the guide's.")
+	an.Describe(&a.Sysctl, "The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the 14 of "+
+		"\"Optimize sysctl/ulimit parameters\" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1).")
 	an.Describe(&a.Docker, "Docker Engine on the node; default installed from Docker's apt repository.")
 }
 
@@ -49,7 +51,8 @@ func (l *HostLimits) Annotate(a infer.Annotator) {
 
 func (d *HostDocker) Annotate(a infer.Annotator) {
 	a.Describe(&d.Install, "false leaves Docker off the node (a storage node); default true.")
-	a.Describe(&d.Source, "\"docker-ce\" (Docker's apt repository, as the guide installs it; the default) or \"distro\" "+
-		"(the distribution's docker.io and compose packages).")
+	a.Describe(&d.Source, "\"docker-ce\" (Docker's apt repository, as Backend.AI's OS preparation guide, "+
+		"`docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or \"distro\" (the "+
+		"distribution's docker.io and compose packages).")
 	a.Describe(&d.InsecureRegistries, "Registries (host:port) Docker may pull from without verified TLS (daemon.json).")
 }

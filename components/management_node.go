@@ -57,9 +57,12 @@ type ManagementNodeArgs struct {
 }
 
 // ManagementNode is the management node's halfstack, shared configuration in etcd,
-// database schema and fixtures, and the manager, storage proxy and webserver (seed 002,
-// steps 3–22), in the guide's order: halfstack healthy → etcd keys → schema → fixtures
-// → services → image rescan. Each is a dependency of the next, not a wait.
+// database schema and fixtures, and the manager, storage proxy and webserver, as
+// Backend.AI's install guide sets them up (docs/install/install-from-package.rst at
+// 26.8.1, its pages prepare-database.rst, prepare-cache-service.rst,
+// prepare-config-service.rst, install-manager.rst, install-storage-proxy.rst and
+// install-webserver.rst), in this order: halfstack healthy → etcd keys → schema →
+// fixtures → services → image rescan. Each is a dependency of the next, not a wait.
 type ManagementNode struct {
 	pulumi.ResourceState
 
@@ -123,8 +126,8 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 	return set
 }
 
-// managementNode is the build state of the management node: what each step of the
-// guide made, for the steps after it.
+// managementNode is the build state of the management node: what each of its steps
+// made, for the steps after it.
 type managementNode struct {
 	steps
 	args ManagementNodeArgs
@@ -176,7 +179,7 @@ func storageProxyVolumes(c spec.Cluster) []configs.Volume {
 	return out
 }
 
-// NewManagementNode builds the management node on its host, in the guide's order.
+// NewManagementNode builds the management node on its host, in ManagementNode's order.
 func NewManagementNode(ctx *pulumi.Context, name string, args ManagementNodeArgs, opts ...pulumi.ResourceOption) (*ManagementNode, error) {
 	s, err := args.check(name)
 	if err != nil {
@@ -216,7 +219,7 @@ func (args ManagementNodeArgs) check(name string) (configs.Settings, error) {
 	return s, nil
 }
 
-// build registers the management node's steps, in the guide's order, as m's children;
+// build registers the management node's steps, in ManagementNode's order, as m's children;
 // m.Settings are its services' (check).
 func (m *ManagementNode) build(ctx *pulumi.Context, name string, args ManagementNodeArgs) error {
 	m.Host = args.Host

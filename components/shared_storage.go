@@ -23,11 +23,13 @@ type SharedStorageArgs struct {
 	Joining []spec.Node
 }
 
-// SharedStorage is the cluster's vfolder volumes (seeds 001 and 002): each storage
-// node's NFS server with its exports, then on the management node and every agent the
-// marked /etc/fstab block and the mounts at /vfroot/<name>, owned by the account. A
-// one-node stack keeps the guide's local directory and needs none of it. Destroying it
-// forgets the steps; the data on the volumes stays.
+// SharedStorage is the cluster's vfolder volumes ("Mount a shared storage" in Backend.AI's
+// docs/install/install-from-package/os-preparation.rst and "Setting Up Shared Storage"
+// in docs/install/install-from-source.rst, at 26.8.1): each storage node's NFS server
+// with its exports, then on the management node and every agent the marked /etc/fstab
+// block and the mounts at /vfroot/<name>, owned by the account. A one-node stack keeps
+// that OS preparation guide's local directory, /vfroot/local, and needs none of it.
+// Destroying it forgets the steps; the data on the volumes stays.
 type SharedStorage struct {
 	pulumi.ResourceState
 

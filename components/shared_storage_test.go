@@ -9,8 +9,10 @@ import (
 	"github.com/backendai-infra/backendai-infra/internal/spec"
 )
 
-// storageCluster is seed 001's cluster: a management node, two agents and an NFS
-// storage node without Docker.
+// storageCluster is the cluster of "Configure network aliases" in Backend.AI's
+// docs/install/install-from-package/os-preparation.rst (26.8.1), bai-m1, bai-a01 and
+// bai-a02, with an NFS storage node without Docker: a management node, two agents and
+// the storage node.
 func storageCluster(t *testing.T, storage string) spec.Cluster {
 	t.Helper()
 	cfg := map[string]string{

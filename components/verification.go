@@ -30,14 +30,14 @@ type VerificationArgs struct {
 	UserSecretKey pulumi.StringInput
 }
 
-// Verification is the check that ends a deployment (seed 003, "Verifying
-// Installation"): Backend.AI's client, pinned to the release, in its own venv on the
-// management node, and the checks it runs as the admin (verify_cluster.sh): the
-// manager's release, every agent ALIVE with its slots, every volume, and a real compute
-// session that prints hello. It runs once the manager's images are rescanned and the
-// agents run (beside the Web UI's gateway, which the management node's own check
-// covers), and again when the release, a service's files, an agent's or the volumes
-// change.
+// Verification is the check that ends a deployment (after "Verifying Installation" in
+// Backend.AI's docs/dev/development-setup.rst at 26.8.1): Backend.AI's client, pinned to
+// the release, in its own venv on the management node, and the checks it runs as the
+// admin (verify_cluster.sh): the manager's release, every agent ALIVE with its slots,
+// every volume, and a real compute session that prints hello. It runs once the
+// manager's images are rescanned and the agents run (beside the Web UI's gateway, which
+// the management node's own check covers), and again when the release, a service's
+// files, an agent's or the volumes change.
 type Verification struct {
 	pulumi.ResourceState
 

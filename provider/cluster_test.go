@@ -48,7 +48,8 @@ func clusterInputs(t *testing.T) map[string]property.Value {
 // TestClusterComponent: the provider constructs backendai:index:Cluster, the whole
 // cluster, from typed settings with the stack config's names and defaults: every node's
 // host, the management node's services (the webserver with the given title, the other
-// settings the install guide's), the agent, the verification; its outputs.
+// settings the defaults of Backend.AI's install guide, docs/install/install-from-package.rst
+// and its pages at 26.8.1), the agent, the verification; its outputs.
 func TestClusterComponent(t *testing.T) {
 	resp, got, err := construct(t, "Cluster", "cluster", clusterInputs(t))
 	if err != nil {
@@ -155,8 +156,9 @@ func TestClusterConnections(t *testing.T) {
 	}
 }
 
-// TestClusterSysctl: the kernel parameters merge onto the install guide's; an empty
-// value leaves the guide's out.
+// TestClusterSysctl: the kernel parameters merge onto those of Backend.AI's OS
+// preparation guide (docs/install/install-from-package/os-preparation.rst at 26.8.1); an
+// empty value leaves the guide's out.
 func TestClusterSysctl(t *testing.T) {
 	in := clusterInputs(t)
 	in["sysctl"] = property.New(map[string]property.Value{"net.core.somaxconn": property.New("4096"), "fs.file-max": property.New("")})

@@ -56,8 +56,10 @@ func construct(t *testing.T, typ, name string, inputs map[string]property.Value)
 
 // TestHostComponent: the provider constructs backendai:index:Host from its typed
 // inputs, each value of the connection and the aliases an input another resource may
-// give: the node's steps in the guide's order, the login key secret, the hosts block
-// from the aliases, the guide's defaults for what is left out; and its outputs.
+// give: the node's steps, the login key secret, the hosts block from the aliases, the
+// defaults of Backend.AI's OS preparation guide
+// (docs/install/install-from-package/os-preparation.rst at 26.8.1) for what is left out;
+// and its outputs.
 func TestHostComponent(t *testing.T) {
 	key := property.New("-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n").WithSecret(true)
 	resp, got, err := construct(t, "Host", "bai-m1", map[string]property.Value{

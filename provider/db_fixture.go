@@ -33,12 +33,12 @@ type FixtureArgs struct {
 	// BackendAIVersion is the Backend.AI release whose row shapes apply ("26.4.10", "26.8.1",
 	// "26.8"). Not "version": pulumi-go-provider drops inputs of that name from diffs.
 	BackendAIVersion string `pulumi:"backendaiVersion"`
-	// Data is the fixtures.File file's text: Backend.AI's JSON as it is, or the same in YAML.
+	// Data is the fixture file's text: Backend.AI's JSON as it is, or the same in YAML.
 	// Pass it as a secret when it holds passwords or secret keys.
 	Data string `pulumi:"data"`
 	// Source names the file Data comes from, in messages ("fixtures[0] (users.json)").
 	Source string `pulumi:"source,optional"`
-	// KeepOnDelete leaves the rows in the database when the fixtures.File is destroyed.
+	// KeepOnDelete leaves the rows in the database when the Fixture is destroyed.
 	KeepOnDelete *bool `pulumi:"keepOnDelete,optional"`
 	// Rows is filled in by the provider, never by the program: the rows Data asks for,
 	// by row (table/key=value), secret columns masked. In state it holds the rows as
@@ -46,17 +46,21 @@ type FixtureArgs struct {
 	Rows map[string]string `pulumi:"rows,optional"`
 }
 
-// FixtureState is what a fixtures.File records.
+// FixtureState is what a Fixture records.
 type FixtureState struct {
 	FixtureArgs
-	// Created are the rows this fixtures.File inserted: the only ones it ever deletes
+	// Created are the rows this Fixture inserted: the only ones it ever deletes
 	// (none for an update file).
 	Created []string `pulumi:"created,optional"`
 }
 
 func (f *Fixture) Annotate(a infer.Annotator) {
 	a.SetToken("db", "Fixture")
-	a.Describe(&f, "Rows of Backend.AI's database from a fixtures.File file, kept converged by their keys.")
+	a.Describe(&f, "A set of rows in Backend.AI's database, given as a Backend.AI fixture file: the JSON that "+
+		"`backend.ai mgr fixture populate` loads (such as Backend.AI's fixtures/manager/example-keypairs.json), or the "+
+		"same in YAML. Unlike that command, which inserts the rows and skips those that exist, a Fixture converges: each "+
+		"row is found by its key, inserted when missing and updated where it differs, the whole file in one transaction. "+
+		"Destroyed, it deletes the rows it inserted, unless keepOnDelete.")
 }
 
 func (a FixtureArgs) parse() (fixtures.File, string, error) {
@@ -393,7 +397,7 @@ func resolve(ctx context.Context, q querier, t fixtures.Shape, r *fixtures.Row) 
 	return nil
 }
 
-// current is a row as the database holds it, in the fixtures.File row's columns.
+// current is a row as the database holds it, in the fixture file row's columns.
 type current struct {
 	fixtures.Row
 	secretsMatch map[string]bool

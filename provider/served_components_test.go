@@ -232,9 +232,10 @@ func TestServedComponentsRefuse(t *testing.T) {
 }
 
 // TestManagementNodeOneNode: a management plane of one node with the role storage
-// serves its volume over NFS (a whole cluster of one node keeps the guide's local
-// directory), and an agent node joins it, mounting that volume; without the role
-// storage it is refused.
+// serves its volume over NFS (a whole cluster of one node keeps the local directory
+// /vfroot/local of Backend.AI's docs/install/install-from-package/os-preparation.rst,
+// 26.8.1), and an agent node joins it, mounting that volume; without the role storage it
+// is refused.
 func TestManagementNodeOneNode(t *testing.T) {
 	in := clusterInputs(t)
 	in["nodes"] = property.New([]property.Value{nodeValue("bai-m1", "10.0.0.5", "manager", "storage")})

@@ -34,8 +34,9 @@ type Agent struct {
 	CohabitingStorageProxy bool
 	// ComputePlugins are the accelerator plugins' modules for allow-compute-plugins.
 	ComputePlugins []string
-	// Account is the operations account: the containers' UID/GID (the guide unifies it
-	// with the storage proxy's and the volume's).
+	// Account is the operations account: the containers' UID/GID ("Mount a shared
+	// storage" in Backend.AI's docs/install/install-from-package/os-preparation.rst at
+	// 26.8.1 unifies it with the storage proxy's and the volume's).
 	Account Account
 }
 

@@ -9,8 +9,10 @@ import (
 	"github.com/pelletier/go-toml/v2"
 )
 
-// The manager's files: ~/.config/backend.ai/manager.toml in the guide's layout, and the
-// alembic.ini that `schema oneshot` and `alembic upgrade head` read the database from.
+// The manager's files: ~/.config/backend.ai/manager.toml in the layout of "Local
+// configuration" in Backend.AI's docs/install/install-from-package/install-manager.rst
+// (26.8.1), and the alembic.ini that `schema oneshot` and `alembic upgrade head` read the
+// database from.
 
 type etcdSection struct {
 	Namespace string `toml:"namespace"`

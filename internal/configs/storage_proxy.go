@@ -5,8 +5,9 @@ import (
 )
 
 // storageProxyFile is configs/storage-proxy/halfstack.toml's keys. The manager-facing
-// API runs without TLS, as the package install guide sets it up; the manager reaches it
-// at volumes/proxies/<name>/manager_api with the shared secret.
+// API runs without TLS, as Backend.AI's
+// docs/install/install-from-package/install-storage-proxy.rst (26.8.1) sets it up; the
+// manager reaches it at volumes/proxies/<name>/manager_api with the shared secret.
 type storageProxyFile struct {
 	Etcd         etcdSection `toml:"etcd"`
 	StorageProxy struct {

@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// Service is one Backend.AI service of the management node as the package install
-// guide runs it: a directory with its venv and config under the account's home, a run
-// script in ~/bin, and a systemd unit.
+// Service is one Backend.AI service of the management node as Backend.AI's install guide
+// runs it (docs/install/install-from-package/install-manager.rst,
+// install-storage-proxy.rst and install-webserver.rst at 26.8.1): a directory with its
+// venv and config under the account's home, a run script in ~/bin, and a systemd unit
+// ("Register systemd service").
 type Service struct {
 	Name    string // manager, storage-proxy, webserver
 	Package string // the PyPI package, backend.ai-<...>
@@ -17,8 +19,9 @@ type Service struct {
 	After   []string
 	// Requires are units the service cannot run without (the agent: Docker).
 	Requires []string
-	// Root runs the service as root, as the guide's agent unit does: it manages the
-	// sessions' containers, mounts and scratch directories.
+	// Root runs the service as root, as the agent's unit in install-agent.rst ("Register
+	// systemd service") does: it manages the sessions' containers, mounts and scratch
+	// directories.
 	Root bool
 	// WaitPort, when set, is a TCP port the service listens on once started: its step
 	// waits for it.
@@ -36,7 +39,9 @@ var Services = []Service{
 		After: []string{"backendai-manager.service"}},
 }
 
-// AgentService is the agent node's service (seed 002's agent unit).
+// AgentService is the agent node's service (the agent's unit of "Register systemd
+// service" in Backend.AI's docs/install/install-from-package/install-agent.rst at 26.8.1,
+// which runs it as root), after and requiring Docker.
 var AgentService = Service{Name: "agent", Package: "backend.ai-agent", Module: "ai.backend.agent.server", Config: "agent.toml",
 	After: []string{"docker.service"}, Requires: []string{"docker.service"}, Root: true}
 
@@ -60,8 +65,8 @@ func (s Service) Dir(home string) string { return path.Join(home, s.Name) }
 // Unit is the service's systemd unit name.
 func (s Service) Unit() string { return "backendai-" + s.Name + ".service" }
 
-// RunScript renders ~/bin/run-<service>.sh: the guide's runner, with the config file
-// named explicitly.
+// RunScript renders ~/bin/run-<service>.sh: the runner of "Register systemd service" in
+// the install guide's pages, with the config file named explicitly.
 func (s Service) RunScript(home string) string {
 	dir := s.Dir(home)
 	if s.Command != "" {
@@ -91,8 +96,9 @@ fi
 `, s.Name, home, dir, s.Module, path.Join(dir, s.Config))
 }
 
-// UnitFile renders the service's systemd unit (configs/systemd/backendai-*.service,
-// as the package install guide adapts it: the account's UID/GID, the run script).
+// UnitFile renders the service's systemd unit (Backend.AI's
+// configs/systemd/backendai-*.service at 26.8.1, as the install guide's pages adapt it in
+// "Register systemd service": the account's UID/GID, the run script).
 func (s Service) UnitFile(home string, a Account) string {
 	after := append([]string{"network.target", "remote-fs.target"}, s.After...)
 	requires := append([]string{"network.target"}, s.Requires...)

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The operations account of the guide: a user and group with a fixed UID/GID, in the
-# sudo group (and the docker group once Docker is installed). An existing account with
-# another UID/GID is reported, never renumbered: files on shared storage belong to it.
+# The operations account of "Create a user account for operation" in Backend.AI's
+# docs/install/install-from-package/os-preparation.rst (26.8.1): a user and group with a
+# fixed UID/GID, in the sudo group (and the docker group once Docker is installed). An
+# existing account with another UID/GID is reported, never renumbered: files on shared
+# storage belong to it.
 #   BAI_USER=bai BAI_UID=1100 BAI_GID=1100 account.sh
 # Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
@@ -58,7 +60,7 @@ if [ "$make_group" = yes ]; then
 	changed=yes
 fi
 if [ "$make_user" = yes ]; then
-	# No password: the guide's chpasswd step is replaced by key-based login and sudo.
+	# No password: that guide's chpasswd step is replaced by key-based login and sudo.
 	useradd --uid "$BAI_UID" --gid "$BAI_GID" --create-home --shell /bin/bash "$BAI_USER"
 	changed=yes
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Docker Engine with the compose plugin, on Debian and Ubuntu, running, with the
-# operations account in the docker group.
-#   DOCKER_SOURCE=docker-ce   Docker's apt repository, as the guide installs it
+# operations account in the docker group ("Install Docker engine" in Backend.AI's
+# docs/install/install-from-package/os-preparation.rst at 26.8.1).
+#   DOCKER_SOURCE=docker-ce   Docker's apt repository, as that guide installs it
 #   DOCKER_SOURCE=distro      the distribution's docker.io and compose packages
 #   BAI_USER=bai
 # Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# A storage node's NFS server (seed 002, "Setting up shared storage"): each exported
-# directory made and owned by the operations account (the directory itself: the data in
-# it is never touched), and the server's configuration, which is written, and the
-# server reloaded, only when it differs.
+# A storage node's NFS server ("Setting Up Shared Storage" in Backend.AI's
+# docs/install/install-from-source.rst at 26.8.1: Linux NFS exporting the directory every
+# node mounts at the same path): each exported directory made and owned by the operations
+# account (the directory itself: the data in it is never touched), and the server's
+# configuration, which is written, and the server reloaded, only when it differs.
 #   NFS_SERVER=kernel   nfs-kernel-server, /etc/exports.d/backendai.exports, exportfs -ra
 #   NFS_SERVER=ganesha  Debian's nfs-ganesha with its VFS backend (userspace), /etc/ganesha/ganesha.conf
 #   EXPORT_DIRS="/srv/backendai/nfs" SERVER_CONFIG="..." BAI_USER=bai nfs_server.sh

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# NVIDIA GPUs for the agent's containers (seed 002, "Setting Up Accelerators"): the
-# driver is checked, never installed (it belongs to the host's own image); then the
-# NVIDIA Container Toolkit from NVIDIA's apt repository, and Docker's runtime configured
-# with `nvidia-ctk runtime configure --runtime=docker`, Docker restarted only when that
-# changed daemon.json.
+# NVIDIA GPUs for the agent's containers ("Setup accelerators" in Backend.AI's
+# docs/install/install-from-package/os-preparation.rst at 26.8.1): the driver is checked,
+# never installed (it belongs to the host's own image); then the NVIDIA Container Toolkit
+# from NVIDIA's apt repository, and Docker's runtime configured with `nvidia-ctk runtime
+# configure --runtime=docker`, Docker restarted only when that changed daemon.json.
 #   NVIDIA_REPO=https://nvidia.github.io/libnvidia-container [DOCKER_DAEMON_JSON=/etc/docker/daemon.json] nvidia.sh
 # A refresh reads back the driver (it answers), the toolkit (installed), and daemon.json
 # (what `nvidia-ctk runtime configure` makes of a copy of it is the file as it is).

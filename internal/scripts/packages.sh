@@ -51,7 +51,8 @@ install -d -o "$BAI_USER" -g "$(id -gn "$BAI_USER")" -m 0755 "$SERVICE_DIR"
 # uv looks for its settings from the working directory up: from the account's own.
 cd "$SERVICE_DIR"
 if [ ! -x "$venv/bin/python" ]; then
-	# --seed: pip in the venv, as the guides' venvs have it.
+	# --seed: pip in the venv, as the venvs of Backend.AI's
+	# docs/install/install-from-package/os-preparation.rst (26.8.1) have it.
 	if ! out=$(uv venv --quiet --seed --python "$PYTHON" "${index_args[@]}" "$venv" 2>&1); then
 		echo "packages: making $venv with $PYTHON failed:" >&2
 		printf '%s\n' "$out" | tail -n 15 >&2

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# The kernel images the manager knows (seed 002 step 10, seed 004 step 22): `backend.ai
-# mgr image rescan` of each image the stack names (its repository and tag alone) or of a
-# whole registry, after the registries' fixture is in and the manager is installed, then
-# the image aliases for this node's architecture. A rescan
-# only reads the registry and updates the image table and an alias is set, not added, so
-# running it again is safe; the step runs again when its inputs change.
+# The kernel images the manager knows ("Sync the information of container registry" in
+# Backend.AI's docs/install/install-from-package/install-manager.rst at 26.8.1):
+# `backend.ai mgr image rescan` of each image the stack names (its repository and tag
+# alone) or of a whole registry, after the registries' fixture is in and the manager is
+# installed, then the image aliases for this node's architecture. A rescan only reads the
+# registry and updates the image table and an alias is set, not added, so running it again
+# is safe; the step runs again when its inputs change.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai IMAGE_RESCAN="cr.backend.ai/stable/python:3.13-ubuntu24.04 cr.example.com" \
 #   IMAGE_ALIASES="python cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64" rescan.sh
 # A refresh does not read this step back (it asks the manager to read the registries; the image rows are the manager's).

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The manager's RPC keypair, which authenticates it to the agents (seed 002 step 9, as
-# the installer does it): `backend.ai mgr generate-rpc-keypair fixtures/manager manager`
-# in the manager's directory, once. An existing keypair is kept: the agents trust it.
-# It prints the public certificate (public: the agents get it), then its status line.
+# The manager's RPC keypair, which authenticates it to the agents (Backend.AI's
+# docs/install/install-from-package/install-manager.rst at 26.8.1, before "Local
+# configuration"; the path as its installer, src/ai/backend/install/context.py, gives it):
+# `backend.ai mgr generate-rpc-keypair fixtures/manager manager` in the manager's
+# directory, once. An existing keypair is kept: the agents trust it. It prints the public
+# certificate (public: the agents get it), then its status line.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai rpc_keypair.sh
 # A refresh reads back that the secret key file is there with mode 0600 (not which
 # keypair it holds: the agents' rpc-keys steps read back their copy of the certificate).

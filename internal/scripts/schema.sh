@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# The database schema (seed 002 step 18): `backend.ai mgr schema oneshot` creates the
-# tables and stamps alembic's head on an empty database and leaves an existing one
-# alone; `alembic upgrade head` then migrates an existing one to the installed release.
-# Both read alembic.ini in the manager's directory. The step runs again when the
-# release or alembic.ini changes; both commands are no-ops on a current schema.
+# The database schema ("Populate the database with initial fixtures" in Backend.AI's
+# docs/install/install-from-package/install-manager.rst at 26.8.1): `backend.ai mgr schema
+# oneshot` creates the tables and stamps alembic's head on an empty database and leaves an
+# existing one alone; `alembic upgrade head` then migrates an existing one to the
+# installed release. Both read alembic.ini in the manager's directory. The step runs again
+# when the release or alembic.ini changes; both commands are no-ops on a current schema.
 #   MANAGER_DIR=/home/bai/manager BAI_USER=bai VERSION=26.8.1 schema.sh
 # A refresh does not read this step back (it migrates the database, whose revision the manager's `schema show` reports).
 set -euo pipefail

@@ -14,7 +14,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// prod is the example cluster of seed 001 with one override of the guide's sysctl values.
+// prod is the example cluster of "Configure network aliases" in Backend.AI's
+// docs/install/install-from-package/os-preparation.rst (26.8.1), with one override of that
+// guide's sysctl values.
 func prod() spec.Cluster {
 	sysctl := spec.DefaultSysctl()
 	sysctl["net.core.somaxconn"] = "4096"
@@ -32,7 +34,7 @@ func prod() spec.Cluster {
 	}
 }
 
-// storageProd is seed 001's cluster with its NFS storage node, bai-s1.
+// storageProd is that cluster with its NFS storage node, bai-s1.
 func storageProd() spec.Cluster {
 	c := prod()
 	c.Nodes[3] = spec.Node{Name: "bai-s1", Address: "10.20.30.30", Roles: []spec.Role{spec.RoleStorage}}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole cluster works (seed 003, "Verifying Installation"), checked through
-# Backend.AI's own client as the stack's superadmin, each check timed:
+# The whole cluster works (after "Verifying Installation" in Backend.AI's
+# docs/dev/development-setup.rst at 26.8.1), checked through Backend.AI's own client as
+# the stack's superadmin, each check timed:
 #   manager  the manager's API answers with the deployed release;
 #   agents   every agent of the stack is ALIVE with its resource slots;
 #   storage  every volume of the stack is listed;

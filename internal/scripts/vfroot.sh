@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The shared volumes on a node that uses them (the management node, every agent), at the
-# same /vfroot/<name> everywhere (seed 002): a marked /etc/fstab block, then each volume
-# mounted; one whose source or options changed is remounted, one that is right is left
-# alone. The volume's root must be the operations account's (the storage proxy, the
-# agents and the containers write as it).
+# same /vfroot/<name> everywhere ("Mount a shared storage" in Backend.AI's
+# docs/install/install-from-package/os-preparation.rst at 26.8.1): a marked /etc/fstab
+# block, then each volume mounted; one whose source or options changed is remounted, one
+# that is right is left alone. The volume's root must be the operations account's (the
+# storage proxy, the agents and the containers write as it).
 #   MOUNT_MODE=nfs     mount -t nfs from the fstab block (nfs-common)
 #   MOUNT_MODE=shared  the sandbox's stand-in: the directory is already shared into the
 #                      host; the fstab block is written with noauto, and the export is

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The storage proxy's local volumes (seed 004 step 23): each volume's directory, owned by
-# the operations account, with the vfolder layout version (3) written when the volume is
-# new. An existing version.txt is left as it is: another layout needs the storage
-# proxy's migration, not an overwrite. Nothing is ever deleted here.
+# The storage proxy's local volumes (the [volume.*] paths of "Local configuration" in
+# Backend.AI's docs/install/install-from-package/install-storage-proxy.rst at 26.8.1):
+# each volume's directory, owned by the operations account, with the vfolder layout
+# version (3) written when the volume is new (the storage proxy takes a volume without
+# version.txt for layout 2: src/ai/backend/storage/migration.py at 26.8.1). An existing
+# version.txt is left as it is: another layout needs the storage proxy's migration, not an
+# overwrite. Nothing is ever deleted here.
 #   VOLUME_PATHS="/vfroot/local" BAI_USER=bai volumes.sh
 # A refresh reads back that each volume's directory and its version.txt are there (not
 # their owner or the version in it, which a run leaves as they are).

@@ -14,12 +14,13 @@ import (
 // with the secret keys superadminSecretKey and superadminPassword). The verification
 // logs in as it.
 type Superadmin struct {
-	// Email is its login; default DefaultSuperadminEmail.
+	// Email is its login; default superadmin@backendai.local.
 	Email string `json:"email,omitempty" pulumi:"email,optional"`
 	// Username is its user name; default "superadmin".
 	Username string `json:"username,omitempty" pulumi:"username,optional"`
 	// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain,
-	// its project the superadmin joins, and the user and keypair resource policy).
+	// its project the superadmin joins, and the user and keypair resource policy); each
+	// "default" unless given.
 	Domain         string `json:"domain,omitempty" pulumi:"domain,optional"`
 	Group          string `json:"group,omitempty" pulumi:"group,optional"`
 	ResourcePolicy string `json:"resourcePolicy,omitempty" pulumi:"resourcePolicy,optional"`

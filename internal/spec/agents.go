@@ -7,7 +7,8 @@ import (
 	"slices"
 )
 
-// AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+// AgentSettings are the agent.toml settings every agent node shares ("Local configuration"
+// in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
 type AgentSettings struct {
 	// ResourceGroup is the resource group (scaling group) the agents join at their first
 	// registration.
@@ -22,8 +23,8 @@ type AgentSettings struct {
 
 // Images are the kernel images every agent pulls ahead of the first session.
 type Images struct {
-	// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a
-	// convergent step on the node).
+	// Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent
+	// step on the node).
 	Engine string `json:"engine,omitempty" pulumi:"engine,optional"`
 	// Pull lists the image references.
 	Pull []string `json:"pull,omitempty" pulumi:"pull,optional"`
@@ -31,12 +32,14 @@ type Images struct {
 
 // Accelerator is one accelerator plugin of an agent node.
 type Accelerator struct {
-	// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+	// Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock"
+	// (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's,
+	// by package and module).
 	Kind string `json:"kind,omitempty" pulumi:"kind"`
 	// Devices is how many devices the mock plugin reports (default 2).
 	Devices *int `json:"devices,omitempty" pulumi:"devices,optional"`
-	// Package and Module name a plugin of another vendor (kind plugin): the PyPI package
-	// and the module that goes into allow-compute-plugins.
+	// Package and module name a plugin of another vendor (kind plugin): the PyPI package
+	// and the module that goes into agent.toml's allow-compute-plugins.
 	Package string `json:"package,omitempty" pulumi:"package,optional"`
 	Module  string `json:"module,omitempty" pulumi:"module,optional"`
 }

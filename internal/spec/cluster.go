@@ -1,8 +1,9 @@
 // Package spec is the typed form of a stack's configuration: the cluster to build.
 //
-// A stack's `backendai-cluster:*` config keys are decoded into a Cluster, defaults from the
-// install guides are filled in, and Validate reports every bad field by its path
-// before a single resource is registered.
+// A stack's `backendai-cluster:*` config keys are decoded into a Cluster, defaults from
+// Backend.AI's install guide (docs/install/install-from-package.rst and its pages under
+// docs/install/install-from-package/, at 26.8.1) are filled in, and Validate reports
+// every bad field by its path before a single resource is registered.
 package spec
 
 // Role is what a node does in the cluster.
@@ -30,7 +31,7 @@ type Cluster struct {
 	// Limits are the ulimits written to /etc/security/limits.d/99-backendai.conf.
 	Limits Limits `json:"limits"`
 	// Sysctl is the final set of kernel parameters for /etc/sysctl.d/99-backendai.conf:
-	// the guide's defaults merged with the stack's overrides.
+	// the OS preparation guide's defaults (DefaultSysctl) merged with the stack's overrides.
 	Sysctl map[string]string `json:"-"`
 	// Docker says where Docker Engine comes from.
 	Docker Docker `json:"docker"`
@@ -102,7 +103,8 @@ type SSH struct {
 	HostKey string `json:"hostKey,omitempty" pulumi:"hostKey,optional"`
 }
 
-// Account is the operations account (the guide's `bai`).
+// Account is the operations account (`bai`, UID/GID 1100, of "Create a user account for
+// operation" in Backend.AI's docs/install/install-from-package/os-preparation.rst at 26.8.1).
 type Account struct {
 	Name string `json:"name,omitempty" pulumi:"name,optional"`
 	UID  int    `json:"uid,omitempty" pulumi:"uid,optional"`
@@ -117,8 +119,9 @@ type Limits struct {
 
 // Docker selects the Docker Engine packages.
 type Docker struct {
-	// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or
-	// "distro" (the distribution's docker.io and compose packages).
+	// Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in
+	// Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs
+	// it) or "distro" (the distribution's docker.io and compose packages).
 	Source string `json:"source,omitempty" pulumi:"source,optional"`
 	// InsecureRegistries are registries (host:port) Docker may pull from over plain
 	// HTTP or unverified TLS (daemon.json "insecure-registries").

@@ -1,6 +1,9 @@
 package spec
 
-// Defaults from the install guides (seeds 000 and 001) and the current release facts.
+// Defaults from Backend.AI's OS preparation guide
+// (docs/install/install-from-package/os-preparation.rst at 26.8.1: the `bai` account with
+// UID/GID 1100, its ulimits, Docker from Docker's apt repository) and the current release
+// facts.
 const (
 	DefaultVersion     = "26.4.16" // newest release of the 26.4 LTS line on PyPI
 	DefaultAccountName = "bai"
@@ -17,7 +20,9 @@ const (
 // line, the 26.8 line and the newest line on PyPI.
 var SupportedLines = []string{"26.4", "26.8", "26.9"}
 
-// DefaultSysctl is the guide's /etc/sysctl.d/99-backendai.conf.
+// DefaultSysctl is the /etc/sysctl.d/99-backendai.conf of "Optimize sysctl/ulimit
+// parameters" in Backend.AI's docs/install/install-from-package/os-preparation.rst
+// (26.8.1), its 14 keys.
 func DefaultSysctl() map[string]string {
 	return map[string]string{
 		"fs.file-max":                        "2048000",
@@ -55,8 +60,9 @@ func defaults() Cluster {
 	}
 }
 
-// applySysctl merges the stack's overrides onto the guide's kernel parameters, with the
-// services' ports reserved from the ephemeral range (unless the stack sets that key).
+// applySysctl merges the stack's overrides onto the OS preparation guide's kernel
+// parameters (DefaultSysctl), with the services' ports reserved from the ephemeral range
+// (unless the stack sets that key).
 func (c *Cluster) applySysctl(overrides map[string]*string) {
 	c.Sysctl = DefaultSysctl()
 	if ports := c.reservedPorts(); ports != "" {

@@ -8,8 +8,9 @@ import (
 )
 
 // What a stack deploys: "all" (the default) prepares the hosts and deploys the
-// management node's services; "hosts" stops after preparing the hosts (seeds 000 and
-// 001), so they can be checked before anything runs on them.
+// management node's services; "hosts" stops after preparing the hosts (what Backend.AI's
+// docs/install/install-from-package/os-preparation.rst at 26.8.1 prepares), so they can
+// be checked before anything runs on them.
 const (
 	DeployAll   = "all"
 	DeployHosts = "hosts"

@@ -12,8 +12,8 @@ type Halfstack struct {
 	Images *HalfstackImages `json:"images,omitempty" pulumi:"images,optional"`
 	// Ports are the host ports the services are published on.
 	Ports *HalfstackPorts `json:"ports,omitempty" pulumi:"ports,optional"`
-	// Engine runs the containers: EngineDocker (the Docker provider, default) or
-	// EngineScript (a convergent step on the node).
+	// Engine runs the containers: "docker" (the Docker provider, default) or "script" (a
+	// convergent step on the node).
 	Engine string `json:"engine,omitempty" pulumi:"engine,optional"`
 	// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default:
 	// the database and etcd outlive the stack unless the stack asks otherwise.

@@ -84,9 +84,10 @@ func (c Cluster) Listeners(n Node) []Listener {
 const ReservedPortsKey = "net.ipv4.ip_local_reserved_ports"
 
 // reservedPorts lists every port a node of the cluster listens on, for
-// net.ipv4.ip_local_reserved_ports: the guide widens the ephemeral range to
-// 10000-65000, which holds them, and an outgoing connection that happens to take one (a
-// manager worker's monitor port, say) makes the service that binds it later fail.
+// net.ipv4.ip_local_reserved_ports: the OS preparation guide's sysctl (DefaultSysctl)
+// widens the ephemeral range to 10000-65000, which holds them, and an outgoing
+// connection that happens to take one (a manager worker's monitor port, say) makes the
+// service that binds it later fail.
 func (c Cluster) reservedPorts() string {
 	seen := map[int]bool{}
 	nodes := c.Nodes

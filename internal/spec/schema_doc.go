@@ -7,9 +7,9 @@ import "github.com/pulumi/pulumi-go-provider/infer"
 
 func (x *Superadmin) Annotate(a infer.Annotator) {
 	a.Describe(&x, "Superadmin is the cluster's first superadmin. Its keypair and password are generated once per stack and kept as secrets, unless the stack gives its own (superadmin.accessKey with the secret keys superadminSecretKey and superadminPassword). The verification logs in as it.")
-	a.Describe(&x.Email, "Email is its login; default DefaultSuperadminEmail.")
+	a.Describe(&x.Email, "Email is its login; default superadmin@backendai.local.")
 	a.Describe(&x.Username, "Username is its user name; default \"superadmin\".")
-	a.Describe(&x.Domain, "Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).")
+	a.Describe(&x.Domain, "Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each \"default\" unless given.")
 	a.Describe(&x.AccessKey, "AccessKey is the stack's own access key; empty: generated.")
 }
 
@@ -20,7 +20,7 @@ func (x *ResourcePreset) Annotate(a infer.Annotator) {
 }
 
 func (x *AgentSettings) Annotate(a infer.Annotator) {
-	a.Describe(&x, "AgentSettings are the settings every agent node shares (seed 002's agent.toml).")
+	a.Describe(&x, "AgentSettings are the agent.toml settings every agent node shares (\"Local configuration\" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).")
 	a.Describe(&x.ResourceGroup, "ResourceGroup is the resource group (scaling group) the agents join at their first registration.")
 	a.Describe(&x.RPCPort, "RPCPort is where the manager calls the agent; advertised at the node's address.")
 	a.Describe(&x.PortRange, "PortRange is the host ports the sessions' services are published on, [first, last].")
@@ -29,15 +29,15 @@ func (x *AgentSettings) Annotate(a infer.Annotator) {
 
 func (x *Images) Annotate(a infer.Annotator) {
 	a.Describe(&x, "Images are the kernel images every agent pulls ahead of the first session.")
-	a.Describe(&x.Engine, "Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).")
+	a.Describe(&x.Engine, "Engine pulls them: \"docker\" (the Docker provider, default) or \"script\" (a convergent step on the node).")
 	a.Describe(&x.Pull, "Pull lists the image references.")
 }
 
 func (x *Accelerator) Annotate(a infer.Annotator) {
 	a.Describe(&x, "Accelerator is one accelerator plugin of an agent node.")
-	a.Describe(&x.Kind, "Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.")
+	a.Describe(&x.Kind, "Kind is \"nvidia\" (Backend.AI's CUDA plugin; the driver must be on the node), \"mock\" (Backend.AI's mock plugin: devices without hardware) or \"plugin\" (another vendor's, by package and module).")
 	a.Describe(&x.Devices, "Devices is how many devices the mock plugin reports (default 2).")
-	a.Describe(&x.Package, "Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.")
+	a.Describe(&x.Package, "Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.")
 }
 
 func (x *Node) Annotate(a infer.Annotator) {
@@ -61,7 +61,7 @@ func (x *SSH) Annotate(a infer.Annotator) {
 
 func (x *Docker) Annotate(a infer.Annotator) {
 	a.Describe(&x, "Docker selects the Docker Engine packages.")
-	a.Describe(&x.Source, "Source is \"docker-ce\" (Docker's apt repository, as the guide installs it) or \"distro\" (the distribution's docker.io and compose packages).")
+	a.Describe(&x.Source, "Source is \"docker-ce\" (Docker's apt repository, as \"Install Docker engine\" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or \"distro\" (the distribution's docker.io and compose packages).")
 	a.Describe(&x.InsecureRegistries, "InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json \"insecure-registries\").")
 }
 
@@ -69,7 +69,7 @@ func (x *Halfstack) Annotate(a infer.Annotator) {
 	a.Describe(&x, "Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.")
 	a.Describe(&x.Images, "Images may name a private registry; the defaults are the halfstack file's.")
 	a.Describe(&x.Ports, "Ports are the host ports the services are published on.")
-	a.Describe(&x.Engine, "Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).")
+	a.Describe(&x.Engine, "Engine runs the containers: \"docker\" (the Docker provider, default) or \"script\" (a convergent step on the node).")
 	a.Describe(&x.DeleteDataOnDestroy, "DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.")
 }
 
@@ -79,7 +79,7 @@ func (x *Services) Annotate(a infer.Annotator) {
 	a.Describe(&x.Python, "Python is where the services' Python comes from.")
 	a.Describe(&x.ManagerPort, "ManagerPort is the manager API's port.")
 	a.Describe(&x.Webserver, "Webserver is the web UI's server.")
-	a.Describe(&x.ImageRegistries, "ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).")
+	a.Describe(&x.ImageRegistries, "ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as \"Sync the information of container registry\" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).")
 	a.Describe(&x.GraphQLGateway, "GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.")
 	a.Describe(&x.ImageAliases, "ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).")
 	a.Describe(&x.AppProxy, "AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.")
@@ -95,7 +95,7 @@ func (x *AppProxy) Annotate(a infer.Annotator) {
 }
 
 func (x *Python) Annotate(a infer.Annotator) {
-	a.Describe(&x, "Python selects the services' interpreter: \"distro\" (python3 from the distribution), \"uv\" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or \"standalone\" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.")
+	a.Describe(&x, "Python selects the services' interpreter: source \"distro\" (python3 from the distribution), \"uv\" (a python-build-standalone build that uv installs, from uv's default source or mirror) or \"standalone\" (a python-build-standalone archive from url, checked against sha256). uv, of the release the uv setting pins, makes the venvs and installs the packages in every case.")
 	a.Describe(&x.Mirror, "Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.")
 	a.Describe(&x.UV, "UV is the release of uv (PyPI: uv) installed on every node, pinned.")
 }
@@ -109,14 +109,14 @@ func (x *GraphQLGateway) Annotate(a infer.Annotator) {
 }
 
 func (x *Storage) Annotate(a infer.Annotator) {
-	a.Describe(&x, "Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.")
-	a.Describe(&x.Server, "Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.")
+	a.Describe(&x, "Storage is the cluster's shared vfolder storage, as Backend.AI's `docs/install/install-from-package/os-preparation.rst` (\"Mount a shared storage\") and `docs/install/install-from-source.rst` (\"Setting Up Shared Storage\") at 26.8.1 describe it: an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.")
+	a.Describe(&x.Server, "Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.")
 	a.Describe(&x.Export, "Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).")
 	a.Describe(&x.Name, "Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).")
 	a.Describe(&x.ExportOptions, "ExportOptions are the storage node's export options for the cluster's nodes.")
 	a.Describe(&x.MountOptions, "MountOptions are the NFS mount options on every node that mounts the volumes.")
-	a.Describe(&x.NFSServer, "Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).")
-	a.Describe(&x.Mount, "Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).")
+	a.Describe(&x.NFSServer, "Server software on the storage nodes: \"kernel\" (nfs-kernel-server, default) or \"ganesha\" (Debian's nfs-ganesha with its VFS backend, in userspace).")
+	a.Describe(&x.Mount, "Mount is how the nodes get the volumes: \"nfs\" (mount -t nfs from a marked /etc/fstab block, default) or \"shared\", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.")
 	a.Describe(&x.UID, "UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.")
 	a.Describe(&x.GID, "GID is the existing export's group, as UID is its owner.")
 	a.Describe(&x.Clients, "Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.")
@@ -130,8 +130,8 @@ func (x *TLS) Annotate(a infer.Annotator) {
 }
 
 func (x *Verify) Annotate(a infer.Annotator) {
-	a.Describe(&x, "Verify is the check that ends a deployment (seed 003, \"Verifying Installation\"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print(\"hello\"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.")
+	a.Describe(&x, "Verify is the check that ends a deployment, after \"Verifying Installation\" in Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print(\"hello\"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.")
 	a.Describe(&x.Enabled, "Enabled false leaves the check out of `pulumi up`; default true.")
-	a.Describe(&x.Image, "Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.")
-	a.Describe(&x.Apps, "Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.")
+	a.Describe(&x.Image, "Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.")
+	a.Describe(&x.Apps, "Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default [\"jupyter\", \"ttyd\"] when services.appProxy is on; [] none.")
 }

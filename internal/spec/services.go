@@ -18,7 +18,9 @@ type Services struct {
 	// Webserver is the web UI's server.
 	Webserver *WebserverSettings `json:"webserver,omitempty" pulumi:"webserver,optional"`
 	// ImageRegistries are rescanned for kernel images once the manager is installed
-	// (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+	// (`backend.ai mgr image rescan <registry>`, as "Sync the information of container
+	// registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at
+	// 26.8.1 does).
 	ImageRegistries []string `json:"imageRegistries,omitempty" pulumi:"imageRegistries,optional"`
 	// GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
 	GraphQLGateway *GraphQLGateway `json:"graphqlGateway,omitempty" pulumi:"graphqlGateway,optional"`
@@ -49,10 +51,11 @@ type AppProxy struct {
 // On says whether the App Proxy is deployed (its default).
 func (a AppProxy) On() bool { return isOn(a.Enabled) }
 
-// Python selects the services' interpreter: "distro" (python3 from the distribution),
-// "uv" (a python-build-standalone build that uv installs, from uv's default source or
-// Mirror) or "standalone" (a python-build-standalone archive from URL, checked against
-// SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+// Python selects the services' interpreter: source "distro" (python3 from the
+// distribution), "uv" (a python-build-standalone build that uv installs, from uv's
+// default source or mirror) or "standalone" (a python-build-standalone archive from url,
+// checked against sha256). uv, of the release the uv setting pins, makes the venvs and
+// installs the packages in every case.
 type Python struct {
 	Source  string `json:"source,omitempty" pulumi:"source,optional"`
 	URL     string `json:"url,omitempty" pulumi:"url,optional"`

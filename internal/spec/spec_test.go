@@ -55,8 +55,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Agent.ResourceGroup != "default" || c.Agent.RPCPort != 6001 || c.Images.Engine != EngineDocker {
 		t.Errorf("agent defaults: %+v %+v", c.Agent, c.Images)
 	}
-	// The guide's 14 keys, and the services' (the sessions' and the apps') ports kept out of its
-	// ephemeral range.
+	// The OS preparation guide's 14 keys (DefaultSysctl), and the services' (the sessions'
+	// and the apps') ports kept out of its ephemeral range.
 	if len(c.Sysctl) != 15 || c.Sysctl["net.ipv4.ip_local_port_range"] != "10000 65000" ||
 		c.Sysctl[ReservedPortsKey] != "4000,6001,6003,6007,6021-6022,8081,8090,8100,8110,8120,10200-10201,10205-10300,16023,18080,30000-31000,38100,38200,38300,39100,39200,39300,40128,48510,48610,49510,49610" {
 		t.Errorf("sysctl defaults: %v", c.Sysctl)

@@ -8,12 +8,14 @@ import (
 	"strings"
 )
 
-// Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export,
-// mounted at the same /vfroot/<name> on the management node and every agent, with one
-// UID/GID for the storage proxy, the agents, the containers and the volume.
+// Storage is the cluster's shared vfolder storage, as Backend.AI's
+// `docs/install/install-from-package/os-preparation.rst` ("Mount a shared storage") and
+// `docs/install/install-from-source.rst` ("Setting Up Shared Storage") at 26.8.1 describe
+// it: an NFS export, mounted at the same /vfroot/<name> on the management node and every
+// agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
 type Storage struct {
-	// Server names an existing NFS server (an address or host name) that exports
-	// Export; empty, the nodes with the storage role serve the volumes.
+	// Server names an existing NFS server (an address or host name) that exports the
+	// directory export names; empty, the nodes with the storage role serve the volumes.
 	Server string `json:"server,omitempty" pulumi:"server,optional"`
 	// Export is the exported directory: on the existing server, or on the storage node
 	// (default /srv/backendai/<name>).
@@ -26,12 +28,14 @@ type Storage struct {
 	ExportOptions string `json:"exportOptions,omitempty" pulumi:"exportOptions,optional"`
 	// MountOptions are the NFS mount options on every node that mounts the volumes.
 	MountOptions string `json:"mountOptions,omitempty" pulumi:"mountOptions,optional"`
-	// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or
-	// NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+	// Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or
+	// "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
 	NFSServer string `json:"nfsServer,omitempty" pulumi:"nfsServer,optional"`
-	// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked
-	// /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox
-	// shares into every host at /vfroot/<name>; each host checks the export over NFS).
+	// Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked
+	// /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves
+	// (containers whose kernel has no NFS client): the export's directory is already
+	// shared into every host at /vfroot/<name>, the /etc/fstab block is written with
+	// noauto, and each host checks the export over NFS with libnfs's tools.
 	Mount string `json:"mount,omitempty" pulumi:"mount,optional"`
 	// UID and GID, when given, are the existing export's owner: they must be the
 	// account's, which the storage proxy, the agents and the containers run as.
@@ -51,13 +55,17 @@ const (
 	MountNFS      = "nfs"
 	MountShared   = "shared"
 	DefaultVolume = "nfs"
-	// DefaultMountOptions are NFS 4.1, hard, as the guides mount /vfroot.
+	// DefaultMountOptions are NFS 4.1, hard: the /etc/fstab entry that "Mount a shared
+	// storage" in Backend.AI's docs/install/install-from-package/os-preparation.rst
+	// (26.8.1) leaves to the storage's type.
 	DefaultMountOptions = "rw,hard,noatime,nfsvers=4.1"
 	// DefaultExportOptions let the nodes write as the account (root squashed).
 	DefaultExportOptions = "rw,sync,no_subtree_check"
 	// VFolderRoot is where every node mounts the volumes, /vfroot/<name>.
 	VFolderRoot = "/vfroot"
-	// LocalVolumePath is the single-node stack's volume: the guide's local directory.
+	// LocalVolumePath is the single-node stack's volume: the local directory of "Mount a
+	// shared storage" in Backend.AI's docs/install/install-from-package/os-preparation.rst
+	// (26.8.1), for an installation on one server.
 	LocalVolumePath = "/vfroot/local"
 	// LocalVolumeName is its name in the storage proxy.
 	LocalVolumeName = "volume1"
@@ -93,8 +101,8 @@ func (c Cluster) Volumes() []Volume {
 	case s.Server != "":
 		name := orDefault(s.Name, DefaultVolume)
 		return []Volume{{Name: name, Path: path.Join(VFolderRoot, name), Host: s.Server, Export: s.Export}}
-	// One node keeps the guide's local directory, unless it is a plane's storage node:
-	// other nodes' agents mount its volume.
+	// One node keeps the OS preparation guide's local directory (LocalVolumePath),
+	// unless it is a plane's storage node: other nodes' agents mount its volume.
 	case len(c.Nodes) == 1 && (c.plane == WholeCluster || !c.Nodes[0].HasRole(RoleStorage)):
 		return []Volume{{Name: LocalVolumeName, Path: LocalVolumePath, Local: true}}
 	}

@@ -8,18 +8,20 @@ import (
 // appName is an app's name in an image's ai.backend.service-ports label.
 var appName = regexp.MustCompile(`^[a-z][a-z0-9-]{0,63}$`)
 
-// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the
-// manager answers with the release, every agent is ALIVE with its slots, every volume
-// is listed, and a real compute session runs print("hello"), all through Backend.AI's
-// own client as the admin keypair of the stack's fixtures.
+// Verify is the check that ends a deployment, after "Verifying Installation" in
+// Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the
+// release, every agent is ALIVE with its slots, every volume is listed, and a real
+// compute session runs print("hello"), all through Backend.AI's own client as the admin
+// keypair of the stack's fixtures.
 type Verify struct {
 	// Enabled false leaves the check out of `pulumi up`; default true.
 	Enabled *bool `json:"enabled,omitempty" pulumi:"enabled,optional"`
 	// Image is the kernel image of the hello-world session (a reference or an alias the
-	// manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+	// manager knows); default: the first of images.pull, or else
+	// cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
 	Image string `json:"image,omitempty" pulumi:"image,optional"`
-	// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI
-	// opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+	// Apps are the apps of a session of image opened through the App Proxy, as the Web UI
+	// opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
 	Apps []string `json:"apps,omitempty" pulumi:"apps,optional"`
 }
 

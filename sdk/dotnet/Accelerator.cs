@@ -11,7 +11,7 @@ using Pulumi;
 namespace BackendAI.Backendai
 {
     /// <summary>
-    /// What a node needs for NVIDIA GPUs before an agent uses them, as Backend.AI's "Setting Up Accelerators" prepares it: the driver checked (never installed: it belongs to the node's image) and the NVIDIA Container Toolkit with Docker's nvidia runtime. The CUDA plugin itself goes into an agent's venv with the agent (an AgentNode's or an AgentPool's node accelerators, which prepare this too).
+    /// What a node needs for NVIDIA GPUs before an agent uses them, as "Setup accelerators" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) asks: the driver checked (never installed: it belongs to the node's image) and the NVIDIA Container Toolkit with Docker's nvidia runtime. The CUDA plugin itself goes into an agent's venv with the agent (an AgentNode's or an AgentPool's node accelerators, which prepare this too).
     /// </summary>
     [BackendaiResourceType("backendai:index:Accelerator")]
     public partial class Accelerator : global::Pulumi.ComponentResource

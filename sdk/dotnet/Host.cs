@@ -11,7 +11,7 @@ using Pulumi;
 namespace BackendAI.Backendai
 {
     /// <summary>
-    /// One node's operating system prepared for Backend.AI, as Backend.AI's "Install from Packages" guide prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
+    /// One node's operating system prepared for Backend.AI, as Backend.AI's OS preparation guide (`docs/install/install-from-package/os-preparation.rst` at 26.8.1) prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
     /// </summary>
     [BackendaiResourceType("backendai:index:Host")]
     public partial class Host : global::Pulumi.ComponentResource
@@ -96,7 +96,7 @@ namespace BackendAI.Backendai
         private InputMap<string>? _sysctl;
 
         /// <summary>
-        /// The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the guide's.
+        /// The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the 14 of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1).
         /// </summary>
         public InputMap<string> Sysctl
         {

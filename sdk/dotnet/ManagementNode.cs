@@ -289,7 +289,7 @@ namespace BackendAI.Backendai
         private InputMap<string>? _sysctl;
 
         /// <summary>
-        /// Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
+        /// Kernel parameters merged onto those of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) for /etc/sysctl.d/99-backendai.conf; an empty value leaves that guide's parameter out.
         /// </summary>
         public InputMap<string> Sysctl
         {

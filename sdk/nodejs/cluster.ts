@@ -186,7 +186,7 @@ export interface ClusterArgs {
      */
     superadminSecretKey?: pulumi.Input<string | undefined>;
     /**
-     * Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
+     * Kernel parameters merged onto those of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) for /etc/sysctl.d/99-backendai.conf; an empty value leaves that guide's parameter out.
      */
     sysctl?: pulumi.Input<{[key: string]: string} | undefined>;
     /**

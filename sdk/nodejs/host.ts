@@ -7,7 +7,7 @@ import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
 /**
- * One node's operating system prepared for Backend.AI, as Backend.AI's "Install from Packages" guide prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
+ * One node's operating system prepared for Backend.AI, as Backend.AI's OS preparation guide (`docs/install/install-from-package/os-preparation.rst` at 26.8.1) prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
  */
 export class Host extends pulumi.ComponentResource {
     /** @internal */
@@ -88,7 +88,7 @@ export interface HostArgs {
      */
     limits?: pulumi.Input<inputs.HostLimitsArgs | undefined>;
     /**
-     * The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the guide's.
+     * The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the 14 of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1).
      */
     sysctl?: pulumi.Input<{[key: string]: string} | undefined>;
 }

@@ -11,7 +11,7 @@ using Pulumi;
 namespace BackendAI.Backendai.Db
 {
     /// <summary>
-    /// Rows of Backend.AI's database from a fixtures.File file, kept converged by their keys.
+    /// A set of rows in Backend.AI's database, given as a Backend.AI fixture file: the JSON that `backend.ai mgr fixture populate` loads (such as Backend.AI's fixtures/manager/example-keypairs.json), or the same in YAML. Unlike that command, which inserts the rows and skips those that exist, a Fixture converges: each row is found by its key, inserted when missing and updated where it differs, the whole file in one transaction. Destroyed, it deletes the rows it inserted, unless keepOnDelete.
     /// </summary>
     [BackendaiResourceType("backendai:db:Fixture")]
     public partial class Fixture : global::Pulumi.CustomResource

@@ -23,7 +23,7 @@ namespace BackendAI.Backendai.Inputs
         public Input<int>? Devices { get; set; }
 
         /// <summary>
-        /// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+        /// Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock" (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's, by package and module).
         /// </summary>
         [Input("kind", required: true)]
         public Input<string> Kind { get; set; } = null!;
@@ -32,7 +32,7 @@ namespace BackendAI.Backendai.Inputs
         public Input<string>? Module { get; set; }
 
         /// <summary>
-        /// Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+        /// Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.
         /// </summary>
         [Input("package")]
         public Input<string>? Package { get; set; }

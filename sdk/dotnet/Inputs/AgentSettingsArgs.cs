@@ -12,7 +12,7 @@ namespace BackendAI.Backendai.Inputs
 {
 
     /// <summary>
-    /// AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+    /// AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
     /// </summary>
     public sealed class AgentSettingsArgs : global::Pulumi.ResourceArgs
     {

@@ -29,7 +29,7 @@ namespace BackendAI.Backendai.Inputs
         }
 
         /// <summary>
-        /// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+        /// Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
         /// </summary>
         [Input("source")]
         public Input<string>? Source { get; set; }

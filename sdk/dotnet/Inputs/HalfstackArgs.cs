@@ -23,7 +23,7 @@ namespace BackendAI.Backendai.Inputs
         public Input<bool>? DeleteDataOnDestroy { get; set; }
 
         /// <summary>
-        /// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        /// Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
         /// </summary>
         [Input("engine")]
         public Input<string>? Engine { get; set; }

@@ -32,7 +32,7 @@ namespace BackendAI.Backendai.Inputs
         public Input<bool>? Install { get; set; }
 
         /// <summary>
-        /// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+        /// "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
         /// </summary>
         [Input("source")]
         public Input<string>? Source { get; set; }

@@ -17,7 +17,7 @@ namespace BackendAI.Backendai.Inputs
     public sealed class ImagesArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        /// Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
         /// </summary>
         [Input("engine")]
         public Input<string>? Engine { get; set; }

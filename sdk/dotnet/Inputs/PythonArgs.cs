@@ -12,7 +12,7 @@ namespace BackendAI.Backendai.Inputs
 {
 
     /// <summary>
-    /// Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+    /// Python selects the services' interpreter: source "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or mirror) or "standalone" (a python-build-standalone archive from url, checked against sha256). uv, of the release the uv setting pins, makes the venvs and installs the packages in every case.
     /// </summary>
     public sealed class PythonArgs : global::Pulumi.ResourceArgs
     {

@@ -44,7 +44,7 @@ namespace BackendAI.Backendai.Inputs
         private InputList<string>? _imageRegistries;
 
         /// <summary>
-        /// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan &lt;registry&gt;`, seed 002 step 22).
+        /// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan &lt;registry&gt;`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
         /// </summary>
         public InputList<string> ImageRegistries
         {

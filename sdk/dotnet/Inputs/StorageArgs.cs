@@ -12,7 +12,7 @@ namespace BackendAI.Backendai.Inputs
 {
 
     /// <summary>
-    /// Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/&lt;name&gt; on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+    /// Storage is the cluster's shared vfolder storage, as Backend.AI's `docs/install/install-from-package/os-preparation.rst` ("Mount a shared storage") and `docs/install/install-from-source.rst` ("Setting Up Shared Storage") at 26.8.1 describe it: an NFS export, mounted at the same /vfroot/&lt;name&gt; on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
     /// </summary>
     public sealed class StorageArgs : global::Pulumi.ResourceArgs
     {
@@ -47,7 +47,7 @@ namespace BackendAI.Backendai.Inputs
         public Input<int>? Gid { get; set; }
 
         /// <summary>
-        /// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/&lt;name&gt;; each host checks the export over NFS).
+        /// Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/&lt;name&gt;, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
         /// </summary>
         [Input("mount")]
         public Input<string>? Mount { get; set; }
@@ -65,13 +65,13 @@ namespace BackendAI.Backendai.Inputs
         public Input<string>? Name { get; set; }
 
         /// <summary>
-        /// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+        /// Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
         /// </summary>
         [Input("nfsServer")]
         public Input<string>? NfsServer { get; set; }
 
         /// <summary>
-        /// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+        /// Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
         /// </summary>
         [Input("server")]
         public Input<string>? Server { get; set; }

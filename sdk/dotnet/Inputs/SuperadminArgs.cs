@@ -23,13 +23,13 @@ namespace BackendAI.Backendai.Inputs
         public Input<string>? AccessKey { get; set; }
 
         /// <summary>
-        /// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+        /// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
         /// </summary>
         [Input("domain")]
         public Input<string>? Domain { get; set; }
 
         /// <summary>
-        /// Email is its login; default DefaultSuperadminEmail.
+        /// Email is its login; default superadmin@backendai.local.
         /// </summary>
         [Input("email")]
         public Input<string>? Email { get; set; }

@@ -12,7 +12,7 @@ namespace BackendAI.Backendai.Inputs
 {
 
     /// <summary>
-    /// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+    /// Verify is the check that ends a deployment, after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
     /// </summary>
     public sealed class VerifyArgs : global::Pulumi.ResourceArgs
     {
@@ -20,7 +20,7 @@ namespace BackendAI.Backendai.Inputs
         private InputList<string>? _apps;
 
         /// <summary>
-        /// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+        /// Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
         /// </summary>
         public InputList<string> Apps
         {
@@ -35,7 +35,7 @@ namespace BackendAI.Backendai.Inputs
         public Input<bool>? Enabled { get; set; }
 
         /// <summary>
-        /// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+        /// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
         /// </summary>
         [Input("image")]
         public Input<string>? Image { get; set; }

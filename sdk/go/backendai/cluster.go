@@ -115,7 +115,7 @@ type clusterArgs struct {
 	SuperadminPassword *string `pulumi:"superadminPassword"`
 	// The superadmin's own secret key, with superadmin.accessKey; default generated.
 	SuperadminSecretKey *string `pulumi:"superadminSecretKey"`
-	// Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
+	// Kernel parameters merged onto those of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) for /etc/sysctl.d/99-backendai.conf; an empty value leaves that guide's parameter out.
 	Sysctl map[string]string `pulumi:"sysctl"`
 	// true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
 	TestCluster *bool `pulumi:"testCluster"`
@@ -170,7 +170,7 @@ type ClusterArgs struct {
 	SuperadminPassword pulumi.StringPtrInput
 	// The superadmin's own secret key, with superadmin.accessKey; default generated.
 	SuperadminSecretKey pulumi.StringPtrInput
-	// Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
+	// Kernel parameters merged onto those of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) for /etc/sysctl.d/99-backendai.conf; an empty value leaves that guide's parameter out.
 	Sysctl pulumi.StringMapInput
 	// true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
 	TestCluster *bool

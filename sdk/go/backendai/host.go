@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// One node's operating system prepared for Backend.AI, as Backend.AI's "Install from Packages" guide prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
+// One node's operating system prepared for Backend.AI, as Backend.AI's OS preparation guide (`docs/install/install-from-package/os-preparation.rst` at 26.8.1) prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
 type Host struct {
 	pulumi.ResourceState
 
@@ -52,7 +52,7 @@ type hostArgs struct {
 	Docker *HostDocker `pulumi:"docker"`
 	// root's and the account's open files and processes; default 512000 and 65536.
 	Limits *HostLimits `pulumi:"limits"`
-	// The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the guide's.
+	// The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the 14 of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1).
 	Sysctl map[string]string `pulumi:"sysctl"`
 }
 
@@ -68,7 +68,7 @@ type HostArgs struct {
 	Docker HostDockerPtrInput
 	// root's and the account's open files and processes; default 512000 and 65536.
 	Limits HostLimitsPtrInput
-	// The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the guide's.
+	// The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the 14 of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1).
 	Sysctl pulumi.StringMapInput
 }
 

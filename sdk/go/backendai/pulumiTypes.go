@@ -17,10 +17,10 @@ var _ = internal.GetEnvOrDefault
 type AcceleratorType struct {
 	// Devices is how many devices the mock plugin reports (default 2).
 	Devices *int `pulumi:"devices"`
-	// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+	// Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock" (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's, by package and module).
 	Kind   string  `pulumi:"kind"`
 	Module *string `pulumi:"module"`
-	// Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+	// Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.
 	Package *string `pulumi:"package"`
 }
 
@@ -39,10 +39,10 @@ type AcceleratorTypeInput interface {
 type AcceleratorTypeArgs struct {
 	// Devices is how many devices the mock plugin reports (default 2).
 	Devices pulumi.IntPtrInput `pulumi:"devices"`
-	// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+	// Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock" (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's, by package and module).
 	Kind   pulumi.StringInput    `pulumi:"kind"`
 	Module pulumi.StringPtrInput `pulumi:"module"`
-	// Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+	// Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.
 	Package pulumi.StringPtrInput `pulumi:"package"`
 }
 
@@ -103,7 +103,7 @@ func (o AcceleratorTypeOutput) Devices() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v AcceleratorType) *int { return v.Devices }).(pulumi.IntPtrOutput)
 }
 
-// Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+// Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock" (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's, by package and module).
 func (o AcceleratorTypeOutput) Kind() pulumi.StringOutput {
 	return o.ApplyT(func(v AcceleratorType) string { return v.Kind }).(pulumi.StringOutput)
 }
@@ -112,7 +112,7 @@ func (o AcceleratorTypeOutput) Module() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AcceleratorType) *string { return v.Module }).(pulumi.StringPtrOutput)
 }
 
-// Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+// Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.
 func (o AcceleratorTypeOutput) Package() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AcceleratorType) *string { return v.Package }).(pulumi.StringPtrOutput)
 }
@@ -300,7 +300,7 @@ func (o AccountPtrOutput) Uid() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
-// AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+// AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
 type AgentSettings struct {
 	// PortRange is the host ports the sessions' services are published on, [first, last].
 	PortRange []int `pulumi:"portRange"`
@@ -323,7 +323,7 @@ type AgentSettingsInput interface {
 	ToAgentSettingsOutputWithContext(context.Context) AgentSettingsOutput
 }
 
-// AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+// AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
 type AgentSettingsArgs struct {
 	// PortRange is the host ports the sessions' services are published on, [first, last].
 	PortRange pulumi.IntArrayInput `pulumi:"portRange"`
@@ -388,7 +388,7 @@ func (i *agentSettingsPtrType) ToAgentSettingsPtrOutputWithContext(ctx context.C
 	return pulumi.ToOutputWithContext(ctx, i).(AgentSettingsPtrOutput)
 }
 
-// AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+// AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
 type AgentSettingsOutput struct{ *pulumi.OutputState }
 
 func (AgentSettingsOutput) ElementType() reflect.Type {
@@ -1400,7 +1400,7 @@ func (o DBConnectionOutput) Via() ConnectionPtrOutput {
 type Docker struct {
 	// InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
 	InsecureRegistries []string `pulumi:"insecureRegistries"`
-	// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+	// Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
 	Source *string `pulumi:"source"`
 }
 
@@ -1419,7 +1419,7 @@ type DockerInput interface {
 type DockerArgs struct {
 	// InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
 	InsecureRegistries pulumi.StringArrayInput `pulumi:"insecureRegistries"`
-	// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+	// Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
 	Source pulumi.StringPtrInput `pulumi:"source"`
 }
 
@@ -1506,7 +1506,7 @@ func (o DockerOutput) InsecureRegistries() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v Docker) []string { return v.InsecureRegistries }).(pulumi.StringArrayOutput)
 }
 
-// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+// Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
 func (o DockerOutput) Source() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Docker) *string { return v.Source }).(pulumi.StringPtrOutput)
 }
@@ -1545,7 +1545,7 @@ func (o DockerPtrOutput) InsecureRegistries() pulumi.StringArrayOutput {
 	}).(pulumi.StringArrayOutput)
 }
 
-// Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+// Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
 func (o DockerPtrOutput) Source() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Docker) *string {
 		if v == nil {
@@ -1835,7 +1835,7 @@ func (o GraphQLGatewayPtrOutput) Version() pulumi.StringPtrOutput {
 type Halfstack struct {
 	// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
 	DeleteDataOnDestroy *bool `pulumi:"deleteDataOnDestroy"`
-	// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+	// Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
 	Engine *string `pulumi:"engine"`
 	// Images may name a private registry; the defaults are the halfstack file's.
 	Images *HalfstackImages `pulumi:"images"`
@@ -1858,7 +1858,7 @@ type HalfstackInput interface {
 type HalfstackArgs struct {
 	// DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
 	DeleteDataOnDestroy pulumi.BoolPtrInput `pulumi:"deleteDataOnDestroy"`
-	// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+	// Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
 	Engine pulumi.StringPtrInput `pulumi:"engine"`
 	// Images may name a private registry; the defaults are the halfstack file's.
 	Images HalfstackImagesPtrInput `pulumi:"images"`
@@ -1949,7 +1949,7 @@ func (o HalfstackOutput) DeleteDataOnDestroy() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v Halfstack) *bool { return v.DeleteDataOnDestroy }).(pulumi.BoolPtrOutput)
 }
 
-// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+// Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
 func (o HalfstackOutput) Engine() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Halfstack) *string { return v.Engine }).(pulumi.StringPtrOutput)
 }
@@ -1998,7 +1998,7 @@ func (o HalfstackPtrOutput) DeleteDataOnDestroy() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
-// Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+// Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
 func (o HalfstackPtrOutput) Engine() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Halfstack) *string {
 		if v == nil {
@@ -2782,7 +2782,7 @@ type HostDocker struct {
 	InsecureRegistries []string `pulumi:"insecureRegistries"`
 	// false leaves Docker off the node (a storage node); default true.
 	Install *bool `pulumi:"install"`
-	// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+	// "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
 	Source *string `pulumi:"source"`
 }
 
@@ -2802,7 +2802,7 @@ type HostDockerArgs struct {
 	InsecureRegistries pulumi.StringArrayInput `pulumi:"insecureRegistries"`
 	// false leaves Docker off the node (a storage node); default true.
 	Install pulumi.BoolPtrInput `pulumi:"install"`
-	// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+	// "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
 	Source pulumi.StringPtrInput `pulumi:"source"`
 }
 
@@ -2893,7 +2893,7 @@ func (o HostDockerOutput) Install() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v HostDocker) *bool { return v.Install }).(pulumi.BoolPtrOutput)
 }
 
-// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+// "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
 func (o HostDockerOutput) Source() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v HostDocker) *string { return v.Source }).(pulumi.StringPtrOutput)
 }
@@ -2942,7 +2942,7 @@ func (o HostDockerPtrOutput) Install() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
-// "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+// "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
 func (o HostDockerPtrOutput) Source() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *HostDocker) *string {
 		if v == nil {
@@ -3110,7 +3110,7 @@ func (o HostLimitsPtrOutput) Nproc() pulumi.IntPtrOutput {
 
 // Images are the kernel images every agent pulls ahead of the first session.
 type Images struct {
-	// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+	// Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
 	Engine *string `pulumi:"engine"`
 	// Pull lists the image references.
 	Pull []string `pulumi:"pull"`
@@ -3129,7 +3129,7 @@ type ImagesInput interface {
 
 // Images are the kernel images every agent pulls ahead of the first session.
 type ImagesArgs struct {
-	// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+	// Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
 	Engine pulumi.StringPtrInput `pulumi:"engine"`
 	// Pull lists the image references.
 	Pull pulumi.StringArrayInput `pulumi:"pull"`
@@ -3213,7 +3213,7 @@ func (o ImagesOutput) ToImagesPtrOutputWithContext(ctx context.Context) ImagesPt
 	}).(ImagesPtrOutput)
 }
 
-// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+// Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
 func (o ImagesOutput) Engine() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Images) *string { return v.Engine }).(pulumi.StringPtrOutput)
 }
@@ -3247,7 +3247,7 @@ func (o ImagesPtrOutput) Elem() ImagesOutput {
 	}).(ImagesOutput)
 }
 
-// Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+// Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
 func (o ImagesPtrOutput) Engine() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Images) *string {
 		if v == nil {
@@ -3817,7 +3817,7 @@ func (o PoolNodeArrayOutput) Index(i pulumi.IntInput) PoolNodeOutput {
 	}).(PoolNodeOutput)
 }
 
-// Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+// Python selects the services' interpreter: source "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or mirror) or "standalone" (a python-build-standalone archive from url, checked against sha256). uv, of the release the uv setting pins, makes the venvs and installs the packages in every case.
 type Python struct {
 	// Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
 	Mirror *string `pulumi:"mirror"`
@@ -3840,7 +3840,7 @@ type PythonInput interface {
 	ToPythonOutputWithContext(context.Context) PythonOutput
 }
 
-// Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+// Python selects the services' interpreter: source "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or mirror) or "standalone" (a python-build-standalone archive from url, checked against sha256). uv, of the release the uv setting pins, makes the venvs and installs the packages in every case.
 type PythonArgs struct {
 	// Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
 	Mirror pulumi.StringPtrInput `pulumi:"mirror"`
@@ -3905,7 +3905,7 @@ func (i *pythonPtrType) ToPythonPtrOutputWithContext(ctx context.Context) Python
 	return pulumi.ToOutputWithContext(ctx, i).(PythonPtrOutput)
 }
 
-// Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+// Python selects the services' interpreter: source "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or mirror) or "standalone" (a python-build-standalone archive from url, checked against sha256). uv, of the release the uv setting pins, makes the venvs and installs the packages in every case.
 type PythonOutput struct{ *pulumi.OutputState }
 
 func (PythonOutput) ElementType() reflect.Type {
@@ -4356,7 +4356,7 @@ type Services struct {
 	GraphqlGateway *GraphQLGateway `pulumi:"graphqlGateway"`
 	// ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
 	ImageAliases map[string]string `pulumi:"imageAliases"`
-	// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+	// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
 	ImageRegistries []string `pulumi:"imageRegistries"`
 	// ManagerPort is the manager API's port.
 	ManagerPort *int `pulumi:"managerPort"`
@@ -4389,7 +4389,7 @@ type ServicesArgs struct {
 	GraphqlGateway GraphQLGatewayPtrInput `pulumi:"graphqlGateway"`
 	// ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
 	ImageAliases pulumi.StringMapInput `pulumi:"imageAliases"`
-	// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+	// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
 	ImageRegistries pulumi.StringArrayInput `pulumi:"imageRegistries"`
 	// ManagerPort is the manager API's port.
 	ManagerPort pulumi.IntPtrInput `pulumi:"managerPort"`
@@ -4496,7 +4496,7 @@ func (o ServicesOutput) ImageAliases() pulumi.StringMapOutput {
 	return o.ApplyT(func(v Services) map[string]string { return v.ImageAliases }).(pulumi.StringMapOutput)
 }
 
-// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
 func (o ServicesOutput) ImageRegistries() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v Services) []string { return v.ImageRegistries }).(pulumi.StringArrayOutput)
 }
@@ -4580,7 +4580,7 @@ func (o ServicesPtrOutput) ImageAliases() pulumi.StringMapOutput {
 	}).(pulumi.StringMapOutput)
 }
 
-// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+// ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
 func (o ServicesPtrOutput) ImageRegistries() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *Services) []string {
 		if v == nil {
@@ -4640,7 +4640,7 @@ func (o ServicesPtrOutput) Webserver() WebserverSettingsPtrOutput {
 	}).(WebserverSettingsPtrOutput)
 }
 
-// Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+// Storage is the cluster's shared vfolder storage, as Backend.AI's `docs/install/install-from-package/os-preparation.rst` ("Mount a shared storage") and `docs/install/install-from-source.rst` ("Setting Up Shared Storage") at 26.8.1 describe it: an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
 type Storage struct {
 	// Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
 	Clients []string `pulumi:"clients"`
@@ -4650,15 +4650,15 @@ type Storage struct {
 	ExportOptions *string `pulumi:"exportOptions"`
 	// GID is the existing export's group, as UID is its owner.
 	Gid *int `pulumi:"gid"`
-	// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+	// Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
 	Mount *string `pulumi:"mount"`
 	// MountOptions are the NFS mount options on every node that mounts the volumes.
 	MountOptions *string `pulumi:"mountOptions"`
 	// Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
 	Name *string `pulumi:"name"`
-	// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+	// Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
 	NfsServer *string `pulumi:"nfsServer"`
-	// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+	// Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
 	Server *string `pulumi:"server"`
 	// UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
 	Uid *int `pulumi:"uid"`
@@ -4675,7 +4675,7 @@ type StorageInput interface {
 	ToStorageOutputWithContext(context.Context) StorageOutput
 }
 
-// Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+// Storage is the cluster's shared vfolder storage, as Backend.AI's `docs/install/install-from-package/os-preparation.rst` ("Mount a shared storage") and `docs/install/install-from-source.rst` ("Setting Up Shared Storage") at 26.8.1 describe it: an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
 type StorageArgs struct {
 	// Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
 	Clients pulumi.StringArrayInput `pulumi:"clients"`
@@ -4685,15 +4685,15 @@ type StorageArgs struct {
 	ExportOptions pulumi.StringPtrInput `pulumi:"exportOptions"`
 	// GID is the existing export's group, as UID is its owner.
 	Gid pulumi.IntPtrInput `pulumi:"gid"`
-	// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+	// Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
 	Mount pulumi.StringPtrInput `pulumi:"mount"`
 	// MountOptions are the NFS mount options on every node that mounts the volumes.
 	MountOptions pulumi.StringPtrInput `pulumi:"mountOptions"`
 	// Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
 	Name pulumi.StringPtrInput `pulumi:"name"`
-	// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+	// Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
 	NfsServer pulumi.StringPtrInput `pulumi:"nfsServer"`
-	// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+	// Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
 	Server pulumi.StringPtrInput `pulumi:"server"`
 	// UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
 	Uid pulumi.IntPtrInput `pulumi:"uid"`
@@ -4752,7 +4752,7 @@ func (i *storagePtrType) ToStoragePtrOutputWithContext(ctx context.Context) Stor
 	return pulumi.ToOutputWithContext(ctx, i).(StoragePtrOutput)
 }
 
-// Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+// Storage is the cluster's shared vfolder storage, as Backend.AI's `docs/install/install-from-package/os-preparation.rst` ("Mount a shared storage") and `docs/install/install-from-source.rst` ("Setting Up Shared Storage") at 26.8.1 describe it: an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
 type StorageOutput struct{ *pulumi.OutputState }
 
 func (StorageOutput) ElementType() reflect.Type {
@@ -4797,7 +4797,7 @@ func (o StorageOutput) Gid() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v Storage) *int { return v.Gid }).(pulumi.IntPtrOutput)
 }
 
-// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+// Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
 func (o StorageOutput) Mount() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Storage) *string { return v.Mount }).(pulumi.StringPtrOutput)
 }
@@ -4812,12 +4812,12 @@ func (o StorageOutput) Name() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Storage) *string { return v.Name }).(pulumi.StringPtrOutput)
 }
 
-// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+// Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
 func (o StorageOutput) NfsServer() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Storage) *string { return v.NfsServer }).(pulumi.StringPtrOutput)
 }
 
-// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+// Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
 func (o StorageOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Storage) *string { return v.Server }).(pulumi.StringPtrOutput)
 }
@@ -4891,7 +4891,7 @@ func (o StoragePtrOutput) Gid() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
-// Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+// Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
 func (o StoragePtrOutput) Mount() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Storage) *string {
 		if v == nil {
@@ -4921,7 +4921,7 @@ func (o StoragePtrOutput) Name() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+// Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
 func (o StoragePtrOutput) NfsServer() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Storage) *string {
 		if v == nil {
@@ -4931,7 +4931,7 @@ func (o StoragePtrOutput) NfsServer() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+// Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
 func (o StoragePtrOutput) Server() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Storage) *string {
 		if v == nil {
@@ -4955,9 +4955,9 @@ func (o StoragePtrOutput) Uid() pulumi.IntPtrOutput {
 type Superadmin struct {
 	// AccessKey is the stack's own access key; empty: generated.
 	AccessKey *string `pulumi:"accessKey"`
-	// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+	// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
 	Domain *string `pulumi:"domain"`
-	// Email is its login; default DefaultSuperadminEmail.
+	// Email is its login; default superadmin@backendai.local.
 	Email          *string `pulumi:"email"`
 	Group          *string `pulumi:"group"`
 	ResourcePolicy *string `pulumi:"resourcePolicy"`
@@ -4980,9 +4980,9 @@ type SuperadminInput interface {
 type SuperadminArgs struct {
 	// AccessKey is the stack's own access key; empty: generated.
 	AccessKey pulumi.StringPtrInput `pulumi:"accessKey"`
-	// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+	// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
 	Domain pulumi.StringPtrInput `pulumi:"domain"`
-	// Email is its login; default DefaultSuperadminEmail.
+	// Email is its login; default superadmin@backendai.local.
 	Email          pulumi.StringPtrInput `pulumi:"email"`
 	Group          pulumi.StringPtrInput `pulumi:"group"`
 	ResourcePolicy pulumi.StringPtrInput `pulumi:"resourcePolicy"`
@@ -5073,12 +5073,12 @@ func (o SuperadminOutput) AccessKey() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Superadmin) *string { return v.AccessKey }).(pulumi.StringPtrOutput)
 }
 
-// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
 func (o SuperadminOutput) Domain() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Superadmin) *string { return v.Domain }).(pulumi.StringPtrOutput)
 }
 
-// Email is its login; default DefaultSuperadminEmail.
+// Email is its login; default superadmin@backendai.local.
 func (o SuperadminOutput) Email() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Superadmin) *string { return v.Email }).(pulumi.StringPtrOutput)
 }
@@ -5130,7 +5130,7 @@ func (o SuperadminPtrOutput) AccessKey() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+// Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
 func (o SuperadminPtrOutput) Domain() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Superadmin) *string {
 		if v == nil {
@@ -5140,7 +5140,7 @@ func (o SuperadminPtrOutput) Domain() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Email is its login; default DefaultSuperadminEmail.
+// Email is its login; default superadmin@backendai.local.
 func (o SuperadminPtrOutput) Email() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Superadmin) *string {
 		if v == nil {
@@ -5371,13 +5371,13 @@ func (o TLSPtrOutput) ServerName() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+// Verify is the check that ends a deployment, after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
 type Verify struct {
-	// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+	// Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
 	Apps []string `pulumi:"apps"`
 	// Enabled false leaves the check out of `pulumi up`; default true.
 	Enabled *bool `pulumi:"enabled"`
-	// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+	// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
 	Image *string `pulumi:"image"`
 }
 
@@ -5392,13 +5392,13 @@ type VerifyInput interface {
 	ToVerifyOutputWithContext(context.Context) VerifyOutput
 }
 
-// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+// Verify is the check that ends a deployment, after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
 type VerifyArgs struct {
-	// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+	// Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
 	Apps pulumi.StringArrayInput `pulumi:"apps"`
 	// Enabled false leaves the check out of `pulumi up`; default true.
 	Enabled pulumi.BoolPtrInput `pulumi:"enabled"`
-	// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+	// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
 	Image pulumi.StringPtrInput `pulumi:"image"`
 }
 
@@ -5455,7 +5455,7 @@ func (i *verifyPtrType) ToVerifyPtrOutputWithContext(ctx context.Context) Verify
 	return pulumi.ToOutputWithContext(ctx, i).(VerifyPtrOutput)
 }
 
-// Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+// Verify is the check that ends a deployment, after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
 type VerifyOutput struct{ *pulumi.OutputState }
 
 func (VerifyOutput) ElementType() reflect.Type {
@@ -5480,7 +5480,7 @@ func (o VerifyOutput) ToVerifyPtrOutputWithContext(ctx context.Context) VerifyPt
 	}).(VerifyPtrOutput)
 }
 
-// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+// Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
 func (o VerifyOutput) Apps() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v Verify) []string { return v.Apps }).(pulumi.StringArrayOutput)
 }
@@ -5490,7 +5490,7 @@ func (o VerifyOutput) Enabled() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v Verify) *bool { return v.Enabled }).(pulumi.BoolPtrOutput)
 }
 
-// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
 func (o VerifyOutput) Image() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v Verify) *string { return v.Image }).(pulumi.StringPtrOutput)
 }
@@ -5519,7 +5519,7 @@ func (o VerifyPtrOutput) Elem() VerifyOutput {
 	}).(VerifyOutput)
 }
 
-// Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+// Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
 func (o VerifyPtrOutput) Apps() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *Verify) []string {
 		if v == nil {
@@ -5539,7 +5539,7 @@ func (o VerifyPtrOutput) Enabled() pulumi.BoolPtrOutput {
 	}).(pulumi.BoolPtrOutput)
 }
 
-// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+// Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
 func (o VerifyPtrOutput) Image() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Verify) *string {
 		if v == nil {

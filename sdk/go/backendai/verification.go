@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// The checks that end a deployment (Backend.AI's "Verifying Installation"), run against a deployed cluster from one of its nodes: Backend.AI's client, pinned to the cluster's release, in its own venv; the manager's release, the agents ALIVE with their slots, every volume, and a compute session that prints hello. They run again when the release, the agents or the volumes change.
+// The checks that end a deployment (after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` at 26.8.1), run against a deployed cluster from one of its nodes: Backend.AI's client, pinned to the cluster's release, in its own venv; the manager's release, the agents ALIVE with their slots, every volume, and a compute session that prints hello. They run again when the release, the agents or the volumes change.
 type Verification struct {
 	pulumi.ResourceState
 

@@ -14,12 +14,12 @@ export interface AcceleratorArgs {
      */
     devices?: pulumi.Input<number | undefined>;
     /**
-     * Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+     * Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock" (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's, by package and module).
      */
     kind: pulumi.Input<string>;
     module?: pulumi.Input<string | undefined>;
     /**
-     * Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+     * Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.
      */
     package?: pulumi.Input<string | undefined>;
 }
@@ -31,7 +31,7 @@ export interface AccountArgs {
 }
 
 /**
- * AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+ * AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
  */
 export interface AgentSettingsArgs {
     /**
@@ -170,7 +170,7 @@ export interface DockerArgs {
      */
     insecureRegistries?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
-     * Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+     * Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
      */
     source?: pulumi.Input<string | undefined>;
 }
@@ -215,7 +215,7 @@ export interface HalfstackArgs {
      */
     deleteDataOnDestroy?: pulumi.Input<boolean | undefined>;
     /**
-     * Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+     * Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
      */
     engine?: pulumi.Input<string | undefined>;
     /**
@@ -303,7 +303,7 @@ export interface HostDockerArgs {
      */
     install?: pulumi.Input<boolean | undefined>;
     /**
-     * "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+     * "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
      */
     source?: pulumi.Input<string | undefined>;
 }
@@ -324,7 +324,7 @@ export interface HostLimitsArgs {
  */
 export interface ImagesArgs {
     /**
-     * Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+     * Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
      */
     engine?: pulumi.Input<string | undefined>;
     /**
@@ -411,7 +411,7 @@ export interface PoolNodeArgs {
 }
 
 /**
- * Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+ * Python selects the services' interpreter: source "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or mirror) or "standalone" (a python-build-standalone archive from url, checked against sha256). uv, of the release the uv setting pins, makes the venvs and installs the packages in every case.
  */
 export interface PythonArgs {
     /**
@@ -482,7 +482,7 @@ export interface ServicesArgs {
      */
     imageAliases?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+     * ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
      */
     imageRegistries?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
@@ -508,7 +508,7 @@ export interface ServicesArgs {
 }
 
 /**
- * Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+ * Storage is the cluster's shared vfolder storage, as Backend.AI's `docs/install/install-from-package/os-preparation.rst` ("Mount a shared storage") and `docs/install/install-from-source.rst` ("Setting Up Shared Storage") at 26.8.1 describe it: an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
  */
 export interface StorageArgs {
     /**
@@ -528,7 +528,7 @@ export interface StorageArgs {
      */
     gid?: pulumi.Input<number | undefined>;
     /**
-     * Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+     * Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
      */
     mount?: pulumi.Input<string | undefined>;
     /**
@@ -540,11 +540,11 @@ export interface StorageArgs {
      */
     name?: pulumi.Input<string | undefined>;
     /**
-     * Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+     * Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
      */
     nfsServer?: pulumi.Input<string | undefined>;
     /**
-     * Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+     * Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
      */
     server?: pulumi.Input<string | undefined>;
     /**
@@ -562,11 +562,11 @@ export interface SuperadminArgs {
      */
     accessKey?: pulumi.Input<string | undefined>;
     /**
-     * Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+     * Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
      */
     domain?: pulumi.Input<string | undefined>;
     /**
-     * Email is its login; default DefaultSuperadminEmail.
+     * Email is its login; default superadmin@backendai.local.
      */
     email?: pulumi.Input<string | undefined>;
     group?: pulumi.Input<string | undefined>;
@@ -586,11 +586,11 @@ export interface TLSArgs {
 }
 
 /**
- * Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+ * Verify is the check that ends a deployment, after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
  */
 export interface VerifyArgs {
     /**
-     * Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+     * Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
      */
     apps?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
@@ -598,7 +598,7 @@ export interface VerifyArgs {
      */
     enabled?: pulumi.Input<boolean | undefined>;
     /**
-     * Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+     * Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
      */
     image?: pulumi.Input<string | undefined>;
 }

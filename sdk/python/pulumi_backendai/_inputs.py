@@ -89,7 +89,7 @@ class AcceleratorArgsDict(TypedDict):
     """
     kind: pulumi.Input[_builtins.str]
     """
-    Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+    Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock" (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's, by package and module).
     """
     devices: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -98,7 +98,7 @@ class AcceleratorArgsDict(TypedDict):
     module: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     package: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+    Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.
     """
 
 @pulumi.input_type
@@ -111,9 +111,9 @@ class AcceleratorArgs:
         """
         Accelerator is one accelerator plugin of an agent node.
 
-        :param pulumi.Input[_builtins.str] kind: Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+        :param pulumi.Input[_builtins.str] kind: Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock" (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's, by package and module).
         :param pulumi.Input[_builtins.int] devices: Devices is how many devices the mock plugin reports (default 2).
-        :param pulumi.Input[_builtins.str] package: Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+        :param pulumi.Input[_builtins.str] package: Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.
         """
         pulumi.set(__self__, "kind", kind)
         if devices is not None:
@@ -127,7 +127,7 @@ class AcceleratorArgs:
     @pulumi.getter
     def kind(self) -> pulumi.Input[_builtins.str]:
         """
-        Kind is AcceleratorNVIDIA, AcceleratorMock or AcceleratorPlugin.
+        Kind is "nvidia" (Backend.AI's CUDA plugin; the driver must be on the node), "mock" (Backend.AI's mock plugin: devices without hardware) or "plugin" (another vendor's, by package and module).
         """
         return pulumi.get(self, "kind")
 
@@ -160,7 +160,7 @@ class AcceleratorArgs:
     @pulumi.getter
     def package(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Package and Module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into allow-compute-plugins.
+        Package and module name a plugin of another vendor (kind plugin): the PyPI package and the module that goes into agent.toml's allow-compute-plugins.
         """
         return pulumi.get(self, "package")
 
@@ -217,7 +217,7 @@ class AccountArgs:
 
 class AgentSettingsArgsDict(TypedDict):
     """
-    AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+    AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
     """
     port_range: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]]
     """
@@ -244,7 +244,7 @@ class AgentSettingsArgs:
                  rpc_port: pulumi.Input[Optional[_builtins.int]] = None,
                  scratch_root: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        AgentSettings are the settings every agent node shares (seed 002's agent.toml).
+        AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
 
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] port_range: PortRange is the host ports the sessions' services are published on, [first, last].
         :param pulumi.Input[_builtins.str] resource_group: ResourceGroup is the resource group (scaling group) the agents join at their first registration.
@@ -862,7 +862,7 @@ class DockerArgsDict(TypedDict):
     """
     source: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+    Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
     """
 
 @pulumi.input_type
@@ -874,7 +874,7 @@ class DockerArgs:
         Docker selects the Docker Engine packages.
 
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] insecure_registries: InsecureRegistries are registries (host:port) Docker may pull from over plain HTTP or unverified TLS (daemon.json "insecure-registries").
-        :param pulumi.Input[_builtins.str] source: Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+        :param pulumi.Input[_builtins.str] source: Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
         """
         if insecure_registries is not None:
             pulumi.set(__self__, "insecure_registries", insecure_registries)
@@ -897,7 +897,7 @@ class DockerArgs:
     @pulumi.getter
     def source(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Source is "docker-ce" (Docker's apt repository, as the guide installs it) or "distro" (the distribution's docker.io and compose packages).
+        Source is "docker-ce" (Docker's apt repository, as "Install Docker engine" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` at 26.8.1 installs it) or "distro" (the distribution's docker.io and compose packages).
         """
         return pulumi.get(self, "source")
 
@@ -1094,7 +1094,7 @@ class HalfstackArgsDict(TypedDict):
     """
     engine: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+    Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
     """
     images: NotRequired[pulumi.Input[Optional['HalfstackImagesArgsDict']]]
     """
@@ -1116,7 +1116,7 @@ class HalfstackArgs:
         Halfstack is the management node's PostgreSQL, Redis (Valkey) and etcd, run as containers the way Backend.AI's docker-compose.halfstack-main.yml runs them.
 
         :param pulumi.Input[_builtins.bool] delete_data_on_destroy: DeleteDataOnDestroy lets `pulumi destroy` remove the data volumes. Off by default: the database and etcd outlive the stack unless the stack asks otherwise.
-        :param pulumi.Input[_builtins.str] engine: Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        :param pulumi.Input[_builtins.str] engine: Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
         :param pulumi.Input['HalfstackImagesArgs'] images: Images may name a private registry; the defaults are the halfstack file's.
         :param pulumi.Input['HalfstackPortsArgs'] ports: Ports are the host ports the services are published on.
         """
@@ -1145,7 +1145,7 @@ class HalfstackArgs:
     @pulumi.getter
     def engine(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Engine runs the containers: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        Engine runs the containers: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
         """
         return pulumi.get(self, "engine")
 
@@ -1522,7 +1522,7 @@ class HostDockerArgsDict(TypedDict):
     """
     source: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+    "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
     """
 
 @pulumi.input_type
@@ -1534,7 +1534,7 @@ class HostDockerArgs:
         """
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] insecure_registries: Registries (host:port) Docker may pull from without verified TLS (daemon.json).
         :param pulumi.Input[_builtins.bool] install: false leaves Docker off the node (a storage node); default true.
-        :param pulumi.Input[_builtins.str] source: "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+        :param pulumi.Input[_builtins.str] source: "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
         """
         if insecure_registries is not None:
             pulumi.set(__self__, "insecure_registries", insecure_registries)
@@ -1571,7 +1571,7 @@ class HostDockerArgs:
     @pulumi.getter
     def source(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        "docker-ce" (Docker's apt repository, as the guide installs it; the default) or "distro" (the distribution's docker.io and compose packages).
+        "docker-ce" (Docker's apt repository, as Backend.AI's OS preparation guide, `docs/install/install-from-package/os-preparation.rst` at 26.8.1, installs it; the default) or "distro" (the distribution's docker.io and compose packages).
         """
         return pulumi.get(self, "source")
 
@@ -1633,7 +1633,7 @@ class ImagesArgsDict(TypedDict):
     """
     engine: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+    Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
     """
     pull: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
@@ -1648,7 +1648,7 @@ class ImagesArgs:
         """
         Images are the kernel images every agent pulls ahead of the first session.
 
-        :param pulumi.Input[_builtins.str] engine: Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        :param pulumi.Input[_builtins.str] engine: Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] pull: Pull lists the image references.
         """
         if engine is not None:
@@ -1660,7 +1660,7 @@ class ImagesArgs:
     @pulumi.getter
     def engine(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Engine pulls them: EngineDocker (the Docker provider, default) or EngineScript (a convergent step on the node).
+        Engine pulls them: "docker" (the Docker provider, default) or "script" (a convergent step on the node).
         """
         return pulumi.get(self, "engine")
 
@@ -2041,7 +2041,7 @@ class PoolNodeArgs:
 
 class PythonArgsDict(TypedDict):
     """
-    Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+    Python selects the services' interpreter: source "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or mirror) or "standalone" (a python-build-standalone archive from url, checked against sha256). uv, of the release the uv setting pins, makes the venvs and installs the packages in every case.
     """
     mirror: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -2066,7 +2066,7 @@ class PythonArgs:
                  uv: pulumi.Input[Optional[_builtins.str]] = None,
                  version: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        Python selects the services' interpreter: "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or Mirror) or "standalone" (a python-build-standalone archive from URL, checked against SHA256). uv, pinned to UV, makes the venvs and installs the packages in every case.
+        Python selects the services' interpreter: source "distro" (python3 from the distribution), "uv" (a python-build-standalone build that uv installs, from uv's default source or mirror) or "standalone" (a python-build-standalone archive from url, checked against sha256). uv, of the release the uv setting pins, makes the venvs and installs the packages in every case.
 
         :param pulumi.Input[_builtins.str] mirror: Mirror replaces uv's source of Python builds (UV_PYTHON_INSTALL_MIRROR), for hosts that reach only a mirror of python-build-standalone's releases.
         :param pulumi.Input[_builtins.str] uv: UV is the release of uv (PyPI: uv) installed on every node, pinned.
@@ -2322,7 +2322,7 @@ class ServicesArgsDict(TypedDict):
     """
     image_registries: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+    ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
     """
     manager_port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -2363,7 +2363,7 @@ class ServicesArgs:
         :param pulumi.Input['AppProxyArgs'] app_proxy: AppProxy is what the Web UI opens sessions' apps through (Jupyter, a terminal): the App Proxy's coordinator and an interactive worker on the management node.
         :param pulumi.Input['GraphQLGatewayArgs'] graphql_gateway: GraphQLGateway is the GraphQL federation gateway the web UI's queries go through.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] image_aliases: ImageAliases name kernel images for this cluster's architecture, alias → image (`backend.ai mgr image alias`, e.g. python → cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] image_registries: ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] image_registries: ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
         :param pulumi.Input[_builtins.int] manager_port: ManagerPort is the manager API's port.
         :param pulumi.Input[_builtins.str] package_index: PackageIndex is the PEP 503 index the backend.ai-* packages come from; empty, the index pip is configured with on each node.
         :param pulumi.Input['PythonArgs'] python: Python is where the services' Python comes from.
@@ -2429,7 +2429,7 @@ class ServicesArgs:
     @pulumi.getter(name="imageRegistries")
     def image_registries(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, seed 002 step 22).
+        ImageRegistries are rescanned for kernel images once the manager is installed (`backend.ai mgr image rescan <registry>`, as "Sync the information of container registry" in Backend.AI's `docs/install/install-from-package/install-manager.rst` at 26.8.1 does).
         """
         return pulumi.get(self, "image_registries")
 
@@ -2500,7 +2500,7 @@ class ServicesArgs:
 
 class StorageArgsDict(TypedDict):
     """
-    Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+    Storage is the cluster's shared vfolder storage, as Backend.AI's `docs/install/install-from-package/os-preparation.rst` ("Mount a shared storage") and `docs/install/install-from-source.rst` ("Setting Up Shared Storage") at 26.8.1 describe it: an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
     """
     clients: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
@@ -2520,7 +2520,7 @@ class StorageArgsDict(TypedDict):
     """
     mount: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+    Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
     """
     mount_options: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -2532,11 +2532,11 @@ class StorageArgsDict(TypedDict):
     """
     nfs_server: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+    Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
     """
     server: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+    Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
     """
     uid: NotRequired[pulumi.Input[Optional[_builtins.int]]]
     """
@@ -2557,17 +2557,17 @@ class StorageArgs:
                  server: pulumi.Input[Optional[_builtins.str]] = None,
                  uid: pulumi.Input[Optional[_builtins.int]] = None):
         """
-        Storage is the cluster's shared vfolder storage (seeds 001 and 002): an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
+        Storage is the cluster's shared vfolder storage, as Backend.AI's `docs/install/install-from-package/os-preparation.rst` ("Mount a shared storage") and `docs/install/install-from-source.rst` ("Setting Up Shared Storage") at 26.8.1 describe it: an NFS export, mounted at the same /vfroot/<name> on the management node and every agent, with one UID/GID for the storage proxy, the agents, the containers and the volume.
 
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] clients: Clients are more NFS clients the storage nodes export the volumes to, addresses or networks (10.0.2.0/24): an agent pool's nodes, which another stack deploys. The cluster's own nodes are always clients.
         :param pulumi.Input[_builtins.str] export: Export is the exported directory: on the existing server, or on the storage node (default /srv/backendai/<name>).
         :param pulumi.Input[_builtins.str] export_options: ExportOptions are the storage node's export options for the cluster's nodes.
         :param pulumi.Input[_builtins.int] gid: GID is the existing export's group, as UID is its owner.
-        :param pulumi.Input[_builtins.str] mount: Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+        :param pulumi.Input[_builtins.str] mount: Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
         :param pulumi.Input[_builtins.str] mount_options: MountOptions are the NFS mount options on every node that mounts the volumes.
         :param pulumi.Input[_builtins.str] name: Name is the volume's name when one node (or the existing server) serves it: /vfroot/<name>, the storage proxy's [volume.<name>]. A cluster with several storage nodes names each node's volume (nodes[i].volume).
-        :param pulumi.Input[_builtins.str] nfs_server: Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
-        :param pulumi.Input[_builtins.str] server: Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+        :param pulumi.Input[_builtins.str] nfs_server: Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
+        :param pulumi.Input[_builtins.str] server: Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
         :param pulumi.Input[_builtins.int] uid: UID and GID, when given, are the existing export's owner: they must be the account's, which the storage proxy, the agents and the containers run as.
         """
         if clients is not None:
@@ -2643,7 +2643,7 @@ class StorageArgs:
     @pulumi.getter
     def mount(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Mount is how the nodes get the volumes: MountNFS (mount -t nfs from a marked /etc/fstab block, default) or MountShared (the stand-in: a directory the sandbox shares into every host at /vfroot/<name>; each host checks the export over NFS).
+        Mount is how the nodes get the volumes: "nfs" (mount -t nfs from a marked /etc/fstab block, default) or "shared", for hosts that cannot mount NFS themselves (containers whose kernel has no NFS client): the export's directory is already shared into every host at /vfroot/<name>, the /etc/fstab block is written with noauto, and each host checks the export over NFS with libnfs's tools.
         """
         return pulumi.get(self, "mount")
 
@@ -2679,7 +2679,7 @@ class StorageArgs:
     @pulumi.getter(name="nfsServer")
     def nfs_server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Server software on the storage nodes: NFSKernel (nfs-kernel-server, default) or NFSGanesha (Debian's nfs-ganesha with its VFS backend, in userspace).
+        Server software on the storage nodes: "kernel" (nfs-kernel-server, default) or "ganesha" (Debian's nfs-ganesha with its VFS backend, in userspace).
         """
         return pulumi.get(self, "nfs_server")
 
@@ -2691,7 +2691,7 @@ class StorageArgs:
     @pulumi.getter
     def server(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Server names an existing NFS server (an address or host name) that exports Export; empty, the nodes with the storage role serve the volumes.
+        Server names an existing NFS server (an address or host name) that exports the directory export names; empty, the nodes with the storage role serve the volumes.
         """
         return pulumi.get(self, "server")
 
@@ -2722,11 +2722,11 @@ class SuperadminArgsDict(TypedDict):
     """
     domain: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+    Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
     """
     email: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Email is its login; default DefaultSuperadminEmail.
+    Email is its login; default superadmin@backendai.local.
     """
     group: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     resource_policy: NotRequired[pulumi.Input[Optional[_builtins.str]]]
@@ -2748,8 +2748,8 @@ class SuperadminArgs:
         Superadmin is the cluster's first superadmin. Its keypair and password are generated once per stack and kept as secrets, unless the stack gives its own (superadmin.accessKey with the secret keys superadminSecretKey and superadminPassword). The verification logs in as it.
 
         :param pulumi.Input[_builtins.str] access_key: AccessKey is the stack's own access key; empty: generated.
-        :param pulumi.Input[_builtins.str] domain: Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
-        :param pulumi.Input[_builtins.str] email: Email is its login; default DefaultSuperadminEmail.
+        :param pulumi.Input[_builtins.str] domain: Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
+        :param pulumi.Input[_builtins.str] email: Email is its login; default superadmin@backendai.local.
         :param pulumi.Input[_builtins.str] username: Username is its user name; default "superadmin".
         """
         if access_key is not None:
@@ -2781,7 +2781,7 @@ class SuperadminArgs:
     @pulumi.getter
     def domain(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy).
+        Domain, Group and ResourcePolicy name rows the stack's fixtures declare (the domain, its project the superadmin joins, and the user and keypair resource policy); each "default" unless given.
         """
         return pulumi.get(self, "domain")
 
@@ -2793,7 +2793,7 @@ class SuperadminArgs:
     @pulumi.getter
     def email(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Email is its login; default DefaultSuperadminEmail.
+        Email is its login; default superadmin@backendai.local.
         """
         return pulumi.get(self, "email")
 
@@ -2906,11 +2906,11 @@ class TLSArgs:
 
 class VerifyArgsDict(TypedDict):
     """
-    Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+    Verify is the check that ends a deployment, after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
     """
     apps: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+    Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
     """
     enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
@@ -2918,7 +2918,7 @@ class VerifyArgsDict(TypedDict):
     """
     image: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+    Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
     """
 
 @pulumi.input_type
@@ -2928,11 +2928,11 @@ class VerifyArgs:
                  enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        Verify is the check that ends a deployment (seed 003, "Verifying Installation"): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
+        Verify is the check that ends a deployment, after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` (26.8.1): the manager answers with the release, every agent is ALIVE with its slots, every volume is listed, and a real compute session runs print("hello"), all through Backend.AI's own client as the admin keypair of the stack's fixtures.
 
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] apps: Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] apps: Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
         :param pulumi.Input[_builtins.bool] enabled: Enabled false leaves the check out of `pulumi up`; default true.
-        :param pulumi.Input[_builtins.str] image: Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+        :param pulumi.Input[_builtins.str] image: Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
         """
         if apps is not None:
             pulumi.set(__self__, "apps", apps)
@@ -2945,7 +2945,7 @@ class VerifyArgs:
     @pulumi.getter
     def apps(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Apps are the apps of a session of Image opened through the App Proxy, as the Web UI opens them; default DefaultVerifyApps when services.appProxy is on; [] none.
+        Apps are the apps of a session of image opened through the App Proxy, as the Web UI opens them; default ["jupyter", "ttyd"] when services.appProxy is on; [] none.
         """
         return pulumi.get(self, "apps")
 
@@ -2969,7 +2969,7 @@ class VerifyArgs:
     @pulumi.getter
     def image(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else DefaultVerifyImage.
+        Image is the kernel image of the hello-world session (a reference or an alias the manager knows); default: the first of images.pull, or else cr.backend.ai/stable/python:3.13-ubuntu24.04-amd64.
         """
         return pulumi.get(self, "image")
 

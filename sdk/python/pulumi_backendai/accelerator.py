@@ -83,7 +83,7 @@ class Accelerator(pulumi.ComponentResource):
                  toolkit_repo: Optional[_builtins.str] = None,
                  __props__=None):
         """
-        What a node needs for NVIDIA GPUs before an agent uses them, as Backend.AI's "Setting Up Accelerators" prepares it: the driver checked (never installed: it belongs to the node's image) and the NVIDIA Container Toolkit with Docker's nvidia runtime. The CUDA plugin itself goes into an agent's venv with the agent (an AgentNode's or an AgentPool's node accelerators, which prepare this too).
+        What a node needs for NVIDIA GPUs before an agent uses them, as "Setup accelerators" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) asks: the driver checked (never installed: it belongs to the node's image) and the NVIDIA Container Toolkit with Docker's nvidia runtime. The CUDA plugin itself goes into an agent's venv with the agent (an AgentNode's or an AgentPool's node accelerators, which prepare this too).
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -98,7 +98,7 @@ class Accelerator(pulumi.ComponentResource):
                  args: AcceleratorInitArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        What a node needs for NVIDIA GPUs before an agent uses them, as Backend.AI's "Setting Up Accelerators" prepares it: the driver checked (never installed: it belongs to the node's image) and the NVIDIA Container Toolkit with Docker's nvidia runtime. The CUDA plugin itself goes into an agent's venv with the agent (an AgentNode's or an AgentPool's node accelerators, which prepare this too).
+        What a node needs for NVIDIA GPUs before an agent uses them, as "Setup accelerators" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) asks: the driver checked (never installed: it belongs to the node's image) and the NVIDIA Container Toolkit with Docker's nvidia runtime. The CUDA plugin itself goes into an agent's venv with the agent (an AgentNode's or an AgentPool's node accelerators, which prepare this too).
 
         :param str resource_name: The name of the resource.
         :param AcceleratorInitArgs args: The arguments to use to populate this resource's properties.

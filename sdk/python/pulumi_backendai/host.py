@@ -34,7 +34,7 @@ class HostArgs:
         :param pulumi.Input[Sequence[pulumi.Input['HostAliasArgs']]] aliases: The lines of the marked block in /etc/hosts: every node of the cluster, this one included.
         :param pulumi.Input['HostDockerArgs'] docker: Docker Engine on the node; default installed from Docker's apt repository.
         :param pulumi.Input['HostLimitsArgs'] limits: root's and the account's open files and processes; default 512000 and 65536.
-        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the guide's.
+        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the 14 of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1).
         """
         pulumi.set(__self__, "connection", connection)
         if account is not None:
@@ -112,7 +112,7 @@ class HostArgs:
     @pulumi.getter
     def sysctl(self) -> pulumi.Input[Optional[Mapping[str, _builtins.str]]]:
         """
-        The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the guide's.
+        The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the 14 of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1).
         """
         return pulumi.get(self, "sysctl")
 
@@ -135,7 +135,7 @@ class Host(pulumi.ComponentResource):
                  sysctl: pulumi.Input[Optional[Mapping[str, _builtins.str]]] = None,
                  __props__=None):
         """
-        One node's operating system prepared for Backend.AI, as Backend.AI's "Install from Packages" guide prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
+        One node's operating system prepared for Backend.AI, as Backend.AI's OS preparation guide (`docs/install/install-from-package/os-preparation.rst` at 26.8.1) prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -144,7 +144,7 @@ class Host(pulumi.ComponentResource):
         :param pulumi.Input[Union['HostConnectionArgs', 'HostConnectionArgsDict']] connection: How the node is reached over SSH.
         :param pulumi.Input[Union['HostDockerArgs', 'HostDockerArgsDict']] docker: Docker Engine on the node; default installed from Docker's apt repository.
         :param pulumi.Input[Union['HostLimitsArgs', 'HostLimitsArgsDict']] limits: root's and the account's open files and processes; default 512000 and 65536.
-        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the guide's.
+        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: The kernel parameters written to /etc/sysctl.d/99-backendai.conf and applied; default the 14 of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1).
         """
         ...
     @overload
@@ -153,7 +153,7 @@ class Host(pulumi.ComponentResource):
                  args: HostArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        One node's operating system prepared for Backend.AI, as Backend.AI's "Install from Packages" guide prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
+        One node's operating system prepared for Backend.AI, as Backend.AI's OS preparation guide (`docs/install/install-from-package/os-preparation.rst` at 26.8.1) prepares it: the node's facts, the operations account, the /etc/hosts block of the cluster's nodes, resource limits, kernel parameters and Docker Engine. Each is a convergent step over SSH (backendai:remote:Script).
 
         :param str resource_name: The name of the resource.
         :param HostArgs args: The arguments to use to populate this resource's properties.

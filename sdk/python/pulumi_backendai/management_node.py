@@ -69,7 +69,7 @@ class ManagementNodeArgs:
         :param pulumi.Input['SuperadminArgs'] superadmin: The cluster's first superadmin, generated unless given.
         :param pulumi.Input[_builtins.str] superadmin_password: The superadmin's own password; default generated.
         :param pulumi.Input[_builtins.str] superadmin_secret_key: The superadmin's own secret key, with superadmin.accessKey; default generated.
-        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
+        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto those of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) for /etc/sysctl.d/99-backendai.conf; an empty value leaves that guide's parameter out.
         :param _builtins.bool test_cluster: true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
         :param pulumi.Input[_builtins.str] tls_key: The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
         :param pulumi.Input['VerifyArgs'] verify: The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).
@@ -379,7 +379,7 @@ class ManagementNodeArgs:
     @pulumi.getter
     def sysctl(self) -> pulumi.Input[Optional[Mapping[str, _builtins.str]]]:
         """
-        Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
+        Kernel parameters merged onto those of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) for /etc/sysctl.d/99-backendai.conf; an empty value leaves that guide's parameter out.
         """
         return pulumi.get(self, "sysctl")
 
@@ -494,7 +494,7 @@ class ManagementNode(pulumi.ComponentResource):
         :param pulumi.Input[Union['SuperadminArgs', 'SuperadminArgsDict']] superadmin: The cluster's first superadmin, generated unless given.
         :param pulumi.Input[_builtins.str] superadmin_password: The superadmin's own password; default generated.
         :param pulumi.Input[_builtins.str] superadmin_secret_key: The superadmin's own secret key, with superadmin.accessKey; default generated.
-        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto the install guide's for /etc/sysctl.d/99-backendai.conf; an empty value leaves the guide's parameter out.
+        :param pulumi.Input[Mapping[str, _builtins.str]] sysctl: Kernel parameters merged onto those of "Optimize sysctl/ulimit parameters" in Backend.AI's `docs/install/install-from-package/os-preparation.rst` (26.8.1) for /etc/sysctl.d/99-backendai.conf; an empty value leaves that guide's parameter out.
         :param _builtins.bool test_cluster: true says the cluster is a throwaway test cluster: Backend.AI's published example credentials are allowed in its fixtures.
         :param pulumi.Input[_builtins.str] tls_key: The private key (PEM) of services.tls.certificate, with which the webserver and the App Proxy's worker serve HTTPS.
         :param pulumi.Input[Union['VerifyArgs', 'VerifyArgsDict']] verify: The check that ends a Cluster's deployment (a ManagementNode's is a Verification of its own).

@@ -150,7 +150,7 @@ class Verification(pulumi.ComponentResource):
                  secret_key: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        The checks that end a deployment (Backend.AI's "Verifying Installation"), run against a deployed cluster from one of its nodes: Backend.AI's client, pinned to the cluster's release, in its own venv; the manager's release, the agents ALIVE with their slots, every volume, and a compute session that prints hello. They run again when the release, the agents or the volumes change.
+        The checks that end a deployment (after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` at 26.8.1), run against a deployed cluster from one of its nodes: Backend.AI's client, pinned to the cluster's release, in its own venv; the manager's release, the agents ALIVE with their slots, every volume, and a compute session that prints hello. They run again when the release, the agents or the volumes change.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -169,7 +169,7 @@ class Verification(pulumi.ComponentResource):
                  args: VerificationArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The checks that end a deployment (Backend.AI's "Verifying Installation"), run against a deployed cluster from one of its nodes: Backend.AI's client, pinned to the cluster's release, in its own venv; the manager's release, the agents ALIVE with their slots, every volume, and a compute session that prints hello. They run again when the release, the agents or the volumes change.
+        The checks that end a deployment (after "Verifying Installation" in Backend.AI's `docs/dev/development-setup.rst` at 26.8.1), run against a deployed cluster from one of its nodes: Backend.AI's client, pinned to the cluster's release, in its own venv; the manager's release, the agents ALIVE with their slots, every volume, and a compute session that prints hello. They run again when the release, the agents or the volumes change.
 
         :param str resource_name: The name of the resource.
         :param VerificationArgs args: The arguments to use to populate this resource's properties.

@@ -109,7 +109,7 @@ class Fixture(pulumi.CustomResource):
                  source: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        Rows of Backend.AI's database from a fixtures.File file, kept converged by their keys.
+        A set of rows in Backend.AI's database, given as a Backend.AI fixture file: the JSON that `backend.ai mgr fixture populate` loads (such as Backend.AI's fixtures/manager/example-keypairs.json), or the same in YAML. Unlike that command, which inserts the rows and skips those that exist, a Fixture converges: each row is found by its key, inserted when missing and updated where it differs, the whole file in one transaction. Destroyed, it deletes the rows it inserted, unless keepOnDelete.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -121,7 +121,7 @@ class Fixture(pulumi.CustomResource):
                  args: FixtureArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Rows of Backend.AI's database from a fixtures.File file, kept converged by their keys.
+        A set of rows in Backend.AI's database, given as a Backend.AI fixture file: the JSON that `backend.ai mgr fixture populate` loads (such as Backend.AI's fixtures/manager/example-keypairs.json), or the same in YAML. Unlike that command, which inserts the rows and skips those that exist, a Fixture converges: each row is found by its key, inserted when missing and updated where it differs, the whole file in one transaction. Destroyed, it deletes the rows it inserted, unless keepOnDelete.
 
         :param str resource_name: The name of the resource.
         :param FixtureArgs args: The arguments to use to populate this resource's properties.
