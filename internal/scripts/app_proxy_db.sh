@@ -83,15 +83,10 @@ sys.exit(0 if any(matches(p) for p in candidates) else 3)
 		esac
 	fi
 	if grep -qx schema <<<"$out"; then
-		if ! out=$(psql "$APPPROXY_DB" 2>&1 <<'SQL'
+		read_drift "the public schema of $APPPROXY_DB" psql "$APPPROXY_DB" <<'SQL'
 SELECT 'drift: the role ' || :'role' || ' lacks ' || p || ' on the public schema of ' || :'db'
 	FROM unnest(ARRAY['CREATE', 'USAGE']) p WHERE NOT has_schema_privilege(:'role', 'public', p);
 SQL
-		); then
-			echo "drift: the public schema of $APPPROXY_DB could not be read (psql failed)"
-			exit 0
-		fi
-		grep '^drift: ' <<<"$out" || true
 	fi
 	exit 0
 fi

@@ -5,6 +5,10 @@
 #   as_bai CMD...    CMD as the operations account ($BAI_USER), with its groups and home
 #   drift WHAT       in a check (a refresh), reports WHAT, which a run would put right, and
 #                    succeeds; in a run it fails, and the caller puts WHAT right
+#   read_drift WHAT CMD...
+#                    in a check, runs CMD (which reads its stdin, such as SQL) and reports
+#                    the "drift: ..." lines it prints; a CMD that fails is reported as WHAT
+#                    that could not be read
 apt_get() {
 	flock /run/lock/backendai-apt.lock sh -c '
 		if [ -n "$(ls -A /var/lib/dpkg/updates 2>/dev/null)" ]; then dpkg --configure -a >/dev/null; fi
@@ -12,3 +16,12 @@ apt_get() {
 }
 as_bai() { setpriv --reuid="$BAI_USER" --regid="$(id -g "$BAI_USER")" --init-groups env HOME="$(getent passwd "$BAI_USER" | cut -d: -f6)" "$@"; }
 drift() { [ "${BAI_CHECK:-}" = 1 ] && echo "drift: $*"; }
+read_drift() {
+	local what=$1 out
+	shift
+	if ! out=$("$@" 2>&1); then
+		echo "drift: $what could not be read ($1 failed)"
+		return 0
+	fi
+	grep '^drift: ' <<<"$out" || true
+}
