@@ -22,16 +22,22 @@ func TestGatewayPackagesCheck(t *testing.T) {
 	}
 	h := newHost(t)
 	// npm install: each dependency of package.json at its pinned version, as a package.json
-	// in node_modules (no registry here).
+	// in node_modules (no registry here), skipping those its record of node_modules (npm's
+	// hidden lockfile) already lists at that version, as npm does.
 	h.file(filepath.Join(h.bin, "npm"), 0o755, `#!/bin/sh
 # Stand-in for npm install: the pinned dependencies' package.json files.
 [ "$1" = install ] || exit 1
 exec node -e '
 const fs = require("fs");
+const record = "node_modules/.package-lock.json";
+const have = fs.existsSync(record) ? JSON.parse(fs.readFileSync(record)) : {};
 for (const [name, version] of Object.entries(require("./package.json").dependencies)) {
+  if (have[name] === version) continue;
   fs.mkdirSync("node_modules/" + name, { recursive: true });
   fs.writeFileSync("node_modules/" + name + "/package.json", JSON.stringify({ name, version }));
-}'
+  have[name] = version;
+}
+fs.writeFileSync(record, JSON.stringify(have));'
 `)
 	dir := filepath.Join(t.TempDir(), "graphql-gateway")
 	vars := []string{"GATEWAY_DIR=" + dir, "BAI_USER=" + h.account, "GATEWAY_VERSION=2.15.1"}
@@ -46,6 +52,15 @@ for (const [name, version] of Object.entries(require("./package.json").dependenc
 		dir+"/node_modules has @graphql-hive/gateway 2.15.1, not 2.16.0", dir+"/node_modules has graphql 16.0.0, not 16.11.0")
 	h.step(GatewayPackages, vars...)
 	wantDrift(t, "after the rerun", h.check(GatewayPackages, []string{dir}, vars...))
+
+	// An install cut off halfway: npm's record lists graphql, its files are gone. The step
+	// starts again from an empty node_modules.
+	if err := os.RemoveAll(filepath.Join(dir, "node_modules/graphql")); err != nil {
+		t.Fatal(err)
+	}
+	wantDrift(t, "graphql half installed", h.check(GatewayPackages, []string{dir}, vars...), dir+"/node_modules has graphql not installed, not 16.11.0")
+	h.step(GatewayPackages, vars...)
+	wantDrift(t, "after the install cut off halfway", h.check(GatewayPackages, []string{dir}, vars...))
 }
 
 func TestGatewayCheck(t *testing.T) {

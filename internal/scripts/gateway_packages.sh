@@ -60,23 +60,46 @@ put package.json 0644 <<EOF
 }
 EOF
 installed() { node -p "require('./node_modules/$1/package.json').version" 2>/dev/null || true; }
-outdated=no
-for pin in "@graphql-hive/gateway@$GATEWAY_VERSION" "@theguild/federation-composition@$composition_version" "graphql@$graphql_version"; do
-	name=${pin%@*} want=${pin##*@}
-	have=$(installed "$name")
-	[ "$have" = "$want" ] || drift "$GATEWAY_DIR/node_modules has $name ${have:-not installed}, not $want" || outdated=yes
-done
-if [ "$outdated" = yes ]; then
-	registry=()
-	from="npm's configured registry"
-	if [ -n "${NPM_REGISTRY:-}" ]; then
-		registry=(--registry "$NPM_REGISTRY")
-		from=$NPM_REGISTRY
-	fi
+pins=("@graphql-hive/gateway@$GATEWAY_VERSION" "@theguild/federation-composition@$composition_version" "graphql@$graphql_version")
+# missing: the pinned packages node_modules lacks at their versions, one "name have want" a line.
+missing() {
+	local pin name want have
+	for pin in "${pins[@]}"; do
+		name=${pin%@*} want=${pin##*@}
+		have=$(installed "$name")
+		[ "$have" = "$want" ] || echo "$name ${have:-none} $want"
+	done
+}
+registry=()
+from="npm's configured registry"
+if [ -n "${NPM_REGISTRY:-}" ]; then
+	registry=(--registry "$NPM_REGISTRY")
+	from=$NPM_REGISTRY
+fi
+npm_install() {
 	# No install scripts: the gateway needs none (protobufjs' only print a notice).
 	if ! out=$(as_bai npm install --ignore-scripts --no-audit --no-fund --no-update-notifier --omit=dev "${registry[@]}" 2>&1); then
 		echo "gateway: npm install of @graphql-hive/gateway $GATEWAY_VERSION from $from failed:" >&2
 		printf '%s\n' "$out" | tail -n 15 >&2
+		exit 1
+	fi
+}
+lacking=$(missing)
+if [ -n "$lacking" ]; then
+	while read -r name have want; do
+		drift "$GATEWAY_DIR/node_modules has $name ${have/#none/not installed}, not $want" || true
+	done <<<"$lacking"
+	[ "${BAI_CHECK:-}" = 1 ] && exit 0
+	npm_install
+	# An install cut off halfway (its host stopped, its SSH was cut) can leave npm's own
+	# record of node_modules saying a package is there while its files are not, and npm then
+	# skips it: once more from an empty node_modules.
+	if [ -n "$(missing)" ]; then
+		rm -rf node_modules package-lock.json
+		npm_install
+	fi
+	if lacking=$(missing) && [ -n "$lacking" ]; then
+		echo "gateway: after npm install, node_modules still lacks (name, has, wants): $lacking" >&2
 		exit 1
 	fi
 	changed=yes
