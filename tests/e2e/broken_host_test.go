@@ -3,16 +3,10 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
-	"io"
 	"net"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -95,52 +89,41 @@ func TestBrokenHost(t *testing.T) {
 // returns its output and how long it took to end after the signal.
 func (s *sandbox) interruptedUp(when string) (string, time.Duration) {
 	s.t.Helper()
-	cmd := exec.Command(filepath.Join(s.root, "bin", "pulumi"), "up", "--yes", "--stack", s.stack, "--non-interactive")
-	cmd.Dir, cmd.Env = s.root, s.env
-	r, w := io.Pipe()
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	var out bytes.Buffer
-	var mu sync.Mutex
-	seen := make(chan struct{})
-	go func() {
-		scan := bufio.NewScanner(r)
-		once := sync.Once{}
-		for scan.Scan() {
-			mu.Lock()
-			fmt.Fprintln(&out, scan.Text())
-			mu.Unlock()
-			if strings.Contains(scan.Text(), when) {
-				once.Do(func() { close(seen) })
-			}
-		}
-	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); _ = w.Close() }()
-	select {
-	case <-seen:
-	case err := <-done:
-		s.t.Fatalf("the up ended (%v) before %q:\n%s", err, when, out.String())
-	case <-time.After(10 * time.Minute):
-		_ = cmd.Process.Kill()
-		s.t.Fatalf("no %q within 10 minutes", when)
-	}
-	time.Sleep(2 * time.Second)
-	sent := time.Now()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
+	up := s.startUp()
+	var out strings.Builder
+	var signal <-chan time.Time
+	var sent time.Time
 	var took time.Duration
-	select {
-	case <-done:
-		took = time.Since(sent)
-	case <-time.After(2 * time.Minute):
-		_ = cmd.Process.Kill()
-		<-done
-		s.t.Errorf("the up did not stop within 2 minutes of SIGTERM")
-		took = time.Since(sent)
+	limit := time.After(10 * time.Minute)
+	for running, lines := true, up.lines; running || lines != nil; {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				lines = nil
+				continue
+			}
+			fmt.Fprintln(&out, line)
+			if signal == nil && sent.IsZero() && strings.Contains(line, when) {
+				signal = time.After(2 * time.Second)
+			}
+		case <-signal:
+			signal, sent = nil, time.Now()
+			_ = up.cmd.Process.Signal(syscall.SIGTERM)
+			limit = time.After(2 * time.Minute)
+		case err := <-up.done:
+			running = false
+			if sent.IsZero() {
+				s.t.Fatalf("the up ended (%v) before %q:\n%s", err, when, out.String())
+			}
+			took = time.Since(sent)
+		case <-limit:
+			_ = up.cmd.Process.Kill()
+			if sent.IsZero() {
+				s.t.Fatalf("no %q within 10 minutes", when)
+			}
+			s.t.Errorf("the up did not stop within 2 minutes of SIGTERM")
+			limit = nil
+		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	return out.String(), took
 }

@@ -3,11 +3,7 @@
 package e2e
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -128,25 +124,8 @@ func (s *sandbox) faultWalk(points []faultPoint) string {
 // points not yet struck, the strikes, the up's output and how it ended.
 func (s *sandbox) upWithFaults(points []faultPoint) ([]faultPoint, []*strike, string, error) {
 	s.t.Helper()
-	cmd := exec.Command(filepath.Join(s.root, "bin", "pulumi"), "up", "--yes", "--stack", s.stack, "--non-interactive")
-	cmd.Dir, cmd.Env = s.root, s.env
-	r, w := io.Pipe()
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		scan := bufio.NewScanner(r)
-		scan.Buffer(make([]byte, 64*1024), 4*1024*1024)
-		for scan.Scan() {
-			lines <- scan.Text()
-		}
-		_, _ = io.Copy(io.Discard, r)
-	}()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait(); _ = w.Close() }()
+	up := s.startUp()
+	cmd, lines, done := up.cmd, up.lines, up.done
 
 	var out strings.Builder
 	var strikes []*strike

@@ -6,10 +6,12 @@
 package e2e
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -154,6 +156,38 @@ func (s *sandbox) pulumi(args ...string) (string, time.Duration) {
 		s.t.Logf("$ pulumi %s (%s)\n%s", strings.Join(args, " "), took.Round(time.Millisecond), out)
 	}
 	return out, took
+}
+
+// A runningUp is `pulumi up --yes` on the stack, running while the test reads its output.
+type runningUp struct {
+	cmd   *exec.Cmd
+	lines <-chan string // the output, line by line; closed at its end
+	done  <-chan error  // how the up ended
+}
+
+// startUp starts `pulumi up --yes`; its reader must read its lines to their end.
+func (s *sandbox) startUp() runningUp {
+	s.t.Helper()
+	cmd := exec.Command(filepath.Join(s.root, "bin", "pulumi"), "up", "--yes", "--stack", s.stack, "--non-interactive")
+	cmd.Dir, cmd.Env = s.root, s.env
+	r, w := io.Pipe()
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		scan := bufio.NewScanner(r)
+		scan.Buffer(make([]byte, 64*1024), 4*1024*1024)
+		for scan.Scan() {
+			lines <- scan.Text()
+		}
+		_, _ = io.Copy(io.Discard, r)
+	}()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait(); _ = w.Close() }()
+	return runningUp{cmd: cmd, lines: lines, done: done}
 }
 
 // profiledUp is `pulumi up --yes` with the engine's event log, and logs the up's
