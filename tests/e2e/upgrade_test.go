@@ -32,7 +32,8 @@ const (
 // new packages, migrates the schema to the new head once, restarts the manager before
 // the agent, and ends verified. The data stays: the user logs in through the webserver,
 // the vfolder's file is there. A second up changes nothing, and going back is refused
-// at preview.
+// at preview. Each upgrade and the refused downgrade are subtests, each going on from the
+// one before.
 func TestUpgrade(t *testing.T) {
 	t.Parallel()
 	s, _, secrets := clusterStack(t, ltsRelease, "bai-u1:manager,storage", "bai-u2:agent")
@@ -68,18 +69,24 @@ func TestUpgrade(t *testing.T) {
 		t.Fatalf("the vfolder's file before the upgrade:\n%s", got)
 	}
 
+	// Each upgrade is a scenario that goes on from the one before.
 	for _, to := range []string{midRelease, newestRelease} {
-		upgrade(t, s, to, secrets)
-		if t.Failed() {
+		if !t.Run("to "+to, func(t *testing.T) { upgrade(t, s.on(t), to, secrets) }) {
 			t.FailNow()
 		}
 	}
+	t.Run("a downgrade is refused", func(t *testing.T) { checkDowngradeRefused(t, s.on(t)) })
+	s.pulumi("destroy", "--yes")
+	s.pulumi("stack", "rm", "--yes")
+}
 
-	// Back to 26.8 (the stack's config as it was, its fixture files too) is refused at
-	// preview, naming both releases; nothing changes.
+// checkDowngradeRefused: back to 26.8 (the stack's config as it was, its fixture files
+// too) is refused at preview, naming both releases; nothing changes.
+func checkDowngradeRefused(t *testing.T, s *sandbox) {
+	t.Helper()
 	back, _ := releaseConfig(t, s, midRelease)
 	s.setConfig(back)
-	out = s.pulumiFails("preview")
+	out := s.pulumiFails("preview")
 	if !strings.Contains(out, midRelease+" is older than "+newestRelease+", the release this cluster runs") {
 		t.Errorf("the downgrade's preview does not refuse it with the reason:\n%s", tail(out, 15))
 	}
@@ -90,8 +97,6 @@ func TestUpgrade(t *testing.T) {
 	if got := s.ssh("bai-u1", "/home/bai/manager/.venv/bin/pip show backend.ai-manager | sed -n 's/^Version: //p'"); got != newestRelease {
 		t.Errorf("the refused downgrade changed the manager to %s", got)
 	}
-	s.pulumi("destroy", "--yes")
-	s.pulumi("stack", "rm", "--yes")
 }
 
 // TestUpgradeRefused: a cluster at 26.4.16 (one node with the manager and an agent),
