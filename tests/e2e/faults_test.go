@@ -106,8 +106,10 @@ func (s *sandbox) faultWalk(points []faultPoint) string {
 				s.t.Logf("up %d: %s on %s during %s (as %s started): the up failed there %s later:\n  %s",
 					up, p.fault.name, p.host, p.stage, p.step, st.failed.Round(100*time.Millisecond), strings.TrimSpace(st.line))
 			}
-			// The error names the step (its name holds the host's) and what happened.
-			if !regexp.MustCompile(regexp.QuoteMeta(p.host) + `-\S+\):\s+error: .*(stopped answering|no SSH banner|did not finish)`).MatchString(out) {
+			// The error names the step (its name holds the host's) and what happened: no
+			// keepalive reply, no banner, or (a data resource through the host's tunnel) its
+			// server not reachable via the host, whichever bound comes first.
+			if !regexp.MustCompile(regexp.QuoteMeta(p.host) + `-\S+\):\s+error: .*(stopped answering|no SSH banner|did not finish|not reachable within)`).MatchString(out) {
 				s.t.Errorf("up %d: the errors do not name a step of %s and why it failed:\n%s", up, p.host, tail(out, 40))
 			}
 		}
