@@ -53,13 +53,28 @@ fs.writeFileSync(record, JSON.stringify(have));'
 	h.step(GatewayPackages, vars...)
 	wantDrift(t, "after the rerun", h.check(GatewayPackages, []string{dir}, vars...))
 
-	// An install cut off halfway: npm's record lists graphql, its files are gone. The step
-	// starts again from an empty node_modules.
+	// A package's files gone while npm's record lists it: the step starts again from an
+	// empty node_modules.
 	if err := os.RemoveAll(filepath.Join(dir, "node_modules/graphql")); err != nil {
 		t.Fatal(err)
 	}
 	wantDrift(t, "graphql half installed", h.check(GatewayPackages, []string{dir}, vars...), dir+"/node_modules has graphql not installed, not 16.11.0")
 	h.step(GatewayPackages, vars...)
+	wantDrift(t, "after graphql was put back", h.check(GatewayPackages, []string{dir}, vars...))
+
+	// An install that did not run to its end (no record of its end), with a dependency's
+	// files gone that no pin names: node_modules is made again from empty.
+	stray := filepath.Join(dir, "node_modules/no-case")
+	h.file(filepath.Join(stray, "package.json"), 0o644, `{"name": "no-case", "version": "3.0.4"}`)
+	if err := os.Remove(filepath.Join(dir, "node_modules/.backendai-installed")); err != nil {
+		t.Fatal(err)
+	}
+	wantDrift(t, "an install cut off halfway", h.check(GatewayPackages, []string{dir}, vars...),
+		dir+"/node_modules is not an install of @graphql-hive/gateway@2.15.1 @theguild/federation-composition@0.27.0 graphql@16.11.0 that ran to its end")
+	h.step(GatewayPackages, vars...)
+	if _, err := os.Stat(stray); !os.IsNotExist(err) {
+		t.Errorf("the half-finished node_modules was not made again from empty: %s is there (%v)", stray, err)
+	}
 	wantDrift(t, "after the install cut off halfway", h.check(GatewayPackages, []string{dir}, vars...))
 }
 

@@ -84,16 +84,23 @@ npm_install() {
 		exit 1
 	fi
 }
+# The pins of the last install that ran to its end. An install cut off halfway (its host
+# stopped, its SSH was cut) leaves node_modules half written and npm's own record of it
+# saying otherwise, so that npm skips what is missing: such a node_modules is started
+# again from empty.
+finished=node_modules/.backendai-installed
 lacking=$(missing)
-if [ -n "$lacking" ]; then
+if [ -n "$lacking" ] || [ "$(cat "$finished" 2>/dev/null)" != "${pins[*]}" ]; then
+	[ -n "$lacking" ] || drift "$GATEWAY_DIR/node_modules is not an install of ${pins[*]} that ran to its end" || true
 	while read -r name have want; do
-		drift "$GATEWAY_DIR/node_modules has $name ${have/#none/not installed}, not $want" || true
+		[ -z "$name" ] || drift "$GATEWAY_DIR/node_modules has $name ${have/#none/not installed}, not $want" || true
 	done <<<"$lacking"
 	[ "${BAI_CHECK:-}" = 1 ] && exit 0
+	if [ ! -f "$finished" ]; then
+		rm -rf node_modules
+	fi
+	rm -f "$finished"
 	npm_install
-	# An install cut off halfway (its host stopped, its SSH was cut) can leave npm's own
-	# record of node_modules saying a package is there while its files are not, and npm then
-	# skips it: once more from an empty node_modules.
 	if [ -n "$(missing)" ]; then
 		rm -rf node_modules package-lock.json
 		npm_install
@@ -102,6 +109,7 @@ if [ -n "$lacking" ]; then
 		echo "gateway: after npm install, node_modules still lacks (name, has, wants): $lacking" >&2
 		exit 1
 	fi
+	printf '%s\n' "${pins[*]}" | as_bai tee "$finished" >/dev/null
 	changed=yes
 fi
 echo "gateway packages: @graphql-hive/gateway $GATEWAY_VERSION in $GATEWAY_DIR changed=$changed"
