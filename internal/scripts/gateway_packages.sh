@@ -84,6 +84,12 @@ npm_install() {
 		exit 1
 	fi
 }
+# One run at a time: a run cut off with its session (its host stopped, its SSH was cut) can
+# leave its npm running, which holds this lock (it inherits the descriptor): wait for it.
+if [ "${BAI_CHECK:-}" != 1 ]; then
+	exec 9>/run/lock/backendai-gateway-packages.lock
+	flock -w 600 9 || { echo "gateway: an earlier run held /run/lock/backendai-gateway-packages.lock for 10 minutes" >&2; exit 1; }
+fi
 # The pins of the last install that ran to its end. An install cut off halfway (its host
 # stopped, its SSH was cut) leaves node_modules half written and npm's own record of it
 # saying otherwise, so that npm skips what is missing: such a node_modules is started
