@@ -103,7 +103,7 @@ func TestClusterComponentRefuses(t *testing.T) {
 		{"no manager", func(in map[string]property.Value) {
 			in["nodes"] = property.New([]property.Value{property.New(map[string]property.Value{"name": property.New("bai-a01"),
 				"address": property.New("10.0.0.21"), "roles": property.New([]property.Value{property.New("agent")})})})
-		}, []string{`nodes: exactly one node must have the role "manager", found 0`}},
+		}, []string{`nodes: the role "manager" must be on one node, or on an odd number of nodes from 3 (a management plane that keeps a majority of its etcd members and Sentinels when it loses a node), found 0`}},
 		{"a bad port", func(in map[string]property.Value) {
 			in["services"] = property.New(map[string]property.Value{"managerPort": property.New(70000.0)})
 		}, []string{"services.managerPort"}},

@@ -128,7 +128,7 @@ func AgentTOML(s Settings, a Agent) (File, error) {
 		return File{}, err
 	}
 	var f agentFile
-	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.EtcdPublic}
+	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.etcdAddr(s.EtcdPublic)}
 	g := &f.Agent
 	dir := s.AgentDir()
 	g.Backend = "docker"

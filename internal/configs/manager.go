@@ -16,7 +16,7 @@ import (
 
 type etcdSection struct {
 	Namespace string `toml:"namespace"`
-	Addr      Addr   `toml:"addr,inline"`
+	Addr      any    `toml:"addr,inline"`
 	User      string `toml:"user"`
 	Password  string `toml:"password"`
 }
@@ -68,7 +68,7 @@ func ManagerTOML(s Settings) (File, error) {
 	}
 	p := newPlacer()
 	var f managerFile
-	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.Etcd}
+	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.etcdAddr(s.Etcd)}
 	f.DB.Type, f.DB.Addr, f.DB.Name, f.DB.User, f.DB.Password = "postgresql", s.DB, s.DBName, s.DBUser, p.put(DBPassword)
 	f.DB.PoolRecycle, f.DB.PoolPrePing = 50, false
 	m := &f.Manager

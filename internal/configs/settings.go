@@ -218,6 +218,41 @@ type Settings struct {
 	// TLS, when set, is the certificate chain's and the key's files on the management
 	// node: the webserver and the App Proxy's worker serve HTTPS with them.
 	TLS *TLSFiles
+	// Plane, when set, is a management plane of several nodes: every service is pointed
+	// at all of them.
+	Plane *Plane
+}
+
+// Plane is a management plane of several nodes, as the services reach it.
+type Plane struct {
+	// Etcd is every etcd member's client address: each service's [etcd] addr lists them
+	// (src/ai/backend/common/configs/etcd.py: a HostPortPair or a list).
+	Etcd []Addr
+	// Sentinels and SentinelService are the Valkey Sentinels and the name they know the
+	// master by (src/ai/backend/common/configs/redis.py: "sentinel", "service_name").
+	Sentinels       []Addr
+	SentinelService string
+	// Managers is every manager's API: the webserver's [api] endpoint lists them.
+	Managers []Addr
+}
+
+// SentinelList is the Sentinels as etcd's config/redis/sentinel and the webserver's
+// [session.redis] sentinel hold them: "host:port,host:port".
+func (p Plane) SentinelList() string {
+	parts := make([]string, len(p.Sentinels))
+	for i, a := range p.Sentinels {
+		parts[i] = a.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// etcdAddr is a service's [etcd] addr: the one address given, or, in a management plane
+// of several nodes, every member.
+func (s Settings) etcdAddr(one Addr) any {
+	if s.Plane != nil {
+		return s.Plane.Etcd
+	}
+	return one
 }
 
 // TLSFiles are a certificate chain's and its private key's files.

@@ -53,7 +53,7 @@ func StorageProxyTOML(s Settings) (File, error) {
 	}
 	p := newPlacer()
 	var f storageProxyFile
-	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.Etcd}
+	f.Etcd = etcdSection{Namespace: s.Namespace, Addr: s.etcdAddr(s.Etcd)}
 	sp := &f.StorageProxy
 	sp.NodeID, sp.NumProc, sp.EventLoop = s.StorageProxy.NodeID, 1, "uvloop"
 	sp.PIDFile = path.Join(s.StorageProxyDir(), "storage-proxy.pid")

@@ -1,6 +1,9 @@
 package configs
 
-import "path"
+import (
+	"path"
+	"strings"
+)
 
 // webserverFile is configs/webserver/halfstack.conf's keys (the snake_case form the
 // webserver reads from webserver.conf), pointed at this cluster's manager and Redis.
@@ -52,7 +55,11 @@ type webserverFile struct {
 		LoginAllowedFailCount   int  `toml:"login_allowed_fail_count"`
 		MaxCountForPreopenPorts int  `toml:"max_count_for_preopen_ports"`
 		Redis                   struct {
-			Addr string `toml:"addr"`
+			Addr string `toml:"addr,omitempty"`
+			// A management plane of several nodes: the Sentinels, "host:port,..." (the
+			// common RedisConfig's string form), and the master's name.
+			Sentinel    string `toml:"sentinel,omitempty"`
+			ServiceName string `toml:"service_name,omitempty"`
 		} `toml:"redis"`
 	} `toml:"session"`
 	Webserver struct {
@@ -103,6 +110,17 @@ func WebserverConf(s Settings) (File, error) {
 	ss := &f.Session
 	ss.MaxAge, ss.LoginBlockTime, ss.LoginAllowedFailCount, ss.MaxCountForPreopenPorts = s.Webserver.MaxSessionAge, 1200, 10, 10
 	ss.Redis.Addr = s.Redis.String()
+	if p := s.Plane; p != nil {
+		ss.Redis.Addr, ss.Redis.Sentinel, ss.Redis.ServiceName = "", p.SentinelList(), p.SentinelService
+		// Every manager, comma-separated: the webserver spreads requests and logins over
+		// those that answer /health/readyz (lablup/backend.ai#12538, fixed in 26.4.8
+		// and 26.8.0).
+		endpoints := make([]string, len(p.Managers))
+		for i, a := range p.Managers {
+			endpoints[i] = a.HTTP()
+		}
+		f.API.Endpoint = strings.Join(endpoints, ",")
+	}
 	f.Webserver.PIDFile = path.Join(s.WebserverDir(), "webserver.pid")
 	if port := s.Webserver.GatewayPort; port > 0 {
 		f.ApolloRouter = &struct {

@@ -339,3 +339,26 @@ esac
 	}
 	wantDrift(t, "no venv", h.check(AppProxySchema, []string{dir}, vars...), dir+"/.venv is missing")
 }
+
+// TestPlanePSQL: in a plane the roles scripts run psql on the node, through HAProxy, and
+// no longer through the halfstack's container; alone, they are as they were.
+func TestPlanePSQL(t *testing.T) {
+	for name, in := range map[string]Input{
+		"user_roles": UserRolesInput{PlaneDB: PlaneDB{Port: 8100}},
+		"roles":      RolesInput{PlaneDB: PlaneDB{Port: 8100}},
+	} {
+		s := in.Script()
+		if strings.Contains(s, "docker exec") || !strings.Contains(s, hostPSQL) {
+			t.Errorf("%s in a plane still runs psql in the container", name)
+		}
+		if Env(in)["DB_PORT"] != "8100" {
+			t.Errorf("%s: DB_PORT = %q", name, Env(in)["DB_PORT"])
+		}
+	}
+	if (UserRolesInput{}).Script() != UserRoles || (RolesInput{}).Script() != Roles {
+		t.Error("alone, the roles scripts changed")
+	}
+	if _, ok := Env(UserRolesInput{})["DB_PORT"]; ok {
+		t.Error("alone, the roles step has a DB_PORT")
+	}
+}

@@ -13,10 +13,11 @@ var Roles = prelude + rolesSh
 type RolesInput struct {
 	ManagerCommand
 	// DBContainer and DBName are the halfstack's PostgreSQL, for the users' edges.
-	DBContainer    string `env:"DB_CONTAINER"`
-	DBName         string `env:"DB_NAME"`
+	DBContainer string `env:"DB_CONTAINER"`
+	DBName      string `env:"DB_NAME"`
+	PlaneDB
 	IndexURL       string `env:"INDEX_URL"`
 	FixturesSHA256 string `env:"FIXTURES_SHA256"`
 }
 
-func (RolesInput) Script() string { return Roles }
+func (in RolesInput) Script() string { return in.withPSQL(Roles) }

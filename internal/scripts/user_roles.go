@@ -12,9 +12,10 @@ var UserRoles = prelude + userRolesSh
 // fixtures change (their new users get their roles).
 type UserRolesInput struct {
 	ManagerCommand
-	DBContainer    string `env:"DB_CONTAINER"`
-	DBName         string `env:"DB_NAME"`
+	DBContainer string `env:"DB_CONTAINER"`
+	DBName      string `env:"DB_NAME"`
+	PlaneDB
 	FixturesSHA256 string `env:"FIXTURES_SHA256"`
 }
 
-func (UserRolesInput) Script() string { return UserRoles }
+func (in UserRolesInput) Script() string { return in.withPSQL(UserRoles) }

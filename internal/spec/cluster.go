@@ -156,3 +156,18 @@ func (c Cluster) Line() string {
 	}
 	return ""
 }
+
+// Managers are the nodes with the manager role, in the stack's order: one, or an odd
+// number from 3 for a management plane of several nodes (Validate).
+func (c Cluster) Managers() []Node {
+	var out []Node
+	for _, n := range c.Nodes {
+		if n.HasRole(RoleManager) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// HA reports whether the cluster's management plane has several nodes.
+func (c Cluster) HA() bool { return len(c.Managers()) > 1 }

@@ -65,8 +65,11 @@ func (c Cluster) Validate() []error {
 		if c.Storage.Server != "" {
 			bad("storage.server", "%q: storage nodes serve their volumes themselves", c.Storage.Server)
 		}
-	} else if len(c.Nodes) > 0 && managers != 1 {
-		bad("nodes", "exactly one node must have the role %q, found %d", RoleManager, managers)
+	} else if len(c.Nodes) > 0 && managers != 1 && (managers < 3 || managers%2 == 0) {
+		bad("nodes", "the role %q must be on one node, or on an odd number of nodes from 3 (a management plane that keeps a majority of its etcd members and Sentinels when it loses a node), found %d", RoleManager, managers)
+	}
+	if managers > 1 {
+		c.validatePlane(bad)
 	}
 	if v := c.Volumes(); c.plane == ManagementPlane && len(v) == 1 && v[0].Local {
 		bad("nodes", "a management plane's volume is mounted by agents on other nodes: give its node the role %q, or name an NFS server in storage.server", RoleStorage)

@@ -1,0 +1,33 @@
+package spec
+
+// A management plane of several nodes (three or more, odd): each management node runs
+// an etcd member of one cluster, Valkey with a Sentinel, and PostgreSQL under Patroni with
+// HAProxy in front of the primary, from the distribution's packages rather than the
+// halfstack's containers: Patroni and Sentinel are not in the halfstack's images, and
+// Backend.AI's own removed pyinfra deploy installed them so
+// (src/ai/backend/install/pyinfra/deploy/halfstack/ at 26.4.3). docs/ha.md has the facts.
+
+// The plane's ports besides the halfstack's (whose etcd, Redis and PostgreSQL ports keep
+// their meaning: etcd's clients, Valkey, and HAProxy in front of the primary on loopback).
+const (
+	// PlaneEtcdPeerPort is etcd's peer port (etcd's default).
+	PlaneEtcdPeerPort = 2380
+	// PlaneSentinelPort is each node's Sentinel (Valkey's default).
+	PlaneSentinelPort = 26379
+	// PlanePostgresPort is each node's PostgreSQL, which HAProxy and the replicas reach.
+	PlanePostgresPort = 5432
+	// PlanePatroniPort is Patroni's REST API, which HAProxy checks for the primary.
+	PlanePatroniPort = 8008
+	// PlaneRedisService is the Sentinels' name of the Valkey master.
+	PlaneRedisService = "backendai"
+)
+
+// validatePlane reports what a management plane of several nodes cannot have yet.
+func (c Cluster) validatePlane(bad func(field, format string, args ...any)) {
+	if c.plane == ManagementPlane {
+		bad("nodes", "a management plane deployed on its own has one management node; several are deployed as a whole Cluster")
+	}
+	if c.Services.AppProxy.On() {
+		bad("services.appProxy.enabled", "the App Proxy is deployed with a single management node only; set it to false with several management nodes")
+	}
+}
