@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/backendai-infra/backendai-infra/internal/spec"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 
 // ClusterType is the Cluster component's type token.
@@ -56,9 +57,13 @@ type Cluster struct {
 
 	// Hosts by node name.
 	Hosts map[string]*Host
-	// Management is the management node's services; nil when the stack deploys the
-	// hosts only.
+	// Management is the management node's services (in a plane of several, the first
+	// node's); nil when the stack deploys the hosts only.
 	Management *ManagementNode
+	// Planes are every management node's services, the first first; PlaneCheck, in a
+	// plane of several, the check of it as a whole.
+	Planes     []*ManagementNode
+	PlaneCheck *remote.Script
 	// Agents by node name; empty when the stack deploys the hosts only.
 	Agents map[string]*AgentNode
 	// Verification is the check that ends the deployment; nil when the stack deploys
@@ -101,17 +106,15 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		outputs[node.Name] = pulumi.Map{"facts": h.Facts, "docker": h.Docker}
 	}
 	if args.Spec.Deploy == spec.DeployAll {
-		mgr := args.Spec.Manager()
 		pl, err := newPlane(ctx, c, args, c.Hosts)
 		if err != nil {
 			return nil, err
 		}
 		c.Superadmin = pl.admin
-		m, err := NewManagementNode(ctx, mgr.Name+"-mgmt", pl.management, pulumi.Parent(c))
-		if err != nil {
+		if err := c.managementNodes(ctx, args.Spec, pl); err != nil {
 			return nil, err
 		}
-		c.Management = m
+		m := c.Management
 		// The agents converge in parallel, each once the manager runs.
 		for _, node := range args.Spec.Agents() {
 			a, err := NewAgentNode(ctx, node.Name+"-agent", AgentNodeArgs{
@@ -140,8 +143,45 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 	if err := c.setOutputs(args.Spec); err != nil {
 		return nil, err
 	}
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{"hosts": outputs, "endpoints": c.Endpoints, "agentPool": c.AgentPool,
-		"verification": c.VerificationResult, "superadmin": c.Login})
+	out := pulumi.Map{"hosts": outputs, "endpoints": c.Endpoints, "agentPool": c.AgentPool,
+		"verification": c.VerificationResult, "superadmin": c.Login}
+	if c.PlaneCheck != nil {
+		out["plane"] = c.PlaneCheck.Stdout
+	}
+	return c, ctx.RegisterResourceOutputs(c, out)
+}
+
+// managementNodes: the management node, or, in a plane of several, each management
+// node, the first making what they share, and the check of the plane as a whole.
+func (c *Cluster) managementNodes(ctx *pulumi.Context, cs spec.Cluster, pl plane) error {
+	managers := cs.Managers()
+	if !cs.HA() {
+		m, err := NewManagementNode(ctx, managers[0].Name+"-mgmt", pl.management, pulumi.Parent(c))
+		c.Management, c.Planes = m, []*ManagementNode{m}
+		return err
+	}
+	seed, err := rpcSeed(ctx, c)
+	if err != nil {
+		return err
+	}
+	for i, node := range managers {
+		a := pl.management
+		a.Node, a.Host, a.Storage = node, c.Hosts[node.Name], pl.storage.Mounted[node.Name]
+		a.Plane = &PlaneArgs{First: i == 0, RPCSeed: seed}
+		if i > 0 {
+			a.Plane.After, a.Fixtures = c.Management.Running, nil
+		}
+		m, err := NewManagementNode(ctx, node.Name+"-mgmt", a, pulumi.Parent(c))
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			c.Management = m
+		}
+		c.Planes = append(c.Planes, m)
+	}
+	c.PlaneCheck, err = newPlaneCheck(ctx, c, cs, c.Management, c.Planes)
+	return err
 }
 
 // setOutputs sets what the cluster gives its users: its endpoints, the reference agent

@@ -54,6 +54,8 @@ type ManagementNodeArgs struct {
 	Storage []pulumi.Resource
 	// Release is the cluster's release record; the services' packages wait for it.
 	Release pulumi.Resource
+	// Plane, when set, places the node in a management plane of several nodes.
+	Plane *PlaneArgs
 }
 
 // ManagementNode is the management node's halfstack, shared configuration in etcd,
@@ -117,6 +119,9 @@ func Settings(c spec.Cluster, n spec.Node) configs.Settings {
 	if c.Services.GraphQLGateway.On() {
 		set.Webserver.GatewayPort = c.Services.GraphQLGateway.Port
 	}
+	if c.HA() {
+		set.Plane = planeNode(c, n).Settings(c.Services.ManagerPort)
+	}
 	if t := c.Services.TLS; c.Services.HTTPS() {
 		set.TLS = &configs.TLSFiles{Cert: t.CertificateFile, Key: t.KeyFile}
 		if t.Certificate != "" {
@@ -142,6 +147,10 @@ type managementNode struct {
 	interpreter string
 	ini         configs.File
 	keypair     *remote.Script
+	// publicKey is the managers' RPC public certificate; keyFiles, in a plane, the
+	// keypair's files (keypair is then nil).
+	publicKey pulumi.StringOutput
+	keyFiles  []pulumi.Resource
 	schema      pulumi.Resource
 	fixtures    []pulumi.Resource // the last fixture, once all are in
 	volumes     pulumi.Resource
@@ -247,7 +256,7 @@ func (m *ManagementNode) build(ctx *pulumi.Context, name string, args Management
 	}
 	m.Services, m.Verified, m.Rescanned, m.Sum = verify.Stdout, verify, g.rescan, g.sum()
 	m.Python, m.Interpreter = g.python, g.interpreter
-	m.PublicKey = g.keypair.Stdout.ApplyT(publicCertificate).(pulumi.StringOutput)
+	m.PublicKey = g.publicKey
 	m.Running = slices.Concat(g.units, g.fixtures)
 	return nil
 }
@@ -261,9 +270,17 @@ func publicCertificate(out string) string {
 	return ""
 }
 
-// halfstack: the halfstack, healthy, as Docker resources or as a step.
+// shares says the node makes what the plane shares: the configuration in etcd, the
+// schema, the fixtures and roles, the images' rescan (a single management node does).
+func (g *managementNode) shares() bool { return g.args.Plane == nil || g.args.Plane.First }
+
+// halfstack: the halfstack, healthy, as Docker resources or as a step; in a plane of
+// several nodes, the node's part of it.
 func (g *managementNode) halfstack() error {
 	c, a := g.args.Cluster, g.args
+	if a.Plane != nil {
+		return g.planeHalfstack()
+	}
 	if c.Halfstack.Engine == spec.EngineDocker {
 		h, err := NewHalfstack(g.ctx, g.name+"-halfstack", HalfstackArgs{Connection: a.Host.Connection, Spec: c.Halfstack, DBPassword: a.DBPassword, DependsOn: a.Host.Ready}, pulumi.Parent(g.parent))
 		if err != nil {
@@ -283,14 +300,22 @@ func (g *managementNode) halfstack() error {
 // etcdConfig: the shared configuration and the storage proxy, through the node.
 func (g *managementNode) etcdConfig() error {
 	c, n, s := g.args.Cluster, g.args.Node, g.set
+	if !g.shares() {
+		return nil
+	}
+	// Agents and storage proxies on other nodes reach Redis at the node's address; in a
+	// plane, through the Sentinels.
+	redis := map[string]any{"addr": configs.Addr{Host: n.Address, Port: c.Halfstack.Ports.Redis}.String()}
+	if p := s.Plane; p != nil {
+		redis = map[string]any{"sentinel": p.SentinelList(), "service_name": p.SentinelService}
+	}
 	under := func(prefix string) etcd.KeyTreeArgs {
 		return etcd.KeyTreeArgs{Connection: etcdConnection([]string{s.Etcd.String()}, g.conn),
 			Namespace: pulumi.String(s.Namespace), Prefix: pulumi.String(prefix)}
 	}
 	within := []pulumi.ResourceOption{pulumi.Parent(g.parent), pulumi.DependsOn(g.half)}
 	configTree, err := keyTree(g.ctx, g.name+"-etcd-config", under("config"), map[string]any{
-		// Agents and storage proxies on other nodes reach Redis at the node's address.
-		"redis":  map[string]any{"addr": configs.Addr{Host: n.Address, Port: c.Halfstack.Ports.Redis}.String()},
+		"redis":  redis,
 		"docker": map[string]any{"image": map[string]any{"auto_pull": "tag"}},
 		"api":    map[string]any{"allow-openapi-schema-introspection": "no", "allow-graphql-schema-introspection": "no"},
 	}, nil, within...)
@@ -432,6 +457,14 @@ func (g *managementNode) managerCommand() scripts.ManagerCommand {
 
 // rpcKeypair: the manager's RPC keypair, made once.
 func (g *managementNode) rpcKeypair() (err error) {
+	if g.args.Plane != nil {
+		return g.rpcKeyFiles()
+	}
+	defer func() {
+		if err == nil {
+			g.publicKey = g.keypair.Stdout.ApplyT(publicCertificate).(pulumi.StringOutput)
+		}
+	}()
 	g.keypair, err = g.run("rpc-keypair", scripts.RPCKeypairInput{ManagerCommand: g.managerCommand()}, nil, g.services["manager"].pkg)
 	return err
 }
@@ -439,6 +472,9 @@ func (g *managementNode) rpcKeypair() (err error) {
 // migrateSchema: the schema, once the etcd keys are in. It runs again when the release
 // or alembic.ini changes: then it may have to migrate.
 func (g *managementNode) migrateSchema() (err error) {
+	if !g.shares() {
+		return nil
+	}
 	iniSum := sha256.Sum256([]byte(g.ini.Text))
 	g.schema, err = g.run("schema", scripts.SchemaInput{ManagerCommand: g.managerCommand(), AlembicSHA256: hex.EncodeToString(iniSum[:])},
 		nil, slices.Concat(g.half, g.etcdKeys, g.services["manager"].files)...)
@@ -448,6 +484,11 @@ func (g *managementNode) migrateSchema() (err error) {
 // loadFixtures: each fixture after the one before (their rows refer to each other).
 func (g *managementNode) loadFixtures() error {
 	c, s := g.args.Cluster, g.set
+	if !g.shares() {
+		// The plane's first node loads them; this node's services start after its.
+		g.fixtures = g.args.Plane.After
+		return nil
+	}
 	conn := dbConnection(s.DB.Host, s.DB.Port, s.DBUser, g.args.DBPassword, s.DBName, g.conn)
 	prev := []pulumi.Resource{g.schema}
 	for _, f := range g.args.Fixtures {
@@ -489,16 +530,23 @@ func (g *managementNode) loadFixtures() error {
 // every scope's and user's roles (roles.sh).
 func (g *managementNode) provisionRoles() error {
 	c := g.args.Cluster
+	if !g.shares() {
+		return nil
+	}
+	var db scripts.PlaneDB
+	if g.args.Plane != nil {
+		db.Port = c.Halfstack.Ports.Postgres
+	}
 	var data []string
 	for _, f := range g.args.Fixtures {
 		data = append(data, f.Name, f.Data)
 	}
-	db := halfstack.Services(c.Halfstack)[0].Name
+	container := halfstack.Services(c.Halfstack)[0].Name
 	var in scripts.Input = scripts.RolesInput{ManagerCommand: g.managerCommand(), IndexURL: c.Services.PackageIndex,
-		DBContainer: db, DBName: g.set.DBName, FixturesSHA256: checksum(data...)}
+		DBContainer: container, DBName: g.set.DBName, PlaneDB: db, FixturesSHA256: checksum(data...)}
 	if semver.Compare("v"+c.Line(), "v26.9") < 0 {
-		in = scripts.UserRolesInput{ManagerCommand: g.managerCommand(), DBContainer: db, DBName: g.set.DBName,
-			FixturesSHA256: checksum(data...)}
+		in = scripts.UserRolesInput{ManagerCommand: g.managerCommand(), DBContainer: container, DBName: g.set.DBName,
+			PlaneDB: db, FixturesSHA256: checksum(data...)}
 	}
 	roles, err := g.run("roles", in, nil, g.fixtures...)
 	if err != nil {
@@ -524,7 +572,10 @@ func (g *managementNode) storageVolumes() (err error) {
 func (g *managementNode) startServices() error {
 	for _, svc := range configs.Services {
 		in := g.services[svc.Name]
-		deps := slices.Concat([]pulumi.Resource{in.pkg, g.keypair}, g.etcdKeys, g.fixtures, in.files)
+		deps := slices.Concat([]pulumi.Resource{in.pkg}, g.keyFiles, g.etcdKeys, g.fixtures, in.files)
+		if g.keypair != nil {
+			deps = append(deps, g.keypair)
+		}
 		if svc.Name == "storage-proxy" {
 			deps = append(deps, g.volumes)
 		}
@@ -550,6 +601,9 @@ func (g *managementNode) startServices() error {
 // rescanImages: the kernel images and their aliases, once the registries' fixture is in
 // and the manager runs.
 func (g *managementNode) rescanImages() (err error) {
+	if !g.shares() {
+		return nil
+	}
 	svc := g.args.Cluster.Services
 	aliases := slices.Sorted(maps.Keys(svc.ImageAliases))
 	for i, a := range aliases {
@@ -581,6 +635,9 @@ func (g *managementNode) verify() (*remote.Script, error) {
 		in.CAFile = s.TLS.Cert
 	}
 	deps := append([]pulumi.Resource{g.rescan}, g.appProxyUnits...)
+	if g.rescan == nil { // the plane's other nodes: their own services
+		deps = slices.Clone(g.units)
+	}
 	if g.gatewayUnit != nil {
 		deps = append(deps, g.gatewayUnit)
 	}

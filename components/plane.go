@@ -1,0 +1,143 @@
+package components
+
+import (
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/backendai-infra/backendai-infra/internal/configs"
+	"github.com/backendai-infra/backendai-infra/internal/scripts"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
+	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
+)
+
+// A management plane of several nodes (docs/ha.md): on each management node an etcd
+// member, Valkey with a Sentinel, PostgreSQL under Patroni with HAProxy in front of the
+// primary, all from the distribution's packages, and the manager, webserver and storage
+// proxy as on a single management node. The first node also makes what the plane
+// shares once: the configuration in etcd, the schema, the fixtures, the images' rescan.
+
+// PlaneArgs place a management node in a plane of several.
+type PlaneArgs struct {
+	// First says the node makes what the plane shares; the others' services start after
+	// it has (After).
+	First bool
+	After []pulumi.Resource
+	// RPCSeed is the secret the managers' one RPC keypair is derived from: every manager
+	// authenticates to the agents with it.
+	RPCSeed pulumi.StringInput
+}
+
+// planeNode is node n's part of c's plane.
+func planeNode(c spec.Cluster, n spec.Node) configs.PlaneNode {
+	p := configs.PlaneNode{Name: n.Name, Address: n.Address, Service: spec.PlaneRedisService,
+		EtcdPort: c.Halfstack.Ports.Etcd, RedisPort: c.Halfstack.Ports.Redis, ProxyPort: c.Halfstack.Ports.Postgres,
+		PeerPort: spec.PlaneEtcdPeerPort, SentinelPort: spec.PlaneSentinelPort, PostgresPort: spec.PlanePostgresPort,
+		PatroniPort: spec.PlanePatroniPort}
+	for _, m := range c.Managers() {
+		p.Members = append(p.Members, configs.PlaneMember{Name: m.Name, Address: m.Address})
+	}
+	return p
+}
+
+// planeHalfstack: the node's etcd member, Valkey and Sentinel, and PostgreSQL under
+// Patroni behind HAProxy, each healthy; the nodes' steps run at the same time (etcd and
+// Patroni need a majority of them).
+func (g *managementNode) planeHalfstack() error {
+	c, n, a := g.args.Cluster, g.args.Node, g.args
+	p := planeNode(c, n)
+	local := func(port int) string { return configs.Addr{Host: "127.0.0.1", Port: port}.HTTP() }
+	etcdMember, err := g.run("plane-etcd", scripts.PlaneEtcdInput{Env: p.EtcdEnv(), Client: local(p.EtcdPort)}, nil, a.Host.Ready...)
+	if err != nil {
+		return err
+	}
+	var sentinels []string
+	for _, s := range p.Settings(c.Services.ManagerPort).Sentinels {
+		sentinels = append(sentinels, s.String())
+	}
+	valkey, err := g.run("plane-valkey", scripts.PlaneValkeyInput{ValkeyConf: p.ValkeyConf(), SentinelConf: p.SentinelConf(),
+		Service: p.Service, First: configs.Addr{Host: p.Members[0].Address, Port: p.RedisPort}.String(),
+		Self: configs.Addr{Host: n.Address, Port: p.RedisPort}.String(), Sentinels: strings.Join(sentinels, " ")},
+		nil, etcdMember) // one apt at a time on the node
+	if err != nil {
+		return err
+	}
+	pkgs, err := g.run("plane-postgres-packages", scripts.PlanePostgresPackagesInput{}, nil, valkey)
+	if err != nil {
+		return err
+	}
+	patroni := p.PatroniConf()
+	conf, err := g.file("patroni-config", "/etc/patroni/config.yml", "postgres", patroni, g.dbSecret(), pkgs)
+	if err != nil {
+		return err
+	}
+	postgres, err := g.run("plane-postgres", scripts.PlanePostgresInput{HAProxyConf: p.HAProxyConf(),
+		PatroniSHA256: checksum(patroni.Text, patroni.SlotList()), PatroniAPI: local(p.PatroniPort),
+		DBPort: p.ProxyPort, DBName: g.set.DBName}, g.dbSecret(), etcdMember, conf)
+	g.half = []pulumi.Resource{etcdMember, valkey, postgres}
+	return err
+}
+
+// dbSecret is the database's password as the steps that fill it in take it.
+func (g *managementNode) dbSecret() pulumi.StringMapOutput {
+	return pulumi.ToSecret(g.args.DBPassword.ToStringOutput().ApplyT(func(pw string) map[string]string {
+		return configs.SlotEnv(map[string]string{configs.DBPassword: configs.SecretValues(pw, "", "")[configs.DBPassword]})
+	})).(pulumi.StringMapOutput)
+}
+
+// rpcKeyFiles: the managers' one RPC keypair, derived from the plane's seed, as the files
+// `backend.ai mgr generate-rpc-keypair` makes; the agents trust its public certificate.
+func (g *managementNode) rpcKeyFiles() error {
+	c, dir := g.args.Cluster, g.set.ManagerDir()+"/fixtures/manager/"
+	pair := g.args.Plane.RPCSeed.ToStringOutput().ApplyT(func(seed string) []string {
+		public, secret := configs.RPCKeypair(seed)
+		return []string{configs.RPCPublicCertificate(public), configs.RPCSecretCertificate(public, secret)}
+	}).(pulumi.StringArrayOutput)
+	g.publicKey = pulumi.Unsecret(pair.Index(pulumi.Int(0))).(pulumi.StringOutput)
+	public, err := g.runWith("rpc-public-key", scripts.ConfigInput{Path: dir + "manager.key", Text: "-", Owner: c.Account.Name, Mode: "0644"},
+		pulumi.StringMap{"CONFIG_TEXT": g.publicKey}, g.services["manager"].pkg)
+	if err != nil {
+		return err
+	}
+	secretKey := pulumi.ToSecret(pair.Index(pulumi.Int(1)).ApplyT(func(text string) map[string]string {
+		return configs.SlotEnv(map[string]string{rpcSecretSlot: text})
+	})).(pulumi.StringMapOutput)
+	secret, err := g.file("rpc-secret-key", dir+"manager.key_secret", c.Account.Name,
+		configs.File{Text: rpcSecretSlot, Slots: []configs.Slot{{Offset: 0, Placeholder: rpcSecretSlot}}}, secretKey, g.services["manager"].pkg)
+	g.keyFiles = []pulumi.Resource{public, secret}
+	return err
+}
+
+// rpcSecretSlot is the placeholder of the secret certificate's file, which is all secret.
+const rpcSecretSlot = "@BACKENDAI_RPC_SECRET_CERTIFICATE@"
+
+// newPlaneCheck: once every management node's services answer, the plane as a whole
+// (plane_check.sh), from the first node; its report is the step's output.
+func newPlaneCheck(ctx *pulumi.Context, parent pulumi.Resource, c spec.Cluster, first *ManagementNode, nodes []*ManagementNode) (*remote.Script, error) {
+	p := planeNode(c, c.Managers()[0])
+	set := p.Settings(c.Services.ManagerPort)
+	var etcdURLs, managers []string
+	deps := make([]pulumi.Resource, 0, len(nodes))
+	for i := range set.Etcd {
+		etcdURLs, managers = append(etcdURLs, set.Etcd[i].HTTP()), append(managers, set.Managers[i].HTTP())
+	}
+	for _, m := range nodes {
+		deps = append(deps, m.Verified)
+	}
+	st := steps{ctx: ctx, name: c.Managers()[0].Name + "-plane", parent: parent, conn: first.Host.Connection}
+	return st.report("check", scripts.PlaneCheckInput{EtcdEndpoints: strings.Join(etcdURLs, ","),
+		Sentinel: configs.Addr{Host: "127.0.0.1", Port: p.SentinelPort}.String(), Service: p.Service,
+		PatroniAPI: configs.Addr{Host: "127.0.0.1", Port: p.PatroniPort}.HTTP(), Members: len(p.Members),
+		Managers: strings.Join(managers, " ")}, nil, deps...)
+}
+
+// rpcSeed is the secret the plane's RPC keypair is derived from, generated once.
+func rpcSeed(ctx *pulumi.Context, parent pulumi.Resource) (pulumi.StringInput, error) {
+	cred, err := backendai.NewCredentials(ctx, "managers-rpc-keypair", &backendai.CredentialsArgs{
+		User: pulumi.String("the managers' RPC keypair")}, pulumi.Parent(parent))
+	if err != nil {
+		return nil, err
+	}
+	return cred.SecretKey, nil
+}

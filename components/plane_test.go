@@ -1,0 +1,80 @@
+package components
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/backendai-infra/backendai-infra/internal/spec"
+)
+
+func planeCluster(t *testing.T) spec.Cluster {
+	t.Helper()
+	cfg := map[string]string{
+		"nodes": `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager"]},
+			{"name":"bai-m2","address":"10.20.30.11","roles":["manager"]},
+			{"name":"bai-m3","address":"10.20.30.12","roles":["manager"]},
+			{"name":"bai-a01","address":"10.20.30.20","roles":["agent","storage"]}]`,
+		"version": "26.8.1", "dbPassword": "a-long-db-password", "storageProxySecret": "shared-secret",
+		"storageProxyJWT": "jwt-secret", "sshPrivateKey": loginKey, "services": `{"appProxy":{"enabled":false}}`,
+	}
+	c, err := spec.Load(func(k string) (string, bool) { v, ok := cfg[k]; return v, ok }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestPlaneSteps: in a plane of three management nodes each runs its etcd member, Valkey
+// and PostgreSQL at once, and its own services; only the first makes what they share,
+// and the others' services start after the first's; every manager has the one RPC
+// keypair's files; the plane is checked once every node's services answer.
+func TestPlaneSteps(t *testing.T) {
+	m := runCluster(t, planeCluster(t))
+	for _, node := range []string{"bai-m1", "bai-m2", "bai-m3"} {
+		p := node + "-mgmt-"
+		m.waitsFor(t, p+"plane-valkey", p+"plane-etcd")
+		m.waitsFor(t, p+"patroni-config", p+"plane-postgres-packages")
+		m.waitsFor(t, p+"plane-postgres", p+"plane-etcd", p+"patroni-config")
+		m.waitsFor(t, p+"manager-service", p+"rpc-public-key", p+"rpc-secret-key")
+		m.waitsFor(t, "bai-m1-plane-check", p+"verify")
+		if slices.ContainsFunc(m.get(p+"plane-etcd").deps, func(d string) bool { return strings.Contains(d, "-mgmt-") }) {
+			t.Errorf("%s's etcd member waits for another management step: %v", node, m.get(p+"plane-etcd").deps)
+		}
+		if got := m.names(p + "rpc-keypair"); len(got) != 0 {
+			t.Errorf("%s makes its own RPC keypair: %v", node, got)
+		}
+		web := m.get(p + "webserver-config").inputs["environment"].ObjectValue()["CONFIG_TEXT"].StringValue()
+		if !strings.Contains(web, `endpoint = 'http://10.20.30.10:8081,http://10.20.30.11:8081,http://10.20.30.12:8081'`) ||
+			!strings.Contains(web, `sentinel = '10.20.30.10:26379,10.20.30.11:26379,10.20.30.12:26379'`) {
+			t.Errorf("%s's webserver.conf does not list every manager and Sentinel:\n%s", node, web)
+		}
+		if node == "bai-m1" {
+			continue
+		}
+		for _, shared := range []string{"schema", "roles", "image-rescan", "etcd-config", "fixture-superadmin"} {
+			if got := m.names(p + shared); len(got) != 0 {
+				t.Errorf("%s makes what the first node does: %v", node, got)
+			}
+		}
+		m.waitsFor(t, p+"manager-service", "bai-m1-mgmt-manager-service", "bai-m1-mgmt-roles")
+	}
+	roles := m.get("bai-m1-mgmt-roles").inputs
+	if roles["environment"].ObjectValue()["DB_PORT"].StringValue() != "8100" || strings.Contains(roles["script"].StringValue(), "docker exec") {
+		t.Error("the first node's roles step does not run psql through HAProxy")
+	}
+	raw, _ := json.Marshal(m.get("bai-m1-mgmt-etcd-config").inputs["value"].Mappable())
+	redis := string(raw)
+	if !strings.Contains(redis, `"sentinel":"10.20.30.10:26379,10.20.30.11:26379,10.20.30.12:26379"`) || !strings.Contains(redis, `"service_name":"backendai"`) {
+		t.Errorf("etcd's config/redis is not the Sentinels': %s", redis)
+	}
+	agent := m.get("bai-a01-agent-agent-config").inputs["environment"].ObjectValue()["CONFIG_TEXT"].StringValue()
+	if !strings.Contains(agent, "{host = '10.20.30.12', port = 8120}") {
+		t.Errorf("the agent does not list every etcd member:\n%s", agent)
+	}
+	key := m.get("bai-a01-agent-rpc-keys").inputs["environment"].ObjectValue()["MANAGER_PUBLIC_KEY"].StringValue()
+	if !strings.Contains(key, "public-key = ") {
+		t.Errorf("the agent trusts %q, not the plane's public certificate", key)
+	}
+}
