@@ -151,11 +151,11 @@ type managementNode struct {
 	// keypair's files (keypair is then nil).
 	publicKey pulumi.StringOutput
 	keyFiles  []pulumi.Resource
-	schema      pulumi.Resource
-	fixtures    []pulumi.Resource // the last fixture, once all are in
-	volumes     pulumi.Resource
-	units       []pulumi.Resource
-	rescan      pulumi.Resource
+	schema    pulumi.Resource
+	fixtures  []pulumi.Resource // the last fixture, once all are in
+	volumes   pulumi.Resource
+	units     []pulumi.Resource
+	rescan    pulumi.Resource
 	// gateway is the GraphQL gateway's packages and supergraph (nil when the stack has
 	// none), and what its unit was started with.
 	gateway     *remote.Script
