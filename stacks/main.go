@@ -80,6 +80,12 @@ func Program(ctx *pulumi.Context) error {
 			"email": pulumi.String(a.Email), "accessKey": a.AccessKey, "secretKey": a.SecretKey, "password": a.Password,
 		}))
 	}
+	if p := c.PlaneCheck; p != nil {
+		// A management plane of several nodes, as its check found it: etcd's members,
+		// Valkey's master and replicas, PostgreSQL's leader and streaming replicas, the
+		// managers answering.
+		ctx.Export("plane", p.Stdout.ApplyT(jsonOutput))
+	}
 	if v := c.Verification; v != nil {
 		// What the verification checked, when, and how long each check took.
 		ctx.Export("verification", v.Result.ApplyT(jsonOutput))
