@@ -4,8 +4,13 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/backendai-infra/backendai-infra/internal/scripts"
+	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
 // planeReport is the stack output plane: what the plane's check found.
@@ -28,7 +33,7 @@ type planeReport struct {
 // nothing.
 func TestPlane(t *testing.T) {
 	t.Parallel()
-	s, _, secrets := clusterStack(t, midRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager", "bai-h4:agent,storage")
+	s, stand, secrets := clusterStack(t, midRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager", "bai-h4:agent,storage")
 	s.setConfig([][2]string{{"services.appProxy.enabled", "false"}})
 	s.setConfigValue("verify", map[string]any{"apps": []any{}})
 	s.noApps = true
@@ -36,8 +41,10 @@ func TestPlane(t *testing.T) {
 	t.Logf("first pulumi up of a plane of three management nodes and an agent: %s", took.Round(1e9))
 	noSecrets(t, "the output of up", out, secrets)
 	checkVerification(t, s, midRelease, "i-bai-h4")
-	checkPlane(t, s, []string{"bai-h1", "bai-h2", "bai-h3"})
+	members := []string{"bai-h1", "bai-h2", "bai-h3"}
+	checkPlane(t, s, members)
 	s.pulumi("preview", "--expect-no-changes")
+	t.Run("a management node stops", func(t *testing.T) { checkFailover(t, s.on(t), stand, secrets, members) })
 	s.pulumi("destroy", "--yes")
 	s.pulumi("stack", "rm", "--yes")
 }
@@ -90,3 +97,80 @@ func checkPlane(t *testing.T, s *sandbox, members []string) {
 		t.Errorf("Patroni: %d leaders and %d streaming replicas, want 1 and %d: %s", leaders, streaming, n-1, cluster)
 	}
 }
+
+// checkFailover: with a session running, the first management node stops (its host
+// freezes: the Valkey master, etcd's first member and a manager go with it, and often
+// PostgreSQL's primary). Through the second node (its manager's API, its webserver's
+// login) the cluster lists the running session, logs in and starts a new session within
+// failoverBound; the time it took is printed. The node then comes back, and the next up
+// converges and is verified, the plane whole again.
+func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets map[string]string, members []string) {
+	t.Helper()
+	nodes := s.nodes()
+	first, second := members[0], members[1]
+	// The client beside the second node's manager, installed as the verification's is.
+	home := s.ssh(first, "sed -n 's/^home = //p' /home/bai/client/.venv/pyvenv.cfg")
+	if _, err := s.sshScript(second, scripts.Packages, scripts.Env(scripts.PackagesInput{Dir: "/home/bai/client",
+		Python: home + "/python3", Package: "backend.ai-client", Version: midRelease, IndexURL: stand.IndexURL, User: "bai"})); err != nil {
+		t.Fatalf("the client on %s: %v", second, err)
+	}
+	client := s.adminClient(nodes[second])
+	image := stand.Images.Kernel
+	s.ssh(second, client+"session create --name ha-running -t ha-running "+image+" >/dev/null")
+	a := s.superadmin()
+	login := fmt.Sprintf(`curl -fsS -m 10 -H 'Content-Type: application/json' -d '{"username": %q, "password": %q}' http://%s:8090/server/login`,
+		a.Email, a.Password, nodes[second])
+
+	hostStops.on(s, first)
+	stopped := time.Now()
+	defer func() {
+		if t.Failed() {
+			hostStops.off(s, first)
+		}
+	}()
+	works := map[string]time.Duration{}
+	checks := []struct{ name, command, want string }{
+		{"the API lists the running session", client + "session list 2>&1", "ha-running"},
+		{"a login through the webserver", login + " 2>&1", `"authenticated": true`},
+		{"a new session runs", client + "run --rm -q -t ha-new-$(date +%s) " + image + ` -c 'print("hello")' 2>&1`, "hello"},
+	}
+	for time.Since(stopped) < failoverBound && len(works) < len(checks) {
+		for _, c := range checks {
+			if _, ok := works[c.name]; ok {
+				continue
+			}
+			out, _ := s.sshScript(second, "timeout 120 bash -c "+shellQuote(c.command), nil)
+			if strings.Contains(out, c.want) {
+				works[c.name] = time.Since(stopped)
+			}
+		}
+		time.Sleep(2 * time.Second)
+	}
+	for _, c := range checks {
+		took, ok := works[c.name]
+		if !ok {
+			t.Errorf("%s stopped: %s through %s does not work within %s", first, c.name, second, failoverBound)
+			continue
+		}
+		t.Logf("%s stopped: %s through %s after %s", first, c.name, second, took.Round(time.Second))
+	}
+	report, _ := s.sshScript(second, "valkey-cli -p 26379 SENTINEL get-master-addr-by-name backendai | paste -sd:; curl -fsS http://127.0.0.1:8008/cluster", nil)
+	t.Logf("the plane with %s stopped: %s", first, report)
+	if t.Failed() {
+		return
+	}
+	hostStops.off(s, first)
+	out, took := s.pulumi("up", "--yes")
+	t.Logf("the up after %s came back: %s", first, took.Round(time.Second))
+	noSecrets(t, "the output of the up after the failover", out, secrets)
+	checkVerification(t, s, midRelease, "i-bai-h4")
+	checkPlane(t, s, members)
+}
+
+// failoverBound is how long the cluster may take to work again through the remaining
+// management nodes: Patroni's leader lock lives 30 s (ttl), the Sentinels call the
+// master down after 5 s, and each then elects and promotes.
+const failoverBound = 3 * time.Minute
+
+// shellQuote is s as one single-quoted shell word.
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
