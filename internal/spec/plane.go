@@ -1,5 +1,7 @@
 package spec
 
+import "golang.org/x/mod/semver"
+
 // A management plane of several nodes (three or more, odd): each management node runs
 // an etcd member of one cluster, Valkey with a Sentinel, and PostgreSQL under Patroni with
 // HAProxy in front of the primary, from the distribution's packages rather than the
@@ -26,6 +28,11 @@ const (
 func (c Cluster) validatePlane(bad func(field, format string, args ...any)) {
 	if c.plane == ManagementPlane {
 		bad("nodes", "a management plane deployed on its own has one management node; several are deployed as a whole Cluster")
+	}
+	// The webserver logs users in through every manager from 26.4.8 and 26.8.0
+	// (lablup/backend.ai#12538); before, only through the first.
+	if v := "v" + c.Version; semver.Compare(v, "v26.4.8") < 0 || (c.Line() == "26.8" && semver.Compare(v, "v26.8.0") < 0) {
+		bad("version", "%s: several management nodes need 26.4.8 or later (the webserver's logins through every manager, lablup/backend.ai#12538)", c.Version)
 	}
 	if c.Services.AppProxy.On() {
 		bad("services.appProxy.enabled", "the App Proxy is deployed with a single management node only; set it to false with several management nodes")

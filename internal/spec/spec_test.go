@@ -107,6 +107,7 @@ func TestLoadRejects(t *testing.T) {
 		{"no manager", map[string]string{"nodes": `[` + agent + `]`}, "nodes", `the role "manager" must be on one node, or on an odd number of nodes from 3`},
 		{"two managers", map[string]string{"nodes": `[` + node("m1", "10.0.0.1", `"manager"`) + `,` + node("m2", "10.0.0.3", `"manager","agent"`) + `]`}, "nodes", "found 2"},
 		{"three managers and the App Proxy", map[string]string{"nodes": `[` + node("m1", "10.0.0.1", `"manager"`) + `,` + node("m2", "10.0.0.3", `"manager"`) + `,` + node("m3", "10.0.0.4", `"manager"`) + `,` + agent + `]`}, "services.appProxy.enabled", "single management node only"},
+		{"three managers before 26.4.8", map[string]string{"version": "26.4.7", "services": `{"appProxy":{"enabled":false}}`, "nodes": `[` + node("m1", "10.0.0.1", `"manager"`) + `,` + node("m2", "10.0.0.3", `"manager"`) + `,` + node("m3", "10.0.0.4", `"manager"`) + `,` + agent + `]`}, "version", "need 26.4.8 or later"},
 		{"no agent", map[string]string{"nodes": `[` + node("m", "10.0.0.1", `"manager","storage"`) + `]`}, "nodes", `role "agent"`},
 		{"ssh port out of range", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"port":70000}}]`}, "nodes[0].ssh.port", "outside 1..65535"},
 		{"ssh port not a number", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":{"port":"22"}}]`}, "nodes[0].ssh.port", "expected a number, got string"},
