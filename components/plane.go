@@ -74,7 +74,8 @@ func (g *managementNode) planeHalfstack() error {
 	}
 	postgres, err := g.run("plane-postgres", scripts.PlanePostgresInput{HAProxyConf: p.HAProxyConf(),
 		PatroniSHA256: checksum(patroni.Text, patroni.SlotList()), PatroniAPI: local(p.PatroniPort),
-		DBPort: p.ProxyPort, DBName: g.set.DBName}, g.dbSecret(), etcdMember, conf)
+		DBPort: p.ProxyPort, DBName: g.set.DBName},
+		pulumi.ToSecret(pulumi.StringMap{"DB_PASSWORD": g.args.DBPassword}).(pulumi.StringMapOutput), etcdMember, conf)
 	g.half = []pulumi.Resource{etcdMember, valkey, postgres}
 	return err
 }

@@ -76,6 +76,7 @@ func (p PlaneNode) ValkeyConf() string {
 	return header("#") + fmt.Sprintf(`bind 0.0.0.0
 port %d
 protected-mode no
+dir /var/lib/valkey
 appendonly yes
 replica-announce-ip %s
 replica-announce-port %d
@@ -91,6 +92,7 @@ func (p PlaneNode) SentinelConf() string {
 	return header("#") + fmt.Sprintf(`port %d
 bind 0.0.0.0
 protected-mode no
+dir /var/lib/valkey
 sentinel announce-ip %s
 sentinel announce-port %d
 sentinel monitor %s %s %d %d

@@ -10,7 +10,7 @@ set -euo pipefail
 : "${ETCD_ENDPOINTS:?}" "${SENTINEL:?}" "${SERVICE:?}" "${PATRONI_API:?}" "${MEMBERS:?}" "${MANAGERS:?}"
 replicas=$((MEMBERS - 1))
 etcd_healthy() { ETCDCTL_API=3 etcdctl --endpoints="$ETCD_ENDPOINTS" --command-timeout=3s endpoint health 2>&1 | grep -c 'is healthy' || true; }
-sentinel() { valkey-cli -h "${SENTINEL%:*}" -p "${SENTINEL##*:}" SENTINEL "$@" 2>/dev/null | paste -sd' '; }
+sentinel() { valkey-cli -t 3 -h "${SENTINEL%:*}" -p "${SENTINEL##*:}" SENTINEL "$@" 2>/dev/null | paste -sd' ' || true; }
 # "<name> <value>" pairs of SENTINEL MASTER, one field's value.
 master_field() { sentinel MASTER "$SERVICE" | tr ' ' '\n' | sed -n "/^$1\$/{n;p;q}"; }
 streaming() { curl -fsS -m 3 "$PATRONI_API/cluster" | python3 -c 'import json,sys; c=json.load(sys.stdin)["members"]; print(sum(1 for m in c if m["role"] != "leader" and m.get("state") == "streaming"), " ".join(m["name"] for m in c if m["role"] == "leader"))' 2>/dev/null || echo "0 none"; }
@@ -31,7 +31,7 @@ for _ in $(seq 60); do
 	ok && { passed=yes; break; }
 	sleep 3
 done
-master=$(sentinel get-master-addr-by-name "$SERVICE" | tr ' ' ':')
+master=$(sentinel get-master-addr-by-name "$SERVICE" | tr ' ' ':' || true)
 printf '{"etcdHealthy": %s, "etcdMembers": %s, "redisMaster": "%s", "redisReplicas": %s, "sentinels": %s, "postgresLeader": "%s", "postgresStreaming": %s, "managersAnswering": %s, "managers": %s}\n' \
 	"$etcd" "$MEMBERS" "$master" "${slaves:-0}" "$((${others:-0} + 1))" "$pg_leader" "$pg_streaming" "$up" "$(wc -w <<<"$MANAGERS")"
 if [ "$passed" != yes ]; then

@@ -33,10 +33,11 @@ systemctl enable --quiet etcd
 if [ "$changed" = yes ] || ! systemctl is-active --quiet etcd; then
 	systemctl restart --no-block etcd
 fi
-for _ in $(seq 90); do
+# The other members' steps start when their hosts are ready, which may be minutes apart.
+for _ in $(seq 300); do
 	healthy && { echo "plane-etcd: member healthy at $ETCD_CLIENT changed=$changed"; exit 0; }
 	sleep 2
 done
-echo "plane-etcd: the member at $ETCD_CLIENT is not healthy after 180s (a majority of the plane's members must run); its last log lines:" >&2
+echo "plane-etcd: the member at $ETCD_CLIENT is not healthy after 600s (a majority of the plane's members must run); its last log lines:" >&2
 journalctl -u etcd -n 15 --no-pager 2>&1 | sed 's/^/  /' >&2
 exit 1

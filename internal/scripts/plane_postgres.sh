@@ -8,14 +8,15 @@
 # answers through HAProxy; the database DB_NAME is made there when it is missing. The
 # superuser's password goes into root's ~/.pgpass, for the steps that run psql here.
 #   HAPROXY_CONF=... PATRONI_SHA256=... PATRONI_API=http://127.0.0.1:8008 DB_PORT=8100 DB_NAME=backend \
-#   BACKENDAI_DB_PASSWORD=... plane_postgres.sh
+#   DB_PASSWORD=... plane_postgres.sh   (the password as it is: secret)
 # Check mode: with BAI_CHECK=1 (a refresh) it changes nothing and prints a "drift: ..." line per difference.
 set -euo pipefail
-: "${HAPROXY_CONF:?}" "${PATRONI_SHA256:?}" "${PATRONI_API:?}" "${DB_PORT:?}" "${DB_NAME:?}" "${BACKENDAI_DB_PASSWORD:?}"
+: "${HAPROXY_CONF:?}" "${PATRONI_SHA256:?}" "${PATRONI_API:?}" "${DB_PORT:?}" "${DB_NAME:?}" "${DB_PASSWORD:?}"
 haproxy_cfg=/etc/haproxy/haproxy.cfg record=/etc/patroni/.backendai-applied
 changed=no
 # This node's member as Patroni reports it: "<role> <state>".
 member() { curl -fsS -m 3 "$PATRONI_API/patroni" 2>/dev/null | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m.get("role",""), m.get("replication_state") or m.get("state",""))' 2>/dev/null || true; }
+pgpass="127.0.0.1:$DB_PORT:*:postgres:$(sed 's/[\\:]/\\&/g' <<<"$DB_PASSWORD")"
 db() { PGCONNECT_TIMEOUT=3 psql -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres -qtAX -v ON_ERROR_STOP=1 "$@"; }
 if [ "${BAI_CHECK:-}" = 1 ]; then
 	cmp -s "$haproxy_cfg" <(printf '%s\n' "${HAPROXY_CONF%$'\n'}") || echo "drift: $haproxy_cfg differs"
@@ -23,11 +24,12 @@ if [ "${BAI_CHECK:-}" = 1 ]; then
 	for unit in patroni haproxy; do
 		systemctl is-active --quiet "$unit" || echo "drift: $unit is not running"
 	done
+	[ "$(cat /root/.pgpass 2>/dev/null)" = "$pgpass" ] || echo "drift: /root/.pgpass differs"
+	[ -n "$(db -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" 2>/dev/null)" ] || echo "drift: the database $DB_NAME is missing (or no primary answers on 127.0.0.1:$DB_PORT)"
 	case "$(member)" in "primary running" | "leader running" | "replica streaming") ;; *) echo "drift: this node's PostgreSQL is not running as the primary or a streaming replica ($(member))" ;; esac
 	exit 0
 fi
 umask 077
-pgpass="127.0.0.1:$DB_PORT:*:postgres:$(sed 's/[\\:]/\\&/g' <<<"$BACKENDAI_DB_PASSWORD")"
 if [ "$(cat /root/.pgpass 2>/dev/null)" != "$pgpass" ]; then
 	printf '%s\n' "$pgpass" >/root/.pgpass
 fi

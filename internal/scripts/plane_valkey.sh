@@ -16,16 +16,36 @@ include=/etc/valkey/backendai.conf main=/etc/valkey/valkey.conf sentinel=/etc/va
 port=${SELF##*:} sentinel_port=${SENTINELS%% *}
 sentinel_port=${sentinel_port##*:}
 changed=no
-cli() { valkey-cli -p "$port" "$@" 2>/dev/null; }
-watching() { valkey-cli -p "$sentinel_port" SENTINEL get-master-addr-by-name "$SERVICE" 2>/dev/null | paste -sd: | grep -q .; }
+cli() { valkey-cli -t 3 -p "$port" "$@" 2>/dev/null; }
+watching() { valkey-cli -t 3 -p "$sentinel_port" SENTINEL get-master-addr-by-name "$SERVICE" 2>/dev/null | paste -sd: | grep -q .; }
+# Valkey's own file with the include first, then what Valkey wrote below it but for its
+# copies of the included settings (CONFIG REWRITE, at a failover too, copies them there,
+# and a copy would win over a changed include): made again when the include changes.
+owned=$(sed -n 's/^\([a-z-]*\) .*/\1/p' <<<"$VALKEY_CONF" | sort -u | paste -sd'|')
+main_text() {
+	echo "include $include"
+	[ -f "$main" ] && grep -v -E "^(include|$owned) " "$main" || true
+}
+# The master as any Sentinel knows it, else the first member.
+known_master() {
+	local s m=""
+	for s in $SENTINELS; do
+		m=$(valkey-cli -t 3 -h "${s%:*}" -p "${s##*:}" SENTINEL get-master-addr-by-name "$SERVICE" 2>/dev/null | paste -sd: || true)
+		[ -n "$m" ] && break
+	done
+	echo "${m:-$FIRST}"
+}
+role() { cli INFO replication | tr -d '\r' | sed -n 's/^role://p'; }
 if [ "${BAI_CHECK:-}" = 1 ]; then
 	command -v valkey-sentinel >/dev/null || { echo "drift: valkey-sentinel is not installed"; exit 0; }
 	cmp -s "$include" <(printf '%s\n' "${VALKEY_CONF%$'\n'}") || echo "drift: $include differs"
-	head -n1 "$main" 2>/dev/null | grep -qx "include $include" || echo "drift: $main does not include $include"
+	head -n1 "$main" 2>/dev/null | grep -qx "include $include" || echo "drift: $main does not include $include first"
 	for unit in valkey-server valkey-sentinel; do
 		systemctl is-active --quiet "$unit" || echo "drift: $unit is not running"
 	done
 	watching || echo "drift: the Sentinel on port $sentinel_port watches no master named $SERVICE"
+	master=$(known_master)
+	[ "$master" = "$SELF" ] || [ "$(role)" != master ] || echo "drift: this node's Valkey is a master while the Sentinels' is $master"
 	exit 0
 fi
 if ! command -v valkey-server >/dev/null || ! command -v valkey-sentinel >/dev/null; then
@@ -40,13 +60,10 @@ write() {
 	mv "$1.new" "$1"
 }
 restart=""
-if ! cmp -s "$include" <(printf '%s\n' "${VALKEY_CONF%$'\n'}"); then
+if ! cmp -s "$include" <(printf '%s\n' "${VALKEY_CONF%$'\n'}") || ! head -n1 "$main" | grep -qx "include $include"; then
+	main_now=$(main_text)
 	write "$include" "$VALKEY_CONF"
-	restart="valkey-server"
-fi
-# The include first: what Valkey rewrites below it wins (its replicaof among them).
-if ! head -n1 "$main" | grep -qx "include $include"; then
-	write "$main" "include $include"
+	write "$main" "$main_now"
 	restart="valkey-server"
 fi
 if ! grep -q "^sentinel monitor $SERVICE " "$sentinel" 2>/dev/null; then
@@ -65,17 +82,10 @@ for _ in $(seq 30); do
 	sleep 1
 done
 [ "$(cli PING)" = PONG ] || { echo "plane-valkey: Valkey does not answer on port $port after 30s" >&2; exit 1; }
-# The master as any Sentinel knows it, else the first member.
-master=""
-for s in $SENTINELS; do
-	master=$(valkey-cli -h "${s%:*}" -p "${s##*:}" SENTINEL get-master-addr-by-name "$SERVICE" 2>/dev/null | paste -sd: || true)
-	[ -n "$master" ] && break
-done
-master=${master:-$FIRST}
-role=$(cli INFO replication | tr -d '\r' | sed -n 's/^role://p')
-if [ "$master" != "$SELF" ] && [ "$role" = master ]; then
+master=$(known_master)
+if [ "$master" != "$SELF" ] && [ "$(role)" = master ]; then
 	cli REPLICAOF "${master%:*}" "${master##*:}" >/dev/null
 	cli CONFIG REWRITE >/dev/null
 	changed=yes
 fi
-echo "plane-valkey: master $master, this node's Valkey $(cli INFO replication | tr -d '\r' | sed -n 's/^role://p') changed=$changed"
+echo "plane-valkey: master $master, this node's Valkey $(role) changed=$changed"

@@ -1,6 +1,11 @@
 package spec
 
-import "golang.org/x/mod/semver"
+import (
+	"fmt"
+	"net/netip"
+
+	"golang.org/x/mod/semver"
+)
 
 // A management plane of several nodes (three or more, odd): each management node runs
 // an etcd member of one cluster, Valkey with a Sentinel, and PostgreSQL under Patroni with
@@ -33,6 +38,11 @@ func (c Cluster) validatePlane(bad func(field, format string, args ...any)) {
 	// (lablup/backend.ai#12538); before, only through the first.
 	if v := "v" + c.Version; semver.Compare(v, "v26.4.8") < 0 || (c.Line() == "26.8" && semver.Compare(v, "v26.8.0") < 0) {
 		bad("version", "%s: several management nodes need 26.4.8 or later (the webserver's logins through every manager, lablup/backend.ai#12538)", c.Version)
+	}
+	for i, n := range c.Nodes {
+		if a, err := netip.ParseAddr(n.Address); err == nil && n.HasRole(RoleManager) && a.Is6() {
+			bad(fmt.Sprintf("nodes[%d].address", i), "%s: a management plane of several nodes is deployed over IPv4 for now", n.Address)
+		}
 	}
 	if c.Services.AppProxy.On() {
 		bad("services.appProxy.enabled", "the App Proxy is deployed with a single management node only; set it to false with several management nodes")
