@@ -14,7 +14,8 @@ set -euo pipefail
 : "${HAPROXY_CONF:?}" "${PATRONI_SHA256:?}" "${PATRONI_API:?}" "${DB_PORT:?}" "${DB_NAME:?}" "${DB_PASSWORD:?}"
 haproxy_cfg=/etc/haproxy/haproxy.cfg record=/etc/patroni/.backendai-applied
 changed=no
-# This node's member as Patroni reports it: "<role> <state>".
+# This node's member as Patroni reports it: "<role> <state>", a replica's state its
+# replication's ("streaming") where Patroni reports it.
 member() { curl -fsS -m 3 "$PATRONI_API/patroni" 2>/dev/null | python3 -c 'import json,sys; m=json.load(sys.stdin); print(m.get("role",""), m.get("replication_state") or m.get("state",""))' 2>/dev/null || true; }
 pgpass="127.0.0.1:$DB_PORT:*:postgres:$(sed 's/[\\:]/\\&/g' <<<"$DB_PASSWORD")"
 db() { PGCONNECT_TIMEOUT=3 psql -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres -qtAX -v ON_ERROR_STOP=1 "$@"; }
@@ -26,7 +27,7 @@ if [ "${BAI_CHECK:-}" = 1 ]; then
 	done
 	[ "$(cat /root/.pgpass 2>/dev/null)" = "$pgpass" ] || echo "drift: /root/.pgpass differs"
 	[ -n "$(db -c "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" 2>/dev/null)" ] || echo "drift: the database $DB_NAME is missing (or no primary answers on 127.0.0.1:$DB_PORT)"
-	case "$(member)" in "primary running" | "leader running" | "replica streaming") ;; *) echo "drift: this node's PostgreSQL is not running as the primary or a streaming replica ($(member))" ;; esac
+	case "$(member)" in "primary running" | "master running" | "replica streaming" | "replica running") ;; *) echo "drift: this node's PostgreSQL is not running as the primary or a streaming replica ($(member))" ;; esac
 	exit 0
 fi
 umask 077
@@ -55,10 +56,10 @@ echo "$PATRONI_SHA256" >"$record"
 state=""
 for _ in $(seq 150); do
 	state=$(member)
-	case "$state" in "primary running" | "leader running" | "replica streaming") break ;; esac
+	case "$state" in "primary running" | "master running" | "replica streaming" | "replica running") break ;; esac
 	sleep 2
 done
-case "$state" in "primary running" | "leader running" | "replica streaming") ;; *)
+case "$state" in "primary running" | "master running" | "replica streaming" | "replica running") ;; *)
 	echo "plane-postgres: this node's PostgreSQL is not running as the primary or a streaming replica after 300s (Patroni: ${state:-no answer}); Patroni's last log lines:" >&2
 	journalctl -u patroni -n 15 --no-pager 2>&1 | sed 's/^/  /' >&2
 	exit 1
