@@ -19,8 +19,7 @@ type fault struct {
 var (
 	// hostStops freezes the host's container: nothing on it runs or answers, as the
 	// deployer sees a host that hangs or loses power; thawed, it goes on with all it held.
-	hostStops = fault{"the host stops",
-		func(s *sandbox, host string) { s.must("docker", "pause", s.stack+"-"+host) },
+	hostStops = fault{"the host stops", (*sandbox).pause,
 		func(s *sandbox, host string) { s.must("docker", "unpause", s.stack+"-"+host) }}
 	// sshCut drops every packet to the host's SSH port, in the host's network namespace:
 	// the network between the deployer and the host fails, and the host itself runs on.
@@ -28,6 +27,22 @@ var (
 		func(s *sandbox, host string) { s.sshRule(host, "-I") },
 		func(s *sandbox, host string) { s.sshRule(host, "-D") }}
 )
+
+// pause freezes the host's container. The kernel's freezer gives up on a task it
+// cannot stop at once (one waiting on NFS, say) and the pause fails: it is tried again,
+// five times at most.
+func (s *sandbox) pause(host string) {
+	s.t.Helper()
+	var out string
+	var err error
+	for range 5 {
+		if out, err = s.command("docker", "pause", s.stack+"-"+host); err == nil {
+			return
+		}
+		time.Sleep(time.Second)
+	}
+	s.t.Fatalf("docker pause %s-%s, five times: %v\n%s", s.stack, host, err, out)
+}
 
 // sshRule adds (-I) or deletes (-D) the rule that drops the host's SSH traffic.
 func (s *sandbox) sshRule(host, op string) {
