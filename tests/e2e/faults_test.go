@@ -21,6 +21,23 @@ var (
 	// deployer sees a host that hangs or loses power; thawed, it goes on with all it held.
 	hostStops = fault{"the host stops", (*sandbox).pause,
 		func(s *sandbox, host string) { s.must("docker", "unpause", s.stack+"-"+host) }}
+	// hostGone is a host that loses its power, as the other hosts see it: its network
+	// link goes down (they get no answer to ARP: "no route to host" within seconds, not
+	// a connection that hangs) and nothing on it runs. Brought back, its link comes up with
+	// its route, and it goes on with all it held, as after a short outage.
+	hostGone = fault{"the host is gone",
+		func(s *sandbox, host string) {
+			s.t.Helper()
+			s.nsenter(host, "ip", "link", "set", "eth0", "down")
+			s.pause(host)
+		},
+		func(s *sandbox, host string) {
+			s.t.Helper()
+			s.must("docker", "unpause", s.stack+"-"+host)
+			s.nsenter(host, "ip", "link", "set", "eth0", "up")
+			gateway := strings.TrimSpace(s.must("docker", "inspect", "-f", "{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}", s.stack+"-"+host))
+			s.nsenter(host, "ip", "route", "replace", "default", "via", gateway, "dev", "eth0")
+		}}
 	// sshCut drops every packet to the host's SSH port, in the host's network namespace:
 	// the network between the deployer and the host fails, and the host itself runs on.
 	sshCut = fault{"its SSH is cut",
@@ -47,8 +64,14 @@ func (s *sandbox) pause(host string) {
 // sshRule adds (-I) or deletes (-D) the rule that drops the host's SSH traffic.
 func (s *sandbox) sshRule(host, op string) {
 	s.t.Helper()
+	s.nsenter(host, "iptables", "-w", op, "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP")
+}
+
+// nsenter runs a command in the host's network namespace.
+func (s *sandbox) nsenter(host string, command ...string) {
+	s.t.Helper()
 	pid := strings.TrimSpace(s.must("docker", "inspect", "-f", "{{.State.Pid}}", s.stack+"-"+host))
-	s.must("nsenter", "-t", pid, "-n", "iptables", "-w", op, "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP")
+	s.must("nsenter", append([]string{"-t", pid, "-n"}, command...)...)
 }
 
 // A faultPoint is a moment of an up, after when has passed since step (a name, or a

@@ -98,9 +98,9 @@ func checkPlane(t *testing.T, s *sandbox, members []string) {
 	}
 }
 
-// checkFailover: with a session running, the first management node stops (its host
-// freezes: the Valkey master, etcd's first member and a manager go with it, and often
-// PostgreSQL's primary). Through the second node (its manager's API, its webserver's
+// checkFailover: with a session running, the first management node is gone (hostGone:
+// the Valkey master, an etcd member and a manager go with it, and PostgreSQL's primary
+// when it holds it). Through the second node (its manager's API, its webserver's
 // login) the cluster lists the running session, logs in and starts a new session within
 // failoverBound; the time it took is printed. The node then comes back, and the next up
 // converges and is verified, the plane whole again.
@@ -121,14 +121,14 @@ func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets ma
 	login := fmt.Sprintf(`curl -fsS -m 10 -H 'Content-Type: application/json' -d '{"username": %q, "password": %q}' http://%s:8090/server/login`,
 		a.Email, a.Password, nodes[second])
 
-	hostStops.on(s, first)
+	hostGone.on(s, first)
 	stopped := time.Now()
 	defer func() {
 		if t.Failed() {
-			hostStops.off(s, first)
+			hostGone.off(s, first)
 		}
 	}()
-	works := map[string]time.Duration{}
+	works, last := map[string]time.Duration{}, map[string]string{}
 	checks := []struct{ name, command, want string }{
 		{"the API lists the running session", client + "session list 2>&1", "ha-running"},
 		{"a login through the webserver", login + " 2>&1", `"authenticated": true`},
@@ -143,23 +143,26 @@ func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets ma
 			if strings.Contains(out, c.want) {
 				works[c.name] = time.Since(stopped)
 			}
+			last[c.name] = out
 		}
 		time.Sleep(2 * time.Second)
 	}
 	for _, c := range checks {
 		took, ok := works[c.name]
 		if !ok {
-			t.Errorf("%s stopped: %s through %s does not work within %s", first, c.name, second, failoverBound)
+			t.Errorf("%s gone: %s through %s does not work within %s; the last try:\n%s", first, c.name, second, failoverBound, tail(last[c.name], 15))
 			continue
 		}
-		t.Logf("%s stopped: %s through %s after %s", first, c.name, second, took.Round(time.Second))
+		t.Logf("%s gone: %s through %s after %s", first, c.name, second, took.Round(time.Second))
 	}
 	report, _ := s.sshScript(second, "valkey-cli -p 26379 SENTINEL get-master-addr-by-name backendai | paste -sd:; curl -fsS http://127.0.0.1:8008/cluster", nil)
-	t.Logf("the plane with %s stopped: %s", first, report)
+	t.Logf("the plane with %s gone: %s", first, report)
 	if t.Failed() {
+		logs, _ := s.sshScript(second, "journalctl -u backendai-manager -u backendai-webserver --since -3min --no-pager | grep -E 'ERROR|WARNING' | tail -n 30", nil)
+		t.Logf("%s's manager and webserver, their last warnings:\n%s", second, logs)
 		return
 	}
-	hostStops.off(s, first)
+	hostGone.off(s, first)
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("the up after %s came back: %s", first, took.Round(time.Second))
 	noSecrets(t, "the output of the up after the failover", out, secrets)
