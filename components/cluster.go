@@ -134,7 +134,7 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 			// Last: the whole cluster works.
 			if c.Verification, err = NewVerification(ctx, "verification", VerificationArgs{
 				Cluster: args.Spec, Management: m, Agents: agents,
-				Admin: pl.admin, UserAccessKey: args.UserAccessKey, UserSecretKey: args.UserSecretKey,
+				Admin: pl.admin, UserAccessKey: args.UserAccessKey, UserSecretKey: args.UserSecretKey, After: c.planeChecked(),
 			}, pulumi.Parent(c)); err != nil {
 				return nil, err
 			}
@@ -149,6 +149,14 @@ func NewCluster(ctx *pulumi.Context, name string, args ClusterArgs, opts ...pulu
 		out["plane"] = c.PlaneCheck.Stdout
 	}
 	return c, ctx.RegisterResourceOutputs(c, out)
+}
+
+// planeChecked is the plane's check, in a plane of several management nodes.
+func (c *Cluster) planeChecked() []pulumi.Resource {
+	if c.PlaneCheck == nil {
+		return nil
+	}
+	return []pulumi.Resource{c.PlaneCheck}
 }
 
 // managementNodes: the management node, or, in a plane of several, each management

@@ -60,6 +60,7 @@ func TestPlaneSteps(t *testing.T) {
 		}
 		m.waitsFor(t, p+"manager-service", "bai-m1-mgmt-manager-service", "bai-m1-mgmt-roles")
 	}
+	m.waitsFor(t, "verification-checks", "bai-m1-plane-check")
 	roles := m.get("bai-m1-mgmt-roles").inputs
 	if roles["environment"].ObjectValue()["DB_PORT"].StringValue() != "8100" || strings.Contains(roles["script"].StringValue(), "docker exec") {
 		t.Error("the first node's roles step does not run psql through HAProxy")

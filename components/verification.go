@@ -28,6 +28,9 @@ type VerificationArgs struct {
 	// a vfolder is used; empty: no such check.
 	UserAccessKey string
 	UserSecretKey pulumi.StringInput
+	// After is what else the checks wait for: in a plane of several management nodes,
+	// the plane's check, which finds every node's services answering.
+	After []pulumi.Resource
 }
 
 // Verification is the check that ends a deployment (after "Verifying Installation" in
@@ -55,7 +58,7 @@ func NewVerification(ctx *pulumi.Context, name string, args VerificationArgs, op
 	agents, sums := make([]string, 0, len(args.Agents)), []string{m.Sum}
 	// After the manager's images, not its other checks (the Web UI's gateway among them):
 	// the checks need only the manager, the storage and the agents.
-	after := []pulumi.Resource{m.Rescanned}
+	after := append([]pulumi.Resource{m.Rescanned}, args.After...)
 	for _, a := range args.Agents {
 		agents = append(agents, a.ID)
 		sums = append(sums, a.Sum)
