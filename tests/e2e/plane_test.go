@@ -25,7 +25,7 @@ type planeReport struct {
 
 // TestPlane: a cluster whose management plane is three nodes, each an etcd member,
 // Valkey with a Sentinel, PostgreSQL under Patroni behind HAProxy, and a manager,
-// webserver and storage proxy, beside an agent. The up converges and the verification
+// webserver and storage proxy; the third is the agent and the storage node too. The up converges and the verification
 // passes (the agent registered, a session ran); the plane's check found every member
 // healthy, and the test reads the same on the hosts itself: etcd's three members, the
 // Sentinels' master and two replicas, Patroni's leader and two streaming replicas, each
@@ -33,14 +33,15 @@ type planeReport struct {
 // nothing.
 func TestPlane(t *testing.T) {
 	t.Parallel()
-	s, stand, secrets := clusterStack(t, midRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager", "bai-h4:agent,storage")
-	s.setConfig([][2]string{{"services.appProxy.enabled", "false"}})
+	s, stand, secrets := clusterStack(t, midRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager,agent,storage")
+	// A management node of a plane runs no container: the first two go without Docker.
+	s.setConfig([][2]string{{"services.appProxy.enabled", "false"}, {"nodes[0].docker", "false"}, {"nodes[1].docker", "false"}})
 	s.setConfigValue("verify", map[string]any{"apps": []any{}})
 	s.noApps = true
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up of a plane of three management nodes and an agent: %s", took.Round(1e9))
 	noSecrets(t, "the output of up", out, secrets)
-	checkVerification(t, s, midRelease, "i-bai-h4")
+	checkVerification(t, s, midRelease, "i-bai-h3")
 	members := []string{"bai-h1", "bai-h2", "bai-h3"}
 	checkPlane(t, s, members)
 	s.pulumi("preview", "--expect-no-changes")
@@ -166,7 +167,7 @@ func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets ma
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("the up after %s came back: %s", first, took.Round(time.Second))
 	noSecrets(t, "the output of the up after the failover", out, secrets)
-	checkVerification(t, s, midRelease, "i-bai-h4")
+	checkVerification(t, s, midRelease, "i-bai-h3")
 	checkPlane(t, s, members)
 }
 
