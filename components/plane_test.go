@@ -62,6 +62,9 @@ func TestPlaneSteps(t *testing.T) {
 		m.waitsFor(t, p+"manager-service", "bai-m1-mgmt-manager-service", "bai-m1-mgmt-roles")
 	}
 	m.waitsFor(t, "verification-checks", "bai-m1-plane-check")
+	if conf := m.get("bai-a01-sysctl").inputs["environment"].ObjectValue()["SYSCTL_CONF"].StringValue(); !strings.Contains(conf, "net.ipv4.tcp_retries2=6") {
+		t.Errorf("the agent's sysctl has no shorter TCP retries:\n%s", conf)
+	}
 	roles := m.get("bai-m1-mgmt-roles").inputs
 	if roles["environment"].ObjectValue()["DB_PORT"].StringValue() != "8100" || strings.Contains(roles["script"].StringValue(), "docker exec") {
 		t.Error("the first node's roles step does not run psql through HAProxy")

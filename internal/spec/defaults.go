@@ -68,6 +68,9 @@ func (c *Cluster) applySysctl(overrides map[string]*string) {
 	if ports := c.reservedPorts(); ports != "" {
 		c.Sysctl[ReservedPortsKey] = ports
 	}
+	if len(c.Managers()) > 1 {
+		c.Sysctl[PlaneTCPRetriesKey] = PlaneTCPRetries
+	}
 	for k, v := range overrides {
 		if v == nil { // `key: null` drops a default the host cannot or should not take
 			delete(c.Sysctl, k)

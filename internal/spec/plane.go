@@ -29,6 +29,18 @@ const (
 	PlaneRedisService = "backendai"
 )
 
+// PlaneTCPRetriesKey is set to PlaneTCPRetries on every node of a cluster whose plane has
+// several nodes: a connection to a node that is gone then fails after about 25 s of
+// unanswered retransmissions instead of the default 15's 15 minutes. Backend.AI's
+// Sentinel client (src/ai/backend/common/clients/valkey_client/client.py, redis-py's
+// Sentinel without a socket timeout) asks the Sentinels in turn over kept connections:
+// one to a node that vanished would hold every service's failover that long (seen in
+// TestPlane: the managers' Valkey clients waited on the lost node's Sentinel).
+const (
+	PlaneTCPRetriesKey = "net.ipv4.tcp_retries2"
+	PlaneTCPRetries    = "6"
+)
+
 // validatePlane reports what a management plane of several nodes cannot have yet.
 func (c Cluster) validatePlane(bad func(field, format string, args ...any)) {
 	if c.plane == ManagementPlane {
