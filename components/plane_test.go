@@ -12,8 +12,8 @@ import (
 func planeCluster(t *testing.T) spec.Cluster {
 	t.Helper()
 	cfg := map[string]string{
-		"nodes": `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager"],"docker":false},
-			{"name":"bai-m2","address":"10.20.30.11","roles":["manager"],"docker":false},
+		"nodes": `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager"]},
+			{"name":"bai-m2","address":"10.20.30.11","roles":["manager"]},
 			{"name":"bai-m3","address":"10.20.30.12","roles":["manager"]},
 			{"name":"bai-a01","address":"10.20.30.20","roles":["agent","storage"]}]`,
 		"version": "26.8.1", "dbPassword": "a-long-db-password", "storageProxySecret": "shared-secret",
@@ -26,8 +26,7 @@ func planeCluster(t *testing.T) spec.Cluster {
 	return c
 }
 
-// TestPlaneSteps: in a plane of three management nodes (two without Docker, which a
-// management node of a plane does not need) each runs its etcd member, Valkey
+// TestPlaneSteps: in a plane of three management nodes each runs its etcd member, Valkey
 // and PostgreSQL at once, and its own services; only the first makes what they share,
 // and the others' services start after the first's; every manager has the one RPC
 // keypair's files; the plane is checked once every node's services answer.

@@ -135,10 +135,9 @@ func (im Images) validate(bad func(field, format string, args ...any)) {
 
 // validateAgent checks a node's agent-side settings: accelerators only on agents, each
 // of a known kind, no kind twice; Docker on every node that runs containers (none does
-// when the stack deploys only the hosts; a management node runs none in a plane of
-// several, whose services come from the distribution's packages).
-func (n Node) validateAgent(f, deploy string, plane bool, bad func(field, format string, args ...any)) {
-	if !n.WantsDocker() && deploy != DeployHosts && (n.HasRole(RoleAgent) || (n.HasRole(RoleManager) && !plane)) {
+// when the stack deploys only the hosts).
+func (n Node) validateAgent(f, deploy string, bad func(field, format string, args ...any)) {
+	if !n.WantsDocker() && deploy != DeployHosts && (n.HasRole(RoleAgent) || n.HasRole(RoleManager)) {
 		role := RoleAgent
 		if !n.HasRole(RoleAgent) {
 			role = RoleManager

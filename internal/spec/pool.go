@@ -36,7 +36,7 @@ func (c Cluster) ValidateJoining(nodes []Node, field func(i int) string) []error
 		if !slices.Equal(n.Roles, []Role{RoleAgent}) {
 			bad(f+".roles", "a pool's node is an agent, and only an agent (%v)", n.Roles)
 		}
-		n.validateAgent(f, DeployAll, false, bad)
+		n.validateAgent(f, DeployAll, bad)
 	}
 	volumes := c.Volumes()
 	if len(volumes) == 1 && volumes[0].Local {

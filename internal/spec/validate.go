@@ -53,7 +53,7 @@ func (c Cluster) Validate() []error {
 				bad(f+".roles", "a management plane has no agent (%v): agents join it with AgentNode or AgentPool; a whole cluster with its agents is a Cluster", n.Roles)
 			}
 		}
-		n.validateAgent(f, c.Deploy, len(c.Managers()) > 1, bad)
+		n.validateAgent(f, c.Deploy, bad)
 		if c.plane == StoragePlane && !slices.Equal(n.Roles, []Role{RoleStorage}) {
 			bad(f+".roles", "a storage node serves the volumes, and only that (%v)", n.Roles)
 		}

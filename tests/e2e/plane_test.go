@@ -34,8 +34,7 @@ type planeReport struct {
 func TestPlane(t *testing.T) {
 	t.Parallel()
 	s, stand, secrets := clusterStack(t, midRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager,agent,storage")
-	// A management node of a plane runs no container: the first two go without Docker.
-	s.setConfig([][2]string{{"services.appProxy.enabled", "false"}, {"nodes[0].docker", "false"}, {"nodes[1].docker", "false"}})
+	s.setConfig([][2]string{{"services.appProxy.enabled", "false"}})
 	s.setConfigValue("verify", map[string]any{"apps": []any{}})
 	s.noApps = true
 	out, took := s.pulumi("up", "--yes")
