@@ -460,13 +460,11 @@ func (g *managementNode) rpcKeypair() (err error) {
 	if g.args.Plane != nil {
 		return g.rpcKeyFiles()
 	}
-	defer func() {
-		if err == nil {
-			g.publicKey = g.keypair.Stdout.ApplyT(publicCertificate).(pulumi.StringOutput)
-		}
-	}()
-	g.keypair, err = g.run("rpc-keypair", scripts.RPCKeypairInput{ManagerCommand: g.managerCommand()}, nil, g.services["manager"].pkg)
-	return err
+	if g.keypair, err = g.run("rpc-keypair", scripts.RPCKeypairInput{ManagerCommand: g.managerCommand()}, nil, g.services["manager"].pkg); err != nil {
+		return err
+	}
+	g.publicKey = g.keypair.Stdout.ApplyT(publicCertificate).(pulumi.StringOutput)
+	return nil
 }
 
 // migrateSchema: the schema, once the etcd keys are in. It runs again when the release

@@ -105,7 +105,7 @@ func (g *managementNode) rpcKeyFiles() error {
 		return configs.SlotEnv(map[string]string{rpcSecretSlot: text})
 	})).(pulumi.StringMapOutput)
 	secret, err := g.file("rpc-secret-key", dir+"manager.key_secret", c.Account.Name,
-		configs.File{Text: rpcSecretSlot, Slots: []configs.Slot{{Offset: 0, Placeholder: rpcSecretSlot}}}, secretKey, g.services["manager"].pkg)
+		configs.SecretFile(rpcSecretSlot), secretKey, g.services["manager"].pkg)
 	g.keyFiles = []pulumi.Resource{public, secret}
 	return err
 }

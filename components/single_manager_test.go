@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,14 +31,8 @@ func TestSingleManagerPlanUnchanged(t *testing.T) {
 		deps := slices.Clone(r.deps)
 		slices.Sort(deps)
 		var ins []string
-		for _, k := range slices.Sorted(func(yield func(string) bool) {
-			for k := range r.inputs {
-				if !yield(string(k)) {
-					return
-				}
-			}
-		}) {
-			ins = append(ins, k+"="+inputSum(r.inputs[resource.PropertyKey(k)]))
+		for _, k := range slices.Sorted(maps.Keys(r.inputs)) {
+			ins = append(ins, string(k)+"="+inputSum(r.inputs[k]))
 		}
 		lines = append(lines, fmt.Sprintf("%s %s parent=%s deps=%s %s", r.typ, r.name, r.parent, strings.Join(deps, ","), strings.Join(ins, " ")))
 	}

@@ -29,8 +29,6 @@ type PlaneNode struct {
 // PlaneMember is a management node as its peers reach it.
 type PlaneMember struct{ Name, Address string }
 
-func (p PlaneNode) addr(host string, port int) Addr { return Addr{Host: host, Port: port} }
-
 // quorum is a majority of the members: what a Sentinel needs to agree that the master is
 // down, and what etcd needs to write.
 func (p PlaneNode) quorum() int { return len(p.Members)/2 + 1 }
@@ -39,9 +37,9 @@ func (p PlaneNode) quorum() int { return len(p.Members)/2 + 1 }
 func (p PlaneNode) Settings(managerPort int) *Plane {
 	out := &Plane{SentinelService: p.Service}
 	for _, m := range p.Members {
-		out.Etcd = append(out.Etcd, p.addr(m.Address, p.EtcdPort))
-		out.Sentinels = append(out.Sentinels, p.addr(m.Address, p.SentinelPort))
-		out.Managers = append(out.Managers, p.addr(m.Address, managerPort))
+		out.Etcd = append(out.Etcd, Addr{Host: m.Address, Port: p.EtcdPort})
+		out.Sentinels = append(out.Sentinels, Addr{Host: m.Address, Port: p.SentinelPort})
+		out.Managers = append(out.Managers, Addr{Host: m.Address, Port: managerPort})
 	}
 	return out
 }
@@ -52,15 +50,15 @@ func (p PlaneNode) Settings(managerPort int) *Plane {
 func (p PlaneNode) EtcdEnv() string {
 	var cluster []string
 	for _, m := range p.Members {
-		cluster = append(cluster, m.Name+"="+p.addr(m.Address, p.PeerPort).HTTP())
+		cluster = append(cluster, m.Name+"="+Addr{Host: m.Address, Port: p.PeerPort}.HTTP())
 	}
 	return header("#") + strings.Join([]string{
 		`ETCD_NAME="` + p.Name + `"`,
 		`ETCD_DATA_DIR="/var/lib/etcd/backendai"`,
-		`ETCD_LISTEN_CLIENT_URLS="` + p.addr("0.0.0.0", p.EtcdPort).HTTP() + `"`,
-		`ETCD_ADVERTISE_CLIENT_URLS="` + p.addr(p.Address, p.EtcdPort).HTTP() + `"`,
-		`ETCD_LISTEN_PEER_URLS="` + p.addr("0.0.0.0", p.PeerPort).HTTP() + `"`,
-		`ETCD_INITIAL_ADVERTISE_PEER_URLS="` + p.addr(p.Address, p.PeerPort).HTTP() + `"`,
+		`ETCD_LISTEN_CLIENT_URLS="` + Addr{Host: "0.0.0.0", Port: p.EtcdPort}.HTTP() + `"`,
+		`ETCD_ADVERTISE_CLIENT_URLS="` + Addr{Host: p.Address, Port: p.EtcdPort}.HTTP() + `"`,
+		`ETCD_LISTEN_PEER_URLS="` + Addr{Host: "0.0.0.0", Port: p.PeerPort}.HTTP() + `"`,
+		`ETCD_INITIAL_ADVERTISE_PEER_URLS="` + Addr{Host: p.Address, Port: p.PeerPort}.HTTP() + `"`,
 		`ETCD_INITIAL_CLUSTER="` + strings.Join(cluster, ",") + `"`,
 		`ETCD_INITIAL_CLUSTER_STATE="new"`,
 		`ETCD_INITIAL_CLUSTER_TOKEN="backendai-etcd"`,
@@ -109,7 +107,7 @@ func (p PlaneNode) PatroniConf() File {
 	pl := newPlacer()
 	var hosts []string
 	for _, m := range p.Members {
-		hosts = append(hosts, "  - "+p.addr(m.Address, p.EtcdPort).String())
+		hosts = append(hosts, "  - "+Addr{Host: m.Address, Port: p.EtcdPort}.String())
 	}
 	text := header("#") + fmt.Sprintf(`scope: backendai
 namespace: /patroni/
@@ -158,8 +156,8 @@ postgresql:
   - host replication replicator 0.0.0.0/0 scram-sha-256
   - host all all 0.0.0.0/0 scram-sha-256
   - host all all ::/0 scram-sha-256
-`, p.Name, p.addr("0.0.0.0", p.PatroniPort), p.addr(p.Address, p.PatroniPort), strings.Join(hosts, "\n"),
-		p.addr("0.0.0.0", p.PostgresPort), p.addr(p.Address, p.PostgresPort), pl.put(DBPassword), pl.put(DBPassword))
+`, p.Name, Addr{Host: "0.0.0.0", Port: p.PatroniPort}, Addr{Host: p.Address, Port: p.PatroniPort}, strings.Join(hosts, "\n"),
+		Addr{Host: "0.0.0.0", Port: p.PostgresPort}, Addr{Host: p.Address, Port: p.PostgresPort}, pl.put(DBPassword), pl.put(DBPassword))
 	return pl.file(text)
 }
 
@@ -169,7 +167,7 @@ postgresql:
 func (p PlaneNode) HAProxyConf() string {
 	var servers []string
 	for _, m := range p.Members {
-		servers = append(servers, fmt.Sprintf("    server %s %s maxconn 500 check port %d", m.Name, p.addr(m.Address, p.PostgresPort), p.PatroniPort))
+		servers = append(servers, fmt.Sprintf("    server %s %s maxconn 500 check port %d", m.Name, Addr{Host: m.Address, Port: p.PostgresPort}, p.PatroniPort))
 	}
 	return header("#") + fmt.Sprintf(`global
     maxconn 1000
@@ -187,7 +185,7 @@ listen postgres
     http-check expect status 200
     default-server inter 2s fall 2 rise 2 on-marked-down shutdown-sessions
 %s
-`, p.addr("127.0.0.1", p.ProxyPort), strings.Join(servers, "\n"))
+`, Addr{Host: "127.0.0.1", Port: p.ProxyPort}, strings.Join(servers, "\n"))
 }
 
 // header is the line that says who wrote a file, in its comment syntax.

@@ -262,7 +262,12 @@ type TLSFiles struct{ Cert, Key string }
 const TLSKey = "@BACKENDAI_TLS_KEY@"
 
 // TLSKeyFile is the private key's file: the secret TLSKey, whole.
-func TLSKeyFile() File { return File{Text: TLSKey, Slots: []Slot{{Offset: 0, Placeholder: TLSKey}}} }
+func TLSKeyFile() File { return SecretFile(TLSKey) }
+
+// SecretFile is a file that is one secret, whole: its placeholder is all its text.
+func SecretFile(placeholder string) File {
+	return File{Text: placeholder, Slots: []Slot{{Offset: 0, Placeholder: placeholder}}}
+}
 
 // URL is the URL users reach a's service at: https when the node serves TLS.
 func (s Settings) URL(a Addr) string {
