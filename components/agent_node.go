@@ -181,10 +181,11 @@ func (g *agentNode) agentSettings() configs.Agent {
 	for i, p := range g.plugins {
 		modules[i] = p.Module
 	}
+	cpu, mem, disk := c.Agent.Reservations()
 	return configs.Agent{ID: agentID(n), Address: n.Address, RPCPort: c.Agent.RPCPort, ResourceGroup: c.Agent.ResourceGroup,
 		PortRange: [2]int{c.Agent.PortRange[0], c.Agent.PortRange[1]}, ScratchRoot: c.Agent.ScratchRoot,
 		MountPath: spec.VFolderRoot, CohabitingStorageProxy: n.HasRole(spec.RoleManager),
-		ComputePlugins: modules, Account: accountOf(c)}
+		ReservedCPU: cpu, ReservedMemory: mem, ReservedDisk: disk, ComputePlugins: modules, Account: accountOf(c)}
 }
 
 // agentConfig: agent.toml, rendered from the cluster's settings.

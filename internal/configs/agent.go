@@ -32,6 +32,10 @@ type Agent struct {
 	MountPath string
 	// CohabitingStorageProxy is set when the storage proxy runs on the same node.
 	CohabitingStorageProxy bool
+	// ReservedCPU, ReservedMemory and ReservedDisk are kept from the sessions for the
+	// node's own services.
+	ReservedCPU                  int
+	ReservedMemory, ReservedDisk string
 	// ComputePlugins are the accelerator plugins' modules for allow-compute-plugins.
 	ComputePlugins []string
 	// Account is the operations account: the containers' UID/GID ("Mount a shared
@@ -90,8 +94,6 @@ type agentFile struct {
 		ScratchSize   string `toml:"scratch-size"`
 	} `toml:"container"`
 	Resource struct {
-		// The installer's reservations: the sample's (2 CPUs, 4G) would leave a small
-		// node nothing to run sessions on.
 		ReservedCPU  int    `toml:"reserved-cpu"`
 		ReservedMem  string `toml:"reserved-mem"`
 		ReservedDisk string `toml:"reserved-disk"`
@@ -107,6 +109,8 @@ func (a Agent) CheckAgent() error {
 		return fmt.Errorf("agent: id and address are required")
 	case a.RPCPort < 1 || a.RPCPort > 65535:
 		return fmt.Errorf("agent %s: rpcPort %d: not a port", a.ID, a.RPCPort)
+	case a.ReservedCPU < 0 || a.ReservedMemory == "" || a.ReservedDisk == "":
+		return fmt.Errorf("agent %s: reserved cpu %d, memory %q, disk %q: not a reservation", a.ID, a.ReservedCPU, a.ReservedMemory, a.ReservedDisk)
 	case a.PortRange[0] < 1 || a.PortRange[0] > a.PortRange[1]:
 		return fmt.Errorf("agent %s: portRange %v: not a range", a.ID, a.PortRange)
 	case !path.IsAbs(a.ScratchRoot) || !path.IsAbs(a.MountPath):
@@ -162,7 +166,7 @@ func AgentTOML(s Settings, a Agent) (File, error) {
 	c.PortRange = a.PortRange
 	c.BindHost, c.AdvertisedHst = "0.0.0.0", a.Address
 	c.SandboxType, c.ScratchType, c.ScratchRoot, c.ScratchSize = "docker", "hostdir", a.ScratchRoot, "1G"
-	f.Resource.ReservedCPU, f.Resource.ReservedMem, f.Resource.ReservedDisk = 1, "1G", "8G"
+	f.Resource.ReservedCPU, f.Resource.ReservedMem, f.Resource.ReservedDisk = a.ReservedCPU, a.ReservedMemory, a.ReservedDisk
 	f.Logging = logging{Level: "INFO", Drivers: []string{"console"}}
 	return render("agent.toml", s.Line, f, newPlacer())
 }

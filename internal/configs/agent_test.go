@@ -24,7 +24,7 @@ var samples = flag.String("samples", "", "rewrite testdata/agent-sample/*.keys f
 func prodAgent() Agent {
 	return Agent{ID: "i-bai-a01", Address: "10.20.30.20", RPCPort: 6001, ResourceGroup: "default",
 		PortRange: [2]int{30000, 31000}, ScratchRoot: "/var/lib/backend.ai/scratches", MountPath: "/vfroot",
-		ComputePlugins: []string{"ai.backend.accelerator.cuda_open"}, Account: Account{Name: "bai", UID: 1100, GID: 1100}}
+		ReservedCPU: 1, ReservedMemory: "1G", ReservedDisk: "8G", ComputePlugins: []string{"ai.backend.accelerator.cuda_open"}, Account: Account{Name: "bai", UID: 1100, GID: 1100}}
 }
 
 func agentSettings(line string) Settings {

@@ -19,6 +19,38 @@ type AgentSettings struct {
 	PortRange []int `json:"portRange,omitempty" pulumi:"portRange,optional"`
 	// ScratchRoot holds the sessions' scratch directories.
 	ScratchRoot string `json:"scratchRoot,omitempty" pulumi:"scratchRoot,optional"`
+	// Reserved is what each agent keeps from the sessions for the node's own services
+	// (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
+	Reserved *AgentReserved `json:"reserved,omitempty" pulumi:"reserved,optional"`
+}
+
+// AgentReserved is agent.toml's [resource] reserved-cpu, reserved-mem and reserved-disk.
+type AgentReserved struct {
+	// CPU is the cores kept for the node (0 lets sessions have them all).
+	CPU *int `json:"cpu,omitempty" pulumi:"cpu,optional"`
+	// Memory and Disk are sizes such as "1G" or "512M".
+	Memory string `json:"memory,omitempty" pulumi:"memory,optional"`
+	Disk   string `json:"disk,omitempty" pulumi:"disk,optional"`
+}
+
+// Reservations are the agents' reserved-cpu, reserved-mem and reserved-disk: the
+// stack's, else the installer's defaults (the sample's 2 cores and 4G would leave a
+// small node nothing to run sessions on). They are read here, not filled into the
+// spec, so that a stack that leaves them out keeps the spec it had.
+func (a AgentSettings) Reservations() (cpu int, mem, disk string) {
+	cpu, mem, disk = DefaultReservedCPU, DefaultReservedMemory, DefaultReservedDisk
+	if r := a.Reserved; r != nil {
+		if r.CPU != nil {
+			cpu = *r.CPU
+		}
+		if r.Memory != "" {
+			mem = r.Memory
+		}
+		if r.Disk != "" {
+			disk = r.Disk
+		}
+	}
+	return cpu, mem, disk
 }
 
 // Images are the kernel images every agent pulls ahead of the first session.
@@ -65,6 +97,9 @@ const (
 	AgentMetadataPort      = 40128 // [agent] metadata-server-port
 	DefaultScratchRoot     = "/var/lib/backend.ai/scratches"
 	DefaultMockDevices     = 2
+	DefaultReservedCPU     = 1
+	DefaultReservedMemory  = "1G"
+	DefaultReservedDisk    = "8G"
 )
 
 // DefaultPortRange is the installer's container port range.
@@ -79,6 +114,8 @@ var (
 	resourceGroupName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	packageName       = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
 	moduleName        = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+	// binarySize is a size Backend.AI's BinarySize reads: digits and a unit letter.
+	binarySize = regexp.MustCompile(`^[0-9]+[KMGTkmgt]?$`)
 )
 
 // Agents are the nodes with the agent role.
@@ -113,6 +150,17 @@ func (a AgentSettings) validate(bad func(field, format string, args ...any)) {
 	}
 	if !path.IsAbs(a.ScratchRoot) || path.Clean(a.ScratchRoot) != a.ScratchRoot || a.ScratchRoot == "/" {
 		bad("agent.scratchRoot", "%q is not a clean absolute directory below /", a.ScratchRoot)
+	}
+	if r := a.Reserved; r != nil {
+		if r.CPU != nil && (*r.CPU < 0 || *r.CPU > 1024) {
+			bad("agent.reserved.cpu", "%d is outside 0..1024", *r.CPU)
+		}
+		if r.Memory != "" && !binarySize.MatchString(r.Memory) {
+			bad("agent.reserved.memory", "%q is not a size such as 1G or 512M", r.Memory)
+		}
+		if r.Disk != "" && !binarySize.MatchString(r.Disk) {
+			bad("agent.reserved.disk", "%q is not a size such as 8G or 512M", r.Disk)
+		}
 	}
 }
 

@@ -25,6 +25,13 @@ func (x *AgentSettings) Annotate(a infer.Annotator) {
 	a.Describe(&x.RPCPort, "RPCPort is where the manager calls the agent; advertised at the node's address.")
 	a.Describe(&x.PortRange, "PortRange is the host ports the sessions' services are published on, [first, last].")
 	a.Describe(&x.ScratchRoot, "ScratchRoot holds the sessions' scratch directories.")
+	a.Describe(&x.Reserved, "Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.")
+}
+
+func (x *AgentReserved) Annotate(a infer.Annotator) {
+	a.Describe(&x, "AgentReserved is agent.toml's [resource] reserved-cpu, reserved-mem and reserved-disk.")
+	a.Describe(&x.CPU, "CPU is the cores kept for the node (0 lets sessions have them all).")
+	a.Describe(&x.Memory, "Memory and Disk are sizes such as \"1G\" or \"512M\".")
 }
 
 func (x *Images) Annotate(a infer.Annotator) {

@@ -195,6 +195,9 @@ func TestLoadRejects(t *testing.T) {
 		{"null settings take their defaults", map[string]string{"services": `{"python":null,"webserver":null,"graphqlGateway":null,"appProxy":null,"managerPort":0}`,
 			"halfstack": `{"images":null,"ports":null}`, "nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager","agent"],"ssh":null}]`}, "services.managerPort", "0 is not a TCP port"},
 		{"relative scratch root", map[string]string{"agent": `{"scratchRoot":"scratches"}`}, "agent.scratchRoot", "not a clean absolute directory"},
+		{"negative reserved cores", map[string]string{"agent": `{"reserved":{"cpu":-1}}`}, "agent.reserved.cpu", "-1 is outside 0..1024"},
+		{"reserved memory without a size", map[string]string{"agent": `{"reserved":{"memory":"lots"}}`}, "agent.reserved.memory", `"lots" is not a size`},
+		{"reserved disk in words", map[string]string{"agent": `{"reserved":{"disk":"8 GB"}}`}, "agent.reserved.disk", `"8 GB" is not a size`},
 		{"bad resource group", map[string]string{"agent": `{"resourceGroup":"gpu cluster"}`}, "agent.resourceGroup", "not a resource group name"},
 		{"bad insecure registry", map[string]string{"docker": `{"insecureRegistries":["http://10.0.0.5:5000"]}`}, "docker.insecureRegistries[0]", "not a registry as host[:port]"},
 		{"no storage node", map[string]string{"nodes": `[{"name":"m","address":"10.0.0.1","roles":["manager"]},{"name":"a","address":"10.0.0.2","roles":["agent"]}]`}, "nodes", `no node has the role "storage"`},
@@ -471,5 +474,27 @@ func TestManagementPlanePorts(t *testing.T) {
 		if !slices.Contains(strings.Split(ports, ","), want) {
 			t.Errorf("the plane's reserved ports %s lack %s", ports, want)
 		}
+	}
+}
+
+// TestAgentReservations: the stack's reservations, each one it leaves out the default.
+func TestAgentReservations(t *testing.T) {
+	zero := 0
+	for _, tt := range []struct {
+		name         string
+		reserved     *AgentReserved
+		cpu          int
+		memory, disk string
+	}{
+		{"left out", nil, 1, "1G", "8G"},
+		{"no cores kept", &AgentReserved{CPU: &zero}, 0, "1G", "8G"},
+		{"memory and disk", &AgentReserved{Memory: "4G", Disk: "64G"}, 1, "4G", "64G"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cpu, mem, disk := AgentSettings{Reserved: tt.reserved}.Reservations()
+			if cpu != tt.cpu || mem != tt.memory || disk != tt.disk {
+				t.Errorf("Reservations() = %d, %q, %q, want %d, %q, %q", cpu, mem, disk, tt.cpu, tt.memory, tt.disk)
+			}
+		})
 	}
 }

@@ -29,6 +29,12 @@ namespace BackendAI.Backendai.Inputs
         }
 
         /// <summary>
+        /// Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
+        /// </summary>
+        [Input("reserved")]
+        public Input<Inputs.AgentReservedArgs>? Reserved { get; set; }
+
+        /// <summary>
         /// ResourceGroup is the resource group (scaling group) the agents join at their first registration.
         /// </summary>
         [Input("resourceGroup")]

@@ -300,10 +300,186 @@ func (o AccountPtrOutput) Uid() pulumi.IntPtrOutput {
 	}).(pulumi.IntPtrOutput)
 }
 
+// AgentReserved is agent.toml's [resource] reserved-cpu, reserved-mem and reserved-disk.
+type AgentReserved struct {
+	// CPU is the cores kept for the node (0 lets sessions have them all).
+	Cpu  *int    `pulumi:"cpu"`
+	Disk *string `pulumi:"disk"`
+	// Memory and Disk are sizes such as "1G" or "512M".
+	Memory *string `pulumi:"memory"`
+}
+
+// AgentReservedInput is an input type that accepts AgentReservedArgs and AgentReservedOutput values.
+// You can construct a concrete instance of `AgentReservedInput` via:
+//
+//	AgentReservedArgs{...}
+type AgentReservedInput interface {
+	pulumi.Input
+
+	ToAgentReservedOutput() AgentReservedOutput
+	ToAgentReservedOutputWithContext(context.Context) AgentReservedOutput
+}
+
+// AgentReserved is agent.toml's [resource] reserved-cpu, reserved-mem and reserved-disk.
+type AgentReservedArgs struct {
+	// CPU is the cores kept for the node (0 lets sessions have them all).
+	Cpu  pulumi.IntPtrInput    `pulumi:"cpu"`
+	Disk pulumi.StringPtrInput `pulumi:"disk"`
+	// Memory and Disk are sizes such as "1G" or "512M".
+	Memory pulumi.StringPtrInput `pulumi:"memory"`
+}
+
+func (AgentReservedArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*AgentReserved)(nil)).Elem()
+}
+
+func (i AgentReservedArgs) ToAgentReservedOutput() AgentReservedOutput {
+	return i.ToAgentReservedOutputWithContext(context.Background())
+}
+
+func (i AgentReservedArgs) ToAgentReservedOutputWithContext(ctx context.Context) AgentReservedOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AgentReservedOutput)
+}
+
+func (i AgentReservedArgs) ToAgentReservedPtrOutput() AgentReservedPtrOutput {
+	return i.ToAgentReservedPtrOutputWithContext(context.Background())
+}
+
+func (i AgentReservedArgs) ToAgentReservedPtrOutputWithContext(ctx context.Context) AgentReservedPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AgentReservedOutput).ToAgentReservedPtrOutputWithContext(ctx)
+}
+
+// AgentReservedPtrInput is an input type that accepts AgentReservedArgs, AgentReservedPtr and AgentReservedPtrOutput values.
+// You can construct a concrete instance of `AgentReservedPtrInput` via:
+//
+//	        AgentReservedArgs{...}
+//
+//	or:
+//
+//	        nil
+type AgentReservedPtrInput interface {
+	pulumi.Input
+
+	ToAgentReservedPtrOutput() AgentReservedPtrOutput
+	ToAgentReservedPtrOutputWithContext(context.Context) AgentReservedPtrOutput
+}
+
+type agentReservedPtrType AgentReservedArgs
+
+func AgentReservedPtr(v *AgentReservedArgs) AgentReservedPtrInput {
+	return (*agentReservedPtrType)(v)
+}
+
+func (*agentReservedPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**AgentReserved)(nil)).Elem()
+}
+
+func (i *agentReservedPtrType) ToAgentReservedPtrOutput() AgentReservedPtrOutput {
+	return i.ToAgentReservedPtrOutputWithContext(context.Background())
+}
+
+func (i *agentReservedPtrType) ToAgentReservedPtrOutputWithContext(ctx context.Context) AgentReservedPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(AgentReservedPtrOutput)
+}
+
+// AgentReserved is agent.toml's [resource] reserved-cpu, reserved-mem and reserved-disk.
+type AgentReservedOutput struct{ *pulumi.OutputState }
+
+func (AgentReservedOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*AgentReserved)(nil)).Elem()
+}
+
+func (o AgentReservedOutput) ToAgentReservedOutput() AgentReservedOutput {
+	return o
+}
+
+func (o AgentReservedOutput) ToAgentReservedOutputWithContext(ctx context.Context) AgentReservedOutput {
+	return o
+}
+
+func (o AgentReservedOutput) ToAgentReservedPtrOutput() AgentReservedPtrOutput {
+	return o.ToAgentReservedPtrOutputWithContext(context.Background())
+}
+
+func (o AgentReservedOutput) ToAgentReservedPtrOutputWithContext(ctx context.Context) AgentReservedPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v AgentReserved) *AgentReserved {
+		return &v
+	}).(AgentReservedPtrOutput)
+}
+
+// CPU is the cores kept for the node (0 lets sessions have them all).
+func (o AgentReservedOutput) Cpu() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v AgentReserved) *int { return v.Cpu }).(pulumi.IntPtrOutput)
+}
+
+func (o AgentReservedOutput) Disk() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AgentReserved) *string { return v.Disk }).(pulumi.StringPtrOutput)
+}
+
+// Memory and Disk are sizes such as "1G" or "512M".
+func (o AgentReservedOutput) Memory() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v AgentReserved) *string { return v.Memory }).(pulumi.StringPtrOutput)
+}
+
+type AgentReservedPtrOutput struct{ *pulumi.OutputState }
+
+func (AgentReservedPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**AgentReserved)(nil)).Elem()
+}
+
+func (o AgentReservedPtrOutput) ToAgentReservedPtrOutput() AgentReservedPtrOutput {
+	return o
+}
+
+func (o AgentReservedPtrOutput) ToAgentReservedPtrOutputWithContext(ctx context.Context) AgentReservedPtrOutput {
+	return o
+}
+
+func (o AgentReservedPtrOutput) Elem() AgentReservedOutput {
+	return o.ApplyT(func(v *AgentReserved) AgentReserved {
+		if v != nil {
+			return *v
+		}
+		var ret AgentReserved
+		return ret
+	}).(AgentReservedOutput)
+}
+
+// CPU is the cores kept for the node (0 lets sessions have them all).
+func (o AgentReservedPtrOutput) Cpu() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *AgentReserved) *int {
+		if v == nil {
+			return nil
+		}
+		return v.Cpu
+	}).(pulumi.IntPtrOutput)
+}
+
+func (o AgentReservedPtrOutput) Disk() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AgentReserved) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Disk
+	}).(pulumi.StringPtrOutput)
+}
+
+// Memory and Disk are sizes such as "1G" or "512M".
+func (o AgentReservedPtrOutput) Memory() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *AgentReserved) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Memory
+	}).(pulumi.StringPtrOutput)
+}
+
 // AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
 type AgentSettings struct {
 	// PortRange is the host ports the sessions' services are published on, [first, last].
 	PortRange []int `pulumi:"portRange"`
+	// Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
+	Reserved *AgentReserved `pulumi:"reserved"`
 	// ResourceGroup is the resource group (scaling group) the agents join at their first registration.
 	ResourceGroup *string `pulumi:"resourceGroup"`
 	// RPCPort is where the manager calls the agent; advertised at the node's address.
@@ -327,6 +503,8 @@ type AgentSettingsInput interface {
 type AgentSettingsArgs struct {
 	// PortRange is the host ports the sessions' services are published on, [first, last].
 	PortRange pulumi.IntArrayInput `pulumi:"portRange"`
+	// Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
+	Reserved AgentReservedPtrInput `pulumi:"reserved"`
 	// ResourceGroup is the resource group (scaling group) the agents join at their first registration.
 	ResourceGroup pulumi.StringPtrInput `pulumi:"resourceGroup"`
 	// RPCPort is where the manager calls the agent; advertised at the node's address.
@@ -418,6 +596,11 @@ func (o AgentSettingsOutput) PortRange() pulumi.IntArrayOutput {
 	return o.ApplyT(func(v AgentSettings) []int { return v.PortRange }).(pulumi.IntArrayOutput)
 }
 
+// Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
+func (o AgentSettingsOutput) Reserved() AgentReservedPtrOutput {
+	return o.ApplyT(func(v AgentSettings) *AgentReserved { return v.Reserved }).(AgentReservedPtrOutput)
+}
+
 // ResourceGroup is the resource group (scaling group) the agents join at their first registration.
 func (o AgentSettingsOutput) ResourceGroup() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v AgentSettings) *string { return v.ResourceGroup }).(pulumi.StringPtrOutput)
@@ -465,6 +648,16 @@ func (o AgentSettingsPtrOutput) PortRange() pulumi.IntArrayOutput {
 		}
 		return v.PortRange
 	}).(pulumi.IntArrayOutput)
+}
+
+// Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
+func (o AgentSettingsPtrOutput) Reserved() AgentReservedPtrOutput {
+	return o.ApplyT(func(v *AgentSettings) *AgentReserved {
+		if v == nil {
+			return nil
+		}
+		return v.Reserved
+	}).(AgentReservedPtrOutput)
 }
 
 // ResourceGroup is the resource group (scaling group) the agents join at their first registration.
@@ -5702,6 +5895,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*AcceleratorTypeArrayInput)(nil)).Elem(), AcceleratorTypeArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AccountInput)(nil)).Elem(), AccountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AccountPtrInput)(nil)).Elem(), AccountArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AgentReservedInput)(nil)).Elem(), AgentReservedArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*AgentReservedPtrInput)(nil)).Elem(), AgentReservedArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AgentSettingsInput)(nil)).Elem(), AgentSettingsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AgentSettingsPtrInput)(nil)).Elem(), AgentSettingsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*AppProxyInput)(nil)).Elem(), AppProxyArgs{})
@@ -5766,6 +5961,8 @@ func init() {
 	pulumi.RegisterOutputType(AcceleratorTypeArrayOutput{})
 	pulumi.RegisterOutputType(AccountOutput{})
 	pulumi.RegisterOutputType(AccountPtrOutput{})
+	pulumi.RegisterOutputType(AgentReservedOutput{})
+	pulumi.RegisterOutputType(AgentReservedPtrOutput{})
 	pulumi.RegisterOutputType(AgentSettingsOutput{})
 	pulumi.RegisterOutputType(AgentSettingsPtrOutput{})
 	pulumi.RegisterOutputType(AppProxyOutput{})

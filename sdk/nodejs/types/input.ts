@@ -31,6 +31,21 @@ export interface AccountArgs {
 }
 
 /**
+ * AgentReserved is agent.toml's [resource] reserved-cpu, reserved-mem and reserved-disk.
+ */
+export interface AgentReservedArgs {
+    /**
+     * CPU is the cores kept for the node (0 lets sessions have them all).
+     */
+    cpu?: pulumi.Input<number | undefined>;
+    disk?: pulumi.Input<string | undefined>;
+    /**
+     * Memory and Disk are sizes such as "1G" or "512M".
+     */
+    memory?: pulumi.Input<string | undefined>;
+}
+
+/**
  * AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
  */
 export interface AgentSettingsArgs {
@@ -38,6 +53,10 @@ export interface AgentSettingsArgs {
      * PortRange is the host ports the sessions' services are published on, [first, last].
      */
     portRange?: pulumi.Input<pulumi.Input<number>[] | undefined>;
+    /**
+     * Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
+     */
+    reserved?: pulumi.Input<inputs.AgentReservedArgs | undefined>;
     /**
      * ResourceGroup is the resource group (scaling group) the agents join at their first registration.
      */

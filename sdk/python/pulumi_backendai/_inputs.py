@@ -19,6 +19,8 @@ __all__ = [
     'AcceleratorArgsDict',
     'AccountArgs',
     'AccountArgsDict',
+    'AgentReservedArgs',
+    'AgentReservedArgsDict',
     'AgentSettingsArgs',
     'AgentSettingsArgsDict',
     'AppProxyArgs',
@@ -215,6 +217,73 @@ class AccountArgs:
         pulumi.set(self, "uid", value)
 
 
+class AgentReservedArgsDict(TypedDict):
+    """
+    AgentReserved is agent.toml's [resource] reserved-cpu, reserved-mem and reserved-disk.
+    """
+    cpu: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    CPU is the cores kept for the node (0 lets sessions have them all).
+    """
+    disk: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    memory: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Memory and Disk are sizes such as "1G" or "512M".
+    """
+
+@pulumi.input_type
+class AgentReservedArgs:
+    def __init__(__self__, *,
+                 cpu: pulumi.Input[Optional[_builtins.int]] = None,
+                 disk: pulumi.Input[Optional[_builtins.str]] = None,
+                 memory: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        AgentReserved is agent.toml's [resource] reserved-cpu, reserved-mem and reserved-disk.
+
+        :param pulumi.Input[_builtins.int] cpu: CPU is the cores kept for the node (0 lets sessions have them all).
+        :param pulumi.Input[_builtins.str] memory: Memory and Disk are sizes such as "1G" or "512M".
+        """
+        if cpu is not None:
+            pulumi.set(__self__, "cpu", cpu)
+        if disk is not None:
+            pulumi.set(__self__, "disk", disk)
+        if memory is not None:
+            pulumi.set(__self__, "memory", memory)
+
+    @_builtins.property
+    @pulumi.getter
+    def cpu(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        CPU is the cores kept for the node (0 lets sessions have them all).
+        """
+        return pulumi.get(self, "cpu")
+
+    @cpu.setter
+    def cpu(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "cpu", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def disk(self) -> pulumi.Input[Optional[_builtins.str]]:
+        return pulumi.get(self, "disk")
+
+    @disk.setter
+    def disk(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "disk", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def memory(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Memory and Disk are sizes such as "1G" or "512M".
+        """
+        return pulumi.get(self, "memory")
+
+    @memory.setter
+    def memory(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "memory", value)
+
+
 class AgentSettingsArgsDict(TypedDict):
     """
     AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
@@ -222,6 +291,10 @@ class AgentSettingsArgsDict(TypedDict):
     port_range: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]]
     """
     PortRange is the host ports the sessions' services are published on, [first, last].
+    """
+    reserved: NotRequired[pulumi.Input[Optional['AgentReservedArgsDict']]]
+    """
+    Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
     """
     resource_group: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
@@ -240,6 +313,7 @@ class AgentSettingsArgsDict(TypedDict):
 class AgentSettingsArgs:
     def __init__(__self__, *,
                  port_range: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]] = None,
+                 reserved: pulumi.Input[Optional['AgentReservedArgs']] = None,
                  resource_group: pulumi.Input[Optional[_builtins.str]] = None,
                  rpc_port: pulumi.Input[Optional[_builtins.int]] = None,
                  scratch_root: pulumi.Input[Optional[_builtins.str]] = None):
@@ -247,12 +321,15 @@ class AgentSettingsArgs:
         AgentSettings are the agent.toml settings every agent node shares ("Local configuration" in Backend.AI's `docs/install/install-from-package/install-agent.rst` at 26.8.1).
 
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.int]]] port_range: PortRange is the host ports the sessions' services are published on, [first, last].
+        :param pulumi.Input['AgentReservedArgs'] reserved: Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
         :param pulumi.Input[_builtins.str] resource_group: ResourceGroup is the resource group (scaling group) the agents join at their first registration.
         :param pulumi.Input[_builtins.int] rpc_port: RPCPort is where the manager calls the agent; advertised at the node's address.
         :param pulumi.Input[_builtins.str] scratch_root: ScratchRoot holds the sessions' scratch directories.
         """
         if port_range is not None:
             pulumi.set(__self__, "port_range", port_range)
+        if reserved is not None:
+            pulumi.set(__self__, "reserved", reserved)
         if resource_group is not None:
             pulumi.set(__self__, "resource_group", resource_group)
         if rpc_port is not None:
@@ -271,6 +348,18 @@ class AgentSettingsArgs:
     @port_range.setter
     def port_range(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.int]]]]):
         pulumi.set(self, "port_range", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def reserved(self) -> pulumi.Input[Optional['AgentReservedArgs']]:
+        """
+        Reserved is what each agent keeps from the sessions for the node's own services (agent.toml's [resource]); default 1 core, 1G of memory and 8G of disk.
+        """
+        return pulumi.get(self, "reserved")
+
+    @reserved.setter
+    def reserved(self, value: pulumi.Input[Optional['AgentReservedArgs']]):
+        pulumi.set(self, "reserved", value)
 
     @_builtins.property
     @pulumi.getter(name="resourceGroup")
