@@ -177,7 +177,9 @@ func (c *Cluster) managementNodes(ctx *pulumi.Context, cs spec.Cluster, pl plane
 		a.Node, a.Host, a.Storage = node, c.Hosts[node.Name], pl.storage.Mounted[node.Name]
 		a.Plane = &PlaneArgs{First: i == 0, RPCSeed: seed}
 		if i > 0 {
-			a.Plane.After, a.Fixtures = c.Management.Running, nil
+			// Each node's services start (and, in an upgrade, restart) after the node's
+			// before it: one manager at a time, the first after the schema.
+			a.Plane.After, a.Fixtures = c.Planes[i-1].Running, nil
 		}
 		m, err := NewManagementNode(ctx, node.Name+"-mgmt", a, pulumi.Parent(c))
 		if err != nil {
@@ -231,7 +233,7 @@ func newPlane(ctx *pulumi.Context, parent pulumi.Resource, args ClusterArgs, hos
 	if err != nil {
 		return plane{}, err
 	}
-	release, err := NewRelease(ctx, "release", args.Spec.Version, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{preflight}))
+	release, err := NewRelease(ctx, "release", args.Spec, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{preflight}))
 	if err != nil {
 		return plane{}, err
 	}

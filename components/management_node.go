@@ -483,7 +483,8 @@ func (g *managementNode) migrateSchema() (err error) {
 func (g *managementNode) loadFixtures() error {
 	c, s := g.args.Cluster, g.set
 	if !g.shares() {
-		// The plane's first node loads them; this node's services start after its.
+		// The plane's first node loads them; this node's services start after the
+		// node's before it.
 		g.fixtures = g.args.Plane.After
 		return nil
 	}

@@ -28,7 +28,8 @@ func planeCluster(t *testing.T) spec.Cluster {
 
 // TestPlaneSteps: in a plane of three management nodes each runs its etcd member, Valkey
 // and PostgreSQL at once, and its own services; only the first makes what they share,
-// and the others' services start after the first's; every manager has the one RPC
+// and each other node's services start after the node's before it (one manager at a
+// time, in an upgrade too); every manager has the one RPC
 // keypair's files; the plane is checked once every node's services answer.
 func TestPlaneSteps(t *testing.T) {
 	m := runCluster(t, planeCluster(t))
@@ -60,7 +61,13 @@ func TestPlaneSteps(t *testing.T) {
 		}
 		m.waitsFor(t, p+"manager-service", "bai-m1-mgmt-manager-service", "bai-m1-mgmt-roles")
 	}
+	// One manager at a time: the third node's services (re)start after the second's.
+	m.waitsFor(t, "bai-m3-mgmt-manager-service", "bai-m2-mgmt-manager-service", "bai-m2-mgmt-webserver-service")
 	m.waitsFor(t, "verification-checks", "bai-m1-plane-check")
+	// The release record keeps the plane's nodes: its check refuses them changing.
+	if raw, _ := json.Marshal(m.get("release").inputs["managers"].Mappable()); string(raw) != `["bai-m1","bai-m2","bai-m3"]` {
+		t.Errorf("the release record's managers: %s", raw)
+	}
 	if conf := m.get("bai-a01-sysctl").inputs["environment"].ObjectValue()["SYSCTL_CONF"].StringValue(); !strings.Contains(conf, "net.ipv4.tcp_retries2=6") {
 		t.Errorf("the agent's sysctl has no shorter TCP retries:\n%s", conf)
 	}

@@ -11,11 +11,20 @@ import (
 	"github.com/backendai-infra/backendai-infra/sdk/go/backendai/remote"
 )
 
-// NewRelease records version (the provider's Release): an upgrade shows in a preview
-// as its version changing, and a downgrade is refused there, before any step runs.
-// Every release-bound step waits for it.
-func NewRelease(ctx *pulumi.Context, name, version string, opts ...pulumi.ResourceOption) (*backendai.Release, error) {
-	return backendai.NewRelease(ctx, name, &backendai.ReleaseArgs{Release: pulumi.String(version)}, opts...)
+// NewRelease records version (the provider's Release), and a plane's management nodes:
+// an upgrade shows in a preview as its version changing, and a downgrade, or a plane's
+// nodes changing, is refused there, before any step runs. Every release-bound step
+// waits for it.
+func NewRelease(ctx *pulumi.Context, name string, c spec.Cluster, opts ...pulumi.ResourceOption) (*backendai.Release, error) {
+	args := &backendai.ReleaseArgs{Release: pulumi.String(c.Version)}
+	if c.HA() { // a single management node's record stays as it was
+		var managers pulumi.StringArray
+		for _, m := range c.Managers() {
+			managers = append(managers, pulumi.String(m.Name))
+		}
+		args.Managers = managers
+	}
+	return backendai.NewRelease(ctx, name, args, opts...)
 }
 
 // schemaPreflight is the step the release record waits for on the management node:

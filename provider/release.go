@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
+	"strings"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -21,6 +23,9 @@ type Release struct{}
 type ReleaseArgs struct {
 	// Version is the release, e.g. "26.8.3".
 	Version string `pulumi:"release"`
+	// Managers are the management plane's nodes, in a cluster of several (a single
+	// management node's record has none): the plane cannot yet grow or shrink in place.
+	Managers []string `pulumi:"managers,optional"`
 }
 
 // ReleaseState is what a Release records: the release, and the upgrade.
@@ -47,6 +52,19 @@ func (r *Release) Check(ctx context.Context, req infer.CheckRequest) (infer.Chec
 	if reason := downgrade(old, args.Version); reason != "" {
 		failures = append(failures, p.CheckFailure{Reason: "version: " + reason})
 	}
+	if old != "" {
+		var was []string
+		if v := req.OldInputs.Get("managers"); v.IsArray() {
+			for _, m := range v.AsArray().AsSlice() {
+				if m.IsString() {
+					was = append(was, m.AsString())
+				}
+			}
+		}
+		if reason := planeChange(was, args.Managers); reason != "" {
+			failures = append(failures, p.CheckFailure{Reason: "nodes: " + reason})
+		}
+	}
 	return infer.CheckResponse[ReleaseArgs]{Inputs: args, Failures: failures}, nil
 }
 
@@ -56,6 +74,24 @@ func (r *Release) Create(ctx context.Context, req infer.CreateRequest[ReleaseArg
 
 func (r *Release) Update(ctx context.Context, req infer.UpdateRequest[ReleaseArgs, ReleaseState]) (infer.UpdateResponse[ReleaseState], error) {
 	return infer.UpdateResponse[ReleaseState]{Output: ReleaseState{Version: req.Inputs.Version, Previous: req.State.Version}}, nil
+}
+
+// planeChange is why a cluster's management nodes cannot go from was to now (each empty
+// for a single management node), or "".
+func planeChange(was, now []string) string {
+	if slices.Equal(was, now) {
+		return ""
+	}
+	name := func(ms []string) string {
+		if len(ms) == 0 {
+			return "one management node"
+		}
+		return strings.Join(ms, ", ")
+	}
+	return fmt.Sprintf("the manager role would go from %s to %s: a management plane does not yet grow, shrink or "+
+		"change its nodes in place (its etcd members, Sentinels and Patroni cluster are made once, and a single "+
+		"node's database and etcd stay in its halfstack). Keep the manager role where it is, or deploy the new "+
+		"plane as a new cluster and move the data over", name(was), name(now))
 }
 
 // releaseForm is a Backend.AI release: 26.8.3, 26.8.0rc1.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,6 +52,52 @@ func TestReleaseDiff(t *testing.T) {
 		}
 		if d.HasChanges != tt.changes || tt.changes && d.DetailedDiff["release"].Kind != p.Update {
 			t.Errorf("26.4.16 → %s: %+v", tt.version, d)
+		}
+	}
+}
+
+func TestPlaneChange(t *testing.T) {
+	plane := []string{"bai-m1", "bai-m2", "bai-m3"}
+	tests := []struct {
+		name     string
+		was, now []string
+		want     string // in the reason; "" for none
+	}{
+		{"a single node stays", nil, nil, ""},
+		{"a plane stays", plane, plane, ""},
+		{"a single node grows", nil, plane, "from one management node to bai-m1, bai-m2, bai-m3"},
+		{"a plane shrinks", plane, nil, "from bai-m1, bai-m2, bai-m3 to one management node"},
+		{"a plane grows", plane, append(slices.Clone(plane), "bai-m4", "bai-m5"), "to bai-m1, bai-m2, bai-m3, bai-m4, bai-m5"},
+		{"a node is swapped", plane, []string{"bai-m1", "bai-m2", "bai-m9"}, "to bai-m1, bai-m2, bai-m9"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reason := planeChange(tt.was, tt.now)
+			if tt.want == "" && reason != "" || tt.want != "" && !strings.Contains(reason, tt.want) {
+				t.Errorf("planeChange(%v, %v) = %q, want one with %q", tt.was, tt.now, reason, tt.want)
+			}
+		})
+	}
+}
+
+// Through the server: a single management node's record given a plane's nodes is refused
+// at its check, naming the field; a new cluster's plane is not.
+func TestReleaseCheckPlane(t *testing.T) {
+	s := newServer(t)
+	plane := property.New([]property.Value{property.New("bai-m1"), property.New("bai-m2"), property.New("bai-m3")})
+	single := property.NewMap(map[string]property.Value{"release": property.New("26.8.3")})
+	for _, tt := range []struct {
+		name    string
+		old     property.Map
+		refused bool
+	}{{"a new plane", property.Map{}, false}, {"a single node grows", single, true}} {
+		r, err := s.Check(p.CheckRequest{Urn: "urn:pulumi:s::p::backendai:index:Release::release", State: tt.old,
+			Inputs: property.NewMap(map[string]property.Value{"release": property.New("26.8.3"), "managers": plane})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if refused := len(r.Failures) > 0; refused != tt.refused || refused && !strings.HasPrefix(r.Failures[0].Reason, "nodes: the manager role would go from one management node") {
+			t.Errorf("%s: failures %+v, want refused %v", tt.name, r.Failures, tt.refused)
 		}
 	}
 }

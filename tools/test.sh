@@ -48,10 +48,12 @@ integration() {
 e2e() {
 	# Verbose, so the log shows the real `pulumi up`, the no-change preview and the destroy;
 	# -artifacts keeps what the tests save (the Web UI's screenshots) under .test-output.
-	# Two end-to-end tests at a time (each its own stack and sandbox hosts): one test's
-	# waits (a session starting, a broken host timing out) are the other's CPU time.
+	# Two end-to-end tests at a time (E2E_LANES; each its own stack and sandbox hosts),
+	# the longest first (tests/e2e/lanes_test.go): one test's waits (a session starting,
+	# a broken host timing out) are the other's CPU time. -parallel only lets every
+	# test queue for a lane.
 	mkdir -p "$root/.test-output"
-	go test -count=1 -v -tags e2e -parallel 2 -timeout 60m -artifacts -outputdir "$root/.test-output" ./tests/e2e
+	go test -count=1 -v -tags e2e -parallel 64 -timeout 60m -artifacts -outputdir "$root/.test-output" ./tests/e2e
 }
 
 case "$tier" in

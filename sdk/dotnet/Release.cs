@@ -67,6 +67,14 @@ namespace BackendAI.Backendai
 
     public sealed class ReleaseArgs : global::Pulumi.ResourceArgs
     {
+        [Input("managers")]
+        private InputList<string>? _managers;
+        public InputList<string> Managers
+        {
+            get => _managers ?? (_managers = new InputList<string>());
+            set => _managers = value;
+        }
+
         [Input("release", required: true)]
         public Input<string> Release { get; set; } = null!;
 

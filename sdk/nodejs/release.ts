@@ -51,6 +51,7 @@ export class Release extends pulumi.CustomResource {
             if (args?.release === undefined && !opts.urn) {
                 throw new Error("Missing required property 'release'");
             }
+            resourceInputs["managers"] = args?.managers;
             resourceInputs["release"] = args?.release;
             resourceInputs["previous"] = undefined /*out*/;
         } else {
@@ -66,5 +67,6 @@ export class Release extends pulumi.CustomResource {
  * The set of arguments for constructing a Release resource.
  */
 export interface ReleaseArgs {
+    managers?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     release: pulumi.Input<string>;
 }

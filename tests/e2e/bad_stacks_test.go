@@ -19,7 +19,7 @@ import (
 // host. Then a stack that deploys the hosts only previews without the services'
 // secrets.
 func TestBadStacksThroughTheCLI(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newStack(t)
 	files, err := filepath.Glob(filepath.Join(s.root, "stacks/testdata/bad/*.yaml"))
 	if err != nil || len(files) == 0 {

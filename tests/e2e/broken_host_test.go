@@ -21,7 +21,7 @@ import (
 // steps of the node that works go on. The broken ports are listeners on loopback
 // that the test starts.
 func TestBrokenHost(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newSandbox(t, "bai-b1:manager,agent,storage")
 	s.pulumi("stack", "init")
 	s.setConfig([][2]string{{"deploy", "hosts"}})

@@ -24,7 +24,7 @@ import (
 // creates them cannot be installed here), and a key tree through an SSH tunnel to a
 // sandbox host that runs its own etcd on its loopback, as the management node does.
 func TestDataResources(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newSandbox(t, "bai-d1:manager")
 	etcd := servers.StartEtcd(t)
 	pg := servers.StartPostgres(t)

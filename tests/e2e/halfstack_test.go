@@ -35,7 +35,7 @@ import (
 // three, served by a local registry (Debian's docker-registry) under configured image
 // references, as a private registry would serve the real ones.
 func TestHalfstackOnDocker(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +194,7 @@ func redisPing(t *testing.T, port int) string {
 // service's container. The images are the stand-in (see TestHalfstackOnDocker), loaded
 // into the host's engine as a registry would deliver them.
 func TestHalfstackScriptOnSandboxHost(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newSandbox(t, "bai-h1:manager")
 	for _, step := range []struct {
 		script string

@@ -22,7 +22,7 @@ const newestRelease = "26.9.6"
 // whose Python the node lacks fails at the Python step naming both versions. Then the
 // run script starts the installed server module, as systemd would.
 func TestPythonAndPackages(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newSandbox(t, "bai-p1:manager")
 	index := startIndex(t, s, "bai-p1")
 	if out, err := s.sshScript("bai-p1", scripts.Account, map[string]string{"BAI_USER": "bai", "BAI_UID": "1100", "BAI_GID": "1100"}); err != nil {

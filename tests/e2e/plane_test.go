@@ -5,6 +5,8 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,17 +26,19 @@ type planeReport struct {
 	ManagersAnswering, Managers int
 }
 
-// TestPlane: a cluster whose management plane is three nodes, each an etcd member,
-// Valkey with a Sentinel, PostgreSQL under Patroni behind HAProxy, and a manager,
-// webserver and storage proxy; the third is the agent and the storage node too. The up converges and the verification
-// passes (the agent registered, a session ran); the plane's check found every member
-// healthy, and the test reads the same on the hosts itself: etcd's three members, the
-// Sentinels' master and two replicas, Patroni's leader and two streaming replicas, each
-// manager answering, each webserver pointed at every manager. A preview then changes
-// nothing.
+// TestPlane: a cluster at the LTS line whose management plane is three nodes, each an
+// etcd member, Valkey with a Sentinel, PostgreSQL under Patroni behind HAProxy, and a
+// manager, webserver and storage proxy; the third is the agent and the storage node too.
+// The up converges and the verification passes (the agent registered, a session ran);
+// the plane's check found every member healthy, and the test reads the same on the hosts
+// itself: etcd's three members, the Sentinels' master and two replicas, Patroni's leader
+// and two streaming replicas, each manager answering, each webserver pointed at every
+// manager. A preview then changes nothing. Then, each a subtest going on from the one
+// before: the first node is gone while a session runs (checkFailover), and the plane is
+// upgraded to 26.8 (checkPlaneUpgrade).
 func TestPlane(t *testing.T) {
-	t.Parallel()
-	s, stand, secrets := clusterStack(t, midRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager,agent,storage")
+	parallel(t)
+	s, stand, secrets := clusterStack(t, ltsRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager,agent,storage")
 	// The sandbox hosts share the machine's two cores: the agent keeps none for its node,
 	// so that the running session and a new one fit at once during the failover (with
 	// the default one core kept, the new one waits for a free core).
@@ -44,11 +48,14 @@ func TestPlane(t *testing.T) {
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up of a plane of three management nodes and an agent: %s", took.Round(1e9))
 	noSecrets(t, "the output of up", out, secrets)
-	checkVerification(t, s, midRelease, "i-bai-h3")
+	checkVerification(t, s, ltsRelease, "i-bai-h3")
 	members := []string{"bai-h1", "bai-h2", "bai-h3"}
 	checkPlane(t, s, members)
 	s.pulumi("preview", "--expect-no-changes")
-	t.Run("a management node stops", func(t *testing.T) { checkFailover(t, s.on(t), stand, secrets, members) })
+	if !t.Run("a management node stops", func(t *testing.T) { checkFailover(t, s.on(t), stand, secrets, members) }) {
+		t.FailNow()
+	}
+	t.Run("to "+midRelease, func(t *testing.T) { checkPlaneUpgrade(t, s.on(t), members, midRelease, secrets) })
 	s.pulumi("destroy", "--yes")
 	s.pulumi("stack", "rm", "--yes")
 }
@@ -115,7 +122,7 @@ func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets ma
 	// The client beside the second node's manager, installed as the verification's is.
 	home := s.ssh(first, "sed -n 's/^home = //p' /home/bai/client/.venv/pyvenv.cfg")
 	if _, err := s.sshScript(second, scripts.Packages, scripts.Env(scripts.PackagesInput{Dir: "/home/bai/client",
-		Python: home + "/python3", Package: "backend.ai-client", Version: midRelease, IndexURL: stand.IndexURL, User: "bai"})); err != nil {
+		Python: home + "/python3", Package: "backend.ai-client", Version: ltsRelease, IndexURL: stand.IndexURL, User: "bai"})); err != nil {
 		t.Fatalf("the client on %s: %v", second, err)
 	}
 	client := s.adminClient(nodes[second])
@@ -191,7 +198,52 @@ func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets ma
 	out, took := s.pulumi("up", "--yes", "--refresh", "--replace", s.urn("bai-h1-plane-check"), "--replace", s.urn("verification-checks"))
 	t.Logf("the up after %s came back: %s", first, took.Round(time.Second))
 	noSecrets(t, "the output of the up after the failover", out, secrets)
-	checkVerification(t, s, midRelease, "i-bai-h3")
+	checkVerification(t, s, ltsRelease, "i-bai-h3")
+	checkPlane(t, s, members)
+}
+
+// checkPlaneUpgrade: the plane goes to a newer release. The plan installs it on every
+// node and migrates the schema on the first node alone; the up restarts the managers one
+// at a time, in the nodes' order; the plane is whole and the cluster verified after it.
+func checkPlaneUpgrade(t *testing.T, s *sandbox, members []string, to string, secrets map[string]string) {
+	t.Helper()
+	before := schemaHead(t, s, members[0])
+	release, _ := releaseConfig(t, s, to)
+	s.setConfig(release)
+	plan := s.changes()
+	t.Logf("the plan of the plane's upgrade to %s (pulumi preview): %v", to, plan)
+	for _, m := range members {
+		for _, step := range []string{"manager-package", "webserver-package", "storage-proxy-package", "manager-service"} {
+			if !slices.Contains(plan, m+"-mgmt-"+step) {
+				t.Errorf("the plan of the upgrade to %s does not update %s-mgmt-%s", to, m, step)
+			}
+		}
+	}
+	if schema := slices.DeleteFunc(slices.Clone(plan), func(step string) bool { return !strings.HasSuffix(step, "-mgmt-schema") }); !slices.Equal(schema, []string{members[0] + "-mgmt-schema"}) {
+		t.Errorf("the plan of the upgrade to %s migrates the schema in %v, want on %s alone", to, schema, members[0])
+	}
+	out, took := s.pulumi("up", "--yes")
+	t.Logf("the plane's upgrade to %s (pulumi up): %s", to, took.Round(time.Second))
+	noSecrets(t, "the output of the plane's upgrade", out, secrets)
+	var starts []int
+	for _, m := range members {
+		if got := s.ssh(m, "for svc in manager storage-proxy webserver; do /home/bai/$svc/.venv/bin/pip show backend.ai-$svc | sed -n 's/^Version: //p'; done | sort -u"); got != to {
+			t.Errorf("%s's services' releases after the upgrade to %s: %q", m, to, got)
+		}
+		// One kernel under every sandbox host: one monotonic clock.
+		start, err := strconv.Atoi(s.ssh(m, "systemctl show -p ExecMainStartTimestampMonotonic --value backendai-manager"))
+		if err != nil {
+			t.Fatalf("%s's manager start: %v", m, err)
+		}
+		starts = append(starts, start)
+	}
+	if !slices.IsSorted(starts) {
+		t.Errorf("the managers of %v restarted at %v µs, not one after another in the nodes' order", members, starts)
+	}
+	if head := schemaHead(t, s, members[0]); head == before {
+		t.Errorf("the schema stayed at %s after the upgrade to %s", head, to)
+	}
+	checkVerification(t, s, to, "i-bai-h3")
 	checkPlane(t, s, members)
 }
 

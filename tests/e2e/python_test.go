@@ -21,7 +21,7 @@ const pulumiPython = "3.259.0"
 // component's outputs, a preview then changes nothing, destroy removes the stack and
 // leaves the host as it is.
 func TestPythonHosts(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	python := pythonSDK(t)
 	hostsProgram(t, "bai-p2", python, filepath.Join(project(t), "examples", "python-hosts", "hosts.py"))
 }

@@ -15,7 +15,7 @@ import (
 // run makes its change, the second reports and makes none (the files it owns keep
 // their checksums), as Molecule's idempotence check does.
 func TestScriptsConverge(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newSandbox(t, "bai-x1:manager,agent")
 	c := spec.Cluster{
 		Nodes:   []spec.Node{{Name: "bai-x1", Address: s.nodes()["bai-x1"], Roles: []spec.Role{spec.RoleManager, spec.RoleAgent}}},
@@ -102,7 +102,7 @@ func TestScriptsConverge(t *testing.T) {
 // TestScriptsRefuse checks that a host which cannot take the configuration fails the
 // step with the reason, and keeps what it had.
 func TestScriptsRefuse(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newSandbox(t, "bai-x2:manager,agent")
 	tests := []struct {
 		name, script string
@@ -155,7 +155,7 @@ func TestScriptsRefuse(t *testing.T) {
 // TestConfigAndServiceScripts installs a service's config with its secrets put in
 // place on the host, and its run script and unit; each converges on a second run.
 func TestConfigAndServiceScripts(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newSandbox(t, "bai-x3:manager,agent")
 	account := map[string]string{"BAI_USER": "bai", "BAI_UID": "1100", "BAI_GID": "1100"}
 	if out, err := s.sshScript("bai-x3", scripts.Account, account); err != nil {

@@ -25,7 +25,7 @@ import (
 // state is whole afterwards (a refresh and a preview change nothing). Wrong keys are
 // refused by the server.
 func TestSharedState(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	store := s3server.Start(t)
 	// systemd as PID 1: the test freezes a host's sshd, which PID 1 could not be.
 	s := newSandboxWith(t, "SANDBOX_INIT=systemd", "bai-k1:manager,storage,agent", "bai-k2:agent")

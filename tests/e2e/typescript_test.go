@@ -39,7 +39,7 @@ var nodePackages = map[string]string{"@pulumi/pulumi": "3.259.0", "typescript": 
 // changes nothing; destroying the agents' stack stops and disables the agent, and the
 // plane's destroy removes the rest.
 func TestTypeScriptCluster(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	program := typescriptExample(t, "typescript-cluster")
 	version := newestRelease
 	s := newSandboxWith(t, "SANDBOX_INIT=systemd", "bai-c1:manager,storage", "bai-c2:agent")

@@ -41,7 +41,7 @@ import (
 // always; each scenario after it is a subtest on the one cluster, which can be run by
 // name (-run 'TestUpPreviewChangeDestroy/drift') and names itself when it fails.
 func TestUpPreviewChangeDestroy(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	version := newestRelease
 	// A management node, two agents and an NFS storage node, as in the multi-node setup of
 	// Backend.AI's docs/install/install-from-package.rst.

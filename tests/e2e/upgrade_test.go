@@ -35,7 +35,7 @@ const (
 // at preview. Each upgrade and the refused downgrade are subtests, each going on from the
 // one before.
 func TestUpgrade(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s, _, secrets := clusterStack(t, ltsRelease, "bai-u1:manager,storage", "bai-u2:agent")
 	// The apps are opened in the other whole-cluster tests; here their session would
 	// queue behind the others on the one agent, three times.
@@ -104,7 +104,7 @@ func checkDowngradeRefused(t *testing.T, s *sandbox) {
 // lacks it. The up stops at the schema preflight, naming the revision and both releases,
 // before anything is installed: every venv is still 26.4.16's and no service restarted.
 func TestUpgradeRefused(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	const from = "26.4.16"
 	s, _, _ := clusterStack(t, from, "bai-r1:manager,storage,agent")
 	// What is refused is the schema's upgrade: the cluster needs no verification (the

@@ -16,7 +16,7 @@ import (
 // (its account, its /etc/hosts block, its kernel parameters), its outputs are the
 // component's; a preview then changes nothing; destroy leaves the host as it is.
 func TestYAMLHost(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	s := newSandbox(t, "bai-y1:agent")
 	dir := filepath.Join(s.root, "examples", "yaml-hosts")
 	t.Cleanup(func() { _ = os.Remove(filepath.Join(dir, "Pulumi."+s.stack+".yaml")) })

@@ -63,12 +63,14 @@ func (ReleaseState) ElementType() reflect.Type {
 }
 
 type releaseArgs struct {
-	Release string `pulumi:"release"`
+	Managers []string `pulumi:"managers"`
+	Release  string   `pulumi:"release"`
 }
 
 // The set of arguments for constructing a Release resource.
 type ReleaseArgs struct {
-	Release pulumi.StringInput
+	Managers pulumi.StringArrayInput
+	Release  pulumi.StringInput
 }
 
 func (ReleaseArgs) ElementType() reflect.Type {

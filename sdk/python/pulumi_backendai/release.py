@@ -19,11 +19,14 @@ __all__ = ['ReleaseArgs', 'Release']
 @pulumi.input_type
 class ReleaseArgs:
     def __init__(__self__, *,
-                 release: pulumi.Input[_builtins.str]):
+                 release: pulumi.Input[_builtins.str],
+                 managers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None):
         """
         The set of arguments for constructing a Release resource.
         """
         pulumi.set(__self__, "release", release)
+        if managers is not None:
+            pulumi.set(__self__, "managers", managers)
 
     @_builtins.property
     @pulumi.getter
@@ -34,6 +37,15 @@ class ReleaseArgs:
     def release(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "release", value)
 
+    @_builtins.property
+    @pulumi.getter
+    def managers(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        return pulumi.get(self, "managers")
+
+    @managers.setter
+    def managers(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "managers", value)
+
 
 @pulumi.type_token("backendai:index:Release")
 class Release(pulumi.CustomResource):
@@ -41,6 +53,7 @@ class Release(pulumi.CustomResource):
     def __init__(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 managers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  release: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
@@ -73,6 +86,7 @@ class Release(pulumi.CustomResource):
     def _internal_init(__self__,
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
+                 managers: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  release: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -83,6 +97,7 @@ class Release(pulumi.CustomResource):
                 raise TypeError('__props__ is only valid when passed in combination with a valid opts.id to get an existing resource')
             __props__ = ReleaseArgs.__new__(ReleaseArgs)
 
+            __props__.__dict__["managers"] = managers
             if release is None and not opts.urn:
                 raise TypeError("Missing required property 'release'")
             __props__.__dict__["release"] = release
