@@ -484,8 +484,9 @@ func (g *managementNode) loadFixtures() error {
 	c, s := g.args.Cluster, g.set
 	if !g.shares() {
 		// The plane's first node loads them; this node's services start after the
-		// node's before it.
-		g.fixtures = g.args.Plane.After
+		// node's before it, and after this node's own etcd member, Valkey and PostgreSQL
+		// (the first node's wait for them through the etcd keys and the schema).
+		g.fixtures = slices.Concat(g.args.Plane.After, g.half)
 		return nil
 	}
 	conn := dbConnection(s.DB.Host, s.DB.Port, s.DBUser, g.args.DBPassword, s.DBName, g.conn)

@@ -39,6 +39,9 @@ func TestPlaneSteps(t *testing.T) {
 		m.waitsFor(t, p+"patroni-config", p+"plane-postgres-packages")
 		m.waitsFor(t, p+"plane-postgres", p+"plane-etcd", p+"patroni-config")
 		m.waitsFor(t, p+"manager-service", p+"rpc-public-key", p+"rpc-secret-key")
+		if node != "bai-m1" { // the first node's services wait for its plane through the etcd keys and the schema
+			m.waitsFor(t, p+"manager-service", p+"plane-etcd", p+"plane-valkey", p+"plane-postgres")
+		}
 		m.waitsFor(t, "bai-m1-plane-check", p+"verify")
 		if slices.ContainsFunc(m.get(p+"plane-etcd").deps, func(d string) bool { return strings.Contains(d, "-mgmt-") }) {
 			t.Errorf("%s's etcd member waits for another management step: %v", node, m.get(p+"plane-etcd").deps)
