@@ -67,11 +67,12 @@ func laneCount() int {
 }
 
 // parallel runs the test beside the others: it waits for a lane, and gives it back when
-// the test ends.
+// the test ends. The test's time in go test's report includes the wait, which it logs.
 func parallel(t *testing.T) {
 	t.Parallel()
-	ready := lanes.queue(t.Name())
-	<-ready
+	start := time.Now()
+	<-lanes.queue(t.Name())
+	t.Logf("a lane after %s", time.Since(start).Round(time.Second))
 	t.Cleanup(lanes.release)
 }
 
