@@ -49,10 +49,13 @@ func TestPlaneSteps(t *testing.T) {
 		if got := m.names(p + "rpc-keypair"); len(got) != 0 {
 			t.Errorf("%s makes its own RPC keypair: %v", node, got)
 		}
-		// The manager's sockets in the account's directory: the agent (root) may make
+		// The services' sockets in their own directories: the agent (root) may make
 		// /tmp/backend.ai/ipc first on a node with both.
-		if mgr := m.get(p + "manager-config").inputs["environment"].ObjectValue()["CONFIG_TEXT"].StringValue(); !strings.Contains(mgr, "ipc-base-path = '/home/bai/manager/ipc'") {
-			t.Errorf("%s's manager.toml keeps its IPC sockets elsewhere:\n%s", node, mgr)
+		for _, svc := range []string{"manager", "webserver", "storage-proxy"} {
+			conf := m.get(p + svc + "-config").inputs["environment"].ObjectValue()["CONFIG_TEXT"].StringValue()
+			if !strings.Contains(conf, "ipc-base-path = '/home/bai/"+svc+"/ipc'") {
+				t.Errorf("%s's %s keeps its IPC sockets elsewhere:\n%s", node, svc, conf)
+			}
 		}
 		web := m.get(p + "webserver-config").inputs["environment"].ObjectValue()["CONFIG_TEXT"].StringValue()
 		if !strings.Contains(web, `endpoint = 'http://10.20.30.10:8081,http://10.20.30.11:8081,http://10.20.30.12:8081'`) ||

@@ -76,14 +76,7 @@ func ManagerTOML(s Settings) (File, error) {
 	m.ServiceAddr = Addr{Host: "0.0.0.0", Port: s.Manager.Port}
 	m.InternalAddr = Addr{Host: "0.0.0.0", Port: s.ManagerInternalPort}
 	m.AnnounceAddr = s.Manager
-	m.IPCBasePath = "/tmp/backend.ai/ipc"
-	if s.Plane != nil {
-		// A plane's node may run the agent too (as root), and the agent may make
-		// /tmp/backend.ai/ipc first: the manager, run by the account, could not bind
-		// its logger's socket there and never answered. Its own directory is the
-		// account's.
-		m.IPCBasePath = path.Join(s.ManagerDir(), "ipc")
-	}
+	m.IPCBasePath = s.ipcBasePath(s.ManagerDir(), "/tmp/backend.ai/ipc")
 	m.PIDFile = path.Join(s.ManagerDir(), "manager.pid")
 	m.RPCAuthManagerKeypair = path.Join(s.ManagerDir(), "fixtures/manager/manager.key_secret")
 	m.HideAgents = true

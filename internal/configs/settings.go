@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -244,6 +245,19 @@ func (p Plane) SentinelList() string {
 		parts[i] = a.String()
 	}
 	return strings.Join(parts, ",")
+}
+
+// ipcBasePath is the ipc-base-path of a service the account runs: in a management plane,
+// ipc under the service's own directory; else def (a single node's files as they were).
+// Backend.AI's default, /tmp/backend.ai/ipc, is the agent's too, and the agent runs as
+// root: on a node with both, the agent may make it first, and the account's manager,
+// webserver and storage proxy then cannot bind their logger's socket there ("zmq.error.
+// ZMQError: Permission denied") and never answer.
+func (s Settings) ipcBasePath(serviceDir, def string) string {
+	if s.Plane != nil {
+		return path.Join(serviceDir, "ipc")
+	}
+	return def
 }
 
 // etcdAddr is a service's [etcd] addr: the one address given, or, in a management plane

@@ -14,6 +14,7 @@ type storageProxyFile struct {
 		NodeID        string `toml:"node-id"`
 		NumProc       int    `toml:"num-proc"`
 		PIDFile       string `toml:"pid-file"`
+		IPCBasePath   string `toml:"ipc-base-path,omitempty"`
 		EventLoop     string `toml:"event-loop"`
 		ScandirLimit  int    `toml:"scandir-limit"`
 		MaxUploadSize string `toml:"max-upload-size"`
@@ -57,6 +58,7 @@ func StorageProxyTOML(s Settings) (File, error) {
 	sp := &f.StorageProxy
 	sp.NodeID, sp.NumProc, sp.EventLoop = s.StorageProxy.NodeID, 1, "uvloop"
 	sp.PIDFile = path.Join(s.StorageProxyDir(), "storage-proxy.pid")
+	sp.IPCBasePath = s.ipcBasePath(s.StorageProxyDir(), "")
 	sp.ScandirLimit, sp.MaxUploadSize, sp.SessionExpire = 1000, "100g", "1d"
 	sp.Secret = p.put(StorageProxyJWT)
 	f.API.Client.ServiceAddr = Addr{Host: "0.0.0.0", Port: s.StorageProxy.ClientPort}

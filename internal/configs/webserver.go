@@ -63,7 +63,8 @@ type webserverFile struct {
 		} `toml:"redis"`
 	} `toml:"session"`
 	Webserver struct {
-		PIDFile string `toml:"pid-file"`
+		PIDFile     string `toml:"pid-file"`
+		IPCBasePath string `toml:"ipc-base-path,omitempty"`
 	} `toml:"webserver"`
 	// The GraphQL gateway: its endpoints are one comma-separated string (the webserver
 	// reads a list as one malformed URL).
@@ -122,6 +123,7 @@ func WebserverConf(s Settings) (File, error) {
 		f.API.Endpoint = strings.Join(endpoints, ",")
 	}
 	f.Webserver.PIDFile = path.Join(s.WebserverDir(), "webserver.pid")
+	f.Webserver.IPCBasePath = s.ipcBasePath(s.WebserverDir(), "")
 	if port := s.Webserver.GatewayPort; port > 0 {
 		f.ApolloRouter = &struct {
 			Enabled   bool   `toml:"enabled"`
