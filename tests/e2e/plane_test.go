@@ -227,11 +227,11 @@ func checkPlaneUpgrade(t *testing.T, s *sandbox, members []string, to string, se
 	noSecrets(t, "the output of the plane's upgrade", out, secrets)
 	var starts []int
 	for _, m := range members {
-		if got := s.ssh(m, "for svc in manager storage-proxy webserver; do /home/bai/$svc/.venv/bin/pip show backend.ai-$svc | sed -n 's/^Version: //p'; done | sort -u"); got != to {
+		if got := s.servicesRelease(m); got != to {
 			t.Errorf("%s's services' releases after the upgrade to %s: %q", m, to, got)
 		}
 		// One kernel under every sandbox host: one monotonic clock.
-		start, err := strconv.Atoi(s.ssh(m, "systemctl show -p ExecMainStartTimestampMonotonic --value backendai-manager"))
+		start, err := strconv.Atoi(s.serviceStarts(m)["manager"])
 		if err != nil {
 			t.Fatalf("%s's manager start: %v", m, err)
 		}

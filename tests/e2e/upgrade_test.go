@@ -163,7 +163,7 @@ func upgrade(t *testing.T, s *sandbox, to string, secrets map[string]string) {
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("the upgrade to %s (pulumi up): %s", to, took)
 	noSecrets(t, "the output of the upgrade", out, secrets)
-	if got := s.ssh("bai-u1", "for svc in manager storage-proxy webserver; do /home/bai/$svc/.venv/bin/pip show backend.ai-$svc | sed -n 's/^Version: //p'; done | sort -u"); got != to {
+	if got := s.servicesRelease("bai-u1"); got != to {
 		t.Errorf("the services' releases after the upgrade to %s: %q", to, got)
 	}
 	if got := s.ssh("bai-u2", "/home/bai/agent/.venv/bin/pip show backend.ai-agent | sed -n 's/^Version: //p'; grep -c '^initial-resource-group-name' /home/bai/agent/agent.toml"); got != to+"\n1" {
@@ -190,4 +190,11 @@ func upgrade(t *testing.T, s *sandbox, to string, secrets map[string]string) {
 
 	_, took = s.pulumi("up", "--yes", "--expect-no-changes")
 	t.Logf("second pulumi up after the upgrade to %s, nothing to change: %s", to, took)
+}
+
+// servicesRelease is the releases of the node's manager, storage proxy and webserver,
+// one line per release.
+func (s *sandbox) servicesRelease(node string) string {
+	s.t.Helper()
+	return s.ssh(node, "for svc in manager storage-proxy webserver; do /home/bai/$svc/.venv/bin/pip show backend.ai-$svc | sed -n 's/^Version: //p'; done | sort -u")
 }
