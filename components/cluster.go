@@ -176,7 +176,9 @@ func (c *Cluster) managementNodes(ctx *pulumi.Context, cs spec.Cluster, pl plane
 		a := pl.management
 		a.Node, a.Host, a.Storage = node, c.Hosts[node.Name], pl.storage.Mounted[node.Name]
 		a.Plane = &PlaneArgs{First: i == 0, RPCSeed: seed}
-		if i > 0 {
+		if i == 0 {
+			a.Plane.Adopted = pl.adopted
+		} else {
 			// Each node's services start (and, in an upgrade, restart) after the node's
 			// before it: one manager at a time, the first after the schema.
 			a.Plane.After, a.Fixtures = c.Planes[i-1].Running, nil
@@ -217,6 +219,9 @@ type plane struct {
 	storage    *SharedStorage
 	admin      Superadmin
 	management ManagementNodeArgs
+	// adopted is, in a plane of several nodes, the first node's copy of a single
+	// management node's halfstack (planeAdoption).
+	adopted []pulumi.Resource
 }
 
 // newPlane registers the management plane's resources, children of parent, on the
@@ -233,7 +238,18 @@ func newPlane(ctx *pulumi.Context, parent pulumi.Resource, args ClusterArgs, hos
 	if err != nil {
 		return plane{}, err
 	}
-	release, err := NewRelease(ctx, "release", args.Spec, pulumi.Parent(parent), pulumi.DependsOn([]pulumi.Resource{preflight}))
+	first := []pulumi.Resource{preflight}
+	var adopted []pulumi.Resource
+	if args.Spec.HA() {
+		// Growing a single management node, its data moves into the plane first.
+		adopt, err := planeAdoption(ctx, parent, args.Spec, hosts, args.DBPassword, preflight)
+		if err != nil {
+			return plane{}, err
+		}
+		adopted = []pulumi.Resource{adopt}
+		first = append(first, adopt)
+	}
+	release, err := NewRelease(ctx, "release", args.Spec, pulumi.Parent(parent), pulumi.DependsOn(first))
 	if err != nil {
 		return plane{}, err
 	}
@@ -241,7 +257,7 @@ func newPlane(ctx *pulumi.Context, parent pulumi.Resource, args ClusterArgs, hos
 	if err != nil {
 		return plane{}, err
 	}
-	return plane{storage: storage, admin: admin, management: ManagementNodeArgs{
+	return plane{storage: storage, admin: admin, adopted: adopted, management: ManagementNodeArgs{
 		Release: release,
 		Cluster: args.Spec, Host: hosts[mgr.Name], Node: mgr,
 		DBPassword: args.DBPassword, StorageProxySecret: args.StorageProxySecret, StorageProxyJWT: args.StorageProxyJWT,

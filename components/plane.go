@@ -1,11 +1,13 @@
 package components
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/backendai-infra/backendai-infra/internal/configs"
+	"github.com/backendai-infra/backendai-infra/internal/halfstack"
 	"github.com/backendai-infra/backendai-infra/internal/scripts"
 	"github.com/backendai-infra/backendai-infra/internal/spec"
 	"github.com/backendai-infra/backendai-infra/sdk/go/backendai"
@@ -27,6 +29,9 @@ type PlaneArgs struct {
 	// RPCSeed is the secret the managers' one RPC keypair is derived from: every manager
 	// authenticates to the agents with it.
 	RPCSeed pulumi.StringInput
+	// Adopted is what the node's etcd member, Valkey and PostgreSQL wait for: on the first
+	// node, its single management node's halfstack copied and stopped (planeAdoption).
+	Adopted []pulumi.Resource
 }
 
 // planeNode is node n's part of c's plane.
@@ -48,7 +53,8 @@ func (g *managementNode) planeHalfstack() error {
 	c, n, a := g.args.Cluster, g.args.Node, g.args
 	p := planeNode(c, n)
 	local := func(port int) string { return configs.Addr{Host: "127.0.0.1", Port: port}.HTTP() }
-	etcdMember, err := g.run("plane-etcd", scripts.PlaneEtcdInput{Env: p.EtcdEnv(), Client: local(p.EtcdPort)}, nil, a.Host.Ready...)
+	etcdMember, err := g.run("plane-etcd", scripts.PlaneEtcdInput{Env: p.EtcdEnv(), Client: local(p.EtcdPort)}, nil,
+		slices.Concat(a.Host.Ready, a.Plane.Adopted)...)
 	if err != nil {
 		return err
 	}
@@ -76,8 +82,47 @@ func (g *managementNode) planeHalfstack() error {
 		PatroniSHA256: checksum(patroni.Text, patroni.SlotList()), PatroniAPI: local(p.PatroniPort),
 		DBPort: p.ProxyPort, DBName: g.set.DBName},
 		pulumi.ToSecret(pulumi.StringMap{"DB_PASSWORD": g.args.DBPassword}).(pulumi.StringMapOutput), etcdMember, conf)
+	if err != nil {
+		return err
+	}
 	g.half = []pulumi.Resource{etcdMember, valkey, postgres}
+	if !a.Plane.First {
+		return nil
+	}
+	// A single management node's data, copied by planeAdoption, goes in before the
+	// plane's own etcd keys, schema and fixtures.
+	restore, err := g.run("plane-restore", scripts.PlaneRestoreInput{DumpDir: scripts.PlaneGrowthDir, DBPort: p.ProxyPort,
+		DBName: g.set.DBName, EtcdClient: local(p.EtcdPort)}, nil, etcdMember, postgres)
+	g.half = append(g.half, restore)
 	return err
+}
+
+// planeAdoption: growing a single management node into a plane, the node's halfstack's
+// data is copied and its containers stopped (plane_adopt.sh), before the plane's
+// services take their ports. Every management node has the step; on each but the first
+// it only refuses a halfstack (its data would be left behind), and the first's waits
+// for theirs and for the schema's preflight, which reads the database where it is. It
+// changes nothing where there is no halfstack (a new plane). The release record waits
+// for the first node's, which it returns.
+func planeAdoption(ctx *pulumi.Context, parent pulumi.Resource, c spec.Cluster, hosts map[string]*Host, dbPassword pulumi.StringInput, preflight pulumi.Resource) (pulumi.Resource, error) {
+	half := halfstack.Services(c.Halfstack)
+	secret := pulumi.ToSecret(pulumi.StringMap{"DB_PASSWORD": dbPassword}).(pulumi.StringMapOutput)
+	managers := c.Managers()
+	adopt := func(n spec.Node, first string, deps ...pulumi.Resource) (*remote.Script, error) {
+		st := steps{ctx: ctx, name: n.Name + "-mgmt", parent: parent, conn: hosts[n.Name].Connection}
+		return st.run("plane-adopt", scripts.PlaneAdoptInput{First: first, Node: n.Name, DumpDir: scripts.PlaneGrowthDir,
+			DBName: halfstack.Database, DBContainer: half[0].Name, RedisContainer: half[1].Name, EtcdContainer: half[2].Name,
+			EtcdPort: c.Halfstack.Ports.Etcd}, secret, append(deps, hosts[n.Name].Account)...)
+	}
+	others := []pulumi.Resource{preflight}
+	for _, n := range managers[1:] {
+		st, err := adopt(n, "no")
+		if err != nil {
+			return nil, err
+		}
+		others = append(others, st)
+	}
+	return adopt(managers[0], "yes", others...)
 }
 
 // dbSecret is the database's password as the steps that fill it in take it.

@@ -11,11 +11,17 @@ import (
 
 func planeCluster(t *testing.T) spec.Cluster {
 	t.Helper()
-	cfg := map[string]string{
-		"nodes": `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager"]},
+	return clusterOf(t, `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager"]},
 			{"name":"bai-m2","address":"10.20.30.11","roles":["manager"]},
 			{"name":"bai-m3","address":"10.20.30.12","roles":["manager"]},
-			{"name":"bai-a01","address":"10.20.30.20","roles":["agent","storage"]}]`,
+			{"name":"bai-a01","address":"10.20.30.20","roles":["agent","storage"]}]`)
+}
+
+// clusterOf is a cluster of nodes (JSON) without the App Proxy.
+func clusterOf(t *testing.T, nodes string) spec.Cluster {
+	t.Helper()
+	cfg := map[string]string{
+		"nodes": nodes,
 		"version": "26.8.1", "dbPassword": "a-long-db-password", "storageProxySecret": "shared-secret",
 		"storageProxyJWT": "jwt-secret", "sshPrivateKey": loginKey, "services": `{"appProxy":{"enabled":false}}`,
 	}
@@ -43,7 +49,11 @@ func TestPlaneSteps(t *testing.T) {
 			m.waitsFor(t, p+"manager-service", p+"plane-etcd", p+"plane-valkey", p+"plane-postgres")
 		}
 		m.waitsFor(t, "bai-m1-plane-check", p+"verify")
-		if slices.ContainsFunc(m.get(p+"plane-etcd").deps, func(d string) bool { return strings.Contains(d, "-mgmt-") }) {
+		// The etcd members start at once; the first node's after its halfstack, if any, is
+		// copied and stopped (growing one management node).
+		if slices.ContainsFunc(m.get(p+"plane-etcd").deps, func(d string) bool {
+			return strings.Contains(d, "-mgmt-") && !strings.HasSuffix(d, "::bai-m1-mgmt-plane-adopt")
+		}) {
 			t.Errorf("%s's etcd member waits for another management step: %v", node, m.get(p+"plane-etcd").deps)
 		}
 		if got := m.names(p + "rpc-keypair"); len(got) != 0 {
@@ -75,6 +85,20 @@ func TestPlaneSteps(t *testing.T) {
 	// One manager at a time: the third node's services (re)start after the second's.
 	m.waitsFor(t, "bai-m3-mgmt-manager-service", "bai-m2-mgmt-manager-service", "bai-m2-mgmt-webserver-service")
 	m.waitsFor(t, "verification-checks", "bai-m1-plane-check")
+	// Growing one management node: its halfstack copied and stopped (the other nodes'
+	// steps first, which refuse one of their own), then the plane's etcd, PostgreSQL and
+	// the copy restored, before the plane's etcd keys and schema; the release waits.
+	m.waitsFor(t, "bai-m1-mgmt-plane-adopt", "bai-m2-mgmt-plane-adopt", "bai-m3-mgmt-plane-adopt", "bai-m1-mgmt-schema-preflight")
+	m.waitsFor(t, "release", "bai-m1-mgmt-plane-adopt")
+	m.waitsFor(t, "bai-m1-mgmt-plane-etcd", "bai-m1-mgmt-plane-adopt")
+	m.waitsFor(t, "bai-m1-mgmt-plane-restore", "bai-m1-mgmt-plane-etcd", "bai-m1-mgmt-plane-postgres")
+	m.waitsFor(t, "bai-m1-mgmt-etcd-config", "bai-m1-mgmt-plane-restore")
+	m.waitsFor(t, "bai-m1-mgmt-schema", "bai-m1-mgmt-plane-restore")
+	for _, node := range []string{"bai-m2", "bai-m3"} {
+		if got := m.names(node + "-mgmt-plane-restore"); len(got) != 0 {
+			t.Errorf("%s restores a copy: %v", node, got)
+		}
+	}
 	// The release record keeps the plane's nodes: its check refuses them changing.
 	if raw, _ := json.Marshal(m.get("release").inputs["managers"].Mappable()); string(raw) != `["bai-m1","bai-m2","bai-m3"]` {
 		t.Errorf("the release record's managers: %s", raw)
@@ -98,5 +122,38 @@ func TestPlaneSteps(t *testing.T) {
 	key := m.get("bai-a01-agent-rpc-keys").inputs["environment"].ObjectValue()["MANAGER_PUBLIC_KEY"].StringValue()
 	if !strings.Contains(key, "public-key = ") {
 		t.Errorf("the agent trusts %q, not the plane's public certificate", key)
+	}
+}
+
+// TestPlaneGrowth: a single management node grown to three (an agent node among the new
+// ones) keeps every resource of the single node's but its halfstack's and its own RPC
+// keypair's: nothing holding data is deleted or replaced (a resource that changed parent
+// would be), and the etcd keys and fixtures are the same resources, updated in place.
+func TestPlaneGrowth(t *testing.T) {
+	single := runCluster(t, clusterOf(t, `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager"]},
+		{"name":"bai-m3","address":"10.20.30.12","roles":["agent","storage"]}]`))
+	grown := runCluster(t, clusterOf(t, `[{"name":"bai-m1","address":"10.20.30.10","roles":["manager"]},
+		{"name":"bai-m2","address":"10.20.30.11","roles":["manager"]},
+		{"name":"bai-m3","address":"10.20.30.12","roles":["manager","agent","storage"]}]`))
+	parents := map[string]string{}
+	for _, r := range grown.all {
+		parents[r.typ+" "+r.name] = r.parent
+	}
+	halfstack := func(name string) bool {
+		return strings.HasPrefix(name, "bai-m1-mgmt-halfstack") || strings.HasPrefix(name, "backendai-half-")
+	}
+	for _, r := range single.all {
+		parent, kept := parents[r.typ+" "+r.name]
+		switch {
+		case !kept && !halfstack(r.name) && r.name != "bai-m1-mgmt-rpc-keypair":
+			t.Errorf("growing deletes %s %s", r.typ, r.name)
+		case kept && parent != r.parent:
+			t.Errorf("growing moves %s %s from %s to %s (a replacement)", r.typ, r.name, r.parent, parent)
+		}
+	}
+	for _, name := range []string{"bai-m1-mgmt-etcd-config", "bai-m1-mgmt-etcd-volumes", "bai-m1-mgmt-fixture-superadmin", "bai-m1-mgmt-schema"} {
+		if _, kept := parents[single.get(name).typ+" "+name]; !kept {
+			t.Errorf("growing does not keep %s", name)
+		}
 	}
 }

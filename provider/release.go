@@ -24,7 +24,8 @@ type ReleaseArgs struct {
 	// Version is the release, e.g. "26.8.3".
 	Version string `pulumi:"release"`
 	// Managers are the management plane's nodes, in a cluster of several (a single
-	// management node's record has none): the plane cannot yet grow or shrink in place.
+	// management node's record has none): one management node grows to several, but a
+	// plane does not yet grow, shrink or change its nodes in place.
 	Managers []string `pulumi:"managers,optional"`
 }
 
@@ -63,6 +64,10 @@ func (r *Release) Check(ctx context.Context, req infer.CheckRequest) (infer.Chec
 		}
 		if reason := planeChange(was, args.Managers); reason != "" {
 			failures = append(failures, p.CheckFailure{Reason: "nodes: " + reason})
+		} else if len(was) == 0 && len(args.Managers) > 0 && old != args.Version {
+			failures = append(failures, p.CheckFailure{Reason: fmt.Sprintf("version: growing one management node to %d and "+
+				"going from %s to %s at once: grow the plane at %s first, then upgrade it in the next up (the schema "+
+				"migrates in the plane's database, once its data has moved there)", len(args.Managers), old, args.Version, old)})
 		}
 	}
 	return infer.CheckResponse[ReleaseArgs]{Inputs: args, Failures: failures}, nil
@@ -77,9 +82,11 @@ func (r *Release) Update(ctx context.Context, req infer.UpdateRequest[ReleaseArg
 }
 
 // planeChange is why a cluster's management nodes cannot go from was to now (each empty
-// for a single management node), or "".
+// for a single management node), or "". One management node grows to a plane (its
+// data moves there: docs/ha.md); the plane's first node must be the single one, which
+// its step plane-adopt checks on the hosts.
 func planeChange(was, now []string) string {
-	if slices.Equal(was, now) {
+	if slices.Equal(was, now) || (len(was) == 0 && len(now) > 1) {
 		return ""
 	}
 	name := func(ms []string) string {
@@ -89,9 +96,9 @@ func planeChange(was, now []string) string {
 		return strings.Join(ms, ", ")
 	}
 	return fmt.Sprintf("the manager role would go from %s to %s: a management plane does not yet grow, shrink or "+
-		"change its nodes in place (its etcd members, Sentinels and Patroni cluster are made once, and a single "+
-		"node's database and etcd stay in its halfstack). Keep the manager role where it is, or deploy the new "+
-		"plane as a new cluster and move the data over", name(was), name(now))
+		"change its nodes in place (its etcd members, Sentinels and Patroni cluster are made once; only one "+
+		"management node grows to several). Keep the manager role where it is, or deploy the new plane as a new "+
+		"cluster and move the data over", name(was), name(now))
 }
 
 // releaseForm is a Backend.AI release: 26.8.3, 26.8.0rc1.

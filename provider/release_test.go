@@ -65,7 +65,7 @@ func TestPlaneChange(t *testing.T) {
 	}{
 		{"a single node stays", nil, nil, ""},
 		{"a plane stays", plane, plane, ""},
-		{"a single node grows", nil, plane, "from one management node to bai-m1, bai-m2, bai-m3"},
+		{"a single node grows", nil, plane, ""},
 		{"a plane shrinks", plane, nil, "from bai-m1, bai-m2, bai-m3 to one management node"},
 		{"a plane grows", plane, append(slices.Clone(plane), "bai-m4", "bai-m5"), "to bai-m1, bai-m2, bai-m3, bai-m4, bai-m5"},
 		{"a node is swapped", plane, []string{"bai-m1", "bai-m2", "bai-m9"}, "to bai-m1, bai-m2, bai-m9"},
@@ -80,24 +80,38 @@ func TestPlaneChange(t *testing.T) {
 	}
 }
 
-// Through the server: a single management node's record given a plane's nodes is refused
-// at its check, naming the field; a new cluster's plane is not.
+// Through the server: a single management node grows into a plane, but not while it
+// upgrades too; a plane does not go back to one node. Each refusal names its field.
 func TestReleaseCheckPlane(t *testing.T) {
 	s := newServer(t)
 	plane := property.New([]property.Value{property.New("bai-m1"), property.New("bai-m2"), property.New("bai-m3")})
-	single := property.NewMap(map[string]property.Value{"release": property.New("26.8.3")})
+	record := func(version string, managers *property.Value) property.Map {
+		m := map[string]property.Value{"release": property.New(version)}
+		if managers != nil {
+			m["managers"] = *managers
+		}
+		return property.NewMap(m)
+	}
 	for _, tt := range []struct {
-		name    string
-		old     property.Map
-		refused bool
-	}{{"a new plane", property.Map{}, false}, {"a single node grows", single, true}} {
-		r, err := s.Check(p.CheckRequest{Urn: "urn:pulumi:s::p::backendai:index:Release::release", State: tt.old,
-			Inputs: property.NewMap(map[string]property.Value{"release": property.New("26.8.3"), "managers": plane})})
+		name     string
+		old, new property.Map
+		refusal  string // the failure's start; "" for none
+	}{
+		{"a new plane", property.Map{}, record("26.8.3", &plane), ""},
+		{"a single node grows", record("26.8.3", nil), record("26.8.3", &plane), ""},
+		{"a single node grows and upgrades", record("26.4.10", nil), record("26.8.3", &plane), "version: growing one management node to 3 and going from 26.4.10 to 26.8.3"},
+		{"a plane shrinks to one node", record("26.8.3", &plane), record("26.8.3", nil), "nodes: the manager role would go from bai-m1, bai-m2, bai-m3 to one management node"},
+	} {
+		r, err := s.Check(p.CheckRequest{Urn: "urn:pulumi:s::p::backendai:index:Release::release", State: tt.old, Inputs: tt.new})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if refused := len(r.Failures) > 0; refused != tt.refused || refused && !strings.HasPrefix(r.Failures[0].Reason, "nodes: the manager role would go from one management node") {
-			t.Errorf("%s: failures %+v, want refused %v", tt.name, r.Failures, tt.refused)
+		var got string
+		if len(r.Failures) > 0 {
+			got = r.Failures[0].Reason
+		}
+		if tt.refusal == "" && len(r.Failures) > 0 || tt.refusal != "" && !strings.HasPrefix(got, tt.refusal) {
+			t.Errorf("%s: failures %+v, want %q", tt.name, r.Failures, tt.refusal)
 		}
 	}
 }

@@ -80,3 +80,45 @@ type PlaneCheckInput struct {
 }
 
 func (PlaneCheckInput) Script() string { return PlaneCheck }
+
+//go:embed plane_adopt.sh
+var planeAdoptSh string
+
+//go:embed plane_restore.sh
+var planeRestoreSh string
+
+var (
+	PlaneAdopt   = prelude + planeAdoptSh
+	PlaneRestore = prelude + planeRestoreSh
+)
+
+// PlaneGrowthDir is where plane_adopt.sh copies a single management node's database and
+// etcd keys, for plane_restore.sh; they stay there afterwards, root's alone.
+const PlaneGrowthDir = "/var/lib/backendai-infra/plane-growth"
+
+// PlaneAdoptInput is plane_adopt.sh's: whether the node is the plane's first, its name,
+// where the copy goes, the database, the halfstack's containers, and etcd's port. The
+// database's password comes in the step's secret environment (DB_PASSWORD).
+type PlaneAdoptInput struct {
+	First          string `env:"FIRST"`
+	Node           string `env:"NODE"`
+	DumpDir        string `env:"DUMP_DIR"`
+	DBName         string `env:"DB_NAME"`
+	DBContainer    string `env:"DB_CONTAINER"`
+	RedisContainer string `env:"REDIS_CONTAINER"`
+	EtcdContainer  string `env:"ETCD_CONTAINER"`
+	EtcdPort       int    `env:"ETCD_PORT"`
+}
+
+func (PlaneAdoptInput) Script() string { return PlaneAdopt }
+
+// PlaneRestoreInput is plane_restore.sh's: the copy, the database behind HAProxy, and
+// the node's etcd member.
+type PlaneRestoreInput struct {
+	DumpDir    string `env:"DUMP_DIR"`
+	DBPort     int    `env:"DB_PORT"`
+	DBName     string `env:"DB_NAME"`
+	EtcdClient string `env:"ETCD_CLIENT"`
+}
+
+func (PlaneRestoreInput) Script() string { return PlaneRestore }

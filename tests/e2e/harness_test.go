@@ -318,6 +318,16 @@ func (s *sandbox) sshOf(name string) (int, string) {
 // nodeConfig is the stack file's node list, by name.
 func (s *sandbox) nodeConfig() map[string]map[string]any {
 	s.t.Helper()
+	out := map[string]map[string]any{}
+	for _, n := range s.nodeList() {
+		out[n["name"].(string)] = n
+	}
+	return out
+}
+
+// nodeList is the stack's nodes, in their order.
+func (s *sandbox) nodeList() []map[string]any {
+	s.t.Helper()
 	raw, err := os.ReadFile(filepath.Join(s.root, "Pulumi."+s.stack+".yaml"))
 	if err != nil {
 		s.t.Fatal(err)
@@ -328,11 +338,10 @@ func (s *sandbox) nodeConfig() map[string]map[string]any {
 	if err := yaml.Unmarshal(raw, &file); err != nil {
 		s.t.Fatal(err)
 	}
-	out := map[string]map[string]any{}
+	var out []map[string]any
 	list, _ := file.Config["backendai-cluster:nodes"].([]any)
 	for _, n := range list {
-		m := n.(map[string]any)
-		out[m["name"].(string)] = m
+		out = append(out, n.(map[string]any))
 	}
 	if len(out) == 0 {
 		s.t.Fatalf("no nodes in Pulumi.%s.yaml", s.stack)

@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/backendai-infra/backendai-infra/internal/scripts"
+	"github.com/backendai-infra/backendai-infra/internal/spec"
 	"github.com/backendai-infra/backendai-infra/tests/standins"
 )
 
@@ -26,16 +28,17 @@ type planeReport struct {
 	ManagersAnswering, Managers int
 }
 
-// TestPlane: a cluster at the LTS line whose management plane is three nodes, each an
-// etcd member, Valkey with a Sentinel, PostgreSQL under Patroni behind HAProxy, and a
-// manager, webserver and storage proxy; the third is the agent and the storage node too.
-// The up converges and the verification passes (the agent registered, a session ran);
-// the plane's check found every member healthy, and the test reads the same on the hosts
-// itself: etcd's three members, the Sentinels' master and two replicas, Patroni's leader
-// and two streaming replicas, each manager answering, each webserver pointed at every
-// manager. A preview then changes nothing. Then, each a subtest going on from the one
-// before: the first node is gone while a session runs (checkFailover), and the plane is
-// upgraded to 26.8 (checkPlaneUpgrade).
+// TestPlane: a cluster at the LTS line whose management plane grows from one node to
+// three, each then an etcd member, Valkey with a Sentinel, PostgreSQL under Patroni
+// behind HAProxy, and a manager, webserver and storage proxy; the third is the agent and
+// the storage node too. The first up deploys one management node and the agent node,
+// verified; the growth (checkGrowth) keeps its data, and the verification passes again
+// (the agent registered, a session ran); the plane's check found every member healthy,
+// and the test reads the same on the hosts itself: etcd's three members, the Sentinels'
+// master and two replicas, Patroni's leader and two streaming replicas, each manager
+// answering, each webserver pointed at every manager. A preview then changes nothing.
+// Then, each a subtest going on from the one before: the first node is gone while a
+// session runs (checkFailover), and the plane is upgraded to 26.8 (checkPlaneUpgrade).
 func TestPlane(t *testing.T) {
 	parallel(t)
 	s, stand, secrets := clusterStack(t, ltsRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager,agent,storage")
@@ -45,12 +48,28 @@ func TestPlane(t *testing.T) {
 	s.setConfig([][2]string{{"services.appProxy.enabled", "false"}, {"agent.reserved.cpu", "0"}})
 	s.setConfigValue("verify", map[string]any{"apps": []any{}})
 	s.noApps = true
+	members := []string{"bai-h1", "bai-h2", "bai-h3"}
+	plane := s.nodeList()
+	// One management node first: bai-h1, and bai-h3 the agent and storage node.
+	var single []map[string]any
+	for _, n := range plane {
+		switch n["name"] {
+		case "bai-h1":
+			single = append(single, n)
+		case "bai-h3":
+			one := maps.Clone(n)
+			one["roles"] = []any{"agent", "storage"}
+			single = append(single, one)
+		}
+	}
+	s.setConfigValue("nodes", single)
 	out, took := s.pulumi("up", "--yes")
-	t.Logf("first pulumi up of a plane of three management nodes and an agent: %s", took.Round(1e9))
+	t.Logf("first pulumi up of one management node and an agent: %s", took.Round(1e9))
 	noSecrets(t, "the output of up", out, secrets)
 	checkVerification(t, s, ltsRelease, "i-bai-h3")
-	members := []string{"bai-h1", "bai-h2", "bai-h3"}
-	checkPlane(t, s, members)
+	if !t.Run("grows to three management nodes", func(t *testing.T) { checkGrowth(t, s.on(t), plane, members, secrets) }) {
+		t.FailNow()
+	}
 	s.pulumi("preview", "--expect-no-changes")
 	if !t.Run("a management node stops", func(t *testing.T) { checkFailover(t, s.on(t), stand, secrets, members) }) {
 		t.FailNow()
@@ -58,6 +77,68 @@ func TestPlane(t *testing.T) {
 	t.Run("to "+midRelease, func(t *testing.T) { checkPlaneUpgrade(t, s.on(t), members, midRelease, secrets) })
 	s.pulumi("destroy", "--yes")
 	s.pulumi("stack", "rm", "--yes")
+}
+
+// checkGrowth: a verified single management node (members[0]) with data of its users (a
+// vfolder, the sessions the verification ran) grows to the plane of members (nodes,
+// the stack's nodes then). The plan deletes nothing but the halfstack and the node's own
+// RPC keypair, and replaces nothing; after the up the cluster is verified, the plane is
+// whole, the data and the schema's revision are kept, and the halfstack's containers are
+// stopped.
+func checkGrowth(t *testing.T, s *sandbox, nodes []map[string]any, members []string, secrets map[string]string) {
+	t.Helper()
+	first := members[0]
+	client := s.adminClient(s.nodes()[first])
+	const folder = "kept-in-growth"
+	s.ssh(first, client+"vfolder create "+folder+" local:"+spec.DefaultVolume+" >/dev/null")
+	const count = "SELECT count(*) FROM sessions"
+	sessions := s.ssh(first, "docker exec -u postgres backendai-half-db psql -d backend -tAc '"+count+"'")
+	head := schemaHead(t, s, first)
+
+	s.setConfigValue("nodes", nodes)
+	preview, _ := s.pulumi("preview", "--json")
+	var plan struct {
+		Steps []struct{ Op, URN string }
+	}
+	if err := json.Unmarshal([]byte(preview), &plan); err != nil {
+		t.Fatalf("preview --json: %v\n%s", err, preview)
+	}
+	var deleted []string
+	for _, st := range plan.Steps {
+		name := st.URN[strings.LastIndex(st.URN, "::")+2:]
+		switch st.Op {
+		case "delete":
+			deleted = append(deleted, name)
+		case "same", "update", "create":
+		default:
+			t.Errorf("the growth's plan: %s %s", st.Op, name)
+		}
+	}
+	slices.Sort(deleted)
+	if want := []string{first + "-mgmt-halfstack", first + "-mgmt-rpc-keypair"}; !slices.Equal(deleted, want) {
+		t.Errorf("the growth's plan deletes %v, want %v", deleted, want)
+	}
+	out, took := s.pulumi("up", "--yes")
+	t.Logf("growing one management node to %d (pulumi up): %s", len(members), took.Round(time.Second))
+	noSecrets(t, "the output of the growth", out, secrets)
+	checkVerification(t, s, ltsRelease, "i-bai-h3")
+	checkPlane(t, s, members)
+	if list := s.ssh(first, client+"vfolder list 2>&1"); !strings.Contains(list, folder) {
+		t.Errorf("the vfolder %s made before the growth is gone:\n%s", folder, list)
+	}
+	after := s.ssh(first, "psql -h 127.0.0.1 -p 8100 -U postgres -d backend -tAc '"+count+"'")
+	before, err1 := strconv.Atoi(sessions)
+	kept, err2 := strconv.Atoi(after)
+	if err1 != nil || err2 != nil || before == 0 || kept < before {
+		t.Errorf("sessions in the database: %s before the growth, %s after", sessions, after)
+	}
+	t.Logf("sessions in the database: %s before the growth, %s after", sessions, after)
+	if got := schemaHead(t, s, first); got != head {
+		t.Errorf("the schema's revision went from %s to %s in the growth", head, got)
+	}
+	if running := s.ssh(first, "docker ps -q --filter name=backendai-half-"); running != "" {
+		t.Errorf("the halfstack's containers still run on %s after the growth: %s", first, running)
+	}
 }
 
 // checkPlane: the plane's check found every member, and so do the hosts.
