@@ -21,7 +21,7 @@ func planeCluster(t *testing.T) spec.Cluster {
 func clusterOf(t *testing.T, nodes string) spec.Cluster {
 	t.Helper()
 	cfg := map[string]string{
-		"nodes": nodes,
+		"nodes":   nodes,
 		"version": "26.8.1", "dbPassword": "a-long-db-password", "storageProxySecret": "shared-secret",
 		"storageProxyJWT": "jwt-secret", "sshPrivateKey": loginKey, "services": `{"appProxy":{"enabled":false}}`,
 	}
