@@ -11,6 +11,7 @@
 # A refresh does not read this step back (it moves data once).
 set -euo pipefail
 : "${DUMP_DIR:?}" "${DB_PORT:?}" "${DB_NAME:?}" "${ETCD_CLIENT:?}"
+umask 077
 sql=$DUMP_DIR/$DB_NAME.sql keys=$DUMP_DIR/etcd.json record=$DUMP_DIR/etcd.restored
 if [ ! -s "$sql" ] || [ ! -s "$keys" ]; then
 	echo "plane-restore: nothing copied from a halfstack changed=no"

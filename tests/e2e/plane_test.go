@@ -136,6 +136,10 @@ func checkGrowth(t *testing.T, s *sandbox, nodes []map[string]any, members []str
 	if got := schemaHead(t, s, first); got != head {
 		t.Errorf("the schema's revision went from %s to %s in the growth", head, got)
 	}
+	// The manager stopped just before the copy, and ran again with the plane's files.
+	down := s.ssh(first, "echo $(( $(date -d \"$(systemctl show -p ActiveEnterTimestamp --value backendai-manager)\" +%s) - $(stat -c %Y "+
+		scripts.PlaneGrowthDir+"/backend.sql) ))")
+	t.Logf("%s's manager ran again %s s after the halfstack's copy", first, down)
 	if running := s.ssh(first, "docker ps -q --filter name=backendai-half-"); running != "" {
 		t.Errorf("the halfstack's containers still run on %s after the growth: %s", first, running)
 	}
