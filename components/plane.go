@@ -39,7 +39,7 @@ func planeNode(c spec.Cluster, n spec.Node) configs.PlaneNode {
 	p := configs.PlaneNode{Name: n.Name, Address: n.Address, Service: spec.PlaneRedisService,
 		EtcdPort: c.Halfstack.Ports.Etcd, RedisPort: c.Halfstack.Ports.Redis, ProxyPort: c.Halfstack.Ports.Postgres,
 		PeerPort: spec.PlaneEtcdPeerPort, SentinelPort: spec.PlaneSentinelPort, PostgresPort: spec.PlanePostgresPort,
-		PatroniPort: spec.PlanePatroniPort}
+		PatroniPort: spec.PlanePatroniPort, StorageProxyPort: spec.StorageProxyManagerPort, StorageFrontPort: spec.PlaneStorageProxyPort}
 	for _, m := range c.Managers() {
 		p.Members = append(p.Members, configs.PlaneMember{Name: m.Name, Address: m.Address})
 	}

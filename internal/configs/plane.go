@@ -22,6 +22,9 @@ type PlaneNode struct {
 	// PeerPort, SentinelPort, PostgresPort and PatroniPort are each node's etcd peers',
 	// Sentinel's, PostgreSQL's and Patroni's REST API's.
 	PeerPort, SentinelPort, PostgresPort, PatroniPort int
+	// StorageProxyPort is each node's storage proxy manager API; StorageFrontPort is
+	// HAProxy's in front of them on the node's loopback, which the managers use.
+	StorageProxyPort, StorageFrontPort int
 	// Service is the Sentinels' name of the Valkey master.
 	Service string
 }
@@ -35,7 +38,7 @@ func (p PlaneNode) quorum() int { return len(p.Members)/2 + 1 }
 
 // Settings is the plane as the services reach it.
 func (p PlaneNode) Settings(managerPort int) *Plane {
-	out := &Plane{SentinelService: p.Service}
+	out := &Plane{SentinelService: p.Service, StorageProxyManager: Addr{Host: "127.0.0.1", Port: p.StorageFrontPort}}
 	for _, m := range p.Members {
 		out.Etcd = append(out.Etcd, Addr{Host: m.Address, Port: p.EtcdPort})
 		out.Sentinels = append(out.Sentinels, Addr{Host: m.Address, Port: p.SentinelPort})
@@ -165,9 +168,10 @@ postgresql:
 // goes to whichever member's Patroni answers /primary; a connection to a member that
 // stops being the primary is cut, so that clients reconnect to the new one.
 func (p PlaneNode) HAProxyConf() string {
-	var servers []string
+	var servers, proxies []string
 	for _, m := range p.Members {
 		servers = append(servers, fmt.Sprintf("    server %s %s maxconn 500 check port %d", m.Name, Addr{Host: m.Address, Port: p.PostgresPort}, p.PatroniPort))
+		proxies = append(proxies, fmt.Sprintf("    server %s %s check", m.Name, Addr{Host: m.Address, Port: p.StorageProxyPort}))
 	}
 	return header("#") + fmt.Sprintf(`global
     maxconn 1000
@@ -185,7 +189,16 @@ listen postgres
     http-check expect status 200
     default-server inter 2s fall 2 rise 2 on-marked-down shutdown-sessions
 %s
-`, Addr{Host: "127.0.0.1", Port: p.ProxyPort}, strings.Join(servers, "\n"))
+
+# The storage proxies' manager API: the first that answers, in the nodes' order, takes
+# every manager's requests (one proxy at a time: a background task it runs is asked
+# after where it started).
+listen storage-proxy-manager
+    bind %s
+    balance first
+    default-server inter 2s fall 2 rise 2 on-marked-down shutdown-sessions
+%s
+`, Addr{Host: "127.0.0.1", Port: p.ProxyPort}, strings.Join(servers, "\n"), Addr{Host: "127.0.0.1", Port: p.StorageFrontPort}, strings.Join(proxies, "\n"))
 }
 
 // header is the line that says who wrote a file, in its comment syntax.

@@ -235,6 +235,9 @@ type Plane struct {
 	SentinelService string
 	// Managers is every manager's API: the webserver's [api] endpoint lists them.
 	Managers []Addr
+	// StorageProxyManager is where each manager reaches the storage proxies' manager API:
+	// the node's HAProxy, in front of every node's storage proxy.
+	StorageProxyManager Addr
 }
 
 // SentinelList is the Sentinels as etcd's config/redis/sentinel and the webserver's

@@ -76,13 +76,17 @@ func StorageProxyTOML(s Settings) (File, error) {
 // VolumesTree is the etcd tree under "volumes" that tells the manager about this
 // storage proxy (sample.etcd.volumes.json's shape); its secret goes in SecretVolumesTree.
 func VolumesTree(s Settings, clientHost string) map[string]any {
+	manager := Addr{Host: s.Manager.Host, Port: s.StorageProxy.ManagerPort}
+	if s.Plane != nil {
+		manager = s.Plane.StorageProxyManager
+	}
 	return map[string]any{
 		"_types":              map[string]any{"group": "", "user": ""},
 		"default_host":        s.StorageProxy.Name + ":" + s.StorageProxy.Volumes[0].Name,
 		"exposed_volume_info": "percentage",
 		"proxies": map[string]any{s.StorageProxy.Name: map[string]any{
 			"client_api":  Addr{Host: clientHost, Port: s.StorageProxy.ClientPort}.HTTP(),
-			"manager_api": Addr{Host: s.Manager.Host, Port: s.StorageProxy.ManagerPort}.HTTP(),
+			"manager_api": manager.HTTP(),
 			"ssl_verify":  "false",
 		}},
 	}

@@ -27,6 +27,11 @@ const (
 	PlanePatroniPort = 8008
 	// PlaneRedisService is the Sentinels' name of the Valkey master.
 	PlaneRedisService = "backendai"
+	// PlaneStorageProxyPort is HAProxy on each management node's loopback in front of
+	// every node's storage proxy manager API: the managers reach the storage proxies
+	// there (etcd volumes/proxies/<name>/manager_api), so that vfolders work while a
+	// node is gone.
+	PlaneStorageProxyPort = 16022
 )
 
 // PlaneTCPRetriesKey is set to PlaneTCPRetries on every node of a cluster whose plane has

@@ -52,6 +52,15 @@ func (c Cluster) Listeners(n Node) []Listener {
 			Listener{"the storage proxy's monitor ports", StorageProxyMonitorTermUIPort},
 			Listener{"the storage proxy's monitor ports", StorageProxyMonitorWebUIPort},
 		)
+		if c.HA() {
+			out = append(out,
+				Listener{"the plane's etcd peer port", PlaneEtcdPeerPort},
+				Listener{"the plane's Sentinel port", PlaneSentinelPort},
+				Listener{"the plane's PostgreSQL port", PlanePostgresPort},
+				Listener{"the plane's Patroni port", PlanePatroniPort},
+				Listener{"the plane's storage proxy front", PlaneStorageProxyPort},
+			)
+		}
 		if g := s.GraphQLGateway; g.On() {
 			out = append(out, Listener{"services.graphqlGateway.port", g.Port})
 		}

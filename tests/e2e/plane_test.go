@@ -145,7 +145,8 @@ func checkGrowth(t *testing.T, s *sandbox, nodes []map[string]any, members []str
 	}
 }
 
-// checkPlane: the plane's check found every member, and so do the hosts.
+// checkPlane: the plane's check found every member, and so do the hosts; each node's
+// HAProxy reaches a storage proxy for its manager.
 func checkPlane(t *testing.T, s *sandbox, members []string) {
 	t.Helper()
 	raw, _ := s.pulumi("stack", "output", "plane", "--json")
@@ -165,6 +166,10 @@ func checkPlane(t *testing.T, s *sandbox, members []string) {
 		}
 		if got := s.ssh(m, "valkey-cli -p 26379 SENTINEL replicas backendai | grep -c '^flags$'"); got != "2" {
 			t.Errorf("%s's Sentinel knows %s replicas, want 2", m, got)
+		}
+		// The managers' way to the storage proxies: the node's HAProxy answers for them.
+		if got := s.ssh(m, "curl -s -m 5 -o /dev/null -w '%{http_code}' http://127.0.0.1:16022/ || true"); got == "000" || got == "" {
+			t.Errorf("%s: no storage proxy answers through HAProxy on 127.0.0.1:16022", m)
 		}
 		web := s.ssh(m, "cat /home/bai/webserver/webserver.conf")
 		for _, other := range members {
@@ -197,8 +202,9 @@ func checkPlane(t *testing.T, s *sandbox, members []string) {
 // checkFailover: with a session running, the first management node is gone (hostGone:
 // the Valkey master, an etcd member and a manager go with it, and PostgreSQL's primary
 // when it holds it). Through the second node (its manager's API, its webserver's
-// login) the cluster lists the running session, logs in and starts a new session within
-// failoverBound; the time it took is printed. The node then comes back, and the next up
+// login) the cluster lists the running session, logs in, starts a new session and makes
+// a vfolder (through a storage proxy that answers) within failoverBound; the time each
+// took is printed. The node then comes back, and the next up
 // converges and is verified, the plane whole again.
 func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets map[string]string, members []string) {
 	t.Helper()
@@ -236,6 +242,9 @@ func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets ma
 		// A try that failed ends its session, so that it holds no core the next try needs.
 		{"a new session runs", client + "run --rm -q -t ha-new-$TRY " + image + ` -c 'print("hello")' 2>&1`, "hello",
 			client + "session destroy -f ha-new-$TRY >/dev/null 2>&1", 120 * time.Second},
+		// Through the second node's HAProxy to a storage proxy that answers.
+		{"a vfolder is made", client + "vfolder create ha-vfolder-$TRY local:" + spec.DefaultVolume + " 2>&1", "is created.",
+			client + "vfolder delete ha-vfolder-$TRY >/dev/null 2>&1", 30 * time.Second},
 	}
 	after, last := make([]time.Duration, len(checks)), make([]string, len(checks))
 	var wg sync.WaitGroup
