@@ -25,7 +25,6 @@ var expected = map[string]int{
 	"TestSharedState":                  749,
 	"TestUpgrade":                      691,
 	"TestTypeScriptCluster":            519,
-	"TestUpgradeRefused":               407,
 	"TestPythonAndPackages":            194,
 	"TestScriptsConverge":              129,
 	"TestBrokenHost":                   109,

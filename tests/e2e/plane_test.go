@@ -38,10 +38,15 @@ type planeReport struct {
 // master and two replicas, Patroni's leader and two streaming replicas, each manager
 // answering, each webserver pointed at every manager. A preview then changes nothing.
 // Then, each a subtest going on from the one before: the first node is gone while a
-// session runs (checkFailover), and the plane is upgraded to 26.8 (checkPlaneUpgrade).
+// session runs (checkFailover); an upgrade the database cannot take is refused before
+// anything is installed (checkUpgradeRefused); the plane is upgraded to the newest
+// release (checkPlaneUpgrade).
 func TestPlane(t *testing.T) {
 	parallel(t)
-	s, stand, secrets := clusterStack(t, ltsRelease, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager,agent,storage")
+	// The LTS line, at a release whose database has the backported migration e1b7f3d20a94
+	// (26.4.11 and later), which 26.8.3's migrations lack.
+	const from = "26.4.16"
+	s, stand, secrets := clusterStack(t, from, "bai-h1:manager", "bai-h2:manager", "bai-h3:manager,agent,storage")
 	// The sandbox hosts share the machine's two cores: the agent keeps none for its node,
 	// so that the running session and a new one fit at once during the failover (with
 	// the default one core kept, the new one waits for a free core).
@@ -66,15 +71,18 @@ func TestPlane(t *testing.T) {
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("first pulumi up of one management node and an agent: %s", took.Round(1e9))
 	noSecrets(t, "the output of up", out, secrets)
-	checkVerification(t, s, ltsRelease, "i-bai-h3")
-	if !t.Run("grows to three management nodes", func(t *testing.T) { checkGrowth(t, s.on(t), plane, members, secrets) }) {
+	checkVerification(t, s, from, "i-bai-h3")
+	if !t.Run("grows to three management nodes", func(t *testing.T) { checkGrowth(t, s.on(t), from, plane, members, secrets) }) {
 		t.FailNow()
 	}
 	s.pulumi("preview", "--expect-no-changes")
-	if !t.Run("a management node stops", func(t *testing.T) { checkFailover(t, s.on(t), stand, secrets, members) }) {
+	if !t.Run("a management node stops", func(t *testing.T) { checkFailover(t, s.on(t), stand, from, secrets, members) }) {
 		t.FailNow()
 	}
-	t.Run("to "+midRelease, func(t *testing.T) { checkPlaneUpgrade(t, s.on(t), members, midRelease, secrets) })
+	if !t.Run(midRelease+" is refused", func(t *testing.T) { checkUpgradeRefused(t, s.on(t), from, midRelease, members) }) {
+		t.FailNow()
+	}
+	t.Run("to "+newestRelease, func(t *testing.T) { checkPlaneUpgrade(t, s.on(t), members, newestRelease, secrets) })
 	s.pulumi("destroy", "--yes")
 	s.pulumi("stack", "rm", "--yes")
 }
@@ -85,7 +93,7 @@ func TestPlane(t *testing.T) {
 // RPC keypair, and replaces nothing; after the up the cluster is verified, the plane is
 // whole, the data and the schema's revision are kept, and the halfstack's containers are
 // stopped.
-func checkGrowth(t *testing.T, s *sandbox, nodes []map[string]any, members []string, secrets map[string]string) {
+func checkGrowth(t *testing.T, s *sandbox, version string, nodes []map[string]any, members []string, secrets map[string]string) {
 	t.Helper()
 	first := members[0]
 	client := s.adminClient(s.nodes()[first])
@@ -121,7 +129,7 @@ func checkGrowth(t *testing.T, s *sandbox, nodes []map[string]any, members []str
 	out, took := s.pulumi("up", "--yes")
 	t.Logf("growing one management node to %d (pulumi up): %s", len(members), took.Round(time.Second))
 	noSecrets(t, "the output of the growth", out, secrets)
-	checkVerification(t, s, ltsRelease, "i-bai-h3")
+	checkVerification(t, s, version, "i-bai-h3")
 	checkPlane(t, s, members)
 	if list := s.ssh(first, client+"vfolder list 2>&1"); !strings.Contains(list, folder) {
 		t.Errorf("the vfolder %s made before the growth is gone:\n%s", folder, list)
@@ -206,14 +214,14 @@ func checkPlane(t *testing.T, s *sandbox, members []string) {
 // a vfolder (through a storage proxy that answers) within failoverBound; the time each
 // took is printed. The node then comes back, and the next up
 // converges and is verified, the plane whole again.
-func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets map[string]string, members []string) {
+func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, version string, secrets map[string]string, members []string) {
 	t.Helper()
 	nodes := s.nodes()
 	first, second := members[0], members[1]
 	// The client beside the second node's manager, installed as the verification's is.
 	home := s.ssh(first, "sed -n 's/^home = //p' /home/bai/client/.venv/pyvenv.cfg")
 	if _, err := s.sshScript(second, scripts.Packages, scripts.Env(scripts.PackagesInput{Dir: "/home/bai/client",
-		Python: home + "/python3", Package: "backend.ai-client", Version: ltsRelease, IndexURL: stand.IndexURL, User: "bai"})); err != nil {
+		Python: home + "/python3", Package: "backend.ai-client", Version: version, IndexURL: stand.IndexURL, User: "bai"})); err != nil {
 		t.Fatalf("the client on %s: %v", second, err)
 	}
 	client := s.adminClient(nodes[second])
@@ -292,8 +300,44 @@ func checkFailover(t *testing.T, s *sandbox, stand *standins.Sandbox, secrets ma
 	out, took := s.pulumi("up", "--yes", "--refresh", "--replace", s.urn("bai-h1-plane-check"), "--replace", s.urn("verification-checks"))
 	t.Logf("the up after %s came back: %s", first, took.Round(time.Second))
 	noSecrets(t, "the output of the up after the failover", out, secrets)
-	checkVerification(t, s, ltsRelease, "i-bai-h3")
+	checkVerification(t, s, version, "i-bai-h3")
 	checkPlane(t, s, members)
+}
+
+// checkUpgradeRefused: the plane at from, its database at a revision that to's
+// migrations lack, set to to: the up stops at the schema preflight on the first node,
+// naming the revision and both releases, before anything is installed: every node's
+// venvs are still from's and no service restarted. The stack goes back to from.
+func checkUpgradeRefused(t *testing.T, s *sandbox, from, to string, members []string) {
+	t.Helper()
+	started := map[string]map[string]string{}
+	for _, m := range members {
+		started[m] = s.serviceStarts(m)
+	}
+	agent := s.agentStart(members[2])
+	release, _ := releaseConfig(t, s, to)
+	s.setConfig(release)
+	out := s.pulumiFails("up", "--yes")
+	for _, want := range []string{"the database is at revision e1b7f3d20a94, which Backend.AI " + to + "'s migrations do not contain",
+		"nothing was installed, the cluster still runs Backend.AI " + from} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the up to %s does not stop with %q:\n%s", to, want, tail(out, 20))
+		}
+	}
+	for _, m := range members {
+		if got := s.servicesRelease(m); got != from {
+			t.Errorf("%s's services after the refused upgrade: %q, want %s", m, got, from)
+		}
+		if now := s.serviceStarts(m); !maps.Equal(now, started[m]) {
+			t.Errorf("the refused upgrade restarted a service on %s: %v, then %v", m, started[m], now)
+		}
+	}
+	if s.agentStart(members[2]) != agent {
+		t.Errorf("the refused upgrade restarted the agent on %s", members[2])
+	}
+	release, _ = releaseConfig(t, s, from)
+	s.setConfig(release)
+	s.pulumi("preview", "--expect-no-changes")
 }
 
 // checkPlaneUpgrade: the plane goes to a newer release. The plan installs it on every
