@@ -166,7 +166,8 @@ postgresql:
 
 // HAProxyConf is HAProxy's configuration: on the node's loopback, the database's port
 // goes to whichever member's Patroni answers /primary; a connection to a member that
-// stops being the primary is cut, so that clients reconnect to the new one.
+// stops being the primary is cut, so that clients reconnect to the new one. The storage
+// proxies' manager API goes to the first member's that answers.
 func (p PlaneNode) HAProxyConf() string {
 	var servers, proxies []string
 	for _, m := range p.Members {
