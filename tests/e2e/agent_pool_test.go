@@ -22,10 +22,11 @@ import (
 // stopped and disabled, the manager marks it gone, the other runs on → destroy with the
 // other's host gone: it fails naming the host's step, which the operator forgets, and the
 // destroy ends; its files and the cluster untouched → the cluster's
-// verification, run again, passes. image is the session's image.
-func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map[string]string) {
+// verification, run again, passes, with the cluster's own agents. image is the
+// session's image; mgmt the (first) management node, where the client is.
+func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map[string]string, mgmt string, agents ...string) {
 	t.Helper()
-	manager := s.nodes()["bai-m1"]
+	manager := s.nodes()[mgmt]
 	added := s.must("bash", "tests/sandbox/sandbox.sh", "add", "bai-p1", "bai-p2")
 	forward(t, s, "bai-p1", "bai-p2")
 
@@ -77,9 +78,17 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 	if got, _ := s.pulumi(in("stack", "output", "agents", "--json")...); strings.Join(strings.Fields(got), "") != `["i-bai-p1","i-bai-p2"]` {
 		t.Errorf("the pool's agents output: %s", got)
 	}
+	// The pool's agents reach the cluster's etcd as its own agents do: every member of a
+	// management plane.
+	etcd := "sed -n '/^\\[etcd\\]/,/^\\[/p' /home/bai/agent/agent.toml"
+	if own, pool := s.ssh(strings.TrimPrefix(agents[0], "i-"), etcd), s.ssh("bai-p1", etcd); own != pool {
+		t.Errorf("the pool's agent reaches etcd at %s, the cluster's own agents at %s", pool, own)
+	} else {
+		t.Logf("the pool's agents reach etcd as the cluster's do: %s", pool)
+	}
 	for _, agent := range []string{"i-bai-p1", "i-bai-p2"} {
 		run := s.adminClient(manager) + "run --rm -q --assign-agent " + agent + " " + image + ` -c 'print("hello from the pool")' 2>&1`
-		if got := s.ssh("bai-m1", run+" || true"); !strings.Contains(got, "hello from the pool") {
+		if got := s.ssh(mgmt, run+" || true"); !strings.Contains(got, "hello from the pool") {
 			t.Errorf("a session assigned to %s: %s", agent, got)
 		}
 	}
@@ -91,7 +100,7 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 	started := s.agentStart("bai-p1")
 	s.pulumi(in("config", "rm", "--path", "nodes[1]")...)
 	s.pulumi(in("up", "--yes")...)
-	checkAgentGone(t, s, manager, "bai-p2")
+	checkAgentGone(t, s, mgmt, manager, "bai-p2")
 	if s.agentStart("bai-p1") != started {
 		t.Error("removing bai-p2 from the pool restarted bai-p1's agent")
 	}
@@ -114,7 +123,7 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 	s.pulumi(in("destroy", "--yes")...)
 	hostStops.off(s, "bai-p1")
 	s.ssh("bai-p1", "systemctl disable --now --quiet backendai-agent")
-	checkAgentGone(t, s, manager, "bai-p1")
+	checkAgentGone(t, s, mgmt, manager, "bai-p1")
 	if got := s.ssh("bai-p1", "id -u bai; test -f /home/bai/agent/agent.toml && echo kept"); got != "1100\nkept" {
 		t.Errorf("bai-p1 after the pool's destroy (the account, the agent's config): %q", got)
 	}
@@ -122,12 +131,12 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 
 	// The cluster works as before: its verification, run again, passes.
 	s.pulumi("up", "--yes", "--replace", s.urn("verification-checks"))
-	checkVerification(t, s, version, "i-bai-a01", "i-bai-a02")
+	checkVerification(t, s, version, agents...)
 }
 
-// checkAgentGone: the node's agent is stopped and disabled, and the manager marks it
-// gone (TERMINATED), within two minutes.
-func checkAgentGone(t *testing.T, s *sandbox, manager, node string) {
+// checkAgentGone: the node's agent is stopped and disabled, and the manager (at manager,
+// asked from mgmt) marks it gone (TERMINATED), within two minutes.
+func checkAgentGone(t *testing.T, s *sandbox, mgmt, manager, node string) {
 	t.Helper()
 	if got := s.ssh(node, "systemctl is-active backendai-agent; systemctl is-enabled backendai-agent || true"); got != "inactive\ndisabled" {
 		t.Errorf("%s's agent after it left the pool: %q, want inactive and disabled", node, got)
@@ -141,7 +150,7 @@ func checkAgentGone(t *testing.T, s *sandbox, manager, node string) {
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		out := s.ssh("bai-m1", client+" 2>&1 || true")
+		out := s.ssh(mgmt, client+" 2>&1 || true")
 		if json.Unmarshal([]byte(out), &list) == nil {
 			for _, a := range list.Items {
 				if a.ID == "i-"+node && a.Status == "TERMINATED" {

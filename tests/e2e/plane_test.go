@@ -37,7 +37,8 @@ type planeReport struct {
 // and the test reads the same on the hosts itself: etcd's three members, the Sentinels'
 // master and two replicas, Patroni's leader and two streaming replicas, each manager
 // answering, each webserver pointed at every manager. A preview then changes nothing.
-// Then, each a subtest going on from the one before: the first node is gone while a
+// Then, each a subtest going on from the one before: a YAML stack adds an agent pool to
+// the plane and takes it away again (checkAgentPool); the first node is gone while a
 // session runs (checkFailover); an upgrade the database cannot take is refused before
 // anything is installed (checkUpgradeRefused); the plane is upgraded to the newest
 // release (checkPlaneUpgrade).
@@ -76,6 +77,12 @@ func TestPlane(t *testing.T) {
 		t.FailNow()
 	}
 	s.pulumi("preview", "--expect-no-changes")
+	// Another stack adds an agent pool to the plane, and takes it away again.
+	if !t.Run("agent pool", func(t *testing.T) {
+		checkAgentPool(t, s.on(t), from, stand.Images.Kernel, secrets, members[0], "i-bai-h3")
+	}) {
+		t.FailNow()
+	}
 	if !t.Run("a management node stops", func(t *testing.T) { checkFailover(t, s.on(t), stand, from, secrets, members) }) {
 		t.FailNow()
 	}

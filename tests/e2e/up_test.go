@@ -34,8 +34,7 @@ import (
 // preview and a second up change nothing; one agent's change touches that agent alone
 // (no SSH session reaches the other); a changed sysctl value updates exactly the sysctl
 // step on each host; a changed webserver title updates exactly the webserver's config
-// and service; a YAML stack adds an agent pool to the cluster and takes it away again
-// (checkAgentPool); destroy leaves the hosts' data alone. Backend.AI is the real one, from
+// and service; destroy leaves the hosts' data alone. Backend.AI is the real one, from
 // PyPI through the caching index; only the halfstack's images (and the image the agents
 // pull) are stand-ins (standIns), and the GPUs are the mock plugin's. The first up runs
 // always; each scenario after it is a subtest on the one cluster, which can be run by
@@ -45,7 +44,7 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	version := newestRelease
 	// A management node, two agents and an NFS storage node, as in the multi-node setup of
 	// Backend.AI's docs/install/install-from-package.rst.
-	s, stand, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
+	s, _, secrets := clusterStack(t, version, "bai-m1:manager", "bai-a01:agent", "bai-a02:agent", "bai-s1:storage")
 	nodes := s.nodes()
 	// A title that holds every placeholder: it must reach webserver.conf as written.
 	s.setConfig([][2]string{{"services.webserver.title", placeholderTitle}})
@@ -235,8 +234,6 @@ func TestUpPreviewChangeDestroy(t *testing.T) {
 	scenario("secrets", func(t *testing.T, s *sandbox) {
 		checkSecretsEverywhere(t, s, slices.Sorted(maps.Keys(nodes)), secrets, sampled)
 	})
-	// Another stack adds an agent pool to the cluster, and takes it away again.
-	scenario("agent pool", func(t *testing.T, s *sandbox) { checkAgentPool(t, s, version, stand.Images.Kernel, secrets) })
 
 	scenario("destroy keeps the data", func(t *testing.T, s *sandbox) {
 		state, _ := s.pulumi("stack", "export")
@@ -664,8 +661,9 @@ func checkAgents(t *testing.T, s *sandbox, manager string, devices map[string]in
 		} `json:"items"`
 	}
 	var out string
+	host := s.nameOf(manager)
 	for i := 0; i < 40; i++ {
-		out = s.ssh("bai-m1", client+" 2>&1 || true")
+		out = s.ssh(host, client+" 2>&1 || true")
 		list.Items = nil
 		if err := json.Unmarshal([]byte(out), &list); err == nil {
 			ok := 0
@@ -696,6 +694,18 @@ func checkAgents(t *testing.T, s *sandbox, manager string, devices map[string]in
 			t.Errorf("agent %s is not listed by the manager", id)
 		}
 	}
+}
+
+// nameOf is the name of the stack's node at addr.
+func (s *sandbox) nameOf(addr string) string {
+	s.t.Helper()
+	for name, a := range s.nodes() {
+		if a == addr {
+			return name
+		}
+	}
+	s.t.Fatalf("no node of the stack is at %s", addr)
+	return ""
 }
 
 // agentStart is when systemd last started the node's agent.
