@@ -63,7 +63,13 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 		t.Errorf("the pool's preview does not name the node its cluster does not export to:\n%s", tail(out, 20))
 	}
 	s.setConfig([][2]string{{"storage.clients[0]", addresses[0]}, {"storage.clients[1]", addresses[1]}})
-	if got := s.changes(); !slices.Contains(got, "bai-s1-storage-nfs-server") {
+	var server string
+	for _, n := range s.nodeList() {
+		if roles, _ := n["roles"].([]any); slices.Contains(roles, any("storage")) {
+			server = n["name"].(string)
+		}
+	}
+	if got := s.changes(); !slices.Contains(got, server+"-storage-nfs-server") {
 		t.Errorf("adding the pool's nodes to storage.clients changes %v, not the NFS server", got)
 	}
 	s.pulumi("up", "--yes")
@@ -80,7 +86,7 @@ func checkAgentPool(t *testing.T, s *sandbox, version, image string, secrets map
 	}
 	// The pool's agents reach the cluster's etcd as its own agents do: every member of a
 	// management plane.
-	etcd := "sed -n '/^\\[etcd\\]/,/^\\[/p' /home/bai/agent/agent.toml"
+	etcd := `/home/bai/agent/.venv/bin/python -c 'import json, tomllib; print(json.dumps(tomllib.load(open("/home/bai/agent/agent.toml", "rb"))["etcd"]["addr"]))'`
 	if own, pool := s.ssh(strings.TrimPrefix(agents[0], "i-"), etcd), s.ssh("bai-p1", etcd); own != pool {
 		t.Errorf("the pool's agent reaches etcd at %s, the cluster's own agents at %s", pool, own)
 	} else {
