@@ -175,10 +175,8 @@ func (c *Cluster) managementNodes(ctx *pulumi.Context, cs spec.Cluster, pl plane
 	for i, node := range managers {
 		a := pl.management
 		a.Node, a.Host, a.Storage = node, c.Hosts[node.Name], pl.storage.Mounted[node.Name]
-		a.Plane = &PlaneArgs{First: i == 0, RPCSeed: seed}
-		if i == 0 {
-			a.Plane.Adopted = pl.adopted
-		} else {
+		a.Plane = &PlaneArgs{First: i == 0, RPCSeed: seed, Adopted: pl.adopted}
+		if i > 0 {
 			// Each node's services start (and, in an upgrade, restart) after the node's
 			// before it: one manager at a time, the first after the schema.
 			a.Plane.After, a.Fixtures = c.Planes[i-1].Running, nil

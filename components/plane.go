@@ -29,8 +29,9 @@ type PlaneArgs struct {
 	// RPCSeed is the secret the managers' one RPC keypair is derived from: every manager
 	// authenticates to the agents with it.
 	RPCSeed pulumi.StringInput
-	// Adopted is what the node's etcd member, Valkey and PostgreSQL wait for: on the first
-	// node, its single management node's halfstack copied and stopped (planeAdoption).
+	// Adopted is what the node's etcd member, Valkey and PostgreSQL wait for: the first
+	// node's single management node's halfstack copied and stopped (planeAdoption), so
+	// that no node's Valkey or Sentinel takes the halfstack's Valkey for the master.
 	Adopted []pulumi.Resource
 }
 
@@ -99,30 +100,38 @@ func (g *managementNode) planeHalfstack() error {
 
 // planeAdoption: growing a single management node into a plane, the node's halfstack's
 // data is copied and its containers stopped (plane_adopt.sh), before the plane's
-// services take their ports. Every management node has the step; on each but the first
-// it only refuses a halfstack (its data would be left behind), and the first's waits
-// for theirs and for the schema's preflight, which reads the database where it is. It
-// changes nothing where there is no halfstack (a new plane). The release record waits
-// for the first node's, which it returns.
+// services take their ports. Every node of the cluster has the step; on each but the
+// first management node it only refuses a halfstack (the single node listed elsewhere:
+// its data would be left behind), and the first's waits for theirs and for the schema's
+// preflight, which reads the database where it is. It changes nothing where there is no
+// halfstack (a new plane). The release record and every node's plane wait for the first
+// node's, which it returns.
 func planeAdoption(ctx *pulumi.Context, parent pulumi.Resource, c spec.Cluster, hosts map[string]*Host, dbPassword pulumi.StringInput, preflight pulumi.Resource) (pulumi.Resource, error) {
 	half := halfstack.Services(c.Halfstack)
 	secret := pulumi.ToSecret(pulumi.StringMap{"DB_PASSWORD": dbPassword}).(pulumi.StringMapOutput)
-	managers := c.Managers()
-	adopt := func(n spec.Node, first string, deps ...pulumi.Resource) (*remote.Script, error) {
-		st := steps{ctx: ctx, name: n.Name + "-mgmt", parent: parent, conn: hosts[n.Name].Connection}
-		return st.run("plane-adopt", scripts.PlaneAdoptInput{First: first, Node: n.Name, DumpDir: scripts.PlaneGrowthDir,
+	first := c.Managers()[0]
+	adopt := func(n spec.Node, isFirst string, deps ...pulumi.Resource) (*remote.Script, error) {
+		name := n.Name
+		if n.HasRole(spec.RoleManager) {
+			name += "-mgmt"
+		}
+		st := steps{ctx: ctx, name: name, parent: parent, conn: hosts[n.Name].Connection}
+		return st.run("plane-adopt", scripts.PlaneAdoptInput{First: isFirst, Node: n.Name, DumpDir: scripts.PlaneGrowthDir,
 			DBName: halfstack.Database, DBContainer: half[0].Name, RedisContainer: half[1].Name, EtcdContainer: half[2].Name,
 			EtcdPort: c.Halfstack.Ports.Etcd}, secret, append(deps, hosts[n.Name].Account)...)
 	}
 	others := []pulumi.Resource{preflight}
-	for _, n := range managers[1:] {
+	for _, n := range c.Nodes {
+		if n.Name == first.Name {
+			continue
+		}
 		st, err := adopt(n, "no")
 		if err != nil {
 			return nil, err
 		}
 		others = append(others, st)
 	}
-	return adopt(managers[0], "yes", others...)
+	return adopt(first, "yes", others...)
 }
 
 // dbSecret is the database's password as the steps that fill it in take it.

@@ -88,7 +88,14 @@ func TestPlaneSteps(t *testing.T) {
 	// Growing one management node: its halfstack copied and stopped (the other nodes'
 	// steps first, which refuse one of their own), then the plane's etcd, PostgreSQL and
 	// the copy restored, before the plane's etcd keys and schema; the release waits.
-	m.waitsFor(t, "bai-m1-mgmt-plane-adopt", "bai-m2-mgmt-plane-adopt", "bai-m3-mgmt-plane-adopt", "bai-m1-mgmt-schema-preflight")
+	// Every node of the cluster refuses a halfstack of its own first (a single management
+	// node listed elsewhere), and every node's plane starts once the first node's halfstack
+	// is stopped (no Valkey takes the halfstack's for the master).
+	m.waitsFor(t, "bai-m1-mgmt-plane-adopt", "bai-m2-mgmt-plane-adopt", "bai-m3-mgmt-plane-adopt", "bai-a01-plane-adopt",
+		"bai-m1-mgmt-schema-preflight")
+	for _, node := range []string{"bai-m1", "bai-m2", "bai-m3"} {
+		m.waitsFor(t, node+"-mgmt-plane-etcd", "bai-m1-mgmt-plane-adopt")
+	}
 	m.waitsFor(t, "release", "bai-m1-mgmt-plane-adopt")
 	m.waitsFor(t, "bai-m1-mgmt-plane-etcd", "bai-m1-mgmt-plane-adopt")
 	m.waitsFor(t, "bai-m1-mgmt-plane-restore", "bai-m1-mgmt-plane-etcd", "bai-m1-mgmt-plane-postgres")

@@ -6,9 +6,11 @@
 # the database is dumped (pg_dump in the halfstack's PostgreSQL) and etcd's Backend.AI
 # keys (/sorna/) are read (etcd's JSON gateway) into DUMP_DIR, root's alone; then the
 # halfstack's containers stop, and stay stopped (their volumes are kept: the dump's
-# source, untouched). plane_restore.sh puts both into the plane. Any other node that runs
-# a halfstack is refused: it would be left out. A node without one changes nothing (a
-# new plane, or one grown already).
+# source, untouched). plane_restore.sh puts both into the plane. Any other node of the
+# cluster that runs a halfstack is refused: it would be left out. A node without one
+# changes nothing (a new plane, or one grown already). A copy is taken again whenever the
+# halfstack's database runs (it is the data's source then); an earlier copy is used only
+# once the halfstack is stopped, as this step left it.
 #   FIRST=yes|no NODE=bai-m1 DUMP_DIR=/var/lib/backendai-infra/plane-growth DB_NAME=backend \
 #   DB_CONTAINER=backendai-half-db REDIS_CONTAINER=... ETCD_CONTAINER=... ETCD_PORT=8120 \
 #   DB_PASSWORD=... plane_adopt.sh   (the password as it is: secret)
@@ -17,19 +19,24 @@ set -euo pipefail
 : "${FIRST:?}" "${NODE:?}" "${DUMP_DIR:?}" "${DB_NAME:?}" "${DB_CONTAINER:?}" "${REDIS_CONTAINER:?}" "${ETCD_CONTAINER:?}" "${ETCD_PORT:?}" "${DB_PASSWORD:?}"
 containers=("$DB_CONTAINER" "$REDIS_CONTAINER" "$ETCD_CONTAINER")
 exists() { command -v docker >/dev/null && docker inspect --type container "$1" >/dev/null 2>&1; }
+# Docker that does not answer cannot say whether the node runs a halfstack.
+if command -v docker >/dev/null && ! timeout 30 docker info >/dev/null 2>&1; then
+	echo "plane-adopt: Docker does not answer on $NODE: whether it runs a single management node's halfstack is unknown" >&2
+	exit 1
+fi
 if ! exists "$DB_CONTAINER"; then
 	echo "plane-adopt: $NODE runs no halfstack changed=no"
 	exit 0
 fi
 if [ "$FIRST" != yes ]; then
-	echo "plane-adopt: $NODE runs a single management node's halfstack ($DB_CONTAINER): its database and etcd move into the plane only from the first node of the manager role in nodes; list $NODE first, or move its data yourself" >&2
+	echo "plane-adopt: $NODE runs a single management node's halfstack ($DB_CONTAINER): its database and etcd move into the plane only from the first node of the manager role in nodes; give $NODE the manager role and list it first, or move its data yourself" >&2
 	exit 1
 fi
 changed=no
 umask 077
 mkdir -p "$DUMP_DIR"
 running() { [ "$(docker inspect -f '{{.State.Running}}' "$1" 2>/dev/null)" = true ]; }
-if [ ! -s "$DUMP_DIR/$DB_NAME.sql" ] || [ ! -s "$DUMP_DIR/etcd.json" ]; then
+if running "$DB_CONTAINER" || [ ! -s "$DUMP_DIR/$DB_NAME.sql" ] || [ ! -s "$DUMP_DIR/etcd.json" ]; then
 	for c in "$DB_CONTAINER" "$ETCD_CONTAINER"; do
 		running "$c" || docker start "$c" >/dev/null
 	done

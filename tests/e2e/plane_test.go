@@ -154,9 +154,15 @@ func checkGrowth(t *testing.T, s *sandbox, version string, nodes []map[string]an
 	// The manager stopped just before the copy, and ran again with the plane's files.
 	down := s.ssh(first, "echo $(( $(date -d \"$(systemctl show -p ActiveEnterTimestamp --value backendai-manager)\" +%s) - $(stat -c %Y "+
 		scripts.PlaneGrowthDir+"/backend.sql) ))")
+	if n, err := strconv.Atoi(down); err != nil || n <= 0 {
+		t.Errorf("%s's manager did not start after the halfstack's copy (%q s after it)", first, down)
+	}
 	t.Logf("%s's manager ran again %s s after the halfstack's copy", first, down)
 	if running := s.ssh(first, "docker ps -q --filter name=backendai-half-"); running != "" {
 		t.Errorf("the halfstack's containers still run on %s after the growth: %s", first, running)
+	}
+	if policy := s.ssh(first, "docker inspect -f '{{.HostConfig.RestartPolicy.Name}}' backendai-half-db backendai-half-redis backendai-half-etcd | sort -u"); policy != "no" {
+		t.Errorf("the halfstack's containers on %s restart by themselves after the growth: %q", first, policy)
 	}
 }
 
