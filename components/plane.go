@@ -118,7 +118,7 @@ func planeAdoption(ctx *pulumi.Context, parent pulumi.Resource, c spec.Cluster, 
 		st := steps{ctx: ctx, name: name, parent: parent, conn: hosts[n.Name].Connection}
 		return st.run("plane-adopt", scripts.PlaneAdoptInput{First: isFirst, Node: n.Name, DumpDir: scripts.PlaneGrowthDir,
 			DBName: halfstack.Database, DBContainer: half[0].Name, RedisContainer: half[1].Name, EtcdContainer: half[2].Name,
-			EtcdPort: c.Halfstack.Ports.Etcd}, secret, append(deps, hosts[n.Name].Account)...)
+			EtcdPort: c.Halfstack.Ports.Etcd}, secret, slices.Concat(deps, hosts[n.Name].Ready)...) // Docker answers
 	}
 	others := []pulumi.Resource{preflight}
 	for _, n := range c.Nodes {
