@@ -492,15 +492,11 @@ func (s *sandbox) adminClient(manager string) string {
 	const file = "/root/.e2e-superadmin.env"
 	if !s.clientLogin[manager] {
 		a := s.superadmin()
-		for name, addr := range s.nodes() {
-			if addr != manager {
-				continue
-			}
-			login := "BACKEND_ENDPOINT=http://" + manager + ":8081\nBACKEND_ENDPOINT_TYPE=api\nBACKEND_ACCESS_KEY=" + a.AccessKey +
-				"\nBACKEND_SECRET_KEY=" + a.SecretKey + "\n"
-			if _, err := s.commandIn(login, "bash", "tests/sandbox/sandbox.sh", "ssh", name, "umask 077; cat >"+file); err != nil {
-				s.t.Fatalf("writing the superadmin's login on %s: %v", name, err)
-			}
+		name := s.nameOf(manager)
+		login := "BACKEND_ENDPOINT=http://" + manager + ":8081\nBACKEND_ENDPOINT_TYPE=api\nBACKEND_ACCESS_KEY=" + a.AccessKey +
+			"\nBACKEND_SECRET_KEY=" + a.SecretKey + "\n"
+		if _, err := s.commandIn(login, "bash", "tests/sandbox/sandbox.sh", "ssh", name, "umask 077; cat >"+file); err != nil {
+			s.t.Fatalf("writing the superadmin's login on %s: %v", name, err)
 		}
 		if s.clientLogin == nil {
 			s.clientLogin = map[string]bool{}
